@@ -1,0 +1,27 @@
+/**
+ * Errors of the `enlace` command. Each carries a stable code; the message is one line a tired
+ * officer can act on (what is wrong, with which file or field, and what to do).
+ */
+
+export type CliErrorCode =
+  | 'ERR_USAGE'
+  | 'ERR_FILE_NOT_FOUND'
+  | 'ERR_FILE_UNREADABLE'
+  | 'ERR_FILE_EXISTS'
+  | 'ERR_INPUT_INVALID'
+  | 'ERR_KEY_INVALID'
+  | 'ERR_ALERT_INVALID'
+  | 'ERR_VERIFICATION_FAILED';
+
+export class CliError extends Error {
+  readonly code: CliErrorCode;
+  /** Process exit code: 1 for a failed verification, 2 for bad input or usage. */
+  readonly exitCode: number;
+
+  constructor(code: CliErrorCode, message: string, options?: { cause?: unknown; exitCode?: number }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'CliError';
+    this.code = code;
+    this.exitCode = options?.exitCode ?? 2;
+  }
+}

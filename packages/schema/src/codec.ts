@@ -1,0 +1,80 @@
+/**
+ * Binary codecs for alerts. Decoding is strict and total: any input is either a decoded
+ * message or a MalformedMessageError (ERR_SCHEMA_MALFORMED), never another exception.
+ *
+ * Bytes are first parsed by the reflective, conformance-tested @bufbuild/protobuf reader, which
+ * rejects what ts-proto's generated decoders tolerate (a zero tag or a stray end-group tag ends a
+ * ts-proto message early, leaving the rest to be read as fields of the parent; strings that are
+ * not UTF-8 become U+FFFD). Signed bytes must mean the same thing to every receiver, whatever
+ * protobuf implementation it uses, so such input is refused rather than guessed at.
+ */
+import { fromBinary } from '@bufbuild/protobuf';
+import { Alert, AlertBody } from './gen/enlace/alert/v1/alert.js';
+import { SignedAlert } from './gen/enlace/alert/v1/signed_alert.js';
+import type { SchemaTypeName } from './descriptors.js';
+import { messageDesc } from './descriptors.js';
+import { MalformedMessageError, UnencodableMessageError } from './errors.js';
+
+interface MessageCodec<T> {
+  encode(message: T): { finish(): Uint8Array };
+  decode(input: Uint8Array): T;
+}
+
+/** Serializes an alert; these are the bytes the origin signs. */
+export function encodeAlert(alert: Alert): Uint8Array {
+  return encode(Alert, alert, 'Alert');
+}
+
+/** Decodes a serialized alert (e.g. `SignedAlert.alert` once its signature is verified). */
+export function decodeAlert(bytes: Uint8Array): Alert {
+  return decode(Alert, 'enlace.alert.v1.Alert', bytes);
+}
+
+/** Serializes a signed alert: the payload of every alert message. */
+export function encodeSignedAlert(signed: SignedAlert): Uint8Array {
+  return encode(SignedAlert, signed, 'SignedAlert');
+}
+
+/** Decodes the payload of an alert message. */
+export function decodeSignedAlert(bytes: Uint8Array): SignedAlert {
+  return decode(SignedAlert, 'enlace.alert.v1.SignedAlert', bytes);
+}
+
+/** Serializes an alert body: the plaintext of an EncryptedBody. */
+export function encodeAlertBody(body: AlertBody): Uint8Array {
+  return encode(AlertBody, body, 'AlertBody');
+}
+
+/** Decodes the decrypted plaintext of an EncryptedBody. */
+export function decodeAlertBody(bytes: Uint8Array): AlertBody {
+  return decode(AlertBody, 'enlace.alert.v1.AlertBody', bytes);
+}
+
+function encode<T>(codec: MessageCodec<T>, message: T, name: string): Uint8Array {
+  try {
+    return codec.encode(message).finish();
+  } catch (cause) {
+    throw new UnencodableMessageError(`cannot encode ${name}: ${describe(cause)}`, { cause });
+  }
+}
+
+function decode<T>(codec: MessageCodec<T>, typeName: SchemaTypeName, bytes: Uint8Array): T {
+  const name = typeName.slice(typeName.lastIndexOf('.') + 1);
+  if (!(bytes instanceof Uint8Array)) {
+    throw new MalformedMessageError(`cannot decode ${name}: expected a Uint8Array`);
+  }
+  // A private copy: decoded bytes fields are views of the input, which may be a pooled Buffer
+  // the caller reuses. Also makes every bytes field a plain Uint8Array.
+  const copy = new Uint8Array(bytes);
+  try {
+    // Structural check only; unknown fields (from newer schema versions) are allowed.
+    fromBinary(messageDesc(typeName), copy, { readUnknownFields: false });
+    return codec.decode(copy);
+  } catch (cause) {
+    throw new MalformedMessageError(`cannot decode ${name}: ${describe(cause)}`, { cause });
+  }
+}
+
+function describe(cause: unknown): string {
+  return cause instanceof Error ? cause.message : String(cause);
+}

@@ -1,0 +1,89 @@
+/**
+ * @enlace/schema: the alert types generated from proto/ (ts-proto), strict binary and JSON
+ * codecs, semantic validation, and the reference code lists they use.
+ *
+ * The generated message objects (`Alert`, `AlertHeader`, ...) are exported for their `create` and
+ * `fromPartial` builders. Read untrusted input only with decodeAlert / decodeSignedAlert /
+ * decodeAlertBody and alertFromJson: the generated `decode` and `fromJSON` are lenient.
+ */
+export {
+  Alert,
+  AlertBody,
+  AlertHeader,
+  AlertKind,
+  EncryptedBody,
+  Grading,
+  HandlingCode,
+  InformationCredibility,
+  SourceReliability,
+  TlpMarking,
+} from './gen/enlace/alert/v1/alert.js';
+export { SignedAlert } from './gen/enlace/alert/v1/signed_alert.js';
+export {
+  AgeBand,
+  Coordinates,
+  KeyedDigest,
+  MoneyRange,
+  VictimGroup,
+  VulnerabilityFlag,
+} from './gen/enlace/alert/v1/common.js';
+export {
+  CrossingType,
+  RouteAlert,
+  TransportMode,
+  VulnerabilityCounts,
+  Waypoint,
+} from './gen/enlace/alert/v1/route_alert.js';
+export {
+  Detection,
+  DetectionPoint,
+  DocumentAlert,
+  DocumentType,
+  FraudType,
+  SecurityFeature,
+} from './gen/enlace/alert/v1/document_alert.js';
+export {
+  AccountReference,
+  AccountType,
+  EntityLink,
+  EntityRole,
+  FinancialIndicators,
+  LinkRelation,
+  NetworkAlert,
+  NetworkEntity,
+  PaymentChannel,
+  RemittanceCorridor,
+} from './gen/enlace/alert/v1/network_alert.js';
+
+export type { SchemaErrorCode, Violation, ViolationCode } from './errors.js';
+export {
+  AlertValidationError,
+  MalformedMessageError,
+  SchemaError,
+  UnencodableMessageError,
+} from './errors.js';
+
+export {
+  decodeAlert,
+  decodeAlertBody,
+  decodeSignedAlert,
+  encodeAlert,
+  encodeAlertBody,
+  encodeSignedAlert,
+} from './codec.js';
+
+export type { AlertFromJsonOptions, JsonObject, JsonValue } from './json.js';
+export { alertBodyFromJson, alertBodyToJson, alertFromJson, alertToJson } from './json.js';
+
+export type { ValidationContext } from './validate.js';
+export {
+  ALERT_LIMITS,
+  alertKindOfBody,
+  assertValidAlert,
+  isNetworkId,
+  isUuidV7,
+  validateAlert,
+  validateAlertBody,
+} from './validate.js';
+
+export { COUNTRY_CODES, CURRENCY_CODES, isCountryCode, isCurrencyCode } from './countries.js';

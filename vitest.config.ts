@@ -1,0 +1,16 @@
+// One vitest run for the whole workspace: unit specs beside the code, cross-package suites in test/.
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  resolve: {
+    // Workspace packages resolve to their TypeScript sources (see tsconfig.base.json).
+    conditions: ['@enlace/source'],
+  },
+  ssr: { resolve: { conditions: ['@enlace/source'] } },
+  test: {
+    include: ['packages/*/src/**/*.spec.ts', 'services/*/src/**/*.spec.ts', 'test/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+  },
+});
