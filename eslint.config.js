@@ -5,7 +5,13 @@ import importX from 'eslint-plugin-import-x';
 
 export default tseslint.config(
   {
-    ignores: ['**/dist/**', '**/node_modules/**', 'packages/schema/src/gen/**', 'bench/results/**', '.enlace/**'],
+    ignores: [
+      '**/dist/**',
+      '**/node_modules/**',
+      'packages/schema/src/gen/**',
+      'bench/results/**',
+      '.enlace/**',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
@@ -27,7 +33,11 @@ export default tseslint.config(
     // Specs and suites are left out of the package builds; tsconfig.test.json type-checks them.
     files: ['packages/*/src/**/*.spec.ts', 'services/*/src/**/*.spec.ts', 'test/**/*.ts', 'vitest.config.ts'],
     languageOptions: {
-      parserOptions: { projectService: false, project: ['./tsconfig.test.json'], tsconfigRootDir: import.meta.dirname },
+      parserOptions: {
+        projectService: false,
+        project: ['./tsconfig.test.json'],
+        tsconfigRootDir: import.meta.dirname,
+      },
     },
   },
   {

@@ -81,8 +81,7 @@ describe('decode + verify never crash on hostile bytes', () => {
     const random = prng(20261122);
     const outcomes = { ok: 0, schema: 0, crypto: 0 };
     for (let i = 0; i < 10_000; i++) {
-      const input =
-        i % 4 === 0 ? randomBytes(Math.floor(random() * 600)) : mutate(envelope, random);
+      const input = i % 4 === 0 ? randomBytes(Math.floor(random() * 600)) : mutate(envelope, random);
       try {
         const signed = decodeSignedAlert(input);
         decodeAlert(signed.alert);
@@ -91,7 +90,10 @@ describe('decode + verify never crash on hostile bytes', () => {
       } catch (error) {
         if (error instanceof SchemaError) outcomes.schema++;
         else if (error instanceof CryptoError) outcomes.crypto++;
-        else throw new Error(`input #${i} (${Buffer.from(input).toString('hex')}) threw ${String(error)}`, { cause: error });
+        else
+          throw new Error(`input #${i} (${Buffer.from(input).toString('hex')}) threw ${String(error)}`, {
+            cause: error,
+          });
       }
     }
     expect(outcomes.ok + outcomes.schema + outcomes.crypto).toBe(10_000);

@@ -27,6 +27,13 @@ function hasProtoc(): boolean {
   }
 }
 
+/** protobufjs with proto/ as its include root, as protoc's -I: imports resolve against it. */
+async function loadProtos(): Promise<protobuf.Root> {
+  const root = new protobuf.Root();
+  root.resolvePath = (_origin, target) => (target.startsWith(protoDir) ? target : join(protoDir, target));
+  return root.load(await protoFiles(), { keepCase: false });
+}
+
 async function protoFiles(): Promise<string[]> {
   const files = await readdir(protoDir, { recursive: true });
   return files.filter((file) => file.endsWith('.proto')).map((file) => file.split('\\').join('/'));
@@ -61,7 +68,7 @@ afterAll(async () => {
 
 describe('the CLI output decodes with protobufjs loading proto/ at run time', () => {
   it('reads SignedAlert and the Alert inside it for every body kind', async () => {
-    const rootNs = await protobuf.load((await protoFiles()).map((file) => join(protoDir, file)));
+    const rootNs = await loadProtos();
     const SignedAlert = rootNs.lookupType('enlace.alert.v1.SignedAlert');
     const Alert = rootNs.lookupType('enlace.alert.v1.Alert');
     for (const [name, bytes] of Object.entries(envelopes)) {
@@ -90,10 +97,14 @@ describe.skipIf(!hasProtoc())('the CLI output decodes with protoc --decode', () 
   it('decodes SignedAlert and the Alert bytes inside it', async () => {
     const files = await protoFiles();
     for (const [name, bytes] of Object.entries(envelopes)) {
-      const signedText = execFileSync('protoc', [`-I${protoDir}`, '--decode=enlace.alert.v1.SignedAlert', ...files], {
-        input: bytes,
-        cwd: protoDir,
-      }).toString();
+      const signedText = execFileSync(
+        'protoc',
+        [`-I${protoDir}`, '--decode=enlace.alert.v1.SignedAlert', ...files],
+        {
+          input: bytes,
+          cwd: protoDir,
+        },
+      ).toString();
       expect(signedText).toMatch(/^alert: "/m);
       expect(signedText).toMatch(/^protected_header: "ey/m);
       expect(signedText).toMatch(/^signature: "/m);
@@ -106,20 +117,27 @@ describe.skipIf(!hasProtoc())('the CLI output decodes with protoc --decode', () 
         if (tag >>> 3 === 1) inner = reader.bytes();
         else reader.skipType(tag & 7);
       }
-      const alertText = execFileSync('protoc', [`-I${protoDir}`, '--decode=enlace.alert.v1.Alert', ...files], {
-        input: inner,
-        cwd: protoDir,
-      }).toString();
+      const alertText = execFileSync(
+        'protoc',
+        [`-I${protoDir}`, '--decode=enlace.alert.v1.Alert', ...files],
+        {
+          input: inner,
+          cwd: protoDir,
+        },
+      ).toString();
       expect(alertText).toMatch(/origin: "MX"/);
       expect(alertText).toMatch(new RegExp(`^  ${name.split('-')[0]} \\{`, 'm'));
     }
   });
 });
-if (!hasProtoc()) console.warn('[interop] protoc not found: the protoc --decode test is skipped (apt-get install protobuf-compiler)');
+if (!hasProtoc())
+  console.warn(
+    '[interop] protoc not found: the protoc --decode test is skipped (apt-get install protobuf-compiler)',
+  );
 
 describe('the signature verifies with node:crypto alone', () => {
   it('Ed25519 over ASCII(protected_header) || "." || alert bytes', async () => {
-    const rootNs = await protobuf.load((await protoFiles()).map((file) => join(protoDir, file)));
+    const rootNs = await loadProtos();
     const SignedAlert = rootNs.lookupType('enlace.alert.v1.SignedAlert');
     const publicJwk = jwks.keys.find((key) => key['use'] === 'sig')!;
     const key = createPublicKey({ key: publicJwk, format: 'jwk' });
@@ -137,4 +155,3 @@ describe('the signature verifies with node:crypto alone', () => {
     }
   });
 });
-

@@ -20,9 +20,13 @@ export async function readInputFile(path: string, what: string): Promise<Buffer>
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new CliError('ERR_FILE_NOT_FOUND', `${what} not found: ${path}`, { cause });
-    if (code === 'EISDIR') throw new CliError('ERR_FILE_UNREADABLE', `${what} is a directory, not a file: ${path}`, { cause });
-    if (code === 'EACCES') throw new CliError('ERR_FILE_UNREADABLE', `no permission to read ${what}: ${path}`, { cause });
-    throw new CliError('ERR_FILE_UNREADABLE', `cannot read ${what} ${path}: ${(cause as Error).message}`, { cause });
+    if (code === 'EISDIR')
+      throw new CliError('ERR_FILE_UNREADABLE', `${what} is a directory, not a file: ${path}`, { cause });
+    if (code === 'EACCES')
+      throw new CliError('ERR_FILE_UNREADABLE', `no permission to read ${what}: ${path}`, { cause });
+    throw new CliError('ERR_FILE_UNREADABLE', `cannot read ${what} ${path}: ${(cause as Error).message}`, {
+      cause,
+    });
   }
 }
 
@@ -38,9 +42,13 @@ export async function readStructuredFile(path: string, what: string): Promise<un
     try {
       return JSON.parse(text) as unknown;
     } catch (cause) {
-      throw new CliError('ERR_INPUT_INVALID', `${what} ${path} is not valid JSON: ${(cause as Error).message}`, {
-        cause,
-      });
+      throw new CliError(
+        'ERR_INPUT_INVALID',
+        `${what} ${path} is not valid JSON: ${(cause as Error).message}`,
+        {
+          cause,
+        },
+      );
     }
   }
   try {
@@ -50,7 +58,9 @@ export async function readStructuredFile(path: string, what: string): Promise<un
       cause instanceof YAMLParseError && cause.linePos?.[0]
         ? `line ${cause.linePos[0].line}, column ${cause.linePos[0].col}: ${cause.message.split('\n')[0]}`
         : (cause as Error).message;
-    throw new CliError('ERR_INPUT_INVALID', `${what} ${path} is not valid YAML or JSON (${detail})`, { cause });
+    throw new CliError('ERR_INPUT_INVALID', `${what} ${path} is not valid YAML or JSON (${detail})`, {
+      cause,
+    });
   }
 }
 

@@ -45,10 +45,16 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** The parts of a demo draft (as parsed YAML) that the tests edit. */
+interface DraftJson {
+  header: { origin: string; recipients?: string[] };
+  route: { waypoints: Array<{ coordinates?: { latitude: number; longitude: number } }> };
+}
+
 /** Writes a draft derived from a demo draft, with the given origin. */
-async function draftFrom(name: string, edit: (draft: Record<string, any>) => void): Promise<string> {
+async function draftFrom(name: string, edit: (draft: DraftJson) => void): Promise<string> {
   const { parse } = await import('yaml');
-  const draft = parse(await readFile(join(demo, name), 'utf8')) as Record<string, any>;
+  const draft = parse(await readFile(join(demo, name), 'utf8')) as DraftJson;
   edit(draft);
   const path = join(dir, `draft-${Math.random().toString(36).slice(2)}.json`);
   await writeFile(path, JSON.stringify(draft));
@@ -57,7 +63,7 @@ async function draftFrom(name: string, edit: (draft: Record<string, any>) => voi
 
 async function demoDraftAsMx(name: string): Promise<string> {
   return draftFrom(name, (draft) => {
-    draft['header'].origin = 'MX';
+    draft.header.origin = 'MX';
   });
 }
 
@@ -68,8 +74,10 @@ describe('enlace keys generate', () => {
     expect(files).toEqual([`MX-enc-${year}-01.private.jwk`, `MX-sig-${year}-01.private.jwk`, 'jwks.json']);
     expect((await stat(mxSig)).mode & 0o777).toBe(0o600);
     expect((await stat(mxEnc)).mode & 0o777).toBe(0o600);
-    const jwks = JSON.parse(await readFile(join(dir, 'MX', 'jwks.json'), 'utf8')) as { keys: any[] };
-    expect(jwks.keys.map((key) => [key.kid, key.crv, key.use])).toEqual([
+    const jwks = JSON.parse(await readFile(join(dir, 'MX', 'jwks.json'), 'utf8')) as {
+      keys: Array<Record<string, string>>;
+    };
+    expect(jwks.keys.map((key) => [key['kid'], key['crv'], key['use']])).toEqual([
       [`MX-sig-${year}-01`, 'Ed25519', 'sig'],
       [`MX-enc-${year}-01`, 'X25519', 'enc'],
     ]);
@@ -101,10 +109,24 @@ describe('enlace keys generate', () => {
 });
 
 describe('enlace alert sign / verify / decode', () => {
-  for (const name of ['route-mx-gt-us.yaml', 'document-counterfeit-passport.yaml', 'network-smuggling-financier.yaml']) {
+  for (const name of [
+    'route-mx-gt-us.yaml',
+    'document-counterfeit-passport.yaml',
+    'network-smuggling-financier.yaml',
+  ]) {
     it(`signs and verifies ${name}`, async () => {
       const out = join(dir, `${name}.alert`);
-      const signed = await run('alert', 'sign', '--key', mxSig, '--in', await demoDraftAsMx(name), '--out', out, '--json');
+      const signed = await run(
+        'alert',
+        'sign',
+        '--key',
+        mxSig,
+        '--in',
+        await demoDraftAsMx(name),
+        '--out',
+        out,
+        '--json',
+      );
       expect(signed.code, signed.stderr).toBe(0);
       const { id } = JSON.parse(signed.stdout) as { id: string };
       expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
@@ -129,8 +151,12 @@ describe('enlace alert sign / verify / decode', () => {
 
   it('signs the demo drafts as they are, with the origin they name', async () => {
     const { parse } = await import('yaml');
-    for (const name of ['route-mx-gt-us.yaml', 'document-counterfeit-passport.yaml', 'network-smuggling-financier.yaml']) {
-      const origin = (parse(await readFile(join(demo, name), 'utf8')) as any).header.origin as string;
+    for (const name of [
+      'route-mx-gt-us.yaml',
+      'document-counterfeit-passport.yaml',
+      'network-smuggling-financier.yaml',
+    ]) {
+      const origin = (parse(await readFile(join(demo, name), 'utf8')) as DraftJson).header.origin;
       const keys = join(dir, `demo-${origin}`);
       expect((await run('keys', 'generate', '-c', origin, '-o', keys, '--json')).code).toBe(0);
       const key = (await readdir(keys)).find((file) => file.includes('-sig-'))!;
@@ -146,7 +172,7 @@ describe('enlace alert sign / verify / decode', () => {
     await run('alert', 'sign', '-k', mxSig, '-i', await demoDraftAsMx('route-mx-gt-us.yaml'), '-o', out);
     const bytes = await readFile(out);
     // Flip a byte inside the signature, the last field of the envelope.
-    bytes[bytes.length - 5] ^= 0x01;
+    bytes.writeUInt8(bytes.readUInt8(bytes.length - 5) ^ 0x01, bytes.length - 5);
     await writeFile(out, bytes);
     const result = await run('alert', 'verify', '-j', join(dir, 'MX', 'jwks.json'), out, '--json');
     expect(result.code).toBe(1);
@@ -164,21 +190,49 @@ describe('enlace alert sign / verify / decode', () => {
 
   it('encrypts a restricted alert so only its recipients read the body', async () => {
     const draft = await draftFrom('route-mx-gt-us.yaml', (d) => {
-      d['header'].origin = 'MX';
-      d['header'].recipients = ['GT'];
+      d.header.origin = 'MX';
+      d.header.recipients = ['GT'];
     });
     const recipients = join(dir, 'GT', 'jwks.json');
     const out = join(dir, 'restricted.alert');
-    const signed = await run('alert', 'sign', '-k', mxSig, '-i', draft, '-o', out, '--recipients-jwks', recipients);
+    const signed = await run(
+      'alert',
+      'sign',
+      '-k',
+      mxSig,
+      '-i',
+      draft,
+      '-o',
+      out,
+      '--recipients-jwks',
+      recipients,
+    );
     expect(signed.code, signed.stderr).toBe(0);
 
-    const asGt = await run('alert', 'verify', '-j', join(dir, 'MX', 'jwks.json'), out, '--decrypt-key', gtEnc, '--json');
+    const asGt = await run(
+      'alert',
+      'verify',
+      '-j',
+      join(dir, 'MX', 'jwks.json'),
+      out,
+      '--decrypt-key',
+      gtEnc,
+      '--json',
+    );
     expect(asGt.code, asGt.stderr).toBe(0);
     const report = JSON.parse(asGt.stdout);
     expect(report.alert.encrypted.jwe).toBeTypeOf('string');
     expect(report.decryptedBody.route.waypoints.length).toBeGreaterThanOrEqual(2);
 
-    const asMx = await run('alert', 'verify', '-j', join(dir, 'MX', 'jwks.json'), out, '--decrypt-key', mxEnc);
+    const asMx = await run(
+      'alert',
+      'verify',
+      '-j',
+      join(dir, 'MX', 'jwks.json'),
+      out,
+      '--decrypt-key',
+      mxEnc,
+    );
     expect(asMx.code).toBe(1);
     expect(asMx.stderr).toMatch(/^enlace: the alert is valid, but its body could not be decrypted: .+\n$/);
 
@@ -215,9 +269,9 @@ describe('enlace bad input: one clear line, non-zero exit, nothing written', () 
 
   it('a draft that fails validation names every field path', async () => {
     const draft = await draftFrom('route-mx-gt-us.yaml', (d) => {
-      d['header'].origin = 'MX';
-      d['route'].waypoints = d['route'].waypoints.slice(0, 1);
-      d['route'].waypoints[0].coordinates = { latitude: 123, longitude: -92 };
+      d.header.origin = 'MX';
+      d.route.waypoints = d.route.waypoints.slice(0, 1);
+      d.route.waypoints[0]!.coordinates = { latitude: 123, longitude: -92 };
     });
     const out = join(dir, 'invalid.alert');
     const result = await run('alert', 'sign', '-k', mxSig, '-i', draft, '-o', out);
@@ -230,7 +284,16 @@ describe('enlace bad input: one clear line, non-zero exit, nothing written', () 
 
   it('an encryption key given as the signing key', async () => {
     const out = join(dir, 'wrongkey.alert');
-    const result = await run('alert', 'sign', '-k', mxEnc, '-i', await demoDraftAsMx('route-mx-gt-us.yaml'), '-o', out);
+    const result = await run(
+      'alert',
+      'sign',
+      '-k',
+      mxEnc,
+      '-i',
+      await demoDraftAsMx('route-mx-gt-us.yaml'),
+      '-o',
+      out,
+    );
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(new RegExp(`^enlace: ${mxEnc} is not a usable signing key: .+\\n$`));
     await expectNothingWritten(out);
@@ -238,12 +301,14 @@ describe('enlace bad input: one clear line, non-zero exit, nothing written', () 
 
   it('a key of another country than the draft’s origin', async () => {
     const draft = await draftFrom('route-mx-gt-us.yaml', (d) => {
-      d['header'].origin = 'GT';
+      d.header.origin = 'GT';
     });
     const out = join(dir, 'othercountry.alert');
     const result = await run('alert', 'sign', '-k', mxSig, '-i', draft, '-o', out);
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/^enlace: key MX-sig-\d{4}-01 belongs to MX, but the draft's header.origin is GT; sign with a key of GT\n$/);
+    expect(result.stderr).toMatch(
+      /^enlace: key MX-sig-\d{4}-01 belongs to MX, but the draft's header.origin is GT; sign with a key of GT\n$/,
+    );
     await expectNothingWritten(out);
   });
 
@@ -261,7 +326,16 @@ describe('enlace bad input: one clear line, non-zero exit, nothing written', () 
   it('refuses to overwrite an existing output without --force', async () => {
     const out = join(dir, 'exists.alert');
     await writeFile(out, 'keep me');
-    const result = await run('alert', 'sign', '-k', mxSig, '-i', await demoDraftAsMx('route-mx-gt-us.yaml'), '-o', out);
+    const result = await run(
+      'alert',
+      'sign',
+      '-k',
+      mxSig,
+      '-i',
+      await demoDraftAsMx('route-mx-gt-us.yaml'),
+      '-o',
+      out,
+    );
     expect(result.code).toBe(2);
     expect(result.stderr).toBe(`enlace: refusing to overwrite existing file ${out}\n`);
     expect(await readFile(out, 'utf8')).toBe('keep me');

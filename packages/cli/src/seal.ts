@@ -21,7 +21,10 @@ export async function sealBody(alert: Alert, jwks: Jwks): Promise<Alert> {
       .sort((a, b) => (a.kid! < b.kid! ? 1 : -1));
     const key = candidates[0];
     if (!key) {
-      throw new CliError('ERR_KEY_INVALID', `no encryption key for recipient ${country} in the recipients key set`);
+      throw new CliError(
+        'ERR_KEY_INVALID',
+        `no encryption key for recipient ${country} in the recipients key set`,
+      );
     }
     return { kid: key.kid!, publicJwk: key };
   });

@@ -38,7 +38,9 @@ export async function alertDecode(file: string, opts: { json?: boolean }, io: Cl
     );
     return;
   }
-  io.stdout.write('NOT VERIFIED: decoded for inspection only; use `enlace alert verify` before relying on it.\n');
+  io.stdout.write(
+    'NOT VERIFIED: decoded for inspection only; use `enlace alert verify` before relying on it.\n',
+  );
   io.stdout.write(renderAlert(alertJson));
   io.stdout.write(
     `Signature\n  header      ${protectedHeader === undefined ? '(unreadable)' : JSON.stringify(protectedHeader)}\n` +

@@ -28,6 +28,13 @@ export interface AlertSignOptions {
   json?: boolean;
 }
 
+/** The violations on one line: `2 problems: route.waypoints: … ; route.waypoints[0]…: …`. */
+function describeViolations(error: AlertValidationError): string {
+  const count = error.violations.length === 1 ? '1 problem' : `${error.violations.length} problems`;
+  const items = error.violations.map((v) => `${v.path === '' ? '(alert)' : v.path}: ${v.message}`);
+  return `${count}: ${items.join('; ')}`;
+}
+
 export async function alertSign(opts: AlertSignOptions, io: CliIo): Promise<void> {
   const signingKey = await loadKey(opts.key);
   const draftJson = await readStructuredFile(opts.in, 'draft');
@@ -37,7 +44,11 @@ export async function alertSign(opts: AlertSignOptions, io: CliIo): Promise<void
     assertValidAlert(draft, { draft: true });
   } catch (cause) {
     if (cause instanceof AlertValidationError) {
-      throw new CliError('ERR_ALERT_INVALID', `draft ${opts.in} is not a valid alert: ${cause.message}`, { cause });
+      throw new CliError(
+        'ERR_ALERT_INVALID',
+        `draft ${opts.in} is not a valid alert: ${describeViolations(cause)}`,
+        { cause },
+      );
     }
     throw cause;
   }
@@ -74,7 +85,11 @@ export async function alertSign(opts: AlertSignOptions, io: CliIo): Promise<void
     assertValidAlert(alert);
   } catch (cause) {
     if (cause instanceof AlertValidationError) {
-      throw new CliError('ERR_ALERT_INVALID', `draft ${opts.in} is not a valid alert: ${cause.message}`, { cause });
+      throw new CliError(
+        'ERR_ALERT_INVALID',
+        `draft ${opts.in} is not a valid alert: ${describeViolations(cause)}`,
+        { cause },
+      );
     }
     throw cause;
   }
@@ -104,7 +119,9 @@ async function loadKey(path: string) {
     return parsePrivateJwk(json, 'sig');
   } catch (cause) {
     if (cause instanceof CryptoError) {
-      throw new CliError('ERR_KEY_INVALID', `${path} is not a usable signing key: ${cause.message}`, { cause });
+      throw new CliError('ERR_KEY_INVALID', `${path} is not a usable signing key: ${cause.message}`, {
+        cause,
+      });
     }
     throw cause;
   }

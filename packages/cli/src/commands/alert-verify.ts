@@ -63,9 +63,13 @@ export async function alertVerify(
     resolver = createJwksResolver(parseJwks(await readStructuredFile(opts.jwks, 'key set')));
   } catch (cause) {
     if (cause instanceof CliError) throw cause;
-    throw new CliError('ERR_KEY_INVALID', `key set ${opts.jwks} is not a valid JWKS: ${(cause as Error).message}`, {
-      cause,
-    });
+    throw new CliError(
+      'ERR_KEY_INVALID',
+      `key set ${opts.jwks} is not a valid JWKS: ${(cause as Error).message}`,
+      {
+        cause,
+      },
+    );
   }
   const decryptKey = opts.decryptKey ? await loadDecryptKey(opts.decryptKey) : undefined;
 
@@ -99,7 +103,11 @@ export async function alertVerify(
     } else if (error instanceof AlertValidationError) {
       verdict = { valid: false, reason: 'malformed', message: error.message };
     } else if (error instanceof SchemaError) {
-      verdict = { valid: false, reason: 'malformed', message: `${file} is not a signed alert: ${error.message}` };
+      verdict = {
+        valid: false,
+        reason: 'malformed',
+        message: `${file} is not a signed alert: ${error.message}`,
+      };
     } else {
       throw error;
     }
@@ -112,10 +120,14 @@ export async function alertVerify(
       bodyJson = alertBodyToJson(decodeAlertBody(plain));
     } catch (cause) {
       const message = cause instanceof Error ? cause.message : String(cause);
-      throw new CliError('ERR_INPUT_INVALID', `the alert is valid, but its body could not be decrypted: ${message}`, {
-        cause,
-        exitCode: 1,
-      });
+      throw new CliError(
+        'ERR_INPUT_INVALID',
+        `the alert is valid, but its body could not be decrypted: ${message}`,
+        {
+          cause,
+          exitCode: 1,
+        },
+      );
     }
   }
 

@@ -43,9 +43,13 @@ export async function keysGenerate(opts: KeysGenerateOptions, io: CliIo): Promis
       existing = parseJwks(await readStructuredFile(jwksPath, 'key set'));
     } catch (cause) {
       if (cause instanceof CliError) throw cause;
-      throw new CliError('ERR_KEY_INVALID', `existing key set ${jwksPath} is invalid: ${(cause as Error).message}`, {
-        cause,
-      });
+      throw new CliError(
+        'ERR_KEY_INVALID',
+        `existing key set ${jwksPath} is invalid: ${(cause as Error).message}`,
+        {
+          cause,
+        },
+      );
     }
   }
 
@@ -70,7 +74,10 @@ export async function keysGenerate(opts: KeysGenerateOptions, io: CliIo): Promis
     ['enc', encryption],
   ] as const) {
     const file = join(opts.out, `${pair.kid}.private.jwk`);
-    await writeOutputFile(file, `${JSON.stringify(pair.privateJwk, null, 2)}\n`, { mode: 0o600, exclusive: true });
+    await writeOutputFile(file, `${JSON.stringify(pair.privateJwk, null, 2)}\n`, {
+      mode: 0o600,
+      exclusive: true,
+    });
     written.push({ kid: pair.kid, use, privateKeyFile: file });
   }
   const jwks = createJwks([...existing.keys, signing.publicJwk, encryption.publicJwk]);
