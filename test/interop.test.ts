@@ -126,7 +126,7 @@ describe.skipIf(!hasProtoc())('the CLI output decodes with protoc --decode', () 
         },
       ).toString();
       expect(alertText).toMatch(/origin: "MX"/);
-      expect(alertText).toMatch(new RegExp(`^  ${name.split('-')[0]} \\{`, 'm'));
+      expect(alertText).toMatch(new RegExp(`^${name.split('-')[0]} \\{`, 'm'));
     }
   });
 });

@@ -15,8 +15,9 @@ if (!backends.binary.available) {
 }
 
 const sourceDirectory = dirname(fileURLToPath(import.meta.url));
-// Inside the workspace's node_modules, so the transpiled harness resolves its dependencies.
-const cacheDirectory = join(sourceDirectory, '..', '..', '..', 'node_modules', '.cache');
+// Inside this package's node_modules, so the transpiled harness resolves its dependencies the way
+// the package does (npm may install them in packages/testing/node_modules or hoist them).
+const cacheDirectory = join(sourceDirectory, '..', 'node_modules', '.cache');
 
 /** A script that starts a server, prints its pid and store, then ends the way argv[2] says. */
 const CHILD_SCRIPT = `
@@ -80,7 +81,13 @@ describe.skipIf(!backends.binary.available)('a test process that ends without st
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
       child.once('exit', (code, signal) => resolve({ code, signal })),
     );
-    const [line] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];
+    // A child that dies before it prints (a harness that cannot load) must fail fast, not hang.
+    const line = await Promise.race([
+      once(createInterface({ input: child.stdout }), 'line').then(([first]) => first as string),
+      exited.then((exit) => {
+        throw new Error(`the child process ended before it started a server: ${JSON.stringify(exit)}`);
+      }),
+    ]);
     const server = JSON.parse(line) as { pid: number; storeDir: string };
     expect(isProcessAlive(server.pid)).toBe(true);
     expect(existsSync(server.storeDir)).toBe(true);
