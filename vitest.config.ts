@@ -7,6 +7,8 @@ export default defineConfig({
     conditions: ['@enlace/source'],
   },
   ssr: { resolve: { conditions: ['@enlace/source'] } },
+  // NestJS services use legacy decorators; transform specs the way tsc builds the services.
+  oxc: { decorator: { legacy: true, emitDecoratorMetadata: true } },
   test: {
     include: ['packages/*/src/**/*.spec.ts', 'services/*/src/**/*.spec.ts', 'test/**/*.test.ts'],
     testTimeout: 30_000,
