@@ -87,3 +87,7 @@ export {
 } from './validate.js';
 
 export { COUNTRY_CODES, CURRENCY_CODES, isCountryCode, isCurrencyCode } from './countries.js';
+
+// Registry request/reply and change events (enlace.registry.v1), as one namespace: its message
+// names (KeyInfo, Decision, ...) belong to the registry, not to alerts.
+export * as registryV1 from './gen/enlace/registry/v1/registry.js';
