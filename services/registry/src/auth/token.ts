@@ -1,0 +1,158 @@
+/**
+ * Bearer tokens of the registry API: JWTs signed with the registry key (EdDSA), issued to
+ * administrators, auditors and focal points. A token names its subject, its roles and, for a
+ * focal point, its country; it always expires. verifyToken turns a token into the Actor that
+ * commands and the audit trail carry, or throws RegistryError ERR_UNAUTHENTICATED.
+ */
+import { errors as joseErrors, importJWK, jwtVerify, SignJWT } from 'jose';
+import type { JWK } from 'jose';
+
+type JoseKey = Awaited<ReturnType<typeof importJWK>>;
+
+import { RegistryError } from '../domain/errors.js';
+import { TOKEN_ROLES } from '../domain/model.js';
+import type { Actor, TokenRole } from '../domain/model.js';
+
+export const TOKEN_ISSUER = 'enlace-registry';
+export const TOKEN_AUDIENCE = 'enlace';
+/** Longest lifetime a token may be issued with: 30 days. */
+export const MAX_TOKEN_TTL_SECONDS = 30 * 24 * 3600;
+
+/** The registry's private signing key, as loaded from its data directory. */
+export interface TokenSigningKey {
+  readonly privateJwk: Readonly<Record<string, unknown>>;
+  readonly kid: string;
+}
+
+export interface IssueTokenOptions {
+  /** Who the token is for, e.g. "admin@secretariat" or "mx-inm-liaison-1". */
+  readonly subject: string;
+  readonly roles: readonly TokenRole[];
+  /** ISO 3166-1 alpha-2 of the holder's country (focal-point tokens). */
+  readonly country?: string;
+  readonly ttlSeconds: number;
+  /** Issue time; default now. For tests. */
+  readonly now?: Date;
+}
+
+function isTokenRole(value: unknown): value is TokenRole {
+  return typeof value === 'string' && (TOKEN_ROLES as readonly string[]).includes(value);
+}
+
+/** Signs a bearer token with the registry key. Throws RegistryError ERR_VALIDATION on bad options. */
+export async function issueToken(key: TokenSigningKey, options: IssueTokenOptions): Promise<string> {
+  const violations: Array<{ path: string; code: string; message: string }> = [];
+  if (options.subject.trim() === '' || options.subject.length > 200) {
+    violations.push({ path: 'subject', code: 'invalid', message: 'must be 1 to 200 characters' });
+  }
+  if (options.roles.length === 0) {
+    violations.push({ path: 'roles', code: 'required', message: 'at least one role is required' });
+  }
+  options.roles.forEach((role, index) => {
+    if (!isTokenRole(role)) {
+      violations.push({
+        path: `roles[${index}]`,
+        code: 'invalid_value',
+        message: `must be one of ${TOKEN_ROLES.join(', ')}`,
+      });
+    }
+  });
+  if (options.country !== undefined && !/^[A-Z]{2}$/.test(options.country)) {
+    violations.push({ path: 'country', code: 'invalid_country', message: 'must be two upper-case letters' });
+  }
+  if (
+    !Number.isInteger(options.ttlSeconds) ||
+    options.ttlSeconds <= 0 ||
+    options.ttlSeconds > MAX_TOKEN_TTL_SECONDS
+  ) {
+    violations.push({
+      path: 'ttlSeconds',
+      code: 'out_of_range',
+      message: `must be a whole number of seconds from 1 to ${MAX_TOKEN_TTL_SECONDS}`,
+    });
+  }
+  if (violations.length > 0) {
+    throw new RegistryError(
+      'ERR_VALIDATION',
+      `cannot issue token: ${violations[0]!.path} ${violations[0]!.message}`,
+      {
+        violations,
+      },
+    );
+  }
+  let privateKey: JoseKey;
+  try {
+    privateKey = await importJWK({ ...(key.privateJwk as JWK) }, 'EdDSA');
+  } catch (cause) {
+    throw new RegistryError('ERR_VALIDATION', 'the registry private key is not a usable Ed25519 JWK', {
+      violations: [{ path: 'privateJwk', code: 'invalid_key', message: (cause as Error).message }],
+      cause,
+    });
+  }
+  const issuedAt = Math.floor((options.now ?? new Date()).getTime() / 1000);
+  const claims: Record<string, unknown> = { roles: [...new Set(options.roles)] };
+  if (options.country !== undefined) claims['country'] = options.country;
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: 'EdDSA', kid: key.kid, typ: 'JWT' })
+    .setIssuer(TOKEN_ISSUER)
+    .setAudience(TOKEN_AUDIENCE)
+    .setSubject(options.subject)
+    .setIssuedAt(issuedAt)
+    .setExpirationTime(issuedAt + options.ttlSeconds)
+    .sign(privateKey);
+}
+
+function unauthenticated(message: string, cause?: unknown): RegistryError {
+  return new RegistryError('ERR_UNAUTHENTICATED', message, cause === undefined ? undefined : { cause });
+}
+
+/**
+ * Verifies a bearer token against the registry public key and returns its Actor. Throws
+ * RegistryError ERR_UNAUTHENTICATED saying why (expired, bad signature, wrong issuer, ...).
+ */
+export async function verifyToken(
+  token: string,
+  publicJwk: Readonly<Record<string, unknown>>,
+  options: { now?: Date } = {},
+): Promise<Actor> {
+  let publicKey: JoseKey;
+  try {
+    publicKey = await importJWK({ ...(publicJwk as JWK) }, 'EdDSA');
+  } catch (cause) {
+    // A broken registry key is our fault, not the caller's: still refuse, but say so.
+    throw unauthenticated('the registry cannot check tokens: its public key is unusable', cause);
+  }
+  let payload: Record<string, unknown>;
+  try {
+    const verified = await jwtVerify(token, publicKey, {
+      algorithms: ['EdDSA'],
+      issuer: TOKEN_ISSUER,
+      audience: TOKEN_AUDIENCE,
+      requiredClaims: ['exp', 'sub'],
+      ...(options.now !== undefined && { currentDate: options.now }),
+    });
+    payload = verified.payload as Record<string, unknown>;
+  } catch (cause) {
+    if (cause instanceof joseErrors.JWTExpired) throw unauthenticated('the bearer token has expired', cause);
+    if (cause instanceof joseErrors.JWTClaimValidationFailed) {
+      throw unauthenticated(`the bearer token's "${cause.claim}" claim is not valid: ${cause.reason}`, cause);
+    }
+    if (cause instanceof joseErrors.JWSSignatureVerificationFailed) {
+      throw unauthenticated('the bearer token was not signed by this registry', cause);
+    }
+    throw unauthenticated('the bearer token is not a valid registry token', cause);
+  }
+  const roles = payload['roles'];
+  if (!Array.isArray(roles) || roles.length === 0 || !roles.every(isTokenRole)) {
+    throw unauthenticated(`the bearer token's "roles" claim must list roles among ${TOKEN_ROLES.join(', ')}`);
+  }
+  const country = payload['country'];
+  if (country !== undefined && (typeof country !== 'string' || !/^[A-Z]{2}$/.test(country))) {
+    throw unauthenticated(`the bearer token's "country" claim must be an ISO 3166-1 alpha-2 code`);
+  }
+  const subject = payload['sub'];
+  if (typeof subject !== 'string' || subject === '') {
+    throw unauthenticated('the bearer token has no subject');
+  }
+  return { id: subject, roles, ...(typeof country === 'string' && { country }) };
+}
