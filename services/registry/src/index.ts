@@ -1,3 +1,23 @@
 export * from './domain/errors.js';
 export * from './domain/model.js';
 export type * from './domain/service.js';
+
+// The registry core: KV state, audit trail, signed events and snapshots (no HTTP, no Nest).
+export { KvRegistryService, canonicalJson, openRegistryCore, stateKeys } from './registry-service.js';
+export type { RegistryCore, RegistryCoreOptions, SeedOutcome, SeedRecords } from './registry-service.js';
+export { RegistryStateStore, REGISTRY_STATE_BUCKET } from './store/state-store.js';
+export type { AppliedChange, StateChange, StateStoreOptions, StoredEntry } from './store/state-store.js';
+export { AUDIT_SERVICE, AuditLog, ensureAuditStream } from './audit/audit-log.js';
+export {
+  REGISTRY_PRIVATE_KEY_FILE,
+  REGISTRY_PUBLIC_KEY_FILE,
+  generateRegistryKeyPair,
+  loadOrCreateRegistryKey,
+  registryKid,
+  signSnapshot,
+} from './registry-key.js';
+export type { RegistryKey } from './registry-key.js';
+export { RegistryEventPublisher, encodeSignedRegistryEvent } from './events.js';
+export { SnapshotSigner, buildPolicySnapshot, buildRegistrySnapshot } from './snapshot.js';
+// What nodes need to trust the registry; also importable alone as `@enlace/registry/trust`.
+export { SNAPSHOT_JWS_TYPE, snapshotViolations, verifyRegistryEvent, verifySignedSnapshot } from './trust.js';

@@ -17,6 +17,12 @@ export const REGISTRY_ERROR_STATUS = {
   ERR_CONFLICT: 409,
   ERR_KEY_COUNTRY_MISMATCH: 422,
   ERR_SEED_INVALID: 422,
+  /** A signed snapshot or change event that does not verify with the pinned registry key. */
+  ERR_SIGNATURE_INVALID: 422,
+  /** A snapshot that is not a well-formed registry snapshot (bad JWS, JSON or content). */
+  ERR_SNAPSHOT_INVALID: 422,
+  /** A change event that is not a well-formed SignedRegistryEvent. */
+  ERR_EVENT_INVALID: 422,
   ERR_UNAVAILABLE: 503,
 } as const;
 

@@ -1,0 +1,79 @@
+/**
+ * Registry snapshots: the policy part (a PolicySnapshot projected from registry state, checked
+ * with packages/policy's validateSnapshot) and every registered key, signed by the registry key
+ * as a compact JWS. Nodes verify them with verifySignedSnapshot (./trust.ts).
+ */
+import type { PolicySnapshot } from '@enlace/policy';
+import { POLICY_SNAPSHOT_FORMAT, validateSnapshot } from '@enlace/policy';
+
+import { RegistryError } from './domain/errors.js';
+import type { Instant, RegistrySnapshot, RegistryState } from './domain/model.js';
+import { REGISTRY_SNAPSHOT_FORMAT } from './domain/model.js';
+import type { SignedSnapshot } from './domain/service.js';
+import type { RegistryKey } from './registry-key.js';
+import { signSnapshot } from './registry-key.js';
+
+/** The policy projection of `state`: exactly the fields packages/policy knows. */
+export function buildPolicySnapshot(state: RegistryState, generatedAt: Instant): PolicySnapshot {
+  return {
+    format: POLICY_SNAPSHOT_FORMAT,
+    revision: state.revision,
+    generatedAt,
+    countries: state.countries.map((c) => ({ code: c.code, statusHistory: c.statusHistory })),
+    networks: state.networks,
+    memberships: state.memberships.map((m) => ({
+      country: m.country,
+      network: m.network,
+      role: m.role,
+      validFrom: m.validFrom,
+      ...(m.validUntil === undefined ? {} : { validUntil: m.validUntil }),
+    })),
+    rules: state.rules,
+  };
+}
+
+/** The snapshot of `state`; ERR_UNAVAILABLE if its policy part does not validate (a registry bug). */
+export function buildRegistrySnapshot(
+  state: RegistryState,
+  generatedAt: Instant,
+  registryKid: string,
+): RegistrySnapshot {
+  const policy = buildPolicySnapshot(state, generatedAt);
+  const errors = validateSnapshot(policy).filter((p) => p.severity === 'error');
+  if (errors.length > 0)
+    throw new RegistryError(
+      'ERR_UNAVAILABLE',
+      `registry state at revision ${state.revision} does not make a valid policy snapshot: ${errors
+        .slice(0, 3)
+        .map((p) => `${p.path}: ${p.message}`)
+        .join('; ')}`,
+    );
+  return {
+    format: REGISTRY_SNAPSHOT_FORMAT,
+    revision: state.revision,
+    generatedAt,
+    registryKid,
+    policy,
+    keys: state.keys,
+  };
+}
+
+/** Signs snapshots, keeping the last one per revision. */
+export class SnapshotSigner {
+  private cached: { revision: number; signed: Promise<SignedSnapshot> } | undefined;
+
+  constructor(private readonly key: RegistryKey) {}
+
+  signed(state: RegistryState, now: () => Instant): Promise<SignedSnapshot> {
+    if (this.cached?.revision === state.revision) return this.cached.signed;
+    const signed = (async () => {
+      const snapshot = buildRegistrySnapshot(state, now(), this.key.kid);
+      return { jws: await signSnapshot(snapshot, this.key), snapshot };
+    })();
+    this.cached = { revision: state.revision, signed };
+    signed.catch(() => {
+      if (this.cached?.signed === signed) this.cached = undefined;
+    });
+    return signed;
+  }
+}
