@@ -1,0 +1,166 @@
+/**
+ * Countries and networks: read by any token holder; admitted, suspended, reinstated and
+ * withdrawn by administrators, each change with a reason (and the decision it rests on) for the
+ * audit trail.
+ */
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Req } from '@nestjs/common';
+import { ApiParam, ApiTags } from '@nestjs/swagger';
+
+import { Authenticated, Roles } from '../auth/access.decorator.js';
+import type { CountryRecord, NetworkRecord } from '../domain/model.js';
+import type { RegistryService } from '../domain/service.js';
+import { ApiDoc, listOf, ref } from './api-doc.decorator.js';
+import type { RegistryRequest } from './request-context.js';
+import { commandContext } from './request-context.js';
+import { admitCountryBody, statusChangeBody } from './schemas.js';
+import { REGISTRY_SERVICE } from './tokens.js';
+import { countryParam, parseBody, withFieldPaths } from './validation.js';
+
+export interface List<T> {
+  readonly revision: number;
+  readonly items: readonly T[];
+}
+
+const STATUS_CHANGES = {
+  suspend: 'suspendCountry',
+  reinstate: 'reinstateCountry',
+  withdraw: 'withdrawCountry',
+} as const;
+
+@ApiTags('countries')
+@Controller('v1/countries')
+export class CountriesController {
+  constructor(@Inject(REGISTRY_SERVICE) private readonly service: RegistryService) {}
+
+  @Get()
+  @Authenticated()
+  @ApiDoc({ summary: 'All countries with their status histories', response: listOf('Country') })
+  list(): List<CountryRecord> {
+    return { revision: this.service.revision(), items: this.service.listCountries() };
+  }
+
+  @Get(':code')
+  @Authenticated()
+  @ApiParam({ name: 'code', description: 'ISO 3166-1 alpha-2', example: 'MX' })
+  @ApiDoc({ summary: 'One country', response: ref('Country'), errors: [400, 404] })
+  get(@Param('code') code: string): Promise<CountryRecord> {
+    return withFieldPaths({ ERR_UNKNOWN_COUNTRY: 'code' }, () => this.service.getCountry(countryParam(code)));
+  }
+
+  @Post()
+  @HttpCode(201)
+  @Roles('administrator')
+  @ApiDoc({
+    summary: 'Admit a country as member or observer',
+    description: 'A country new to the registry needs its names in en, es, fr and pt.',
+    body: 'AdmitCountryRequest',
+    status: 201,
+    response: ref('Country'),
+    errors: [409],
+  })
+  async admit(@Body() body: unknown, @Req() req: RegistryRequest): Promise<CountryRecord> {
+    const input = parseBody(admitCountryBody, body, 'country admission');
+    return withFieldPaths({ ERR_ALREADY_EXISTS: 'code', ERR_INVALID_TRANSITION: 'status' }, () =>
+      this.service.admitCountry(
+        {
+          code: input.code,
+          status: input.status,
+          ...(input.names !== undefined && { names: input.names }),
+          ...(input.effectiveAt !== undefined && { effectiveAt: input.effectiveAt }),
+        },
+        commandContext(req, input),
+      ),
+    );
+  }
+
+  @Post(':code/suspend')
+  @HttpCode(200)
+  @Roles('administrator')
+  @ApiParam({ name: 'code', example: 'NI' })
+  @ApiDoc({
+    summary: 'Suspend a country: it neither publishes nor receives from effectiveAt',
+    body: 'StatusChangeRequest',
+    response: ref('Country'),
+    errors: [404, 409],
+  })
+  suspend(
+    @Param('code') code: string,
+    @Body() body: unknown,
+    @Req() req: RegistryRequest,
+  ): Promise<CountryRecord> {
+    return this.changeStatus('suspend', code, body, req);
+  }
+
+  @Post(':code/reinstate')
+  @HttpCode(200)
+  @Roles('administrator')
+  @ApiParam({ name: 'code', example: 'NI' })
+  @ApiDoc({
+    summary: 'Reinstate a suspended country',
+    body: 'StatusChangeRequest',
+    response: ref('Country'),
+    errors: [404, 409],
+  })
+  reinstate(
+    @Param('code') code: string,
+    @Body() body: unknown,
+    @Req() req: RegistryRequest,
+  ): Promise<CountryRecord> {
+    return this.changeStatus('reinstate', code, body, req);
+  }
+
+  @Post(':code/withdraw')
+  @HttpCode(200)
+  @Roles('administrator')
+  @ApiParam({ name: 'code', example: 'NI' })
+  @ApiDoc({
+    summary: 'Withdraw a country from the process (permanent)',
+    body: 'StatusChangeRequest',
+    response: ref('Country'),
+    errors: [404, 409],
+  })
+  withdraw(
+    @Param('code') code: string,
+    @Body() body: unknown,
+    @Req() req: RegistryRequest,
+  ): Promise<CountryRecord> {
+    return this.changeStatus('withdraw', code, body, req);
+  }
+
+  private async changeStatus(
+    change: keyof typeof STATUS_CHANGES,
+    code: string,
+    body: unknown,
+    req: RegistryRequest,
+  ): Promise<CountryRecord> {
+    const country = countryParam(code);
+    const input = parseBody(statusChangeBody, body, `country ${change}`);
+    return withFieldPaths({ ERR_UNKNOWN_COUNTRY: 'code', ERR_INVALID_TRANSITION: 'code' }, () =>
+      this.service[STATUS_CHANGES[change]](
+        { code: country, ...(input.effectiveAt !== undefined && { effectiveAt: input.effectiveAt }) },
+        commandContext(req, input),
+      ),
+    );
+  }
+}
+
+@ApiTags('networks')
+@Controller('v1/networks')
+export class NetworksController {
+  constructor(@Inject(REGISTRY_SERVICE) private readonly service: RegistryService) {}
+
+  @Get()
+  @Authenticated()
+  @ApiDoc({ summary: 'The networks and their mandates', response: listOf('Network') })
+  list(): List<NetworkRecord> {
+    return { revision: this.service.revision(), items: this.service.listNetworks() };
+  }
+
+  @Get(':id')
+  @Authenticated()
+  @ApiParam({ name: 'id', example: 'trafficking-liaison' })
+  @ApiDoc({ summary: 'One network', response: ref('Network'), errors: [404] })
+  get(@Param('id') id: string): Promise<NetworkRecord> {
+    return withFieldPaths({ ERR_UNKNOWN_NETWORK: 'id' }, () => this.service.getNetwork(id));
+  }
+}

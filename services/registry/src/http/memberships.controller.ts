@@ -1,0 +1,202 @@
+/**
+ * Memberships (a country's role on a network for a validity window) and focal points (the
+ * people and desks who act for a country on its networks).
+ */
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
+import { ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { MEMBERSHIP_ROLES } from '@enlace/policy';
+
+import { Authenticated, Roles } from '../auth/access.decorator.js';
+import { FOCAL_POINT_ROLES } from '../domain/model.js';
+import type { FocalPointRecord, MembershipRecord } from '../domain/model.js';
+import type { RegistryService } from '../domain/service.js';
+import { ApiDoc, listOf, ref } from './api-doc.decorator.js';
+import type { List } from './countries.controller.js';
+import type { RegistryRequest } from './request-context.js';
+import { commandContext } from './request-context.js';
+import {
+  addFocalPointBody,
+  addMembershipBody,
+  endMembershipBody,
+  focalPointsQuery,
+  membershipsQuery,
+  reasonBody,
+} from './schemas.js';
+import { REGISTRY_SERVICE } from './tokens.js';
+import { parseBody, parseQuery, withFieldPaths } from './validation.js';
+
+@ApiTags('memberships')
+@Controller('v1/memberships')
+export class MembershipsController {
+  constructor(@Inject(REGISTRY_SERVICE) private readonly service: RegistryService) {}
+
+  @Get()
+  @Authenticated()
+  @ApiQuery({ name: 'country', required: false, example: 'MX' })
+  @ApiQuery({ name: 'network', required: false, example: 'trafficking-liaison' })
+  @ApiQuery({ name: 'activeAt', required: false, description: 'only memberships valid at this instant' })
+  @ApiDoc({ summary: 'Memberships, optionally filtered', response: listOf('Membership'), errors: [400] })
+  list(@Query() query: unknown): List<MembershipRecord> {
+    const filter = parseQuery(membershipsQuery, query, 'membership query');
+    return {
+      revision: this.service.revision(),
+      items: this.service.listMemberships({
+        ...(filter.country !== undefined && { country: filter.country }),
+        ...(filter.network !== undefined && { network: filter.network }),
+        ...(filter.activeAt !== undefined && { activeAt: filter.activeAt }),
+      }),
+    };
+  }
+
+  @Post()
+  @HttpCode(201)
+  @Roles('administrator')
+  @ApiDoc({
+    summary: 'Give a country a role on a network',
+    body: 'AddMembershipRequest',
+    status: 201,
+    response: ref('Membership'),
+    errors: [404, 409],
+  })
+  async add(@Body() body: unknown, @Req() req: RegistryRequest): Promise<MembershipRecord> {
+    const input = parseBody(addMembershipBody, body, 'membership');
+    const paths = {
+      ERR_UNKNOWN_COUNTRY: 'country',
+      ERR_UNKNOWN_NETWORK: 'network',
+      ERR_ALREADY_EXISTS: 'role',
+      ERR_INVALID_TRANSITION: 'country',
+    } as const;
+    return withFieldPaths(paths, () =>
+      this.service.addMembership(
+        {
+          country: input.country,
+          network: input.network,
+          role: input.role,
+          ...(input.validFrom !== undefined && { validFrom: input.validFrom }),
+          ...(input.validUntil !== undefined && { validUntil: input.validUntil }),
+        },
+        commandContext(req, input),
+      ),
+    );
+  }
+
+  @Post('end')
+  @HttpCode(200)
+  @Roles('administrator')
+  @ApiDoc({
+    summary: "End a country's role on a network",
+    description: `Roles: ${MEMBERSHIP_ROLES.join(', ')}. The membership stays in the record with validUntil set.`,
+    body: 'EndMembershipRequest',
+    response: ref('Membership'),
+    errors: [404, 409],
+  })
+  async end(@Body() body: unknown, @Req() req: RegistryRequest): Promise<MembershipRecord> {
+    const input = parseBody(endMembershipBody, body, 'membership end');
+    const paths = {
+      ERR_UNKNOWN_COUNTRY: 'country',
+      ERR_UNKNOWN_NETWORK: 'network',
+      ERR_NOT_FOUND: 'role',
+      ERR_INVALID_TRANSITION: 'at',
+    } as const;
+    return withFieldPaths(paths, () =>
+      this.service.removeMembership(
+        {
+          country: input.country,
+          network: input.network,
+          role: input.role,
+          ...(input.at !== undefined && { at: input.at }),
+        },
+        commandContext(req, input),
+      ),
+    );
+  }
+}
+
+@ApiTags('focal points')
+@Controller('v1/focal-points')
+export class FocalPointsController {
+  constructor(@Inject(REGISTRY_SERVICE) private readonly service: RegistryService) {}
+
+  @Get()
+  @Authenticated()
+  @ApiQuery({ name: 'country', required: false, example: 'MX' })
+  @ApiQuery({ name: 'network', required: false, example: 'trafficking-liaison' })
+  @ApiQuery({ name: 'role', required: false, enum: FOCAL_POINT_ROLES })
+  @ApiQuery({ name: 'active', required: false, enum: ['true', 'false'] })
+  @ApiDoc({ summary: 'The directory of focal points', response: listOf('FocalPoint'), errors: [400] })
+  list(@Query() query: unknown): List<FocalPointRecord> {
+    const filter = parseQuery(focalPointsQuery, query, 'focal point query');
+    return {
+      revision: this.service.revision(),
+      items: this.service.listFocalPoints({
+        ...(filter.country !== undefined && { country: filter.country }),
+        ...(filter.network !== undefined && { network: filter.network }),
+        ...(filter.role !== undefined && { role: filter.role }),
+        ...(filter.active !== undefined && { active: filter.active }),
+      }),
+    };
+  }
+
+  @Get(':id')
+  @Authenticated()
+  @ApiParam({ name: 'id', example: 'mx-inm-liaison-1' })
+  @ApiDoc({ summary: 'One focal point', response: ref('FocalPoint'), errors: [404] })
+  get(@Param('id') id: string): Promise<FocalPointRecord> {
+    return withFieldPaths({ ERR_NOT_FOUND: 'id' }, () => this.service.getFocalPoint(id));
+  }
+
+  @Post()
+  @HttpCode(201)
+  @Roles('administrator')
+  @ApiDoc({
+    summary: 'Designate a focal point of a country for some of its networks',
+    body: 'AddFocalPointRequest',
+    status: 201,
+    response: ref('FocalPoint'),
+    errors: [404, 409],
+  })
+  async add(@Body() body: unknown, @Req() req: RegistryRequest): Promise<FocalPointRecord> {
+    const input = parseBody(addFocalPointBody, body, 'focal point');
+    const paths = {
+      ERR_UNKNOWN_COUNTRY: 'country',
+      ERR_UNKNOWN_NETWORK: 'networks',
+      ERR_ALREADY_EXISTS: 'id',
+    } as const;
+    return withFieldPaths(paths, () =>
+      this.service.addFocalPoint(
+        {
+          kind: input.kind,
+          name: input.name,
+          agency: input.agency,
+          role: input.role,
+          country: input.country,
+          networks: input.networks,
+          contact: input.contact,
+          ...(input.id !== undefined && { id: input.id }),
+        },
+        commandContext(req, input),
+      ),
+    );
+  }
+
+  @Post(':id/deactivate')
+  @HttpCode(200)
+  @Roles('administrator')
+  @ApiParam({ name: 'id', example: 'mx-inm-liaison-1' })
+  @ApiDoc({
+    summary: 'Deactivate a focal point (kept in the directory, inactive)',
+    body: 'ReasonRequest',
+    response: ref('FocalPoint'),
+    errors: [404, 409],
+  })
+  async deactivate(
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @Req() req: RegistryRequest,
+  ): Promise<FocalPointRecord> {
+    const input = parseBody(reasonBody, body, 'focal point deactivation');
+    return withFieldPaths({ ERR_NOT_FOUND: 'id', ERR_INVALID_TRANSITION: 'id' }, () =>
+      this.service.deactivateFocalPoint(id, commandContext(req, input)),
+    );
+  }
+}

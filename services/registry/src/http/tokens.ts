@@ -1,0 +1,15 @@
+/**
+ * Injection tokens of the registry's Nest application. Providers are always injected by token
+ * (`@Inject(REGISTRY_SERVICE)`), so DI never depends on emitted design-time metadata.
+ */
+
+/** The RegistryService every controller and handler calls. */
+export const REGISTRY_SERVICE = Symbol.for('enlace.registry.service');
+/** `{ kid, publicJwk }` of the registry key: verifies tokens, published for pinning. */
+export const REGISTRY_KEY = Symbol.for('enlace.registry.key');
+
+/** The registry key as the API layer sees it: public half only. */
+export interface RegistryPublicKey {
+  readonly kid: string;
+  readonly publicJwk: Readonly<Record<string, unknown>>;
+}
