@@ -1,0 +1,30 @@
+/**
+ * The registry's root Nest module: the HTTP controllers with their guard and error filter, the
+ * NATS RPC controller, and the RegistryService and registry key they are given.
+ */
+import { Module } from '@nestjs/common';
+import type { DynamicModule } from '@nestjs/common';
+
+import type { RegistryService } from '../domain/service.js';
+import { HTTP_CONTROLLERS, HTTP_PROVIDERS } from '../http/http-components.js';
+import { REGISTRY_KEY, REGISTRY_SERVICE } from '../http/tokens.js';
+import type { RegistryPublicKey } from '../http/tokens.js';
+import { RegistryRpcController } from '../rpc/registry-rpc.controller.js';
+
+@Module({})
+export class RegistryAppModule {
+  static register(deps: { service: RegistryService; registryKey: RegistryPublicKey }): DynamicModule {
+    return {
+      module: RegistryAppModule,
+      controllers: [...HTTP_CONTROLLERS, RegistryRpcController],
+      providers: [
+        { provide: REGISTRY_SERVICE, useValue: deps.service },
+        {
+          provide: REGISTRY_KEY,
+          useValue: { kid: deps.registryKey.kid, publicJwk: deps.registryKey.publicJwk },
+        },
+        ...HTTP_PROVIDERS,
+      ],
+    };
+  }
+}
