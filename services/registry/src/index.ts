@@ -41,3 +41,7 @@ export type {
   SeedDifference,
   SeedReport,
 } from './seeds/seed-loader.js';
+export { createRegistryApp } from './app/create-registry-app.js';
+export type { CreateRegistryAppOptions, RegistryApp } from './app/create-registry-app.js';
+export { startRegistryApi } from './app/registry-api.js';
+export type { RegistryApi, RegistryApiOptions } from './app/registry-api.js';
