@@ -9,7 +9,7 @@
  * checks (country known, network known) read the view: countries and networks are never removed.
  * Whatever fails, nothing is written, and the refusal is audited with its code.
  */
-import type { Jwks } from '@enlace/crypto';
+import type { Jwks, PublicJwk } from '@enlace/crypto';
 import { createJwks, parseKid } from '@enlace/crypto';
 import type { PolicyDecision, PolicyEvaluator, PolicySnapshot } from '@enlace/policy';
 import { PolicyQueryError, createPolicyEvaluator, validateSnapshot } from '@enlace/policy';
@@ -268,7 +268,7 @@ export class KvRegistryService implements RegistryService {
     return createJwks(
       this.listKeys()
         .filter((k) => isKeyActiveAt(k, now))
-        .map((k) => k.publicJwk) as never,
+        .map((k) => k.publicJwk as unknown as PublicJwk),
     );
   }
 
@@ -324,33 +324,12 @@ export class KvRegistryService implements RegistryService {
   ): Promise<R> {
     const at = this.now();
     let ctx: CommandContext | undefined;
+    let outcome: CommandOutcome<R>;
     try {
       ctx = parseInput(contextSchema, rawCtx, 'command context') as CommandContext;
       if (spec.requireReason === true && ctx.reason === undefined)
         throw fieldError('reason', 'required', `is required for ${spec.action}`, spec.action);
-      const outcome = await body(ctx);
-      if (outcome.revision !== undefined) {
-        const entityId = outcome.entityId ?? spec.entityId;
-        await this.audit.append(
-          this.record(at, spec, ctx, rawCtx, {
-            entityId,
-            outcome: 'ok',
-            before: outcome.before,
-            after: outcome.after,
-            revision: outcome.revision,
-          }),
-        );
-        await this.events
-          .publish({
-            revision: outcome.revision,
-            entity: spec.entity,
-            id: entityId,
-            action: spec.action,
-            at: this.now(),
-          })
-          .catch(() => undefined);
-      }
-      return outcome.result;
+      outcome = await body(ctx);
     } catch (err) {
       const error =
         err instanceof RegistryError
@@ -358,6 +337,7 @@ export class KvRegistryService implements RegistryService {
           : new RegistryError('ERR_UNAVAILABLE', `${spec.action} failed: ${(err as Error).message}`, {
               cause: err,
             });
+      // A refusal that cannot be audited is still a refusal: the caller gets the real reason.
       await this.audit
         .append(
           this.record(at, spec, ctx, rawCtx, {
@@ -369,6 +349,31 @@ export class KvRegistryService implements RegistryService {
         .catch(() => undefined);
       throw error;
     }
+    if (outcome.revision !== undefined) {
+      const entityId = outcome.entityId ?? spec.entityId;
+      // The change is stored; if its audit record cannot be, the caller must hear of it
+      // (ERR_UNAVAILABLE from append) rather than believe the trail complete.
+      await this.audit.append(
+        this.record(at, spec, ctx, rawCtx, {
+          entityId,
+          outcome: 'ok',
+          before: outcome.before,
+          after: outcome.after,
+          revision: outcome.revision,
+        }),
+      );
+      // Events are best effort: nodes also poll snapshots, so a lost event only delays them.
+      await this.events
+        .publish({
+          revision: outcome.revision,
+          entity: spec.entity,
+          id: entityId,
+          action: spec.action,
+          at: this.now(),
+        })
+        .catch(() => undefined);
+    }
+    return outcome.result;
   }
 
   private record(

@@ -91,14 +91,15 @@ export const text = z.string().trim().min(1, { message: 'must not be empty' });
 
 export const namesSchema = z.strictObject({ en: text, es: text, fr: text, pt: text });
 
-/** Reason and decision of a command context; reason required where `requireReason`. */
-export const actorSchema = z.strictObject({
+/** The actor of a command. Extra fields (token claims a caller passes along) are ignored. */
+export const actorSchema = z.object({
   id: text.max(200),
   roles: z.array(z.enum(['administrator', 'focal-point', 'auditor'])),
   country: countryCodeSchema.optional(),
 });
 
-export const contextSchema = z.strictObject({
+/** A command context; whether `reason` is required depends on the command. */
+export const contextSchema = z.object({
   actor: actorSchema,
   reason: text.max(2000).optional(),
   decision: text.max(500).optional(),
