@@ -13,6 +13,8 @@
  * ```
  */
 
+import { TransportError } from './transport-error.js';
+
 export const SUBJECT_ROOT = 'enlace.v1';
 
 export const ALERTS_STREAM = 'ENLACE_ALERTS';
@@ -38,13 +40,13 @@ export const ALERT_KIND_TOKENS = ['route', 'document', 'network'] as const;
 export type AlertKindToken = (typeof ALERT_KIND_TOKENS)[number];
 
 /** Errors in building or parsing a subject. */
-export class SubjectError extends Error {
-  readonly code = 'ERR_SUBJECT_INVALID';
+export class SubjectError extends TransportError {
+  declare readonly code: 'ERR_SUBJECT_INVALID';
   /** Which part was wrong, e.g. "origin" or "network". */
   readonly field: string;
 
   constructor(field: string, message: string) {
-    super(message);
+    super('ERR_SUBJECT_INVALID', message);
     this.name = 'SubjectError';
     this.field = field;
   }
@@ -183,4 +185,20 @@ export function publishSubjectsOf(origin: string): string[] {
     `${SUBJECT_ROOT}.direct.*.${code}`,
     `${SUBJECT_ROOT}.ack.*.${code}`,
   ];
+}
+
+/**
+ * Whether `subject` matches `pattern` with NATS wildcard semantics: `*` matches exactly one
+ * token, a final `>` matches one or more tokens. Both are split on `.`; no other interpretation.
+ */
+export function subjectMatches(pattern: string, subject: string): boolean {
+  const p = pattern.split('.');
+  const s = subject.split('.');
+  for (let i = 0; i < p.length; i++) {
+    const token = p[i];
+    if (token === '>') return i === p.length - 1 && s.length > i;
+    if (i >= s.length) return false;
+    if (token !== '*' && token !== s[i]) return false;
+  }
+  return p.length === s.length;
 }
