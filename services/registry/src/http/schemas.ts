@@ -49,95 +49,80 @@ export const admitCountryBody = z
     reason: reason.optional(),
     decision: decision.optional(),
   })
-  .meta({
-    id: 'AdmitCountryRequest',
-    description: 'Admit a country as member or observer (names required when new).',
-  });
+  .meta({ description: 'Admit a country as member or observer (names required when new).' });
 
 export const statusChangeBody = z
   .strictObject({ reason, decision: decision.optional(), effectiveAt: instant.optional() })
-  .meta({ id: 'StatusChangeRequest', description: 'Suspend, reinstate or withdraw a country.' });
+  .meta({ description: 'Suspend, reinstate or withdraw a country.' });
 
-export const addMembershipBody = z
-  .strictObject({
-    country: countryCode,
-    network: networkId,
-    role: z.enum(MEMBERSHIP_ROLES),
-    validFrom: instant.optional(),
-    validUntil: instant.optional(),
-    reason: reason.optional(),
-    decision: decision.optional(),
-  })
-  .meta({ id: 'AddMembershipRequest' });
+export const addMembershipBody = z.strictObject({
+  country: countryCode,
+  network: networkId,
+  role: z.enum(MEMBERSHIP_ROLES),
+  validFrom: instant.optional(),
+  validUntil: instant.optional(),
+  reason: reason.optional(),
+  decision: decision.optional(),
+});
 
-export const endMembershipBody = z
-  .strictObject({
-    country: countryCode,
-    network: networkId,
-    role: z.enum(MEMBERSHIP_ROLES),
-    at: instant.optional().meta({ description: 'When it ends; default now.' }),
-    reason,
-    decision: decision.optional(),
-  })
-  .meta({ id: 'EndMembershipRequest' });
+export const endMembershipBody = z.strictObject({
+  country: countryCode,
+  network: networkId,
+  role: z.enum(MEMBERSHIP_ROLES),
+  at: instant.optional().meta({ description: 'When it ends; default now.' }),
+  reason,
+  decision: decision.optional(),
+});
 
-export const addFocalPointBody = z
-  .strictObject({
-    id: z
-      .string()
-      .max(64)
-      .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, { message: 'must be a lower-case slug' })
-      .optional()
-      .meta({ example: 'mx-inm-liaison-1' }),
-    kind: z.enum(['person', 'unit']),
-    name: text.max(200),
-    agency: text.max(200),
-    role: z.enum(FOCAL_POINT_ROLES),
-    country: countryCode,
-    networks: z.array(networkId).min(1, { message: 'at least one network' }),
-    contact: z.strictObject({ channel: z.enum(CONTACT_CHANNELS), address: text.max(320) }),
-    reason: reason.optional(),
-    decision: decision.optional(),
-  })
-  .meta({ id: 'AddFocalPointRequest' });
+export const addFocalPointBody = z.strictObject({
+  id: z
+    .string()
+    .max(64)
+    .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, { message: 'must be a lower-case slug' })
+    .optional()
+    .meta({ example: 'mx-inm-liaison-1' }),
+  kind: z.enum(['person', 'unit']),
+  name: text.max(200),
+  agency: text.max(200),
+  role: z.enum(FOCAL_POINT_ROLES),
+  country: countryCode,
+  networks: z.array(networkId).min(1, { message: 'at least one network' }),
+  contact: z.strictObject({ channel: z.enum(CONTACT_CHANNELS), address: text.max(320) }),
+  reason: reason.optional(),
+  decision: decision.optional(),
+});
 
 export const reasonBody = z
   .strictObject({ reason, decision: decision.optional() })
-  .meta({ id: 'ReasonRequest', description: 'Why (and on what decision) a focal point is deactivated.' });
+  .meta({ description: 'Why (and on what decision) a focal point is deactivated.' });
 
 const publicJwk = z
   .record(z.string(), z.unknown())
   .meta({ description: 'Public OKP JWK with kid (Ed25519 for sig, X25519 for enc); never "d".' });
 
-export const registerKeyBody = z
-  .strictObject({
-    country: countryCode,
-    publicJwk,
-    notBefore: instant.optional(),
-    notAfter: instant.optional(),
-    reason: reason.optional(),
-    decision: decision.optional(),
-  })
-  .meta({ id: 'RegisterKeyRequest' });
+export const registerKeyBody = z.strictObject({
+  country: countryCode,
+  publicJwk,
+  notBefore: instant.optional(),
+  notAfter: instant.optional(),
+  reason: reason.optional(),
+  decision: decision.optional(),
+});
 
-export const rotateKeyBody = z
-  .strictObject({
-    country: countryCode,
-    publicJwk,
-    at: instant.optional().meta({ description: 'When the new key takes over; default now.' }),
-    notAfter: instant.optional(),
-    reason: reason.optional(),
-    decision: decision.optional(),
-  })
-  .meta({ id: 'RotateKeyRequest' });
+export const rotateKeyBody = z.strictObject({
+  country: countryCode,
+  publicJwk,
+  at: instant.optional().meta({ description: 'When the new key takes over; default now.' }),
+  notAfter: instant.optional(),
+  reason: reason.optional(),
+  decision: decision.optional(),
+});
 
-export const revokeKeyBody = z
-  .strictObject({
-    reason,
-    at: instant.optional().meta({ description: 'From when the key verifies nothing; default now.' }),
-    decision: decision.optional(),
-  })
-  .meta({ id: 'RevokeKeyRequest' });
+export const revokeKeyBody = z.strictObject({
+  reason,
+  at: instant.optional().meta({ description: 'From when the key verifies nothing; default now.' }),
+  decision: decision.optional(),
+});
 
 export const decideBody = z
   .strictObject({
@@ -150,7 +135,7 @@ export const decideBody = z
     handling: z.enum(HANDLING_CODES).optional(),
     at: instant.optional(),
   })
-  .meta({ id: 'DecideRequest', description: 'May origin publish (or receiver receive) this kind of alert?' });
+  .meta({ description: 'May origin publish (or receiver receive) this kind of alert?' });
 
 const booleanParam = z.enum(['true', 'false']).transform((value) => value === 'true');
 

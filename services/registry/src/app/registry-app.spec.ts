@@ -1,0 +1,538 @@
+/**
+ * The registry API end to end: a real nats-server, the real core with the project's seeds, the
+ * HTTP API as administrators, auditors and strangers call it, the OpenAPI document, the signed
+ * snapshot, and a restart that keeps the state.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+import { generateEncryptionKey, generateSigningKey } from '@enlace/crypto';
+import type { NatsServerHandle } from '@enlace/testing';
+import { startNatsServer } from '@enlace/testing';
+import { compactVerify, importJWK } from 'jose';
+import type { JWK } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { issueToken } from '../auth/token.js';
+import type { TokenRole } from '../domain/model.js';
+import { verifySignedSnapshot } from '../trust.js';
+import { loadOrCreateRegistryKey } from '../registry-key.js';
+import { createRegistryApp } from './create-registry-app.js';
+import type { RegistryApp } from './create-registry-app.js';
+
+const SEEDS = resolve(import.meta.dirname, '../../../../seeds/registry');
+
+let server: NatsServerHandle;
+let dataDir: string;
+let app: RegistryApp;
+let admin: string;
+let auditor: string;
+let focalPoint: string;
+
+async function token(subject: string, roles: TokenRole[], ttlSeconds = 600, now?: Date): Promise<string> {
+  const key = await loadOrCreateRegistryKey(dataDir);
+  const privateJwk = key.privateKey.key.export({ format: 'jwk' }) as Record<string, unknown>;
+  return issueToken(
+    { privateJwk, kid: key.kid },
+    { subject, roles, ttlSeconds, ...(now !== undefined && { now }) },
+  );
+}
+
+interface Reply {
+  status: number;
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  headers: Headers;
+}
+
+async function call(
+  method: 'GET' | 'POST',
+  path: string,
+  options: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> } = {},
+): Promise<Reply> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.token !== undefined) headers['authorization'] = `Bearer ${options.token}`;
+  if (options.body !== undefined || options.raw !== undefined) headers['content-type'] = 'application/json';
+  const response = await fetch(`${app.url}${path}`, {
+    method,
+    headers,
+    ...(options.body !== undefined && { body: JSON.stringify(options.body) }),
+    ...(options.raw !== undefined && { body: options.raw }),
+  });
+  const text = await response.text();
+  const isJson = (response.headers.get('content-type') ?? '').includes('json');
+  return { status: response.status, body: isJson ? JSON.parse(text) : text, headers: response.headers };
+}
+
+const get = (path: string, token?: string): Promise<Reply> =>
+  call('GET', path, token === undefined ? {} : { token });
+const post = (path: string, body: unknown, token = admin): Promise<Reply> =>
+  call('POST', path, { token, body });
+
+/** Asserts a refusal: status, stable code, and the field paths at fault. */
+function expectRefusal(reply: Reply, status: number, code: string, paths: string[]): void {
+  expect(reply.status, JSON.stringify(reply.body)).toBe(status);
+  expect(reply.body.error.code).toBe(code);
+  expect(typeof reply.body.error.message).toBe('string');
+  expect(reply.body.error.violations.map((v: { path: string }) => v.path)).toEqual(paths);
+}
+
+/** The registry's state as the API shows it, for before/after comparisons. */
+async function stateSnapshot(): Promise<unknown> {
+  const [countries, memberships, focalPoints, keys] = await Promise.all([
+    get('/v1/countries', admin),
+    get('/v1/memberships', admin),
+    get('/v1/focal-points', admin),
+    get('/v1/keys', admin),
+  ]);
+  return {
+    revision: countries.body.revision,
+    countries: countries.body.items,
+    memberships: memberships.body.items,
+    focalPoints: focalPoints.body.items,
+    keys: keys.body.items,
+  };
+}
+
+/** Runs `act` and asserts it changed nothing the API shows. */
+async function expectUnchanged(act: () => Promise<void>): Promise<void> {
+  const before = await stateSnapshot();
+  await act();
+  expect(await stateSnapshot()).toEqual(before);
+}
+
+beforeAll(async () => {
+  server = await startNatsServer();
+  dataDir = await mkdtemp(join(tmpdir(), 'enlace-registry-app-'));
+  app = await createRegistryApp({ natsUrl: server.url, dataDir, seedsDir: SEEDS, logger: false });
+  admin = await token('admin@secretariat', ['administrator']);
+  auditor = await token('auditor@secretariat', ['auditor']);
+  focalPoint = await token('mx-inm-liaison-1', ['focal-point']);
+});
+
+afterAll(async () => {
+  await app?.close();
+  await server?.stop();
+  if (dataDir !== undefined) await rm(dataDir, { recursive: true, force: true });
+});
+
+describe('public routes', () => {
+  it('answers health, the JWKS and the registry key to pin', async () => {
+    const health = await get('/health');
+    expect(health.status).toBe(200);
+    expect(health.body.status).toBe('ok');
+    expect(health.body.revision).toBeGreaterThan(0);
+
+    expect((await get('/.well-known/jwks.json')).body).toEqual(app.service.activeJwks());
+    const pinned = await get('/.well-known/enlace-registry.jwk');
+    expect(pinned.body).toMatchObject({ kty: 'OKP', crv: 'Ed25519', kid: app.registryKey.kid });
+    expect(pinned.body.d).toBeUndefined();
+  });
+
+  it('serves the snapshot as a compact JWS that verifies against the pinned key', async () => {
+    const reply = await get('/v1/snapshot');
+    expect(reply.status).toBe(200);
+    expect(reply.headers.get('content-type')).toMatch(/^application\/jose/);
+    const pinned = (await get('/.well-known/enlace-registry.jwk')).body as JWK;
+    const { payload, protectedHeader } = await compactVerify(
+      reply.body as string,
+      await importJWK(pinned, 'EdDSA'),
+    );
+    expect(protectedHeader).toMatchObject({ alg: 'EdDSA', kid: app.registryKey.kid });
+    const snapshot = JSON.parse(new TextDecoder().decode(payload));
+    expect(snapshot).toMatchObject({
+      format: 'enlace.registry.snapshot.v1',
+      registryKid: app.registryKey.kid,
+    });
+    expect(snapshot.policy.countries.length).toBeGreaterThanOrEqual(17);
+
+    const json = await get('/v1/snapshot?format=json');
+    expect(json.body.snapshot.revision).toBe(snapshot.revision);
+    await expect(verifySignedSnapshot(json.body.jws, pinned)).resolves.toMatchObject({
+      revision: snapshot.revision,
+    });
+
+    expectRefusal(await get('/v1/snapshot?format=xml'), 400, 'ERR_VALIDATION', ['format']);
+  });
+});
+
+describe('authentication and authorization', () => {
+  it('refuses a missing, forged or expired token with 401 and a wrong role with 403, each recorded in the audit trail', async () => {
+    const requestIds = ['deny-missing', 'deny-forged', 'deny-expired', 'deny-role'];
+    const missing = await call('GET', '/v1/countries', { headers: { 'x-request-id': requestIds[0]! } });
+    expectRefusal(missing, 401, 'ERR_UNAUTHENTICATED', []);
+    expect(missing.headers.get('x-request-id')).toBe('deny-missing');
+
+    const forged = `${admin.slice(0, -4)}AAAA`;
+    expectRefusal(
+      await call('GET', '/v1/countries', { token: forged, headers: { 'x-request-id': requestIds[1]! } }),
+      401,
+      'ERR_UNAUTHENTICATED',
+      [],
+    );
+    const expired = await token('admin@secretariat', ['administrator'], 60, new Date(Date.now() - 7_200_000));
+    const expiredReply = await call('GET', '/v1/countries', {
+      token: expired,
+      headers: { 'x-request-id': requestIds[2]! },
+    });
+    expectRefusal(expiredReply, 401, 'ERR_UNAUTHENTICATED', []);
+    expect(expiredReply.body.error.message).toBe('the bearer token has expired');
+
+    const wrongRole = await call('POST', '/v1/countries/NI/suspend', {
+      token: focalPoint,
+      body: { reason: 'not allowed' },
+      headers: { 'x-request-id': requestIds[3]! },
+    });
+    expectRefusal(wrongRole, 403, 'ERR_FORBIDDEN', []);
+    expectRefusal(await get('/v1/audit', focalPoint), 403, 'ERR_FORBIDDEN', []);
+
+    const audit = await get('/v1/audit?entity=auth&limit=1000', auditor);
+    expect(audit.status).toBe(200);
+    const denied = audit.body.items.filter((r: { requestId?: string }) =>
+      requestIds.includes(r.requestId ?? ''),
+    );
+    expect(denied.map((r: { requestId: string; code: string }) => [r.requestId, r.code]).sort()).toEqual([
+      ['deny-expired', 'ERR_UNAUTHENTICATED'],
+      ['deny-forged', 'ERR_UNAUTHENTICATED'],
+      ['deny-missing', 'ERR_UNAUTHENTICATED'],
+      ['deny-role', 'ERR_FORBIDDEN'],
+    ]);
+    const role = denied.find((r: { requestId: string }) => r.requestId === 'deny-role');
+    expect(role).toMatchObject({
+      actor: 'mx-inm-liaison-1',
+      outcome: 'rejected',
+      action: 'POST /v1/countries/:code/suspend',
+    });
+  });
+
+  it('lets any valid token read', async () => {
+    for (const path of [
+      '/v1/countries',
+      '/v1/countries/MX',
+      '/v1/networks',
+      '/v1/networks/trafficking-liaison',
+      '/v1/memberships?country=MX',
+      '/v1/focal-points?country=MX&active=true',
+      '/v1/keys',
+      '/v1/policy/rules',
+      '/v1/glossary',
+    ]) {
+      const reply = await get(path, focalPoint);
+      expect(reply.status, path).toBe(200);
+    }
+    const decision = await post(
+      '/v1/policy/decide',
+      { action: 'publish', network: 'trafficking-liaison', kind: 'route', origin: 'MX' },
+      focalPoint,
+    );
+    expect(decision.status).toBe(200);
+    expect(decision.body.allowed).toBe(true);
+  });
+});
+
+describe('the OpenAPI document', () => {
+  it('is served at /docs and /docs-json and describes every route, its auth and its errors', async () => {
+    const ui = await get('/docs');
+    expect(ui.status).toBe(200);
+    expect(String(ui.body)).toContain('swagger');
+    const doc = (await get('/docs-json')).body;
+    expect(doc.openapi).toMatch(/^3\./);
+    const routes = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(
+      ([path, ops]) => Object.keys(ops).map((method) => `${method.toUpperCase()} ${path}`),
+    );
+    expect(routes.sort()).toEqual(
+      [
+        'GET /health',
+        'GET /.well-known/jwks.json',
+        'GET /.well-known/enlace-registry.jwk',
+        'GET /v1/snapshot',
+        'GET /v1/countries',
+        'POST /v1/countries',
+        'GET /v1/countries/{code}',
+        'POST /v1/countries/{code}/suspend',
+        'POST /v1/countries/{code}/reinstate',
+        'POST /v1/countries/{code}/withdraw',
+        'GET /v1/networks',
+        'GET /v1/networks/{id}',
+        'GET /v1/memberships',
+        'POST /v1/memberships',
+        'POST /v1/memberships/end',
+        'GET /v1/focal-points',
+        'POST /v1/focal-points',
+        'GET /v1/focal-points/{id}',
+        'POST /v1/focal-points/{id}/deactivate',
+        'GET /v1/keys',
+        'POST /v1/keys',
+        'GET /v1/keys/{kid}',
+        'POST /v1/keys/rotate',
+        'POST /v1/keys/{kid}/revoke',
+        'GET /v1/policy/rules',
+        'POST /v1/policy/decide',
+        'GET /v1/glossary',
+        'GET /v1/audit',
+      ].sort(),
+    );
+    const suspend = doc.paths['/v1/countries/{code}/suspend'].post;
+    expect(suspend.security).toEqual([{ 'registry-token': [] }]);
+    expect(Object.keys(suspend.responses).sort()).toEqual(['200', '400', '401', '403', '404', '409', '500']);
+    expect(suspend.responses['403'].content['application/json'].schema).toEqual({
+      $ref: '#/components/schemas/ErrorResponse',
+    });
+    expect(doc.paths['/health'].get.security).toBeUndefined();
+    expect(doc.components.securitySchemes['registry-token']).toMatchObject({
+      type: 'http',
+      scheme: 'bearer',
+    });
+    const register = doc.components.schemas.RegisterKeyRequest;
+    expect(register.required).toEqual(['country', 'publicJwk']);
+    expect(doc.components.schemas.ErrorResponse.properties.error.properties.violations.type).toBe('array');
+  });
+});
+
+describe('administration over HTTP', () => {
+  it('admits, suspends, reinstates and withdraws a country, with reason, decision and request id audited', async () => {
+    const names = { en: 'Bahamas', es: 'Bahamas', fr: 'Bahamas', pt: 'Bahamas' };
+    const admitted = await call('POST', '/v1/countries', {
+      token: admin,
+      body: {
+        code: 'BS',
+        names,
+        status: 'observer',
+        reason: 'attends as observer',
+        decision: 'XX RCM, decision 1',
+      },
+      headers: { 'x-request-id': 'admit-bs' },
+    });
+    expect(admitted.status, JSON.stringify(admitted.body)).toBe(201);
+    expect(admitted.body).toMatchObject({ code: 'BS', names });
+    expect(admitted.body.statusHistory.at(-1)).toMatchObject({
+      status: 'observer',
+      actor: 'admin@secretariat',
+    });
+    expectRefusal(
+      await post('/v1/countries', { code: 'BS', status: 'observer' }),
+      409,
+      'ERR_INVALID_TRANSITION',
+      ['status'],
+    );
+
+    const suspended = await post('/v1/countries/ni/suspend', {
+      reason: 'audit of its node',
+      decision: 'PPT note 4',
+    });
+    expect(suspended.status, JSON.stringify(suspended.body)).toBe(200);
+    expect(suspended.body.statusHistory.at(-1)).toMatchObject({
+      status: 'suspended',
+      reason: 'audit of its node',
+    });
+    const denied = await post(
+      '/v1/policy/decide',
+      { action: 'publish', network: 'trafficking-liaison', kind: 'route', origin: 'NI' },
+      focalPoint,
+    );
+    expect(denied.body).toMatchObject({ allowed: false, reason: 'origin_suspended' });
+
+    const reinstated = await post('/v1/countries/NI/reinstate', { reason: 'node audited' });
+    expect(reinstated.body.statusHistory.at(-1).status).toBe('member');
+    const withdrawn = await post('/v1/countries/BS/withdraw', { reason: 'left the process' });
+    expect(withdrawn.body.statusHistory.at(-1).status).toBe('withdrawn');
+    expect(
+      (await get('/v1/countries/BS', auditor)).body.statusHistory.map((c: { status: string }) => c.status),
+    ).toEqual(['observer', 'withdrawn']);
+
+    const audit = await get('/v1/audit?entity=country&entityId=BS', auditor);
+    const admit = audit.body.items.find(
+      (r: { action: string; outcome: string }) => r.action === 'country.admit' && r.outcome === 'ok',
+    );
+    expect(admit).toMatchObject({
+      actor: 'admin@secretariat',
+      outcome: 'ok',
+      reason: 'attends as observer',
+      decision: 'XX RCM, decision 1',
+      requestId: 'admit-bs',
+    });
+  });
+
+  it('adds and ends memberships', async () => {
+    const added = await post('/v1/memberships', {
+      country: 'JM',
+      network: 'consular-protection',
+      role: 'observer-reader',
+      reason: 'observer reads the consular network',
+    });
+    expect(added.status, JSON.stringify(added.body)).toBe(201);
+    expect(added.body).toMatchObject({
+      country: 'JM',
+      network: 'consular-protection',
+      role: 'observer-reader',
+    });
+    const listed = await get('/v1/memberships?country=JM&network=consular-protection', auditor);
+    expect(listed.body.items.map((m: { id: string }) => m.id)).toContain(added.body.id);
+
+    const ended = await post('/v1/memberships/end', {
+      country: 'JM',
+      network: 'consular-protection',
+      role: 'observer-reader',
+      reason: 'no longer needed',
+    });
+    expect(ended.status, JSON.stringify(ended.body)).toBe(200);
+    expect(ended.body.validUntil).toBeDefined();
+    expectRefusal(
+      await post('/v1/memberships/end', { country: 'JM', network: 'consular-protection', role: 'publisher' }),
+      400,
+      'ERR_VALIDATION',
+      ['reason'],
+    );
+  });
+
+  it('adds, reads and deactivates focal points', async () => {
+    const added = await post('/v1/focal-points', {
+      id: 'gt-igm-liaison-9',
+      kind: 'unit',
+      name: 'Mesa de enlace',
+      agency: 'Instituto Guatemalteco de Migración',
+      role: 'liaison-officer',
+      country: 'GT',
+      networks: ['trafficking-liaison'],
+      contact: { channel: 'email', address: 'enlace@igm.example' },
+    });
+    expect(added.status, JSON.stringify(added.body)).toBe(201);
+    expect(added.body).toMatchObject({ id: 'gt-igm-liaison-9', active: true });
+    expect((await get('/v1/focal-points/gt-igm-liaison-9', focalPoint)).body.name).toBe('Mesa de enlace');
+    const deactivated = await post('/v1/focal-points/gt-igm-liaison-9/deactivate', { reason: 'desk closed' });
+    expect(deactivated.body).toMatchObject({ active: false, deactivationReason: 'desk closed' });
+    const inactive = await get('/v1/focal-points?country=GT&active=false', auditor);
+    expect(inactive.body.items.map((f: { id: string }) => f.id)).toContain('gt-igm-liaison-9');
+    expectRefusal(await get('/v1/focal-points/nobody-here', auditor), 404, 'ERR_NOT_FOUND', ['id']);
+  });
+
+  it('registers, rotates and revokes keys, refusing duplicates, foreign kids and overlaps without changing state', async () => {
+    const hourAgo = new Date(Date.now() - 3_600_000).toISOString();
+    const sig1 = await generateSigningKey({ country: 'MX', seq: 1 });
+    const enc1 = await generateEncryptionKey({ country: 'MX', seq: 1 });
+    for (const pair of [sig1, enc1]) {
+      const reply = await post('/v1/keys', { country: 'MX', publicJwk: pair.publicJwk, notBefore: hourAgo });
+      expect(reply.status, JSON.stringify(reply.body)).toBe(201);
+      expect(reply.body).toMatchObject({ kid: pair.kid, country: 'MX', notBefore: hourAgo });
+    }
+    expect((await get(`/v1/keys/${sig1.kid}`, focalPoint)).body.use).toBe('sig');
+    expect((await get('/.well-known/jwks.json')).body.keys.map((k: { kid: string }) => k.kid)).toEqual(
+      expect.arrayContaining([sig1.kid, enc1.kid]),
+    );
+
+    const sig3 = await generateSigningKey({ country: 'MX', seq: 3 });
+    const gt = await generateSigningKey({ country: 'GT', seq: 1 });
+    await expectUnchanged(async () => {
+      expectRefusal(
+        await post('/v1/keys', { country: 'MX', publicJwk: sig1.publicJwk }),
+        409,
+        'ERR_DUPLICATE_KID',
+        ['publicJwk.kid'],
+      );
+      expectRefusal(
+        await post('/v1/keys', { country: 'MX', publicJwk: gt.publicJwk }),
+        422,
+        'ERR_KEY_COUNTRY_MISMATCH',
+        ['publicJwk.kid'],
+      );
+      expectRefusal(
+        await post('/v1/keys', { country: 'MX', publicJwk: sig3.publicJwk }),
+        409,
+        'ERR_KEY_VALIDITY_OVERLAP',
+        ['notBefore'],
+      );
+      expectRefusal(
+        await post('/v1/keys', { country: 'MX', publicJwk: { ...sig3.privateJwk } }),
+        400,
+        'ERR_VALIDATION',
+        ['publicJwk.d'],
+      );
+    });
+
+    const sig2 = await generateSigningKey({ country: 'MX', seq: 2 });
+    const rotated = await post('/v1/keys/rotate', {
+      country: 'MX',
+      publicJwk: sig2.publicJwk,
+      reason: 'yearly',
+    });
+    expect(rotated.status, JSON.stringify(rotated.body)).toBe(200);
+    expect(rotated.body.previous.kid).toBe(sig1.kid);
+    expect(rotated.body.previous.notAfter).toBe(rotated.body.current.notBefore);
+    expect(rotated.body.current.kid).toBe(sig2.kid);
+
+    const revoked = await post(`/v1/keys/${enc1.kid}/revoke`, { reason: 'key compromised' });
+    expect(revoked.status, JSON.stringify(revoked.body)).toBe(200);
+    expect(revoked.body).toMatchObject({ kid: enc1.kid, revocationReason: 'key compromised' });
+    expectRefusal(
+      await post(`/v1/keys/${enc1.kid}/revoke`, { reason: 'again' }),
+      409,
+      'ERR_INVALID_TRANSITION',
+      ['kid'],
+    );
+    const active = await get('/v1/keys?country=MX&active=true', focalPoint);
+    expect(active.body.items.map((k: { kid: string }) => k.kid)).toEqual([sig2.kid]);
+    const jwks = (await get('/.well-known/jwks.json')).body.keys.map((k: { kid: string }) => k.kid);
+    expect(jwks).toContain(sig2.kid);
+    expect(jwks).not.toContain(enc1.kid);
+    expect(jwks).not.toContain(sig1.kid);
+  });
+
+  it('refuses bad input with 4xx, the field path and a stable code, and changes nothing', async () => {
+    await expectUnchanged(async () => {
+      expectRefusal(
+        await post('/v1/countries/ZZ/suspend', { reason: 'no such country' }),
+        404,
+        'ERR_UNKNOWN_COUNTRY',
+        ['code'],
+      );
+      expectRefusal(
+        await post('/v1/memberships', { country: 'ZZ', network: 'trafficking-liaison', role: 'publisher' }),
+        404,
+        'ERR_UNKNOWN_COUNTRY',
+        ['country'],
+      );
+      expectRefusal(
+        await post('/v1/memberships', { country: 'MX', network: 'no-such-network', role: 'publisher' }),
+        404,
+        'ERR_UNKNOWN_NETWORK',
+        ['network'],
+      );
+      expectRefusal(
+        await post('/v1/countries', { code: 'mx', status: 'member', extra: 1 }),
+        400,
+        'ERR_VALIDATION',
+        ['code', 'extra'],
+      );
+      expectRefusal(
+        await post('/v1/focal-points', {
+          kind: 'unit',
+          country: 'MX',
+          networks: [],
+          contact: { channel: 'fax' },
+        }),
+        400,
+        'ERR_VALIDATION',
+        ['name', 'agency', 'role', 'networks', 'contact.channel', 'contact.address'],
+      );
+      const malformed = await call('POST', '/v1/countries', { token: admin, raw: '{"code": "MX",' });
+      expectRefusal(malformed, 400, 'ERR_VALIDATION', ['']);
+      expect(malformed.body.error.message).toMatch(/^the request body is not valid JSON/);
+      expect(malformed.body.error.violations[0].code).toBe('malformed_json');
+      expectRefusal(await get('/v1/audit?limit=5000', auditor), 400, 'ERR_VALIDATION', ['limit']);
+    });
+    const unknown = await get('/v1/no-such-route', admin);
+    expectRefusal(unknown, 404, 'ERR_NOT_FOUND', []);
+  });
+});
+
+describe('restart', () => {
+  it('keeps the state and the registry key when the app is closed and opened again on the same NATS', async () => {
+    const before = await stateSnapshot();
+    const kid = app.registryKey.kid;
+    await app.close();
+    app = await createRegistryApp({ natsUrl: server.url, dataDir, logger: false });
+    expect(app.registryKey.kid).toBe(kid);
+    expect(await stateSnapshot()).toEqual(before);
+    expect((await get('/v1/countries/BS', admin)).body.statusHistory.at(-1).status).toBe('withdrawn');
+  });
+});
