@@ -16,6 +16,7 @@ import {
   signSnapshot,
 } from './registry-key.js';
 import { verifySignedSnapshot } from './trust.js';
+import * as trust from '@enlace/registry/trust';
 
 const dirs: string[] = [];
 async function tempDir(): Promise<string> {
@@ -86,6 +87,11 @@ describe('loadOrCreateRegistryKey', () => {
 });
 
 describe('verifySignedSnapshot', () => {
+  it('is importable alone as @enlace/registry/trust', () => {
+    expect(trust.verifySignedSnapshot).toBe(verifySignedSnapshot);
+    expect(typeof trust.verifyRegistryEvent).toBe('function');
+  });
+
   it('returns the snapshot signed by the pinned key and refuses anything else', async () => {
     const key = await loadOrCreateRegistryKey(await tempDir());
     const jws = await signSnapshot(snapshot(7, key.kid), key);
