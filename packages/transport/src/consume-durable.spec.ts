@@ -1,0 +1,227 @@
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import type { JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { startNatsServer } from '@enlace/testing';
+import type { NatsServerHandle } from '@enlace/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import type { DeadLetter, DurableConsumer, RejectedMessage } from './consume-durable.js';
+import { consumeDurable, exponentialNakDelay } from './consume-durable.js';
+import { publishAlert } from './publish.js';
+import { RejectMessage } from './reject-message.js';
+import { ensureEnlaceStreams } from './streams.js';
+import { ALERTS_STREAM, alertSubject } from './subjects.js';
+
+let server: NatsServerHandle;
+let nc: NatsConnection;
+let js: JetStreamClient;
+let jsm: JetStreamManager;
+
+beforeAll(async () => {
+  server = await startNatsServer({ backend: 'binary', name: 'transport-consume' });
+  nc = await server.connect();
+  js = jetstream(nc);
+  jsm = await jetstreamManager(nc);
+  await ensureEnlaceStreams(jsm);
+});
+
+afterAll(async () => {
+  await nc?.close();
+  await server?.stop();
+});
+
+/** Publishes `ids` on a network of their own, so each test reads only its messages. */
+async function publishIds(network: string, ids: readonly string[]): Promise<void> {
+  const subject = alertSubject({ network, kind: 'route', origin: 'MX' });
+  for (const id of ids) {
+    await publishAlert(js, {
+      subject,
+      envelope: new TextEncoder().encode(id),
+      msgId: id,
+      timeoutMs: 2_000,
+      retries: 8,
+    });
+  }
+}
+
+const idOf = (msg: JsMsg): string => msg.headers?.get('Nats-Msg-Id') ?? '';
+const filterOf = (network: string): string => `enlace.v1.alert.${network}.>`;
+
+async function waitFor(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 10_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('consumeDurable', () => {
+  it('survives a consumer restart without loss or duplicate handling', { timeout: 30_000 }, async () => {
+    const ids = Array.from({ length: 40 }, (_, i) => `restart-${i}`);
+    await publishIds('consumer-restart', ids);
+    const handled = new Map<string, number>();
+    const handler = async (msg: JsMsg) => {
+      await sleep(5);
+      handled.set(idOf(msg), (handled.get(idOf(msg)) ?? 0) + 1);
+    };
+    const options = {
+      stream: ALERTS_STREAM,
+      durable: 'restart',
+      filterSubject: filterOf('consumer-restart'),
+      maxInFlight: 4,
+    };
+
+    const first = await consumeDurable(js, options, handler);
+    await waitFor('a first batch', () => handled.size >= 12);
+    await first.close();
+    const firstCounters = first.counters();
+    expect(firstCounters.acked).toBe(handled.size);
+    expect(first.inFlight()).toBe(0);
+
+    const second = await consumeDurable(js, options, handler);
+    try {
+      await waitFor('every id', () => handled.size === ids.length);
+      await sleep(300);
+      expect([...handled.values()].every((n) => n === 1)).toBe(true);
+      expect(firstCounters.acked + second.counters().acked).toBe(ids.length);
+      const info = await jsm.consumers.info(ALERTS_STREAM, 'restart');
+      expect(info.num_pending).toBe(0);
+      expect(info.num_ack_pending).toBe(0);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it(
+    'terminates rejected messages: never redelivered, reported with their reason',
+    { timeout: 30_000 },
+    async () => {
+      await publishIds('reject', ['good-1', 'forged', 'lying', 'good-2']);
+      const deliveries = new Map<string, number>();
+      const rejected: RejectedMessage[] = [];
+      const consumer = await consumeDurable(
+        js,
+        {
+          stream: ALERTS_STREAM,
+          durable: 'reject',
+          filterSubject: filterOf('reject'),
+          ackWaitMs: 1_000,
+          onRejected: (event) => void rejected.push(event),
+        },
+        (msg) => {
+          const id = idOf(msg);
+          deliveries.set(id, (deliveries.get(id) ?? 0) + 1);
+          if (id === 'forged') throw new RejectMessage('bad_signature', 'signature does not verify');
+          if (id === 'lying') return new RejectMessage('subject_mismatch');
+          return undefined;
+        },
+      );
+      try {
+        await waitFor('four deliveries', () => deliveries.size === 4);
+        // Longer than two ack waits: a message not terminated would have come back by now.
+        await sleep(2_500);
+        expect(Object.fromEntries(deliveries)).toEqual({ 'good-1': 1, forged: 1, lying: 1, 'good-2': 1 });
+        expect(rejected.map((r) => [idOf(r.msg), r.reason, r.rejection.code])).toEqual([
+          ['forged', 'bad_signature', 'ERR_MESSAGE_REJECTED'],
+          ['lying', 'subject_mismatch', 'ERR_MESSAGE_REJECTED'],
+        ]);
+        expect(consumer.counters()).toMatchObject({
+          received: 4,
+          acked: 2,
+          termed: 2,
+          rejected: 2,
+          naked: 0,
+        });
+        const info = await jsm.consumers.info(ALERTS_STREAM, 'reject');
+        expect(info.num_ack_pending).toBe(0);
+        expect(info.num_redelivered).toBe(0);
+      } finally {
+        await consumer.close();
+      }
+    },
+  );
+
+  it('redelivers failed messages with backoff, then dead-letters them', { timeout: 30_000 }, async () => {
+    await publishIds('nak', ['flaky', 'broken']);
+    const seen = new Map<string, number[]>();
+    const deadLetters: DeadLetter[] = [];
+    const errors: unknown[] = [];
+    const consumer = await consumeDurable(
+      js,
+      {
+        stream: ALERTS_STREAM,
+        durable: 'nak',
+        filterSubject: filterOf('nak'),
+        maxDeliver: 3,
+        nakDelay: exponentialNakDelay({ initialMs: 300, maxMs: 1_000 }),
+        onDeadLetter: (event) => void deadLetters.push(event),
+        onError: (error) => void errors.push(error),
+      },
+      (msg) => {
+        const id = idOf(msg);
+        const times = [...(seen.get(id) ?? []), Date.now()];
+        seen.set(id, times);
+        if (id === 'broken' || times.length < 3)
+          throw new Error(`${id} failed on delivery ${msg.info.deliveryCount}`);
+      },
+    );
+    try {
+      await waitFor('the dead letter', () => deadLetters.length === 1 && consumer.counters().acked === 1);
+      const flaky = seen.get('flaky') ?? [];
+      expect(flaky).toHaveLength(3);
+      // nak(300 ms) after delivery 1, nak(600 ms) after delivery 2.
+      expect((flaky[1] ?? 0) - (flaky[0] ?? 0)).toBeGreaterThanOrEqual(250);
+      expect((flaky[2] ?? 0) - (flaky[1] ?? 0)).toBeGreaterThanOrEqual(550);
+      expect(seen.get('broken')).toHaveLength(3);
+      expect(deadLetters[0]).toMatchObject({ deliveryCount: 3 });
+      expect(idOf(deadLetters[0]!.msg)).toBe('broken');
+      expect((deadLetters[0]!.error as Error).message).toBe('broken failed on delivery 3');
+      expect(consumer.counters()).toMatchObject({
+        received: 6,
+        acked: 1,
+        naked: 4,
+        failed: 5,
+        deadLettered: 1,
+        termed: 1,
+      });
+      expect(errors).toHaveLength(5);
+    } finally {
+      await consumer.close();
+    }
+  });
+
+  it('resumes after a nats-server restart', { timeout: 30_000 }, async () => {
+    const handled = new Set<string>();
+    let consumer: DurableConsumer | undefined;
+    try {
+      consumer = await consumeDurable(
+        js,
+        { stream: ALERTS_STREAM, durable: 'server-restart', filterSubject: filterOf('server-restart') },
+        (msg) => void handled.add(idOf(msg)),
+      );
+      await publishIds('server-restart', ['before-1', 'before-2']);
+      await waitFor('messages before the restart', () => handled.size === 2);
+      await server.restart();
+      await publishIds('server-restart', ['after-1', 'after-2']);
+      await waitFor('messages after the restart', () => handled.size === 4, 20_000);
+      expect([...handled].sort()).toEqual(['after-1', 'after-2', 'before-1', 'before-2']);
+    } finally {
+      await consumer?.close();
+    }
+  });
+
+  it('refuses a stream that does not exist', async () => {
+    await expect(
+      consumeDurable(js, { stream: 'NO_SUCH_STREAM', durable: 'x', filterSubject: 'x.>' }, () => undefined),
+    ).rejects.toMatchObject({
+      code: 'ERR_NO_STREAM',
+      message: 'cannot create consumer x on stream NO_SUCH_STREAM: stream NO_SUCH_STREAM does not exist',
+    });
+  });
+});
