@@ -65,6 +65,7 @@ export class RegistryStateStore {
   private readonly view = new Map<string, StoredEntry>();
   private applied = 0;
   private waiters: Waiter[] = [];
+  private readonly queues = new Map<string, Promise<unknown>>();
   private watchLoop: Promise<void> | undefined;
   private watcher: QueuedIterator<KvWatchEntry> | undefined;
   private closed = false;
@@ -82,13 +83,20 @@ export class RegistryStateStore {
   /** Creates the bucket if missing, starts the watch, and resolves once the view holds every value. */
   static async open(nc: NatsConnection, options: StateStoreOptions = {}): Promise<RegistryStateStore> {
     const history = Math.max(options.history ?? 10, 10);
+    const kvm = new Kvm(nc);
     let kv: KV;
     try {
-      kv = await new Kvm(nc).create(REGISTRY_STATE_BUCKET, { history, storage: StorageType.File });
+      kv = await kvm.create(REGISTRY_STATE_BUCKET, { history, storage: StorageType.File });
     } catch (cause) {
-      throw new RegistryError('ERR_UNAVAILABLE', `cannot open KV bucket ${REGISTRY_STATE_BUCKET}`, {
-        cause,
-      });
+      // A bucket made with other settings (e.g. a deeper history) is still ours to use.
+      try {
+        kv = await kvm.open(REGISTRY_STATE_BUCKET);
+        await kv.status();
+      } catch {
+        throw new RegistryError('ERR_UNAVAILABLE', `cannot open KV bucket ${REGISTRY_STATE_BUCKET}`, {
+          cause,
+        });
+      }
     }
     const store = new RegistryStateStore(kv, options);
     await store.startWatch();
@@ -179,6 +187,25 @@ export class RegistryStateStore {
    * write. Errors `decide` throws pass through untouched, with nothing written.
    */
   async change<R>(
+    key: string,
+    decide: (current: StoredEntry | undefined) => StateChange<R>,
+  ): Promise<AppliedChange<R>> {
+    // Commands on one key run one at a time within this instance, so they never race each other;
+    // the revision check still settles races with other instances.
+    const previous = this.queues.get(key) ?? Promise.resolve();
+    const run = previous.then(
+      () => this.changeNow(key, decide),
+      () => this.changeNow(key, decide),
+    );
+    this.queues.set(key, run);
+    try {
+      return await run;
+    } finally {
+      if (this.queues.get(key) === run) this.queues.delete(key);
+    }
+  }
+
+  private async changeNow<R>(
     key: string,
     decide: (current: StoredEntry | undefined) => StateChange<R>,
   ): Promise<AppliedChange<R>> {
