@@ -11,7 +11,11 @@ export type CliErrorCode =
   | 'ERR_INPUT_INVALID'
   | 'ERR_KEY_INVALID'
   | 'ERR_ALERT_INVALID'
-  | 'ERR_VERIFICATION_FAILED';
+  | 'ERR_VERIFICATION_FAILED'
+  /** The registry answered with an error (its code and field paths are in the message). */
+  | 'ERR_REGISTRY_REFUSED'
+  /** The registry could not be reached, or answered something that is not its API. */
+  | 'ERR_REGISTRY_UNREACHABLE';
 
 export class CliError extends Error {
   readonly code: CliErrorCode;

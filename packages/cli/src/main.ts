@@ -1,5 +1,6 @@
 /**
- * The `enlace` command: keys, signing and verification of alerts from a terminal or a script.
+ * The `enlace` command: keys, signing and verification of alerts, and administration of the
+ * registry, from a terminal or a script.
  * `main` never throws and never exits the process: it returns the exit code, so it can be
  * driven in-process by tests and embedded by other tools.
  */
@@ -9,17 +10,21 @@ import { keysGenerate } from './commands/keys-generate.js';
 import { alertSign } from './commands/alert-sign.js';
 import { alertVerify } from './commands/alert-verify.js';
 import { alertDecode } from './commands/alert-decode.js';
+import { addRegistryCommands } from './commands/registry.js';
 import { CliError } from './errors.js';
 import type { Output } from './io.js';
 
 export interface CliIo {
   stdout: Output;
   stderr: Output;
+  /** Environment variables (ENLACE_REGISTRY_URL, ENLACE_REGISTRY_TOKEN); default process.env. */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 const processIo: CliIo = {
   stdout: { write: (text) => void process.stdout.write(text) },
   stderr: { write: (text) => void process.stderr.write(text) },
+  env: process.env,
 };
 
 export function createProgram(io: CliIo): Command {
@@ -116,6 +121,8 @@ export function createProgram(io: CliIo): Command {
     .action(async (file: string, opts: { json?: boolean }) => {
       await alertDecode(file, opts, io);
     });
+
+  addRegistryCommands(program, io);
 
   program.addOption(new Option('--no-color', 'accepted for compatibility; output has no colour').hideHelp());
   return program;
