@@ -23,7 +23,7 @@ export const AUDIT_SERVICE = 'registry';
 const DEFAULT_LIMIT = 100;
 const MAX_LIMIT = 1000;
 /** Stream sequences read per window when walking the trail backwards. */
-const WINDOW = 256;
+const WINDOW = 1024;
 /** A query gives up (ERR_UNAVAILABLE) rather than run longer than this. */
 const QUERY_BUDGET_MS = 10_000;
 
@@ -103,19 +103,18 @@ export class AuditLog {
         throw new RegistryError('ERR_UNAVAILABLE', `the audit query took longer than ${QUERY_BUDGET_MS} ms`);
       const start = Math.max(first, end - WINDOW + 1);
       const window = await this.readWindow(start, end);
-      let reachedSince = false;
+      // Records are appended in time order, give or take the clocks of several registry
+      // instances: stop only once a whole window lies before `since`.
+      let allBeforeSince = window.length > 0;
       for (let i = window.length - 1; i >= 0 && found.length < limit; i--) {
         const record = window[i] as AuditRecord;
         const at = Date.parse(record.at);
-        if (since !== undefined && at < since) {
-          // Records are appended in time order (one clock per registry); older ones follow.
-          reachedSince = true;
-          break;
-        }
+        if (since !== undefined && at < since) continue;
+        allBeforeSince = false;
         if (until !== undefined && at >= until) continue;
         if (matches(record, query)) found.push(record);
       }
-      if (reachedSince) break;
+      if (since !== undefined && allBeforeSince) break;
       end = start - 1;
     }
     return found;
