@@ -1,1 +1,45 @@
+/**
+ * @enlace/transport: the names every part of the network agrees on (subjects, streams), and the
+ * JetStream layer under them: ensuring streams, publishing alerts exactly once per id, durable
+ * consumption with ack/term/nak semantics, and a NestJS transport strategy on top of it.
+ */
 export * from './subjects.js';
+export { TransportError } from './transport-error.js';
+export {
+  DEFAULT_ALERTS_MAX_AGE_MS,
+  DEFAULT_DUPLICATE_WINDOW_MS,
+  DEFAULT_MAX_MSG_SIZE,
+  MIN_DUPLICATE_WINDOW_MS,
+  enlaceStreamConfigs,
+  ensureEnlaceStreams,
+} from './streams.js';
+export { DEFAULT_PUBLISH_RETRIES, DEFAULT_PUBLISH_TIMEOUT_MS, publishAlert } from './publish.js';
+export { REJECTION_REASONS, RejectMessage, isRejectMessage } from './reject-message.js';
+export {
+  DEFAULT_ACK_WAIT_MS,
+  DEFAULT_MAX_DELIVER,
+  DEFAULT_MAX_IN_FLIGHT,
+  DEFAULT_PULL_EXPIRES_MS,
+  consumeDurable,
+  exponentialNakDelay,
+} from './consume-durable.js';
+export {
+  JETSTREAM_TRANSPORT,
+  JetStreamContext,
+  JetStreamEventPattern,
+  JetStreamTransport,
+} from './jetstream-transport.js';
+
+export type { TransportErrorCode } from './transport-error.js';
+export type { EnsureStreamsOptions, EnsuredStream } from './streams.js';
+export type { PublishAlertOptions, PublishedAlert } from './publish.js';
+export type { RejectionReason } from './reject-message.js';
+export type {
+  ConsumerCounters,
+  DeadLetter,
+  DurableConsumer,
+  DurableConsumerOptions,
+  DurableHandler,
+  RejectedMessage,
+} from './consume-durable.js';
+export type { JetStreamTransportEvents, JetStreamTransportOptions } from './jetstream-transport.js';
