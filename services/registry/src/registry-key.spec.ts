@@ -4,6 +4,7 @@ import { join } from 'node:path';
 
 import { generateSigningKey } from '@enlace/crypto';
 import { POLICY_SNAPSHOT_FORMAT } from '@enlace/policy';
+import { CompactSign } from 'jose';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { RegistryError } from './domain/errors.js';
@@ -109,6 +110,10 @@ describe('verifySignedSnapshot', () => {
     const err = await verifySignedSnapshot(bad, key.publicJwk).catch((e: unknown) => e as RegistryError);
     expect(err).toMatchObject({ code: 'ERR_SNAPSHOT_INVALID' });
     expect((err as RegistryError).violations.map((v) => v.path)).toContain('keys[0].kid');
+    const token = await new CompactSign(new TextEncoder().encode(JSON.stringify(snapshot(7, key.kid))))
+      .setProtectedHeader({ alg: 'EdDSA', kid: key.kid, typ: 'JWT' })
+      .sign(key.privateKey.key);
+    expect(await code(() => verifySignedSnapshot(token, key.publicJwk))).toBe('ERR_SNAPSHOT_INVALID');
     const wrongKid = await signSnapshot(snapshot(7, 'registry-sig-1999-01'), key);
     expect(await code(() => verifySignedSnapshot(wrongKid, key.publicJwk))).toBe('ERR_SNAPSHOT_INVALID');
   });

@@ -43,7 +43,7 @@ function importPinned(pinnedPublicJwk: unknown): PublicKeyRecord {
 
 /**
  * Verifies a snapshot JWS with the pinned registry key and returns the snapshot it carries.
- * Throws RegistryError: ERR_SNAPSHOT_INVALID when it is not a compact JWS, not signed with
+ * Throws RegistryError: ERR_SNAPSHOT_INVALID when it is not a compact JWS of typ SNAPSHOT_JWS_TYPE, not signed with
  * EdDSA, or its payload is not a valid registry snapshot (its policy part is checked with
  * packages/policy's validateSnapshot); ERR_SIGNATURE_INVALID when the kid is not the pinned
  * key's or the signature does not verify; ERR_VALIDATION when the pinned key itself is unusable.
@@ -52,7 +52,7 @@ export async function verifySignedSnapshot(jws: string, pinnedPublicJwk: unknown
   const pinned = importPinned(pinnedPublicJwk);
   if (typeof jws !== 'string' || jws.split('.').length !== 3)
     throw new RegistryError('ERR_SNAPSHOT_INVALID', 'a signed snapshot must be a compact JWS (three parts)');
-  let header: { alg?: unknown; kid?: unknown };
+  let header: { alg?: unknown; kid?: unknown; typ?: unknown };
   try {
     header = decodeProtectedHeader(jws);
   } catch (cause) {
@@ -64,6 +64,12 @@ export async function verifySignedSnapshot(jws: string, pinnedPublicJwk: unknown
     throw new RegistryError(
       'ERR_SNAPSHOT_INVALID',
       `the snapshot JWS uses alg ${String(header.alg)}, not EdDSA`,
+    );
+  // The registry key also signs other things (e.g. bearer tokens): only a snapshot JWS is one.
+  if (header.typ !== SNAPSHOT_JWS_TYPE)
+    throw new RegistryError(
+      'ERR_SNAPSHOT_INVALID',
+      `the JWS has typ ${JSON.stringify(header.typ)}, not "${SNAPSHOT_JWS_TYPE}": it is not a registry snapshot`,
     );
   if (header.kid !== pinned.kid)
     throw new RegistryError(
