@@ -62,7 +62,7 @@ function options(argv: readonly string[], env: NodeJS.ProcessEnv) {
     natsUrl,
     dataDir,
     port: Number(portText),
-    logger: ['log', 'error', 'warn'] as ('log' | 'error' | 'warn')[],
+    logger: ['error', 'warn'] as ('error' | 'warn')[],
     ...(natsUser !== undefined && { natsUser }),
     ...(natsPass !== undefined && { natsPass }),
     ...(host !== undefined && { host }),
