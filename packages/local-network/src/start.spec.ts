@@ -1,0 +1,170 @@
+/**
+ * `npm start` as a person runs it: the real launcher process (bin/start.js, built by `npm install`
+ * or the test script's `tsc -b`) with a real nats-server, its registry on free ports, Ctrl-C.
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findNatsServer } from './nats-server.js';
+import type { NetworkFile } from './start.js';
+
+const bin = fileURLToPath(new URL('../bin/start.js', import.meta.url));
+const env = { ...process.env, PATH: `${process.env['PATH'] ?? ''}${delimiter}/usr/sbin`, NATS_URL: '' };
+const haveNats = await findNatsServer(env).then(
+  () => true,
+  () => false,
+);
+if (!haveNats) console.warn('SKIPPED npm start suite: nats-server not found (apt-get install nats-server)');
+
+interface Started {
+  readonly child: ChildProcess;
+  readonly info: NetworkFile;
+  readonly stderr: () => string;
+}
+
+async function start(stateDir: string, ...args: string[]): Promise<Started> {
+  const child = spawn(
+    process.execPath,
+    [bin, '--state-dir', stateDir, '--nats-port', '0', '--registry-port', '0', '--json', ...args],
+    { env, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let stdout = '';
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const info = await new Promise<NetworkFile>((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      try {
+        resolve(JSON.parse(stdout) as NetworkFile);
+      } catch {
+        // not complete yet
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`launcher exited with ${code}: ${stderr}`)));
+  });
+  return { child, info, stderr: () => stderr };
+}
+
+async function stop(started: Started): Promise<number | null> {
+  const exited = once(started.child, 'exit') as Promise<[number | null]>;
+  started.child.kill('SIGINT');
+  const [code] = await exited;
+  return code;
+}
+
+function natsPid(stateDir: string): number {
+  return Number(readFileSync(join(stateDir, 'nats', 'nats-server.pid'), 'utf8').trim());
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+describe.skipIf(!haveNats)('npm start', () => {
+  let stateDir: string;
+
+  beforeAll(async () => {
+    stateDir = await mkdtemp(join(tmpdir(), 'enlace-start-'));
+  });
+  afterAll(async () => {
+    await rm(stateDir, { recursive: true, force: true });
+  });
+
+  it('brings up NATS and the seeded registry with keys for each country, and Ctrl-C stops it all', async () => {
+    const started = await start(stateDir, '--countries', 'MX,GT,HN');
+    const { info } = started;
+    expect(Object.keys(info.nodes)).toEqual(['MX', 'GT', 'HN']);
+    expect(info.nodes['MX']!.keys).toEqual(
+      ['MX-enc-2026-01', 'MX-sig-2026-01'].map((kid) =>
+        kid.replace('2026', String(new Date().getUTCFullYear())),
+      ),
+    );
+    expect(info.nats).toMatch(/^nats:\/\/127\.0\.0\.1:\d+$/);
+
+    // network.json holds the same, private to its owner.
+    const file = join(stateDir, 'network.json');
+    expect(JSON.parse(await readFile(file, 'utf8'))).toEqual(info);
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+
+    // The registry is seeded and holds the countries' keys.
+    const headers = { authorization: `Bearer ${info.registry.token}` };
+    const countries = (await (await fetch(`${info.registry.url}/v1/countries`, { headers })).json()) as {
+      items: Array<{ code: string }>;
+    };
+    expect(countries.items.map((c) => c.code)).toEqual(
+      expect.arrayContaining(['MX', 'GT', 'HN', 'US', 'CO']),
+    );
+    const jwks = (await (await fetch(`${info.registry.url}/.well-known/jwks.json`)).json()) as {
+      keys: Array<{ kid: string }>;
+    };
+    expect(jwks.keys.map((k) => k.kid)).toEqual(
+      expect.arrayContaining([...info.nodes['GT']!.keys, ...info.nodes['HN']!.keys]),
+    );
+
+    const pid = natsPid(stateDir);
+    expect(alive(pid)).toBe(true);
+    expect(await stop(started)).toBe(0);
+    expect(alive(pid)).toBe(false);
+  }, 60_000);
+
+  it('keeps its state on the next start: same keys, nothing registered twice', async () => {
+    const started = await start(stateDir, '--countries', 'MX,GT,HN');
+    try {
+      const headers = { authorization: `Bearer ${started.info.registry.token}` };
+      const keys = (await (
+        await fetch(`${started.info.registry.url}/v1/keys?country=MX`, { headers })
+      ).json()) as {
+        items: Array<{ kid: string }>;
+      };
+      expect(keys.items.map((k) => k.kid).sort()).toEqual([...started.info.nodes['MX']!.keys].sort());
+    } finally {
+      expect(await stop(started)).toBe(0);
+    }
+  }, 60_000);
+
+  it('stops a nats-server an earlier, killed start left behind', async () => {
+    const first = await start(stateDir, '--countries', 'MX');
+    const orphan = natsPid(stateDir);
+    first.child.kill('SIGKILL');
+    await once(first.child, 'exit');
+    expect(alive(orphan)).toBe(true);
+    const second = await start(stateDir, '--countries', 'MX');
+    try {
+      expect(alive(orphan)).toBe(false);
+      expect(second.stderr()).toContain(`stopped nats-server ${orphan}`);
+    } finally {
+      expect(await stop(second)).toBe(0);
+    }
+  }, 60_000);
+
+  it('names the problem in one line when nats-server cannot be run', async () => {
+    const child = spawn(
+      process.execPath,
+      [bin, '--state-dir', stateDir, '--nats-port', '0', '--registry-port', '0'],
+      {
+        env: { ...env, NATS_SERVER_BIN: join(stateDir, 'no-such-nats-server') },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(code).toBe(1);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).toMatch(
+      /^enlace: could not start the local network: NATS_SERVER_BIN is .*no-such-nats-server, which is not an executable file; install nats-server .*NATS_URL/,
+    );
+    expect(stderr).toContain('(ERR_NATS_SERVER_MISSING)');
+  }, 30_000);
+});

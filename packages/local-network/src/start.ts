@@ -1,0 +1,383 @@
+/**
+ * `npm start`: a complete local Enlace network with nothing else to set up.
+ *
+ * 1. an embedded nats-server with JetStream (the binary on the PATH), or a running one (NATS_URL);
+ * 2. the registry, seeded from seeds/registry (countries, networks, rules, focal points, glossary);
+ * 3. keys for each chosen country, generated on first start and registered with the registry
+ *    (private keys stay in the state directory, mode 0600);
+ * 4. a table of URLs and tokens on the terminal and in <state>/network.json (mode 0600).
+ *
+ * State lives in `.enlace/` (or --state-dir) and is reused on the next start. Ctrl-C (SIGINT) or
+ * SIGTERM stops everything, nats-server included.
+ */
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { generateEncryptionKey, generateSigningKey, parseKid } from '@enlace/crypto';
+import type { RegistryApp } from '@enlace/registry';
+import { createRegistryApp, issueToken, REGISTRY_PRIVATE_KEY_FILE } from '@enlace/registry';
+import { LocalNetworkError } from './errors.js';
+import { findNatsServer, startEmbeddedNats, stopLeftoverNats } from './nats-server.js';
+import type { EmbeddedNats } from './nats-server.js';
+import { choosePort } from './ports.js';
+import { createProgress } from './progress.js';
+
+const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..', '..');
+const MEMBERS = ['BZ', 'CA', 'CR', 'DO', 'SV', 'GT', 'HN', 'MX', 'NI', 'PA', 'US'];
+const TOKEN_TTL_SECONDS = 7 * 24 * 3600;
+
+export interface StartOptions {
+  readonly countries: readonly string[];
+  readonly stateDir: string;
+  readonly seedsDir: string;
+  readonly host: string;
+  readonly natsPort: number;
+  readonly registryPort: number;
+  /** Fail instead of choosing a free port when a requested port is taken. */
+  readonly strictPorts: boolean;
+  readonly natsUrl?: string;
+  readonly json: boolean;
+}
+
+export interface NetworkFile {
+  readonly nats: string;
+  readonly registry: {
+    readonly url: string;
+    readonly docs: string;
+    readonly token: string;
+    readonly auditorToken: string;
+    readonly publicKey: Readonly<Record<string, unknown>>;
+  };
+  readonly nodes: Readonly<
+    Record<string, { readonly url?: string; readonly token?: string; readonly keys: readonly string[] }>
+  >;
+}
+
+export interface LocalNetwork {
+  readonly info: NetworkFile;
+  stop(): Promise<void>;
+}
+
+interface Io {
+  readonly stdout: Writable;
+  readonly stderr: Writable;
+}
+
+function countryList(value: string): string[] {
+  const codes = value
+    .split(',')
+    .map((code) => code.trim().toUpperCase())
+    .filter((code) => code !== '');
+  const bad = codes.filter((code) => !/^[A-Z]{2}$/.test(code));
+  if (codes.length === 0 || bad.length > 0) {
+    throw new InvalidArgumentError(
+      `expected ISO country codes separated by commas, e.g. MX,GT,HN (not ${bad.join(', ') || 'empty'})`,
+    );
+  }
+  return [...new Set(codes)];
+}
+
+function port(value: string): number {
+  if (!/^\d{1,5}$/.test(value) || Number(value) > 65535)
+    throw new InvalidArgumentError('expected a port number from 0 to 65535');
+  return Number(value);
+}
+
+/** Brings the network up; `stop()` takes it down. */
+export async function startLocalNetwork(options: StartOptions, io: Io): Promise<LocalNetwork> {
+  const progressOut = options.json ? io.stderr : io.stdout;
+  const progress = createProgress(progressOut);
+  const stopping: Array<() => Promise<void>> = [];
+  const stop = async (): Promise<void> => {
+    while (stopping.length > 0)
+      await stopping
+        .pop()?.()
+        .catch(() => undefined);
+  };
+  try {
+    await mkdir(options.stateDir, { recursive: true, mode: 0o700 });
+
+    let natsUrl = options.natsUrl;
+    if (natsUrl === undefined) {
+      const binary = await findNatsServer();
+      const leftover = await stopLeftoverNats(join(options.stateDir, 'nats'));
+      if (leftover !== undefined)
+        progress.note(`stopped nats-server ${leftover}, left running by an earlier start`);
+      const natsPort = await choosePort(options.natsPort, {
+        strict: options.strictPorts,
+        host: options.host,
+      });
+      if (natsPort === undefined) {
+        throw new LocalNetworkError(
+          'ERR_PORT_TAKEN',
+          `port ${options.natsPort} for NATS is taken; choose another with --nats-port, or 0 for any free port`,
+        );
+      }
+      if (natsPort.replaced !== undefined)
+        progress.note(
+          `port ${natsPort.replaced} is taken (another NATS server?); NATS uses ${natsPort.port} instead`,
+        );
+      const monitor = await choosePort(0, { strict: false, host: options.host });
+      const nats: EmbeddedNats = await progress.step(
+        'nats-server with JetStream',
+        () =>
+          startEmbeddedNats({
+            binary,
+            dir: join(options.stateDir, 'nats'),
+            host: options.host,
+            port: natsPort.port,
+            monitorPort: monitor!.port,
+          }),
+        (server) => server.url,
+      );
+      stopping.push(() => nats.stop());
+      natsUrl = nats.url;
+    } else {
+      progress.note(`using the NATS server at ${natsUrl} (NATS_URL)`);
+    }
+
+    const registryPort = await choosePort(options.registryPort, {
+      strict: options.strictPorts,
+      host: options.host,
+    });
+    if (registryPort === undefined) {
+      throw new LocalNetworkError(
+        'ERR_PORT_TAKEN',
+        `port ${options.registryPort} for the registry is taken; choose another with --registry-port, or 0 for any free port`,
+      );
+    }
+    if (registryPort.replaced !== undefined)
+      progress.note(`port ${registryPort.replaced} is taken; the registry uses ${registryPort.port} instead`);
+    const registryDir = join(options.stateDir, 'registry');
+    const registry: RegistryApp = await progress.step(
+      'registry (seeded from seeds/registry)',
+      () =>
+        createRegistryApp({
+          natsUrl: natsUrl!,
+          dataDir: registryDir,
+          host: options.host,
+          port: registryPort.port,
+          seedsDir: options.seedsDir,
+          logger: ['error'],
+        }),
+      (app) => app.url,
+    );
+    stopping.push(() => registry.close());
+
+    const registryPrivate = JSON.parse(
+      await readFile(join(registryDir, REGISTRY_PRIVATE_KEY_FILE), 'utf8'),
+    ) as Record<string, unknown>;
+    const signingKey = { privateJwk: registryPrivate, kid: registry.registryKey.kid };
+    const adminToken = await issueToken(signingKey, {
+      subject: 'local-admin',
+      roles: ['administrator'],
+      ttlSeconds: TOKEN_TTL_SECONDS,
+    });
+    const auditorToken = await issueToken(signingKey, {
+      subject: 'local-auditor',
+      roles: ['auditor'],
+      ttlSeconds: TOKEN_TTL_SECONDS,
+    });
+
+    const nodes: Record<string, { keys: string[]; token: string }> = {};
+    await progress.step(
+      `keys for ${options.countries.join(', ')}`,
+      async () => {
+        for (const country of options.countries) {
+          const kids = await ensureCountryKeys(registry, join(options.stateDir, 'keys', country), country);
+          const token = await issueToken(signingKey, {
+            subject: `local-officer-${country.toLowerCase()}`,
+            roles: ['focal-point'],
+            country,
+            ttlSeconds: TOKEN_TTL_SECONDS,
+          });
+          nodes[country] = { keys: kids, token };
+        }
+      },
+      () => 'generated where missing and registered',
+    );
+
+    const info: NetworkFile = {
+      nats: natsUrl,
+      registry: {
+        url: registry.url,
+        docs: `${registry.url}/docs`,
+        token: adminToken,
+        auditorToken,
+        publicKey: registry.registryKey.publicJwk,
+      },
+      nodes,
+    };
+    await writeFile(join(options.stateDir, 'network.json'), `${JSON.stringify(info, null, 2)}\n`, {
+      mode: 0o600,
+    });
+    return { info, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/**
+ * The country's keys: generated on first start into `dir` (private JWKs mode 0600) and registered
+ * with the registry when it does not hold them yet. Returns their kids.
+ */
+async function ensureCountryKeys(registry: RegistryApp, dir: string, country: string): Promise<string[]> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const existing = (await readdir(dir)).filter((file) => file.endsWith('.private.jwk'));
+  const publics: Array<Record<string, unknown>> = [];
+  if (existing.length === 0) {
+    for (const generate of [generateSigningKey, generateEncryptionKey]) {
+      const pair = await generate({ country });
+      await writeFile(join(dir, `${pair.kid}.private.jwk`), `${JSON.stringify(pair.privateJwk, null, 2)}\n`, {
+        mode: 0o600,
+      });
+      publics.push({ ...pair.publicJwk });
+    }
+    await writeFile(join(dir, 'jwks.json'), `${JSON.stringify({ keys: publics }, null, 2)}\n`);
+  } else {
+    const jwks = JSON.parse(await readFile(join(dir, 'jwks.json'), 'utf8')) as {
+      keys: Array<Record<string, unknown>>;
+    };
+    publics.push(...jwks.keys);
+  }
+  const actor = { id: 'local-network', roles: ['administrator'] as const };
+  for (const jwk of publics) {
+    const kid = String(jwk['kid']);
+    const registered = registry.service.listKeys({ country }).some((key) => key.kid === kid);
+    if (!registered) {
+      await registry.service.registerKey(
+        { country, publicJwk: jwk },
+        { actor, reason: 'local network: first start' },
+      );
+    }
+  }
+  return publics
+    .map((jwk) => String(jwk['kid']))
+    .sort((a, b) => (parseKid(a)?.use ?? a).localeCompare(parseKid(b)?.use ?? b));
+}
+
+function renderTable(info: NetworkFile, stateDir: string): string {
+  const lines = [
+    '',
+    'Enlace local network is up.',
+    '',
+    `  NATS       ${info.nats}`,
+    `  registry   ${info.registry.url}   (API docs: ${info.registry.docs})`,
+    '',
+    '  country  keys',
+    ...Object.entries(info.nodes).map(([country, node]) => `  ${country.padEnd(7)}  ${node.keys.join(', ')}`),
+    '',
+    `Tokens (administrator, auditor, one officer per country) are in ${join(stateDir, 'network.json')} (mode 0600).`,
+    'Country nodes (publish/inbox over HTTP) join this network with the node service.',
+    'Press Ctrl-C to stop everything.',
+    '',
+  ];
+  return lines.join('\n');
+}
+
+export async function runFromCommandLine(
+  argv: readonly string[],
+  io: Io = { stdout: process.stdout, stderr: process.stderr },
+): Promise<number> {
+  const program = new Command('npm start --')
+    .description(
+      'Start a complete local Enlace network: an embedded nats-server with JetStream, the registry seeded from ' +
+        'seeds/registry, and keys for each country. State is kept in the state directory and reused on the next start.',
+    )
+    .addOption(
+      new Option('--countries <codes>', 'countries to run, comma-separated')
+        .default(MEMBERS, 'all 11 members')
+        .argParser(countryList),
+    )
+    .addOption(
+      new Option('--state-dir <dir>', 'where state is kept').default('.enlace').env('ENLACE_STATE_DIR'),
+    )
+    .addOption(
+      new Option('--seeds <dir>', 'registry seed directory').default(
+        join(REPO_ROOT, 'seeds', 'registry'),
+        'seeds/registry',
+      ),
+    )
+    .addOption(new Option('--host <addr>', 'interface to listen on').default('127.0.0.1'))
+    .addOption(
+      new Option('--nats-port <port>', 'NATS client port; 0 = any free').default(4222).argParser(port),
+    )
+    .addOption(
+      new Option('--registry-port <port>', 'registry HTTP port; 0 = any free').default(8080).argParser(port),
+    )
+    .addOption(new Option('--strict-ports', 'fail when a port is taken instead of choosing a free one'))
+    .addOption(
+      new Option('--nats-url <url>', 'use this running NATS server instead of starting one').env('NATS_URL'),
+    )
+    .addOption(new Option('--demo', 'also publish a stream of demo alerts (needs the node service)'))
+    .option('--json', 'print the network description as JSON on stdout (progress goes to stderr)')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+    });
+
+  try {
+    program.parse([...argv], { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    throw error;
+  }
+  const opts = program.opts<{
+    countries: string[];
+    stateDir: string;
+    seeds: string;
+    host: string;
+    natsPort: number;
+    registryPort: number;
+    strictPorts?: boolean;
+    natsUrl?: string;
+    demo?: boolean;
+    json?: boolean;
+  }>();
+  const stateDir = resolve(opts.stateDir);
+  if (!opts.json) io.stdout.write(`Starting the Enlace local network (state in ${stateDir})\n`);
+  let network: LocalNetwork;
+  try {
+    network = await startLocalNetwork(
+      {
+        countries: opts.countries,
+        stateDir,
+        seedsDir: resolve(opts.seeds),
+        host: opts.host,
+        natsPort: opts.natsPort,
+        registryPort: opts.registryPort,
+        strictPorts: opts.strictPorts === true,
+        json: opts.json === true,
+        ...(opts.natsUrl !== undefined && opts.natsUrl !== '' && { natsUrl: opts.natsUrl }),
+      },
+      io,
+    );
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const code = (error as { code?: unknown }).code;
+    io.stderr.write(
+      `enlace: could not start the local network: ${message}${typeof code === 'string' ? ` (${code})` : ''}\n`,
+    );
+    return 1;
+  }
+  if (opts.json) io.stdout.write(`${JSON.stringify(network.info, null, 2)}\n`);
+  else io.stdout.write(renderTable(network.info, stateDir));
+  if (opts.demo)
+    io.stderr.write('--demo: demo alerts need country nodes, which this network does not run yet\n');
+
+  await new Promise<void>((resolveSignal) => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      io.stderr.write(`\n${signal}: stopping the local network…\n`);
+      resolveSignal();
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  });
+  await network.stop();
+  io.stderr.write('stopped.\n');
+  return 0;
+}
