@@ -1,4 +1,4 @@
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { startNatsServer } from '@enlace/testing';
@@ -214,6 +214,27 @@ describe('consumeDurable', () => {
     } finally {
       await consumer?.close();
     }
+  });
+
+  it('updates an existing consumer, and refuses one it cannot use', { timeout: 15_000 }, async () => {
+    const base = { stream: ALERTS_STREAM, durable: 'settings', filterSubject: filterOf('settings') };
+    const first = await consumeDurable(js, base, () => undefined);
+    await first.close();
+    const second = await consumeDurable(js, { ...base, ackWaitMs: 10_000, maxDeliver: 7 }, () => undefined);
+    await second.close();
+    expect(second.info.config).toMatchObject({ ack_wait: 10_000_000_000, max_deliver: 7 });
+
+    await jsm.consumers.add(ALERTS_STREAM, {
+      durable_name: 'push',
+      ack_policy: AckPolicy.Explicit,
+      deliver_subject: '_INBOX.push',
+    });
+    await expect(consumeDurable(js, { ...base, durable: 'push' }, () => undefined)).rejects.toMatchObject({
+      code: 'ERR_CONSUMER_CONFLICT',
+      message: expect.stringMatching(
+        /^consumer push on stream ENLACE_ALERTS exists but is not an explicit-ack pull consumer/,
+      ),
+    });
   });
 
   it('refuses a stream that does not exist', async () => {

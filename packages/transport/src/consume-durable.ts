@@ -31,7 +31,7 @@ import type {
   JsMsg,
 } from '@nats-io/jetstream';
 import { AckPolicy, DeliverPolicy, JetStreamApiError, ReplayPolicy } from '@nats-io/jetstream';
-import { nanos } from '@nats-io/transport-node';
+import { ClosedConnectionError, DrainingConnectionError, nanos } from '@nats-io/transport-node';
 
 import type { RejectionReason, RejectMessage } from './reject-message.js';
 import { isRejectMessage } from './reject-message.js';
@@ -342,13 +342,7 @@ class DurableConsumerRun implements DurableConsumer {
     this.#closePromise ??= (async () => {
       this.#closing = true;
       this.#wake?.();
-      const batch = this.#batch;
-      if (batch !== undefined) {
-        // Receive what the server already sent on the open pull (#pull hands it back), then end
-        // the pull. Without the flush those messages would wait out the ack wait on the server.
-        await this.flush().catch(() => undefined);
-        batch.stop();
-      }
+      if (this.#batch !== undefined) await this.#endPull(this.#batch);
       await this.#loop;
       await Promise.all(this.#running);
     })();
@@ -377,6 +371,8 @@ class DurableConsumerRun implements DurableConsumer {
           expires: pullExpiresMs,
         });
         this.#batch = batch;
+        // close() began while the pull request was being made.
+        if (this.#closing) void this.#endPull(batch);
         if (hooks.onStatus !== undefined) void this.#watchStatus(batch, hooks.onStatus);
         for await (const msg of batch) {
           if (this.#closing) {
@@ -389,6 +385,15 @@ class DurableConsumerRun implements DurableConsumer {
         }
         failures = 0;
       } catch (err) {
+        if (err instanceof ClosedConnectionError || err instanceof DrainingConnectionError) {
+          // Nothing more can come: end consumption (closed() resolves).
+          this.#report(
+            new TransportError('ERR_CONNECTION_CLOSED', `consumer ${this.durable}: connection closed`, {
+              cause: err,
+            }),
+          );
+          break;
+        }
         // A broker restart or a lost pull: report it, back off, pull again.
         failures++;
         this.#report(
@@ -401,6 +406,15 @@ class DurableConsumerRun implements DurableConsumer {
         this.#batch = undefined;
       }
     }
+  }
+
+  /**
+   * Receives what the server already sent on the open pull (#pull hands it back), then ends the
+   * pull. Without the flush those messages would wait out the ack wait on the server.
+   */
+  async #endPull(batch: ConsumerMessages): Promise<void> {
+    await this.flush().catch(() => undefined);
+    batch.stop();
   }
 
   #start(msg: JsMsg): void {

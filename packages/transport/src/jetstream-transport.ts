@@ -137,6 +137,7 @@ export class JetStreamTransport extends Server<JetStreamTransportEvents> impleme
     }
     this.#events.removeAllListeners();
     this.#events.on('error', () => undefined);
+    this._status$.next('disconnected');
   }
 
   on<K extends keyof JetStreamTransportEvents>(event: K, callback: JetStreamTransportEvents[K]): void {

@@ -70,6 +70,26 @@ describe('publishAlert', () => {
     expect((error as Error).message).toMatch(/JetStream refused alert id-too-large .*\(1 attempt\)/);
   });
 
+  it('gives up with ERR_PUBLISH_TIMEOUT when acknowledgements never come', { timeout: 15_000 }, async () => {
+    // A core-NATS subscriber that never answers stands in for a stream that is too slow.
+    const silent = nc.subscribe('enlace.v1.silent.MX');
+    try {
+      const error = await publishAlert(js, {
+        subject: 'enlace.v1.silent.MX',
+        envelope: envelope('x'),
+        msgId: 'id-silent',
+        timeoutMs: 200,
+        retries: 1,
+      }).catch((err: unknown) => err);
+      expect(error).toMatchObject({ code: 'ERR_PUBLISH_TIMEOUT' });
+      expect((error as Error).message).toBe(
+        'no acknowledgement from JetStream for alert id-silent on enlace.v1.silent.MX (2 attempts)',
+      );
+    } finally {
+      silent.unsubscribe();
+    }
+  });
+
   it('checks its options', async () => {
     await expect(publishAlert(js, { subject, envelope: envelope('x'), msgId: ' ' })).rejects.toMatchObject({
       code: 'ERR_INVALID_OPTION',

@@ -9,6 +9,7 @@ import {
   publishSubjectsOf,
   registryEventSubject,
   registryRpcSubject,
+  subjectMatches,
   subjectToken,
 } from './subjects.js';
 
@@ -77,5 +78,21 @@ describe('subjects', () => {
       'enlace.v1.direct.*.MX',
       'enlace.v1.ack.*.MX',
     ]);
+  });
+});
+
+describe('subjectMatches', () => {
+  it('follows NATS wildcard semantics', () => {
+    const subject = 'enlace.v1.alert.trafficking-liaison.route.MX';
+    expect(subjectMatches(subject, subject)).toBe(true);
+    expect(subjectMatches('enlace.v1.alert.>', subject)).toBe(true);
+    expect(subjectMatches('enlace.v1.alert.*.route.*', subject)).toBe(true);
+    expect(subjectMatches('enlace.v1.alert.*.document.*', subject)).toBe(false);
+    expect(subjectMatches('enlace.v1.alert.*', subject)).toBe(false);
+    expect(subjectMatches('enlace.v1.alert.trafficking-liaison.route.MX.>', subject)).toBe(false);
+    // `>` needs at least one token; `*` exactly one.
+    expect(subjectMatches('enlace.v1.alert.>', 'enlace.v1.alert')).toBe(false);
+    expect(subjectMatches('enlace.v1.*', 'enlace.v1')).toBe(false);
+    expect(subjectMatches('>', 'enlace')).toBe(true);
   });
 });
