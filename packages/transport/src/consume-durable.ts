@@ -374,7 +374,10 @@ class DurableConsumerRun implements DurableConsumer {
         // close() began while the pull request was being made.
         if (this.#closing) void this.#endPull(batch);
         if (hooks.onStatus !== undefined) void this.#watchStatus(batch, hooks.onStatus);
+        const startedAt = Date.now();
+        let pulled = 0;
         for await (const msg of batch) {
+          pulled++;
           if (this.#closing) {
             // Pulled but not started: let another instance (or the next start) have it now.
             msg.nak();
@@ -382,6 +385,12 @@ class DurableConsumerRun implements DurableConsumer {
             continue;
           }
           this.#start(msg);
+        }
+        if (pulled === 0 && Date.now() - startedAt < pullExpiresMs / 2) {
+          // An empty pull that ended early (the server refused or dropped it): do not spin.
+          failures++;
+          if (!this.#closing) await this.#sleep(Math.min(5_000, 250 * 2 ** Math.min(failures, 5)));
+          continue;
         }
         failures = 0;
       } catch (err) {
