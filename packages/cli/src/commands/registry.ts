@@ -167,7 +167,8 @@ export function addRegistryCommands(program: Command, io: CliIo): void {
       }) => {
         const ttlSeconds = parseTtl(opts.ttl);
         const country = opts.country === undefined ? undefined : upperCountry(opts.country);
-        const { issueToken, REGISTRY_PRIVATE_KEY_FILE, RegistryError } = await import('@enlace/registry');
+        const { issueToken, REGISTRY_PRIVATE_KEY_FILE, RegistryError } =
+          await import('@enlace/registry/auth');
         const keyFile = join(opts.data, REGISTRY_PRIVATE_KEY_FILE);
         const jwk = await readStructuredFile(keyFile, 'registry private key');
         if (typeof jwk !== 'object' || jwk === null || typeof (jwk as { kid?: unknown }).kid !== 'string') {
@@ -753,7 +754,10 @@ export function addRegistryCommands(program: Command, io: CliIo): void {
       let verified = false;
       if (opts.verifyWith !== undefined) {
         const pinned = await readStructuredFile(opts.verifyWith, 'pinned registry key');
-        const { verifySignedSnapshot, RegistryError } = await import('@enlace/registry');
+        const [{ verifySignedSnapshot }, { RegistryError }] = await Promise.all([
+          import('@enlace/registry/trust'),
+          import('@enlace/registry/auth'),
+        ]);
         try {
           snapshot = (await verifySignedSnapshot(jws, pinned)) as unknown as Record<string, unknown>;
           verified = true;

@@ -106,6 +106,18 @@ describe('issueToken / verifyToken', () => {
     expect((await rejection(verifyToken(badRoles, registry.publicJwk))).message).toContain('"roles"');
 
     expect((await rejection(verifyToken('not-a-jwt', registry.publicJwk))).code).toBe('ERR_UNAUTHENTICATED');
+
+    // Something else the registry key signs (a snapshot) is not a token, whatever its payload.
+    const snapshotTyped = await new SignJWT({ roles: ['administrator'] })
+      .setProtectedHeader({ alg: 'EdDSA', typ: 'enlace-registry-snapshot+jws' })
+      .setIssuer(TOKEN_ISSUER)
+      .setAudience(TOKEN_AUDIENCE)
+      .setSubject('x')
+      .setExpirationTime(now + 60)
+      .sign(key);
+    const notJwt = await rejection(verifyToken(snapshotTyped, registry.publicJwk));
+    expect(notJwt.code).toBe('ERR_UNAUTHENTICATED');
+    expect(notJwt.message).toBe('the bearer token is not a JWT (its typ header must be "JWT")');
   });
 
   it('validates what it is asked to issue', async () => {

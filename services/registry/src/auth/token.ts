@@ -3,6 +3,8 @@
  * administrators, auditors and focal points. A token names its subject, its roles and, for a
  * focal point, its country; it always expires. verifyToken turns a token into the Actor that
  * commands and the audit trail carry, or throws RegistryError ERR_UNAUTHENTICATED.
+ *
+ * Importable alone as `@enlace/registry/auth` (no Nest, no NATS), e.g. by `enlace registry token`.
  */
 import { errors as joseErrors, importJWK, jwtVerify, SignJWT } from 'jose';
 import type { JWK } from 'jose';
@@ -12,6 +14,10 @@ type JoseKey = Awaited<ReturnType<typeof importJWK>>;
 import { RegistryError } from '../domain/errors.js';
 import { TOKEN_ROLES } from '../domain/model.js';
 import type { Actor, TokenRole } from '../domain/model.js';
+
+// Where the registry keeps the key that signs tokens, for tools that issue them from its data dir.
+export { REGISTRY_PRIVATE_KEY_FILE, REGISTRY_PUBLIC_KEY_FILE } from '../registry-key.js';
+export { RegistryError };
 
 export const TOKEN_ISSUER = 'enlace-registry';
 export const TOKEN_AUDIENCE = 'enlace';
@@ -129,11 +135,16 @@ export async function verifyToken(
       issuer: TOKEN_ISSUER,
       audience: TOKEN_AUDIENCE,
       requiredClaims: ['exp', 'sub'],
+      // The registry key also signs snapshots: only a JWT-typed JWS is a token.
+      typ: 'JWT',
       ...(options.now !== undefined && { currentDate: options.now }),
     });
     payload = verified.payload as Record<string, unknown>;
   } catch (cause) {
     if (cause instanceof joseErrors.JWTExpired) throw unauthenticated('the bearer token has expired', cause);
+    if (cause instanceof joseErrors.JWTClaimValidationFailed && cause.claim === 'typ') {
+      throw unauthenticated('the bearer token is not a JWT (its typ header must be "JWT")', cause);
+    }
     if (cause instanceof joseErrors.JWTClaimValidationFailed) {
       throw unauthenticated(`the bearer token's "${cause.claim}" claim is not valid: ${cause.reason}`, cause);
     }
