@@ -81,7 +81,7 @@ describe('issueToken / verifyToken', () => {
     const now = Math.floor(Date.now() / 1000);
     const base = (claims: Record<string, unknown>): SignJWT =>
       new SignJWT(claims)
-        .setProtectedHeader({ alg: 'EdDSA' })
+        .setProtectedHeader({ alg: 'EdDSA', typ: 'JWT' })
         .setIssuer(TOKEN_ISSUER)
         .setSubject('x')
         .setIssuedAt(now);
