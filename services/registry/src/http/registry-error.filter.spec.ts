@@ -1,0 +1,102 @@
+/**
+ * The API's one error shape, including what the end-to-end suite cannot provoke with the real
+ * core: a service that fails unexpectedly (500 without internals) and a body that is too large.
+ */
+import { generateKeyPairSync } from 'node:crypto';
+
+import { NotFoundException } from '@nestjs/common';
+import type { NatsServerHandle } from '@enlace/testing';
+import { startNatsServer } from '@enlace/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { startRegistryApi } from '../app/registry-api.js';
+import type { RegistryApi } from '../app/registry-api.js';
+import { issueToken } from '../auth/token.js';
+import { RegistryError } from '../domain/errors.js';
+import type { RegistryService } from '../domain/service.js';
+import { toErrorResponse } from './registry-error.filter.js';
+
+describe('toErrorResponse', () => {
+  it('keeps a RegistryError’s code, status and violations', () => {
+    const error = new RegistryError('ERR_KEY_COUNTRY_MISMATCH', 'kid names GT', {
+      violations: [{ path: 'publicJwk.kid', code: 'country_mismatch', message: 'must name MX' }],
+    });
+    expect(toErrorResponse(error, 'r1')).toEqual({ status: 422, body: { error: error.toJSON() } });
+  });
+
+  it('answers anything else with 500 ERR_INTERNAL naming only the request id', () => {
+    const { status, body } = toErrorResponse(new Error('password=hunter2 at db.internal:5432'), 'req-42');
+    expect(status).toBe(500);
+    expect(body.error.code).toBe('ERR_INTERNAL');
+    expect(body.error.message).toBe(
+      'internal error; the registry log has the details under request id req-42',
+    );
+    expect(JSON.stringify(body)).not.toContain('hunter2');
+  });
+
+  it('maps Nest HTTP errors to stable codes', () => {
+    expect(toErrorResponse(new NotFoundException(), 'r').body.error.code).toBe('ERR_NOT_FOUND');
+  });
+});
+
+describe('over HTTP', () => {
+  let server: NatsServerHandle;
+  let api: RegistryApi;
+  let token: string;
+
+  beforeAll(async () => {
+    server = await startNatsServer({ jetstream: false });
+    const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+    const kid = 'registry-sig-2026-01';
+    const service = {
+      revision: () => 1,
+      listCountries: () => {
+        throw new Error('password=hunter2 at db.internal:5432');
+      },
+      auditDenied: async () => undefined,
+    } as unknown as RegistryService;
+    api = await startRegistryApi({
+      service,
+      registryKey: { kid, publicJwk: { ...publicKey.export({ format: 'jwk' }), kid } },
+      nats: { servers: [server.url] },
+      logger: false,
+    });
+    token = await issueToken(
+      { privateJwk: { ...privateKey.export({ format: 'jwk' }), kid }, kid },
+      { subject: 'admin', roles: ['administrator'], ttlSeconds: 60 },
+    );
+  });
+
+  afterAll(async () => {
+    await api?.close();
+    await server?.stop();
+  });
+
+  it('does not leak what an unexpected failure says', async () => {
+    const response = await fetch(`${api.url}/v1/countries`, {
+      headers: { authorization: `Bearer ${token}`, 'x-request-id': 'leak-check' },
+    });
+    expect(response.status).toBe(500);
+    const text = await response.text();
+    expect(text).not.toContain('hunter2');
+    expect(JSON.parse(text)).toEqual({
+      error: {
+        code: 'ERR_INTERNAL',
+        message: 'internal error; the registry log has the details under request id leak-check',
+        violations: [],
+      },
+    });
+  });
+
+  it('refuses a body over the limit with 413 in the same shape', async () => {
+    const response = await fetch(`${api.url}/v1/countries`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ code: 'MX', padding: 'x'.repeat(300 * 1024) }),
+    });
+    expect(response.status).toBe(413);
+    const body = (await response.json()) as { error: { code: string; violations: Array<{ code: string }> } };
+    expect(body.error.code).toBe('ERR_VALIDATION');
+    expect(body.error.violations[0]?.code).toBe('too_big');
+  });
+});
