@@ -89,6 +89,7 @@ export async function createRegistryApp(options: CreateRegistryAppOptions): Prom
       ...(options.host !== undefined && { host: options.host }),
       ...(options.port !== undefined && { port: options.port }),
       ...(options.logger !== undefined && { logger: options.logger }),
+      health: () => (nc.isClosed() ? 'its NATS connection is closed' : undefined),
     });
     const started = { core, api };
     let closing: Promise<void> | undefined;

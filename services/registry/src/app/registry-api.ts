@@ -20,7 +20,7 @@ import { createOpenApiDocument } from '../http/openapi.js';
 import { sendJson, toErrorResponse } from '../http/registry-error.filter.js';
 import type { RegistryRequest } from '../http/request-context.js';
 import { requestIdMiddleware, requestIdOf } from '../http/request-context.js';
-import type { RegistryPublicKey } from '../http/tokens.js';
+import type { HealthProbe, RegistryPublicKey } from '../http/tokens.js';
 import { ProtobufReplySerializer, ProtobufRequestDeserializer } from '../rpc/protobuf-codec.js';
 import { RPC_REQUEST_CODECS } from '../rpc/registry-rpc.controller.js';
 import { RegistryAppModule } from './registry-app.module.js';
@@ -40,6 +40,8 @@ export interface RegistryApiOptions {
   readonly port?: number;
   /** Nest logger: false (silent), log levels, or a LoggerService. Default: warnings and errors. */
   readonly logger?: false | LoggerService | LogLevel[];
+  /** Why the registry cannot serve, if it cannot (GET /health answers 503 then). */
+  readonly health?: HealthProbe;
 }
 
 export interface RegistryApi {
@@ -52,7 +54,11 @@ export interface RegistryApi {
 export async function startRegistryApi(options: RegistryApiOptions): Promise<RegistryApi> {
   const host = options.host ?? '127.0.0.1';
   const app = await NestFactory.create<NestExpressApplication>(
-    RegistryAppModule.register({ service: options.service, registryKey: options.registryKey }),
+    RegistryAppModule.register({
+      service: options.service,
+      registryKey: options.registryKey,
+      health: options.health,
+    }),
     new ExpressAdapter(),
     { logger: options.logger ?? ['error', 'warn'], bodyParser: false, abortOnError: false },
   );

@@ -7,13 +7,17 @@ import type { DynamicModule } from '@nestjs/common';
 
 import type { RegistryService } from '../domain/service.js';
 import { HTTP_CONTROLLERS, HTTP_PROVIDERS } from '../http/http-components.js';
-import { REGISTRY_KEY, REGISTRY_SERVICE } from '../http/tokens.js';
-import type { RegistryPublicKey } from '../http/tokens.js';
+import { REGISTRY_HEALTH, REGISTRY_KEY, REGISTRY_SERVICE } from '../http/tokens.js';
+import type { HealthProbe, RegistryPublicKey } from '../http/tokens.js';
 import { RegistryRpcController } from '../rpc/registry-rpc.controller.js';
 
 @Module({})
 export class RegistryAppModule {
-  static register(deps: { service: RegistryService; registryKey: RegistryPublicKey }): DynamicModule {
+  static register(deps: {
+    service: RegistryService;
+    registryKey: RegistryPublicKey;
+    health?: HealthProbe | undefined;
+  }): DynamicModule {
     return {
       module: RegistryAppModule,
       controllers: [...HTTP_CONTROLLERS, RegistryRpcController],
@@ -23,6 +27,7 @@ export class RegistryAppModule {
           provide: REGISTRY_KEY,
           useValue: { kid: deps.registryKey.kid, publicJwk: deps.registryKey.publicJwk },
         },
+        { provide: REGISTRY_HEALTH, useValue: deps.health ?? (() => undefined) },
         ...HTTP_PROVIDERS,
       ],
     };

@@ -7,11 +7,12 @@ import { ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { ServerResponse } from 'node:http';
 
 import { Public } from '../auth/access.decorator.js';
+import { RegistryError } from '../domain/errors.js';
 import type { RegistryService } from '../domain/service.js';
 import { ApiDoc, ref } from './api-doc.decorator.js';
 import { snapshotQuery } from './schemas.js';
-import { REGISTRY_KEY, REGISTRY_SERVICE } from './tokens.js';
-import type { RegistryPublicKey } from './tokens.js';
+import { REGISTRY_HEALTH, REGISTRY_KEY, REGISTRY_SERVICE } from './tokens.js';
+import type { HealthProbe, RegistryPublicKey } from './tokens.js';
 import { parseQuery } from './validation.js';
 
 @ApiTags('public')
@@ -21,11 +22,12 @@ export class PublicController {
   constructor(
     @Inject(REGISTRY_SERVICE) private readonly service: RegistryService,
     @Inject(REGISTRY_KEY) private readonly registryKey: RegistryPublicKey,
+    @Inject(REGISTRY_HEALTH) private readonly unhealthy: HealthProbe,
   ) {}
 
   @Get('health')
   @ApiDoc({
-    summary: 'Liveness and the current registry revision',
+    summary: 'Readiness and the current registry revision (503 ERR_UNAVAILABLE when it cannot serve)',
     response: {
       type: 'object',
       properties: { status: { type: 'string', enum: ['ok'] }, revision: { type: 'integer' } },
@@ -33,6 +35,9 @@ export class PublicController {
     errors: [503],
   })
   health(): { status: 'ok'; revision: number } {
+    const problem = this.unhealthy();
+    if (problem !== undefined)
+      throw new RegistryError('ERR_UNAVAILABLE', `the registry is not ready: ${problem}`);
     return { status: 'ok', revision: this.service.revision() };
   }
 

@@ -43,6 +43,7 @@ describe('over HTTP', () => {
   let server: NatsServerHandle;
   let api: RegistryApi;
   let token: string;
+  let problem: string | undefined;
 
   beforeAll(async () => {
     server = await startNatsServer({ jetstream: false });
@@ -60,6 +61,7 @@ describe('over HTTP', () => {
       registryKey: { kid, publicJwk: { ...publicKey.export({ format: 'jwk' }), kid } },
       nats: { servers: [server.url] },
       logger: false,
+      health: () => problem,
     });
     token = await issueToken(
       { privateJwk: { ...privateKey.export({ format: 'jwk' }), kid }, kid },
@@ -70,6 +72,22 @@ describe('over HTTP', () => {
   afterAll(async () => {
     await api?.close();
     await server?.stop();
+  });
+
+  it('answers /health with 503 ERR_UNAVAILABLE while the registry cannot serve', async () => {
+    problem = 'its NATS connection is closed';
+    const down = await fetch(`${api.url}/health`);
+    expect(down.status).toBe(503);
+    expect(await down.json()).toEqual({
+      error: {
+        code: 'ERR_UNAVAILABLE',
+        message: 'the registry is not ready: its NATS connection is closed',
+        violations: [],
+      },
+    });
+    problem = undefined;
+    const up = await fetch(`${api.url}/health`);
+    expect(await up.json()).toEqual({ status: 'ok', revision: 1 });
   });
 
   it('does not leak what an unexpected failure says', async () => {
