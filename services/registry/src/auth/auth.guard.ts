@@ -53,23 +53,22 @@ export class AuthGuard implements CanActivate {
     const req = context.switchToHttp().getRequest<RegistryRequest>();
     const header = req.headers.authorization;
     if (header === undefined || header.trim() === '') {
-      await this.deny(
+      return this.deny(
         req,
         'anonymous',
         'ERR_UNAUTHENTICATED',
         'this operation needs a bearer token (Authorization: Bearer <token>)',
       );
     }
-    const match = BEARER.exec(header ?? '');
-    if (match === null) {
-      await this.deny(
+    const token = BEARER.exec(header)?.[1];
+    if (token === undefined) {
+      return this.deny(
         req,
         'anonymous',
         'ERR_UNAUTHENTICATED',
         'the Authorization header must be "Bearer <token>"',
       );
     }
-    const token = match![1]!;
     let actor: Actor;
     try {
       actor = await verifyToken(token, this.registryKey.publicJwk);
@@ -85,7 +84,7 @@ export class AuthGuard implements CanActivate {
     }
     req.actor = actor;
     if (access.kind === 'roles' && !access.roles.some((role) => actor.roles.includes(role))) {
-      await this.deny(
+      return this.deny(
         req,
         actor.id,
         'ERR_FORBIDDEN',
