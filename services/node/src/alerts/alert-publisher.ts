@@ -1,0 +1,264 @@
+/**
+ * Outbound alerts: from an officer's draft (proto3 JSON) to a signed envelope stored by
+ * JetStream. The draft is read strictly and validated (400 listing every field path), the
+ * registry policy is asked whether this country may publish it now (403 with the policy's
+ * reason), the id (UUIDv7) and issued_at are filled in, a restricted body is encrypted to each
+ * recipient's newest valid encryption key, the whole alert is signed with the node's signing
+ * key, and the envelope is published with `Nats-Msg-Id` = id. Nothing is published unless every
+ * step before it succeeded.
+ */
+import { encryptForRecipients, signAlert } from '@enlace/crypto';
+import type { PrivateKeyRecord } from '@enlace/crypto';
+import type { Alert, AlertBody } from '@enlace/schema';
+import {
+  AlertValidationError,
+  alertFromJson,
+  assertValidAlert,
+  encodeAlert,
+  encodeAlertBody,
+  encodeSignedAlert,
+} from '@enlace/schema';
+import { alertSubject, publishAlert } from '@enlace/transport';
+import type { JetStreamClient } from '@nats-io/jetstream';
+import { v7 as uuidv7 } from 'uuid';
+
+import type { NodeAudit } from '../audit/node-audit.js';
+import { NodeError } from '../errors.js';
+import type { NodeKeys } from '../keys/node-keys.js';
+import type { NodeMetrics } from '../metrics/node-metrics.js';
+import type { AlertStore, StoredAlert } from '../store/alert-store.js';
+import type { TrustState } from '../trust/trust-state.js';
+import type { TrustView } from '../trust/trust-view.js';
+import { handlingName, kindName } from './alert-codes.js';
+import { toRow } from './alert-view.js';
+
+/** Who asks, for the audit trail. */
+export interface Officer {
+  readonly id: string;
+  readonly roles: readonly string[];
+  readonly country?: string;
+}
+
+export interface PublishedAlertResult {
+  readonly id: string;
+  readonly subject: string;
+  readonly stream: string;
+  readonly seq: number;
+  readonly duplicate: boolean;
+  readonly alert: StoredAlert;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export class AlertPublisher {
+  constructor(
+    private readonly deps: {
+      readonly country: string;
+      readonly js: JetStreamClient;
+      readonly trust: TrustState;
+      readonly store: AlertStore;
+      readonly keys: NodeKeys;
+      readonly metrics: NodeMetrics;
+      readonly audit: NodeAudit;
+      readonly now?: () => Date;
+    },
+  ) {}
+
+  /** Publishes a draft; throws NodeError (ERR_VALIDATION, ERR_POLICY_DENIED, ERR_NO_RECIPIENT_KEY, ...). */
+  async publish(draft: unknown, officer: Officer, requestId?: string): Promise<PublishedAlertResult> {
+    try {
+      return await this.#publish(draft, officer, requestId);
+    } catch (error) {
+      this.deps.metrics.publishRefused();
+      if (error instanceof NodeError && error.code !== 'ERR_VALIDATION') {
+        await this.deps.audit.record({
+          actor: officer.id,
+          roles: officer.roles,
+          action: 'alert.publish',
+          entityId: '-',
+          outcome: 'rejected',
+          code: error.reason ?? error.code,
+          reason: error.message,
+          ...(requestId !== undefined && { requestId }),
+        });
+      }
+      throw error;
+    }
+  }
+
+  async #publish(draft: unknown, officer: Officer, requestId?: string): Promise<PublishedAlertResult> {
+    const { country } = this.deps;
+    const now = this.deps.now?.() ?? new Date();
+    const view = this.deps.trust.require();
+    const alert = this.#readDraft(draft, view, now);
+    const header = alert.header!;
+    if (header.origin !== country)
+      throw new NodeError('ERR_FORBIDDEN', `this node publishes for ${country}, not for ${header.origin}`, {
+        violations: [{ path: 'header.origin', code: 'not_this_node', message: `must be ${country}` }],
+      });
+    const kind = kindName(header.kind)!;
+    const handling = handlingName(header.handling)!;
+
+    // Milliseconds, as the header keeps them; the id is made at the same instant.
+    const issuedAt = new Date(now.getTime());
+    const decision = view.policy.evaluatePublish({
+      origin: country,
+      network: header.network,
+      kind,
+      at: issuedAt,
+    });
+    if (!decision.allowed)
+      throw new NodeError('ERR_POLICY_DENIED', decision.message, { reason: decision.reason });
+
+    header.id = uuidv7({ msecs: issuedAt.getTime() });
+    header.issuedAt = issuedAt;
+    const clearBody: AlertBody['body'] = alert.body?.$case === 'encrypted' ? undefined : alert.body;
+    if (header.recipients.length > 0 && clearBody !== undefined) {
+      const jwe = await this.#encrypt(clearBody, header.recipients, view, issuedAt);
+      alert.body = { $case: 'encrypted', encrypted: { jwe } };
+    }
+    try {
+      assertValidAlert(alert, { now: issuedAt });
+    } catch (error) {
+      if (error instanceof AlertValidationError) throw validationError(error);
+      throw error;
+    }
+
+    const signingKey = this.#signingKey(view, issuedAt);
+    const parts = await signAlert(encodeAlert(alert), signingKey, { at: issuedAt });
+    const envelope = encodeSignedAlert({
+      alert: parts.alert,
+      protectedHeader: parts.protectedHeader,
+      signature: parts.signature,
+    });
+    const subject = alertSubject({ network: header.network, kind, origin: country });
+    let published;
+    try {
+      published = await publishAlert(this.deps.js, { subject, envelope, msgId: header.id });
+    } catch (cause) {
+      throw new NodeError(
+        'ERR_UNAVAILABLE',
+        `JetStream did not store the alert: ${(cause as Error).message}`,
+        {
+          cause,
+        },
+      );
+    }
+    this.deps.store.replace(
+      toRow({
+        box: 'outbox',
+        alert,
+        body: clearBody,
+        kind,
+        handling,
+        envelope,
+        subject,
+        streamSeq: published.seq,
+        verification: {
+          verifiedAt: new Date().toISOString(),
+          kid: signingKey.kid,
+          registryRevision: view.revision,
+          rules: decision.rules,
+          bodyReadable: clearBody !== undefined,
+          checks: ['schema', 'publish_policy', 'signed_here'],
+        },
+      }),
+    );
+    this.deps.metrics.published();
+    await this.deps.audit.record({
+      actor: officer.id,
+      roles: officer.roles,
+      action: 'alert.publish',
+      entityId: header.id,
+      outcome: 'ok',
+      details: { subject, stream: published.stream, seq: published.seq },
+      ...(requestId !== undefined && { requestId }),
+    });
+    return {
+      id: header.id,
+      subject,
+      stream: published.stream,
+      seq: published.seq,
+      duplicate: published.duplicate,
+      alert: this.deps.store.get(header.id)!,
+    };
+  }
+
+  #readDraft(draft: unknown, view: TrustView, now: Date): Alert {
+    if (!isRecord(draft))
+      throw new NodeError('ERR_VALIDATION', 'the draft must be a JSON object (an Alert in proto3 JSON)', {
+        violations: [{ path: '', code: 'wrong_type', message: 'must be a JSON object' }],
+      });
+    // The origin is this node's country unless the draft says otherwise.
+    const value =
+      isRecord(draft['header']) && draft['header']['origin'] === undefined
+        ? { ...draft, header: { ...draft['header'], origin: this.deps.country } }
+        : draft;
+    try {
+      return alertFromJson(value, {
+        draft: true,
+        validate: {
+          knownNetworks: view.snapshot.policy.networks.map((n) => n.id),
+          knownRecipients: view.snapshot.policy.countries.map((c) => c.code),
+          now,
+        },
+      });
+    } catch (error) {
+      if (error instanceof AlertValidationError) throw validationError(error);
+      throw error;
+    }
+  }
+
+  async #encrypt(
+    body: NonNullable<AlertBody['body']>,
+    recipients: readonly string[],
+    view: TrustView,
+    at: Date,
+  ): Promise<string> {
+    const keys = recipients.map((recipient, i) => {
+      const key = view.encryptionKeys(recipient, at)[0];
+      if (key === undefined)
+        throw new NodeError(
+          'ERR_NO_RECIPIENT_KEY',
+          `${recipient} has no valid encryption key in the registry`,
+          {
+            violations: [
+              {
+                path: `header.recipients[${i}]`,
+                code: 'no_encryption_key',
+                message: `${recipient} has no valid encryption key`,
+              },
+            ],
+          },
+        );
+      return { kid: key.kid, publicJwk: key.publicJwk as never };
+    });
+    return encryptForRecipients(encodeAlertBody({ body }), keys);
+  }
+
+  /** The node's newest signing key that the registry holds as valid now. */
+  #signingKey(view: TrustView, at: Date): PrivateKeyRecord {
+    const registered = new Set(view.signingKeys(this.deps.country, at).map((k) => k.kid));
+    const key = this.deps.keys.signing.find((k) => registered.has(k.kid));
+    if (key === undefined)
+      throw new NodeError(
+        'ERR_UNAVAILABLE',
+        `none of this node's signing keys (${this.deps.keys.signing.map((k) => k.kid).join(', ')}) is registered and valid now`,
+      );
+    return key;
+  }
+}
+
+function validationError(error: AlertValidationError): NodeError {
+  const count = error.violations.length;
+  return new NodeError(
+    'ERR_VALIDATION',
+    `the draft is not a valid alert (${count} violation${count === 1 ? '' : 's'})`,
+    {
+      violations: error.violations.map((v) => ({ path: v.path, code: v.code, message: v.message })),
+      cause: error,
+    },
+  );
+}

@@ -1,0 +1,99 @@
+/**
+ * What the store keeps of an alert and how the API shows it: the row built from a verified
+ * alert, and the JSON views of the inbox list and of one alert with its verification record.
+ * H1 is flagged in every output; handling and grading travel unchanged.
+ */
+import type { Alert, AlertBody } from '@enlace/schema';
+import { alertToJson } from '@enlace/schema';
+
+import type { Box, NewAlertRow, StoredAlert, VerificationRecord } from '../store/alert-store.js';
+import { H1_NOTICE, tlpName } from './alert-codes.js';
+
+export interface RowInput {
+  readonly box: Box;
+  readonly alert: Alert;
+  /** The body in clear, when this node may read it. */
+  readonly body: AlertBody['body'];
+  readonly kind: string;
+  readonly handling: string;
+  readonly envelope: Uint8Array;
+  readonly subject: string;
+  readonly streamSeq: number | undefined;
+  readonly verification: VerificationRecord;
+}
+
+export function toRow(input: RowInput): NewAlertRow {
+  const header = input.alert.header!;
+  // The readable form: the clear body in place of the encrypted one, or the header alone.
+  const alertJson = alertToJson({ header, body: input.body });
+  return {
+    id: header.id,
+    box: input.box,
+    origin: header.origin,
+    network: header.network,
+    kind: input.kind,
+    handling: input.handling,
+    tlp: tlpName(header.tlp),
+    issuedAt: header.issuedAt!,
+    expiresAt: header.expiresAt,
+    title: header.title,
+    recipients: header.recipients,
+    supersedesId: header.supersedesId,
+    retractsId: header.retractsId,
+    restricted: header.recipients.length > 0,
+    readable: input.body !== undefined,
+    alertJson,
+    envelope: input.envelope,
+    subject: input.subject,
+    streamSeq: input.streamSeq,
+    verification: input.verification,
+  };
+}
+
+function notices(row: StoredAlert): string[] {
+  const out: string[] = [];
+  if (row.handling === 'H1') out.push(H1_NOTICE);
+  if (row.handling === 'H2') out.push("H2: no onward dissemination without the originator's consent");
+  if (row.restricted && !row.readable)
+    out.push('restricted to other countries: the body is not readable here');
+  if (row.retractedBy !== undefined) out.push(`retracted by ${row.retractedBy}`);
+  if (row.supersededBy !== undefined) out.push(`superseded by ${row.supersededBy}`);
+  return out;
+}
+
+/** One line of the inbox or outbox. */
+export function summaryView(row: StoredAlert): Record<string, unknown> {
+  return {
+    id: row.id,
+    box: row.box,
+    origin: row.origin,
+    network: row.network,
+    kind: row.kind,
+    handling: row.handling,
+    h1: row.handling === 'H1',
+    tlp: row.tlp,
+    issuedAt: row.issuedAt.toISOString(),
+    ...(row.expiresAt !== undefined && { expiresAt: row.expiresAt.toISOString() }),
+    receivedAt: row.receivedAt.toISOString(),
+    title: row.title,
+    recipients: row.recipients,
+    restricted: row.restricted,
+    bodyReadable: row.readable,
+    ...(row.supersedesId !== '' && { supersedesId: row.supersedesId }),
+    ...(row.retractsId !== '' && { retractsId: row.retractsId }),
+    ...(row.retractedBy !== undefined && { retractedBy: row.retractedBy }),
+    ...(row.supersededBy !== undefined && { supersededBy: row.supersededBy }),
+    notices: notices(row),
+  };
+}
+
+/** One alert in full: the summary, the alert as proto3 JSON, and how it was verified. */
+export function detailView(row: StoredAlert): Record<string, unknown> {
+  return {
+    ...summaryView(row),
+    subject: row.subject,
+    ...(row.streamSeq !== undefined && { streamSeq: row.streamSeq }),
+    alert: row.alertJson,
+    verification: row.verification,
+  };
+}

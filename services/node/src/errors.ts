@@ -1,0 +1,68 @@
+/**
+ * Errors of the country node: one class with a stable `code` from a closed union and the HTTP
+ * status it maps to. Policy refusals also carry the policy's own `reason` (e.g.
+ * `origin_suspended`), the same string the policy package, metrics and the audit trail use.
+ */
+
+export const NODE_ERROR_STATUS = {
+  /** Malformed JSON, a draft that breaks the schema, a bad query parameter. */
+  ERR_VALIDATION: 400,
+  /** No bearer token, or one the registry did not sign, or an expired one. */
+  ERR_UNAUTHENTICATED: 401,
+  /** A valid token whose holder may not do this here (another country, wrong role). */
+  ERR_FORBIDDEN: 403,
+  /** The registry policy refuses the publication; `reason` says why. */
+  ERR_POLICY_DENIED: 403,
+  /** The alert's handling code forbids it (H2: no onward dissemination). */
+  ERR_HANDLING_RESTRICTED: 403,
+  ERR_NOT_FOUND: 404,
+  /** The request conflicts with stored state (e.g. retracting an alert twice). */
+  ERR_CONFLICT: 409,
+  /** A recipient of a restricted alert has no valid encryption key in the registry. */
+  ERR_NO_RECIPIENT_KEY: 422,
+  /** No verified registry snapshot yet, or NATS / JetStream cannot be reached. */
+  ERR_UNAVAILABLE: 503,
+  ERR_INTERNAL: 500,
+} as const;
+
+export type NodeErrorCode = keyof typeof NODE_ERROR_STATUS;
+
+/** One problem with one field; `path` uses JSON names (`header.recipients[0]`), "" for the whole body. */
+export interface FieldViolation {
+  readonly path: string;
+  readonly code: string;
+  readonly message: string;
+}
+
+export interface NodeErrorOptions extends ErrorOptions {
+  readonly violations?: readonly FieldViolation[];
+  /** The policy reason of an ERR_POLICY_DENIED or the handling code of ERR_HANDLING_RESTRICTED. */
+  readonly reason?: string;
+}
+
+export class NodeError extends Error {
+  readonly code: NodeErrorCode;
+  readonly violations: readonly FieldViolation[];
+  readonly reason: string | undefined;
+
+  constructor(code: NodeErrorCode, message: string, options: NodeErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'NodeError';
+    this.code = code;
+    this.violations = options.violations ?? [];
+    this.reason = options.reason;
+  }
+
+  get status(): number {
+    return NODE_ERROR_STATUS[this.code];
+  }
+
+  toJSON(): { code: NodeErrorCode; message: string; reason?: string; violations: readonly FieldViolation[] } {
+    return {
+      code: this.code,
+      message: this.message,
+      ...(this.reason !== undefined && { reason: this.reason }),
+      violations: this.violations,
+    };
+  }
+}

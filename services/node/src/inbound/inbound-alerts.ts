@@ -1,0 +1,131 @@
+/**
+ * What the node does with each message of its durable consumer: verify it (verify-inbound.ts),
+ * store it once, count it, and audit a rejection. Resolving acknowledges the message; a
+ * RejectMessage terminates it; any other error (no registry snapshot yet, a store failure) hands
+ * it back for redelivery.
+ */
+import type { PrivateKeyRecord } from '@enlace/crypto';
+import type { RejectMessage } from '@enlace/transport';
+import { isRejectMessage } from '@enlace/transport';
+
+import { toRow } from '../alerts/alert-view.js';
+import type { NodeAudit } from '../audit/node-audit.js';
+import type { NodeMetrics } from '../metrics/node-metrics.js';
+import type { AlertStore, StoredAlert } from '../store/alert-store.js';
+import type { TrustState } from '../trust/trust-state.js';
+import type { InboundMessage } from './verify-inbound.js';
+import { verifyInbound } from './verify-inbound.js';
+
+export interface InboundDelivery extends InboundMessage {
+  readonly streamSeq?: number;
+}
+
+export type InboundOutcome =
+  | { readonly outcome: 'stored'; readonly alert: StoredAlert }
+  | { readonly outcome: 'duplicate'; readonly id: string };
+
+export class InboundAlerts {
+  readonly #listeners = new Set<(event: InboundOutcome | { outcome: 'rejected'; reason: string }) => void>();
+
+  constructor(
+    private readonly deps: {
+      readonly country: string;
+      readonly trust: TrustState;
+      readonly store: AlertStore;
+      readonly metrics: NodeMetrics;
+      readonly audit: NodeAudit;
+      readonly encryptionKeys: ReadonlyMap<string, PrivateKeyRecord>;
+    },
+  ) {}
+
+  /** Observes outcomes (tests, logs). Returns the unsubscribe function. */
+  onOutcome(listener: (event: InboundOutcome | { outcome: 'rejected'; reason: string }) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  async handle(msg: InboundDelivery): Promise<InboundOutcome> {
+    const { trust, store, metrics, country } = this.deps;
+    const view = trust.current();
+    if (view === undefined) {
+      metrics.retried();
+      throw new Error('no verified registry snapshot yet: the message will be redelivered');
+    }
+    // A redelivery of what is already stored, byte for byte: nothing to check again.
+    if (msg.msgId !== undefined) {
+      const existing = store.get(msg.msgId);
+      if (existing !== undefined && Buffer.compare(existing.envelope, msg.data) === 0)
+        return this.#duplicate(existing.id);
+    }
+    let verified;
+    try {
+      verified = await verifyInbound(msg, { country, trust: view, encryptionKeys: this.deps.encryptionKeys });
+    } catch (error) {
+      if (isRejectMessage(error)) await this.#rejected(error, msg);
+      throw error;
+    }
+    const header = verified.alert.header!;
+    const row = toRow({
+      box: header.origin === country ? 'outbox' : 'inbox',
+      alert: verified.alert,
+      body: verified.body,
+      kind: verified.kind,
+      handling: verified.handling,
+      envelope: msg.data,
+      subject: msg.subject,
+      streamSeq: msg.streamSeq,
+      verification: {
+        verifiedAt: new Date().toISOString(),
+        kid: verified.kid,
+        registryRevision: verified.registryRevision,
+        rules: verified.rules,
+        bodyReadable: verified.bodyReadable,
+        checks: [
+          'schema',
+          'subject',
+          'key',
+          'signature',
+          'publish_policy',
+          ...(header.origin === country ? [] : ['receive_policy']),
+        ],
+      },
+    });
+    if (!store.insert(row)) return this.#duplicate(header.id);
+    metrics.accepted(row.box);
+    const stored = store.get(header.id)!;
+    const outcome = { outcome: 'stored', alert: stored } as const;
+    this.#emit(outcome);
+    return outcome;
+  }
+
+  #duplicate(id: string): InboundOutcome {
+    this.deps.metrics.rejected('duplicate');
+    const outcome = { outcome: 'duplicate', id } as const;
+    this.#emit(outcome);
+    return outcome;
+  }
+
+  async #rejected(rejection: RejectMessage, msg: InboundDelivery): Promise<void> {
+    this.deps.metrics.rejected(rejection.reason);
+    this.#emit({ outcome: 'rejected', reason: rejection.reason });
+    await this.deps.audit.record({
+      actor: 'inbound',
+      action: 'alert.reject',
+      entityId: msg.msgId ?? `seq-${msg.streamSeq ?? 'unknown'}`,
+      outcome: 'rejected',
+      code: rejection.reason,
+      reason: rejection.message,
+      details: { subject: msg.subject, ...(msg.streamSeq !== undefined && { streamSeq: msg.streamSeq }) },
+    });
+  }
+
+  #emit(event: InboundOutcome | { outcome: 'rejected'; reason: string }): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(event);
+      } catch {
+        // A failing observer must not change the outcome.
+      }
+    }
+  }
+}

@@ -1,0 +1,260 @@
+/**
+ * The checks a receiving node makes on every message of the alerts stream (DESIGN.md trust
+ * model 3), in order, each failure a RejectMessage with its stable reason:
+ *
+ * 1. `malformed`: the bytes are not a SignedAlert holding a valid Alert, or its JWS header is
+ *    unreadable, or an encrypted body addressed to this country does not open;
+ * 2. `subject_mismatch`: the subject's network, kind or origin (or the Nats-Msg-Id) differs
+ *    from the header;
+ * 3. `unknown_key`, `revoked_key`, `expired_key`: the kid is not a signing key of the origin in
+ *    the registry, or was revoked, or was not valid, at `issued_at`;
+ * 4. `bad_signature`: the Ed25519 signature does not verify;
+ * 5. `origin_not_member`, `origin_suspended`, `kind_not_allowed`: the origin could not publish
+ *    that kind on that network at `issued_at`;
+ * 6. `not_recipient`: this country may not receive it.
+ *
+ * All judged against the registry state as a signed snapshot describes it, at `issued_at`. A
+ * restricted alert of other recipients is kept with its header only (`bodyReadable` false).
+ */
+import { decryptForRecipient, listJweRecipients, verifySignedAlert } from '@enlace/crypto';
+import type { PrivateKeyRecord } from '@enlace/crypto';
+import type { PolicyDecision, PolicyReason } from '@enlace/policy';
+import type { Alert, AlertBody, AlertKind, SignedAlert } from '@enlace/schema';
+import {
+  alertKindOfBody,
+  decodeAlert,
+  decodeAlertBody,
+  decodeSignedAlert,
+  validateAlert,
+  validateAlertBody,
+} from '@enlace/schema';
+import { parseMessageSubject, RejectMessage } from '@enlace/transport';
+import type { RejectionReason } from '@enlace/transport';
+
+import { handlingName, kindName } from '../alerts/alert-codes.js';
+import type { TrustView } from '../trust/trust-view.js';
+import { keyProblemAt } from '../trust/trust-view.js';
+
+export interface InboundMessage {
+  readonly subject: string;
+  readonly data: Uint8Array;
+  /** The Nats-Msg-Id header, when present. */
+  readonly msgId?: string | undefined;
+}
+
+export interface VerifiedAlert {
+  readonly alert: Alert;
+  readonly signed: SignedAlert;
+  readonly kid: string;
+  readonly issuedAt: Date;
+  readonly kind: string;
+  readonly handling: string;
+  /** The body in clear: the alert's own, or the decrypted one; undefined when not readable here. */
+  readonly body: AlertBody['body'];
+  readonly restricted: boolean;
+  readonly bodyReadable: boolean;
+  readonly rules: readonly string[];
+  readonly registryRevision: number;
+}
+
+export interface VerifyContext {
+  /** This node's country. */
+  readonly country: string;
+  readonly trust: TrustView;
+  /** This country's private encryption keys, by kid. */
+  readonly encryptionKeys: ReadonlyMap<string, PrivateKeyRecord>;
+  readonly now?: Date;
+}
+
+function reject(reason: RejectionReason, message: string, cause?: unknown): never {
+  throw new RejectMessage(reason, message, cause === undefined ? undefined : { cause });
+}
+
+/** The rejection reason for a policy refusal (policy reasons are finer than the wire's). */
+export function rejectionReasonOf(reason: PolicyReason): RejectionReason {
+  switch (reason) {
+    case 'origin_suspended':
+      return 'origin_suspended';
+    case 'origin_not_member':
+    case 'origin_withdrawn':
+    case 'origin_denied':
+      return 'origin_not_member';
+    case 'unknown_network':
+    case 'kind_not_allowed':
+      return 'kind_not_allowed';
+    default:
+      return 'not_recipient';
+  }
+}
+
+function kidOf(protectedHeader: string): string {
+  let header: unknown;
+  try {
+    header = JSON.parse(Buffer.from(protectedHeader, 'base64url').toString('utf8'));
+  } catch (cause) {
+    reject('malformed', 'the JWS protected header is not base64url JSON', cause);
+  }
+  const kid = (header as { kid?: unknown } | null)?.kid;
+  if (typeof kid !== 'string' || kid === '') reject('malformed', 'the JWS protected header names no kid');
+  return kid;
+}
+
+/** Runs every check; resolves with what to store, or throws RejectMessage. */
+export async function verifyInbound(msg: InboundMessage, ctx: VerifyContext): Promise<VerifiedAlert> {
+  const { trust, country } = ctx;
+  // 1. form
+  let signed: SignedAlert;
+  let alert: Alert;
+  try {
+    signed = decodeSignedAlert(msg.data);
+    alert = decodeAlert(signed.alert);
+  } catch (cause) {
+    reject('malformed', 'not a SignedAlert holding an Alert', cause);
+  }
+  const violations = validateAlert(alert);
+  const header = alert.header;
+  if (violations.length > 0 || header === undefined || header.issuedAt === undefined) {
+    const first = violations[0];
+    reject(
+      'malformed',
+      `the alert breaks the schema (${violations.length} violation(s)${first === undefined ? '' : `; ${first.path}: ${first.code}`})`,
+    );
+  }
+  const kind = kindName(header.kind);
+  const handling = handlingName(header.handling);
+  if (kind === undefined || handling === undefined)
+    reject('malformed', 'the alert has no known kind or handling');
+  const issuedAt = header.issuedAt;
+
+  // 2. the subject must say what the header says
+  let parsed;
+  try {
+    parsed = parseMessageSubject(msg.subject);
+  } catch (cause) {
+    reject('subject_mismatch', `${msg.subject} is not an alert subject`, cause);
+  }
+  if (parsed.type !== 'alert') reject('subject_mismatch', `${msg.subject} is not an alert subject`);
+  for (const [token, value] of [
+    ['network', header.network],
+    ['kind', kind],
+    ['origin', header.origin],
+  ] as const) {
+    if (parsed[token] !== value)
+      reject(
+        'subject_mismatch',
+        `the subject says ${token} ${JSON.stringify(parsed[token])}, the signed header ${JSON.stringify(value)}`,
+      );
+  }
+  if (msg.msgId !== undefined && msg.msgId !== '' && msg.msgId !== header.id)
+    reject('subject_mismatch', `Nats-Msg-Id ${JSON.stringify(msg.msgId)} is not the alert id ${header.id}`);
+
+  // 3. the key, as registered, at issued_at
+  const kid = kidOf(signed.protectedHeader);
+  const key = trust.key(kid);
+  if (key === undefined) reject('unknown_key', `the registry knows no key ${JSON.stringify(kid)}`);
+  if (key.country !== header.origin || key.use !== 'sig')
+    reject('unknown_key', `key ${kid} is not a signing key of ${header.origin}`);
+  const problem = keyProblemAt(key, issuedAt);
+  if (problem === 'revoked')
+    reject('revoked_key', `key ${kid} was revoked at ${key.revokedAt}, before the alert was issued`);
+  if (problem !== undefined)
+    reject('expired_key', `key ${kid} was not valid at ${issuedAt.toISOString()} (${problem})`);
+  const publicKey = trust.publicKey(kid);
+  if (publicKey === undefined) reject('unknown_key', `the registered key ${kid} is not a usable public key`);
+
+  // 4. the signature
+  try {
+    await verifySignedAlert(
+      { alert: signed.alert, protectedHeader: signed.protectedHeader, signature: signed.signature },
+      { resolve: (k) => Promise.resolve(k === kid ? publicKey : undefined) },
+      { at: issuedAt },
+    );
+  } catch (cause) {
+    const code = (cause as { code?: unknown }).code;
+    if (code === 'ERR_JWS_MALFORMED')
+      reject('malformed', 'the JWS protected header is not an Enlace header', cause);
+    if (code === 'ERR_KEY_OUTSIDE_VALIDITY')
+      reject('expired_key', `key ${kid} was not valid at ${issuedAt.toISOString()}`, cause);
+    reject('bad_signature', `the signature does not verify with ${kid}`, cause);
+  }
+
+  // 5. could the origin publish it then?
+  const publish = trust.policy.evaluatePublish({
+    origin: header.origin,
+    network: header.network,
+    kind,
+    at: issuedAt,
+  });
+  if (!publish.allowed) reject(rejectionReasonOf(publish.reason), publish.message);
+
+  // 6. may this country receive it?
+  const restricted = header.recipients.length > 0;
+  let rules: readonly string[] = publish.rules;
+  let bodyReadable = true;
+  if (header.origin !== country) {
+    const now = ctx.now ?? new Date();
+    const query = {
+      receiver: country,
+      origin: header.origin,
+      network: header.network,
+      kind,
+      recipients: header.recipients,
+      handling,
+      at: issuedAt,
+      receivedAt: now > issuedAt ? now : issuedAt,
+    };
+    let receive: PolicyDecision = trust.policy.evaluateReceive(query);
+    if (!receive.allowed && receive.reason === 'not_recipient' && restricted) {
+      // Restricted to others: entitled to the header (who sent what, when), not to the body.
+      receive = trust.policy.evaluateReceive({ ...query, recipients: [] });
+      bodyReadable = false;
+    }
+    if (!receive.allowed) reject('not_recipient', receive.message);
+    rules = receive.rules;
+  } else if (restricted) {
+    // The origin keeps its own restricted alerts; the outbox holds the clear body it sent.
+    bodyReadable = false;
+  }
+
+  let body: AlertBody['body'] = undefined;
+  if (alert.body?.$case === 'encrypted') {
+    if (bodyReadable) body = await openBody(alert.body.encrypted.jwe, header.kind, ctx);
+  } else {
+    body = alert.body;
+  }
+  return {
+    alert,
+    signed,
+    kid,
+    issuedAt,
+    kind,
+    handling,
+    body,
+    restricted,
+    bodyReadable,
+    rules,
+    registryRevision: trust.revision,
+  };
+}
+
+async function openBody(jwe: string, kind: AlertKind, ctx: VerifyContext): Promise<AlertBody['body']> {
+  let recipients: string[];
+  try {
+    recipients = listJweRecipients(jwe);
+  } catch (cause) {
+    reject('malformed', 'the encrypted body is not a JWE in general JSON serialization', cause);
+  }
+  const key = recipients.map((kid) => ctx.encryptionKeys.get(kid)).find((k) => k !== undefined);
+  if (key === undefined)
+    reject('malformed', `the encrypted body has no entry for a key of ${ctx.country} this node holds`);
+  let body: AlertBody;
+  try {
+    body = decodeAlertBody(await decryptForRecipient(jwe, key));
+  } catch (cause) {
+    reject('malformed', `the encrypted body does not open with ${key.kid}`, cause);
+  }
+  const violations = validateAlertBody(body);
+  if (violations.length > 0 || alertKindOfBody(body.body) !== kind)
+    reject('malformed', 'the decrypted body breaks the schema or is not of the header kind');
+  return body.body;
+}

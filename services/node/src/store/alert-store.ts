@@ -1,0 +1,340 @@
+/**
+ * The node's alert store: SQLite (better-sqlite3) in WAL mode, one file in the data directory.
+ * Each alert is kept once, keyed on its id (INSERT OR IGNORE: a redelivery or a retried publish
+ * changes nothing), with its SignedAlert envelope byte for byte, the alert as JSON (the body in
+ * clear only when this country may read it), the verification record, and the header fields the
+ * inbox filters on, each filter served by an index ending in (issued_at, id) so that keyset
+ * pagination stays a range scan however many alerts there are. See README.md for the choice.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+import Database from 'better-sqlite3';
+
+export const STORE_FILE = 'alerts.sqlite';
+
+export type Box = 'inbox' | 'outbox';
+
+/** How an alert was checked, as stored and shown with it. */
+export interface VerificationRecord {
+  readonly verifiedAt: string;
+  readonly kid: string;
+  /** Registry snapshot revision the alert was judged against. */
+  readonly registryRevision: number;
+  /** Policy rules that allowed it. */
+  readonly rules: readonly string[];
+  /** Whether the body could be read here: false for a restricted alert of other recipients. */
+  readonly bodyReadable: boolean;
+  readonly checks: readonly string[];
+}
+
+export interface NewAlertRow {
+  readonly id: string;
+  readonly box: Box;
+  readonly origin: string;
+  readonly network: string;
+  readonly kind: string;
+  readonly handling: string;
+  readonly tlp: string;
+  readonly issuedAt: Date;
+  readonly expiresAt: Date | undefined;
+  readonly title: string;
+  readonly recipients: readonly string[];
+  readonly supersedesId: string;
+  readonly retractsId: string;
+  readonly restricted: boolean;
+  readonly readable: boolean;
+  readonly alertJson: unknown;
+  readonly envelope: Uint8Array;
+  readonly subject: string;
+  readonly streamSeq: number | undefined;
+  readonly verification: VerificationRecord;
+}
+
+export interface StoredAlert extends NewAlertRow {
+  readonly receivedAt: Date;
+  readonly retractedBy: string | undefined;
+  readonly supersededBy: string | undefined;
+}
+
+export interface AlertQuery {
+  readonly box?: Box;
+  readonly kind?: string;
+  readonly network?: string;
+  readonly origin?: string;
+  readonly handling?: string;
+  /** Issued at or after. */
+  readonly since?: Date;
+  /** Opaque cursor from a previous page. */
+  readonly cursor?: string;
+  /** Default 50, at most 500. */
+  readonly limit?: number;
+}
+
+export interface AlertPage {
+  readonly items: readonly StoredAlert[];
+  /** Cursor of the next page (older alerts), absent on the last page. */
+  readonly next?: string;
+}
+
+interface Row {
+  id: string;
+  box: Box;
+  origin: string;
+  network: string;
+  kind: string;
+  handling: string;
+  tlp: string;
+  issued_at: number;
+  expires_at: number | null;
+  received_at: number;
+  title: string;
+  recipients: string;
+  supersedes_id: string;
+  retracts_id: string;
+  restricted: number;
+  readable: number;
+  alert_json: string;
+  envelope: Buffer;
+  subject: string;
+  stream_seq: number | null;
+  verification: string;
+  retracted_by: string | null;
+  superseded_by: string | null;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS alerts (
+  id            TEXT PRIMARY KEY,
+  box           TEXT NOT NULL CHECK (box IN ('inbox', 'outbox')),
+  origin        TEXT NOT NULL,
+  network       TEXT NOT NULL,
+  kind          TEXT NOT NULL,
+  handling      TEXT NOT NULL,
+  tlp           TEXT NOT NULL,
+  issued_at     INTEGER NOT NULL,
+  expires_at    INTEGER,
+  received_at   INTEGER NOT NULL,
+  title         TEXT NOT NULL,
+  recipients    TEXT NOT NULL,
+  supersedes_id TEXT NOT NULL,
+  retracts_id   TEXT NOT NULL,
+  restricted    INTEGER NOT NULL,
+  readable      INTEGER NOT NULL,
+  alert_json    TEXT NOT NULL,
+  envelope      BLOB NOT NULL,
+  subject       TEXT NOT NULL,
+  stream_seq    INTEGER,
+  verification  TEXT NOT NULL,
+  retracted_by  TEXT,
+  superseded_by TEXT
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS alerts_by_time     ON alerts (issued_at, id);
+CREATE INDEX IF NOT EXISTS alerts_by_box      ON alerts (box, issued_at, id);
+CREATE INDEX IF NOT EXISTS alerts_by_kind     ON alerts (kind, issued_at, id);
+CREATE INDEX IF NOT EXISTS alerts_by_network  ON alerts (network, issued_at, id);
+CREATE INDEX IF NOT EXISTS alerts_by_origin   ON alerts (origin, issued_at, id);
+CREATE INDEX IF NOT EXISTS alerts_by_handling ON alerts (handling, issued_at, id);
+CREATE INDEX IF NOT EXISTS alerts_by_supersedes ON alerts (supersedes_id) WHERE supersedes_id <> '';
+CREATE INDEX IF NOT EXISTS alerts_by_retracts   ON alerts (retracts_id) WHERE retracts_id <> '';
+`;
+
+export class AlertStore {
+  readonly #db: Database.Database;
+  readonly #insert: Database.Statement;
+  readonly #replace: Database.Statement;
+  readonly #get: Database.Statement<[string], Row>;
+  readonly #markRetracted: Database.Statement;
+  readonly #markSuperseded: Database.Statement;
+  readonly #count: Database.Statement<[], { box: Box; n: number }>;
+
+  private constructor(db: Database.Database) {
+    this.#db = db;
+    const insert = (verb: string): Database.Statement =>
+      db.prepare(`${verb} INTO alerts (
+      id, box, origin, network, kind, handling, tlp, issued_at, expires_at, received_at, title,
+      recipients, supersedes_id, retracts_id, restricted, readable, alert_json, envelope, subject,
+      stream_seq, verification, retracted_by, superseded_by
+    ) VALUES (
+      @id, @box, @origin, @network, @kind, @handling, @tlp, @issued_at, @expires_at, @received_at,
+      @title, @recipients, @supersedes_id, @retracts_id, @restricted, @readable, @alert_json,
+      @envelope, @subject, @stream_seq, @verification,
+      (SELECT id FROM alerts WHERE retracts_id = @id AND origin = @origin LIMIT 1),
+      (SELECT id FROM alerts WHERE supersedes_id = @id AND origin = @origin LIMIT 1)
+    )`);
+    this.#insert = insert('INSERT OR IGNORE');
+    this.#replace = insert('INSERT OR REPLACE');
+    this.#get = db.prepare<[string], Row>('SELECT * FROM alerts WHERE id = ?');
+    // Only an alert of the same origin may retract or supersede another.
+    this.#markRetracted = db.prepare(
+      'UPDATE alerts SET retracted_by = @by WHERE id = @id AND origin = @origin AND retracted_by IS NULL',
+    );
+    this.#markSuperseded = db.prepare(
+      'UPDATE alerts SET superseded_by = @by WHERE id = @id AND origin = @origin AND superseded_by IS NULL',
+    );
+    this.#count = db.prepare<[], { box: Box; n: number }>(
+      'SELECT box, count(*) AS n FROM alerts GROUP BY box',
+    );
+  }
+
+  /** Opens (creating when missing) the store in `dataDir`. */
+  static open(dataDir: string): AlertStore {
+    mkdirSync(dataDir, { recursive: true });
+    const db = new Database(join(dataDir, STORE_FILE));
+    db.pragma('journal_mode = WAL');
+    // WAL with synchronous=NORMAL survives a process crash; FULL also survives power loss.
+    db.pragma('synchronous = FULL');
+    db.pragma('busy_timeout = 5000');
+    db.exec(SCHEMA);
+    return new AlertStore(db);
+  }
+
+  /**
+   * Stores `row` unless an alert with its id is already there. Returns true when it was stored.
+   * A retraction or supersession marks the earlier alert of the same origin, in one transaction.
+   */
+  insert(row: NewAlertRow, receivedAt = new Date()): boolean {
+    return this.#write(this.#insert, row, receivedAt);
+  }
+
+  /**
+   * Stores `row` in place of any alert with its id: for the origin's own copy, which holds the
+   * clear body of a restricted alert that its own consumer may have stored header-only first.
+   */
+  replace(row: NewAlertRow, receivedAt = new Date()): void {
+    this.#write(this.#replace, row, receivedAt);
+  }
+
+  #write(statement: Database.Statement, row: NewAlertRow, receivedAt: Date): boolean {
+    return this.#db.transaction(() => {
+      const result = statement.run({
+        id: row.id,
+        box: row.box,
+        origin: row.origin,
+        network: row.network,
+        kind: row.kind,
+        handling: row.handling,
+        tlp: row.tlp,
+        issued_at: row.issuedAt.getTime(),
+        expires_at: row.expiresAt?.getTime() ?? null,
+        received_at: receivedAt.getTime(),
+        title: row.title,
+        recipients: JSON.stringify(row.recipients),
+        supersedes_id: row.supersedesId,
+        retracts_id: row.retractsId,
+        restricted: row.restricted ? 1 : 0,
+        readable: row.readable ? 1 : 0,
+        alert_json: JSON.stringify(row.alertJson),
+        envelope: Buffer.from(row.envelope.buffer, row.envelope.byteOffset, row.envelope.byteLength),
+        subject: row.subject,
+        stream_seq: row.streamSeq ?? null,
+        verification: JSON.stringify(row.verification),
+      });
+      if (result.changes === 0) return false;
+      if (row.retractsId !== '')
+        this.#markRetracted.run({ id: row.retractsId, origin: row.origin, by: row.id });
+      if (row.supersedesId !== '')
+        this.#markSuperseded.run({ id: row.supersedesId, origin: row.origin, by: row.id });
+      return true;
+    })();
+  }
+
+  get(id: string): StoredAlert | undefined {
+    const row = this.#get.get(id);
+    return row === undefined ? undefined : fromRow(row);
+  }
+
+  has(id: string): boolean {
+    return this.#get.get(id) !== undefined;
+  }
+
+  /** Alerts newest first (by issued_at, then id), filtered, one page at a time. */
+  list(query: AlertQuery): AlertPage {
+    const limit = Math.min(Math.max(query.limit ?? 50, 1), 500);
+    const where: string[] = [];
+    const params: Record<string, unknown> = { limit: limit + 1 };
+    for (const field of ['box', 'kind', 'network', 'origin', 'handling'] as const) {
+      const value = query[field];
+      if (value !== undefined) {
+        where.push(`${field} = @${field}`);
+        params[field] = value;
+      }
+    }
+    if (query.since !== undefined) {
+      where.push('issued_at >= @since');
+      params['since'] = query.since.getTime();
+    }
+    if (query.cursor !== undefined) {
+      const { issuedAt, id } = decodeCursor(query.cursor);
+      where.push('(issued_at < @c_at OR (issued_at = @c_at AND id < @c_id))');
+      params['c_at'] = issuedAt;
+      params['c_id'] = id;
+    }
+    const sql =
+      `SELECT * FROM alerts ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ` +
+      'ORDER BY issued_at DESC, id DESC LIMIT @limit';
+    const rows = this.#db.prepare<[Record<string, unknown>], Row>(sql).all(params);
+    const items = rows.slice(0, limit).map(fromRow);
+    const last = items[items.length - 1];
+    return rows.length > limit && last !== undefined
+      ? { items, next: encodeCursor(last.issuedAt.getTime(), last.id) }
+      : { items };
+  }
+
+  counts(): Record<Box, number> {
+    const out: Record<Box, number> = { inbox: 0, outbox: 0 };
+    for (const { box, n } of this.#count.all()) out[box] = n;
+    return out;
+  }
+
+  close(): void {
+    if (this.#db.open) this.#db.close();
+  }
+}
+
+/** Thrown by list() for a cursor it did not make. */
+export class InvalidCursorError extends Error {
+  constructor() {
+    super('the cursor is not one this node returned');
+    this.name = 'InvalidCursorError';
+  }
+}
+
+function encodeCursor(issuedAt: number, id: string): string {
+  return Buffer.from(`${issuedAt}:${id}`, 'utf8').toString('base64url');
+}
+
+function decodeCursor(cursor: string): { issuedAt: number; id: string } {
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  const match = /^(-?\d{1,16}):([0-9a-f-]{36})$/.exec(text);
+  if (match === null) throw new InvalidCursorError();
+  return { issuedAt: Number(match[1]), id: match[2]! };
+}
+
+function fromRow(row: Row): StoredAlert {
+  return {
+    id: row.id,
+    box: row.box,
+    origin: row.origin,
+    network: row.network,
+    kind: row.kind,
+    handling: row.handling,
+    tlp: row.tlp,
+    issuedAt: new Date(row.issued_at),
+    expiresAt: row.expires_at === null ? undefined : new Date(row.expires_at),
+    receivedAt: new Date(row.received_at),
+    title: row.title,
+    recipients: JSON.parse(row.recipients) as string[],
+    supersedesId: row.supersedes_id,
+    retractsId: row.retracts_id,
+    restricted: row.restricted === 1,
+    readable: row.readable === 1,
+    alertJson: JSON.parse(row.alert_json) as unknown,
+    envelope: new Uint8Array(row.envelope),
+    subject: row.subject,
+    streamSeq: row.stream_seq ?? undefined,
+    verification: JSON.parse(row.verification) as VerificationRecord,
+    retractedBy: row.retracted_by ?? undefined,
+    supersededBy: row.superseded_by ?? undefined,
+  };
+}

@@ -1,0 +1,177 @@
+/**
+ * The node's view of the registry (DESIGN.md trust model 1): the last signed snapshot that
+ * verified against the pinned registry key. On start it is fetched over the registry RPC; it is
+ * fetched again on every signed change event (`enlace.v1.registry.event.>`) and on a slow
+ * timer, in case an event was lost. Each verified snapshot is written to the data directory, so
+ * a node whose registry is down keeps working with the last state it trusted, also across a
+ * restart. Nothing unsigned, and no older revision, ever replaces the state in force.
+ */
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+import { createRegistryRpcClient } from '@enlace/registry';
+import type { RegistryChange, RegistryRpcClient } from '@enlace/registry';
+import { verifyRegistryEvent, verifySignedSnapshot } from '@enlace/registry/trust';
+import { REGISTRY_EVENTS_WILDCARD } from '@enlace/transport';
+import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+
+import { NodeError } from '../errors.js';
+import { createTrustView } from './trust-view.js';
+import type { TrustSource, TrustView } from './trust-view.js';
+
+/** The last verified snapshot JWS, in the node's data directory. */
+export const SNAPSHOT_FILE = 'registry-snapshot.jws';
+
+export interface TrustStateOptions {
+  readonly nc: NatsConnection;
+  readonly dataDir: string;
+  /** The registry's public Ed25519 JWK, pinned in the node's configuration. */
+  readonly registryPublicJwk: Readonly<Record<string, unknown>>;
+  /** Registry RPC timeout (default 2 000 ms). */
+  readonly rpcTimeoutMs?: number;
+  /** Refetch this often even without events (default 30 s). */
+  readonly pollIntervalMs?: number;
+  /** Problems that do not stop the node (registry down, a forged event), for the log. */
+  readonly onWarning?: (message: string, cause?: unknown) => void;
+  /** Called after a newer snapshot took effect. */
+  readonly onChange?: (view: TrustView) => void;
+}
+
+export class TrustState {
+  #view: TrustView | undefined;
+  readonly #rpc: RegistryRpcClient;
+  #subscription: Subscription | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  /** The refresh running now, and whether another was asked for meanwhile. */
+  #refreshing: Promise<void> | undefined;
+  #again = false;
+  #closed = false;
+
+  constructor(private readonly options: TrustStateOptions) {
+    this.#rpc = createRegistryRpcClient(options.nc, { timeoutMs: options.rpcTimeoutMs ?? 2_000 });
+  }
+
+  /** The snapshot in force, or undefined before any could be verified. */
+  current(): TrustView | undefined {
+    return this.#view;
+  }
+
+  /** The snapshot in force; ERR_UNAVAILABLE when there is none yet. */
+  require(): TrustView {
+    if (this.#view === undefined)
+      throw new NodeError(
+        'ERR_UNAVAILABLE',
+        'no verified registry snapshot yet: the registry has not answered and none is stored',
+      );
+    return this.#view;
+  }
+
+  /**
+   * Subscribes to registry events, then loads the snapshot: from the registry, else from disk.
+   * Resolves either way; without any snapshot the node keeps trying in the background.
+   */
+  async start(): Promise<void> {
+    const { nc } = this.options;
+    // Subscribe first, so that no change between the fetch and the subscription goes unseen.
+    this.#subscription = nc.subscribe(REGISTRY_EVENTS_WILDCARD, {
+      callback: (err, msg) => {
+        if (err !== null) return;
+        void this.#onEvent(msg.data);
+      },
+    });
+    await nc.flush();
+    await this.refresh();
+    if (this.#view === undefined) await this.#loadFromDisk();
+    const poll = this.options.pollIntervalMs ?? 30_000;
+    this.#timer = setInterval(() => void this.refresh(), poll);
+    this.#timer.unref();
+  }
+
+  /** Fetches and verifies the registry's snapshot now (coalescing concurrent calls). */
+  refresh(): Promise<void> {
+    if (this.#refreshing !== undefined) {
+      this.#again = true;
+      return this.#refreshing;
+    }
+    this.#refreshing = (async () => {
+      try {
+        do {
+          this.#again = false;
+          await this.#fetchOnce();
+        } while (this.#again && !this.#closed);
+      } finally {
+        this.#refreshing = undefined;
+      }
+    })();
+    return this.#refreshing;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearInterval(this.#timer);
+    this.#subscription?.unsubscribe();
+    await this.#refreshing?.catch(() => undefined);
+  }
+
+  async #onEvent(data: Uint8Array): Promise<void> {
+    let change: RegistryChange;
+    try {
+      change = await verifyRegistryEvent(data, this.options.registryPublicJwk);
+    } catch (cause) {
+      this.#warn('ignored a registry event that does not verify against the pinned key', cause);
+      return;
+    }
+    if (this.#view === undefined || change.revision > this.#view.revision) await this.refresh();
+  }
+
+  async #fetchOnce(): Promise<void> {
+    if (this.#closed) return;
+    let jws: string;
+    try {
+      jws = (await this.#rpc.getSnapshot()).jws;
+    } catch (cause) {
+      this.#warn('the registry did not answer; keeping the last verified snapshot', cause);
+      return;
+    }
+    await this.#accept(jws, 'registry', true);
+  }
+
+  async #loadFromDisk(): Promise<void> {
+    let jws: string;
+    try {
+      jws = (await readFile(join(this.options.dataDir, SNAPSHOT_FILE), 'utf8')).trim();
+    } catch {
+      return;
+    }
+    await this.#accept(jws, 'disk', false);
+  }
+
+  async #accept(jws: string, source: TrustSource, persist: boolean): Promise<void> {
+    let view: TrustView;
+    try {
+      const snapshot = await verifySignedSnapshot(jws, this.options.registryPublicJwk);
+      view = createTrustView(snapshot, jws, source);
+    } catch (cause) {
+      this.#warn(`refused a registry snapshot from ${source}: it does not verify`, cause);
+      return;
+    }
+    const current = this.#view;
+    if (current !== undefined && view.revision < current.revision) return;
+    if (current !== undefined && view.revision === current.revision && current.source === source) return;
+    this.#view = view;
+    if (persist) {
+      const file = join(this.options.dataDir, SNAPSHOT_FILE);
+      try {
+        await writeFile(`${file}.tmp`, `${jws}\n`, { mode: 0o600 });
+        await rename(`${file}.tmp`, file);
+      } catch (cause) {
+        this.#warn(`cannot store the registry snapshot in ${file}`, cause);
+      }
+    }
+    this.options.onChange?.(view);
+  }
+
+  #warn(message: string, cause?: unknown): void {
+    this.options.onWarning?.(message, cause);
+  }
+}
