@@ -1,0 +1,189 @@
+/**
+ * The officers' HTTP API: publish a draft, page through the inbox and outbox, read one alert
+ * with its verification record, and fetch the exact signed envelope. Thin: the rules live in
+ * AlertPublisher, verify-inbound.ts and the store.
+ */
+import { Controller, Get, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiOperation,
+  ApiParam,
+  ApiProduces,
+  ApiQuery,
+  ApiResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { ServerResponse } from 'node:http';
+
+import { Officers } from '../auth/officer.guard.js';
+import type { OfficerRequest } from '../auth/officer.guard.js';
+import { NodeError } from '../errors.js';
+import type { FieldViolation } from '../errors.js';
+import type { NodeContext } from '../http/node-context.js';
+import { NODE_CONTEXT } from '../http/tokens.js';
+import type { AlertQuery, Box } from '../store/alert-store.js';
+import { InvalidCursorError } from '../store/alert-store.js';
+import { HANDLING_NAMES, KIND_NAMES } from './alert-codes.js';
+import { detailView, summaryView } from './alert-view.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+type ListParams = Partial<
+  Record<'box' | 'kind' | 'network' | 'origin' | 'since' | 'handling' | 'cursor' | 'limit', string>
+>;
+
+/** Checks the list filters, reporting every bad one. */
+export function parseListQuery(params: ListParams): AlertQuery {
+  const violations: FieldViolation[] = [];
+  const bad = (path: string, message: string): void => {
+    violations.push({ path, code: 'invalid_value', message });
+  };
+  const one = (name: keyof ListParams): string | undefined => {
+    const value = params[name] as unknown;
+    if (value === undefined || value === '') return undefined;
+    if (typeof value !== 'string') {
+      bad(name, 'must be given once');
+      return undefined;
+    }
+    return value;
+  };
+  const box = one('box');
+  if (box !== undefined && box !== 'inbox' && box !== 'outbox') bad('box', 'must be inbox or outbox');
+  const kind = one('kind');
+  if (kind !== undefined && !(KIND_NAMES as readonly string[]).includes(kind))
+    bad('kind', `must be one of ${KIND_NAMES.join(', ')}`);
+  const handling = one('handling');
+  if (handling !== undefined && !(HANDLING_NAMES as readonly string[]).includes(handling))
+    bad('handling', `must be one of ${HANDLING_NAMES.join(', ')}`);
+  const network = one('network');
+  if (network !== undefined && !/^[a-z0-9]+(?:-[a-z0-9]+)*$/.test(network))
+    bad('network', 'must be a network id');
+  const origin = one('origin');
+  if (origin !== undefined && !/^[A-Z]{2}$/.test(origin)) bad('origin', 'must be an ISO 3166-1 alpha-2 code');
+  const sinceText = one('since');
+  const since = sinceText === undefined ? undefined : new Date(sinceText);
+  if (since !== undefined && Number.isNaN(since.getTime())) bad('since', 'must be an RFC 3339 instant');
+  const limitText = one('limit');
+  const limit = limitText === undefined ? undefined : Number(limitText);
+  if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > 500))
+    bad('limit', 'must be an integer from 1 to 500');
+  const cursor = one('cursor');
+  if (violations.length > 0)
+    throw new NodeError('ERR_VALIDATION', `invalid query: ${violations.map((v) => v.path).join(', ')}`, {
+      violations,
+    });
+  return {
+    ...(box !== undefined && { box: box as Box }),
+    ...(kind !== undefined && { kind }),
+    ...(network !== undefined && { network }),
+    ...(origin !== undefined && { origin }),
+    ...(handling !== undefined && { handling }),
+    ...(since !== undefined && { since }),
+    ...(cursor !== undefined && { cursor }),
+    ...(limit !== undefined && { limit }),
+  };
+}
+
+@ApiTags('alerts')
+@ApiBearerAuth()
+@Controller('v1/alerts')
+export class AlertsController {
+  constructor(@Inject(NODE_CONTEXT) private readonly node: NodeContext) {}
+
+  @Post()
+  @Officers()
+  @HttpCode(201)
+  @ApiOperation({
+    summary: 'Publish an alert',
+    description:
+      'A draft Alert in proto3 JSON, without header.id and header.issuedAt (assigned here). ' +
+      "header.origin defaults to this node's country. With header.recipients the body is encrypted " +
+      "to each recipient's encryption key. Signed with this node's key and published with Nats-Msg-Id = id.",
+  })
+  @ApiBody({
+    schema: {
+      type: 'object',
+      additionalProperties: true,
+      description: 'enlace.alert.v1.Alert draft (proto3 JSON)',
+    },
+  })
+  @ApiResponse({ status: 201, description: '{ id, subject, stream, seq, alert }' })
+  @ApiResponse({
+    status: 400,
+    description: 'ERR_VALIDATION: malformed JSON or an invalid draft; violations list the field paths',
+  })
+  @ApiResponse({
+    status: 403,
+    description: 'ERR_POLICY_DENIED (reason from the registry policy) or ERR_FORBIDDEN',
+  })
+  @ApiResponse({ status: 422, description: 'ERR_NO_RECIPIENT_KEY' })
+  async publish(@Req() req: OfficerRequest): Promise<Record<string, unknown>> {
+    const result = await this.node.publisher.publish(req.body, req.officer!, requestIdOf(req));
+    return {
+      id: result.id,
+      subject: result.subject,
+      stream: result.stream,
+      seq: result.seq,
+      duplicate: result.duplicate,
+      alert: summaryView(result.alert),
+    };
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'Inbox and outbox, newest first, filtered, one page at a time' })
+  @ApiQuery({ name: 'box', required: false, enum: ['inbox', 'outbox'] })
+  @ApiQuery({ name: 'kind', required: false, enum: [...KIND_NAMES] })
+  @ApiQuery({ name: 'network', required: false })
+  @ApiQuery({ name: 'origin', required: false })
+  @ApiQuery({ name: 'handling', required: false, enum: [...HANDLING_NAMES] })
+  @ApiQuery({ name: 'since', required: false, description: 'issued at or after (RFC 3339)' })
+  @ApiQuery({ name: 'cursor', required: false, description: 'the `next` of the previous page' })
+  @ApiQuery({ name: 'limit', required: false, description: '1 to 500, default 50' })
+  list(@Query() params: ListParams): Record<string, unknown> {
+    const query = parseListQuery(params);
+    try {
+      const page = this.node.store.list(query);
+      return { items: page.items.map(summaryView), ...(page.next !== undefined && { next: page.next }) };
+    } catch (error) {
+      if (error instanceof InvalidCursorError)
+        throw new NodeError('ERR_VALIDATION', error.message, {
+          violations: [{ path: 'cursor', code: 'invalid_value', message: error.message }],
+        });
+      throw error;
+    }
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'One alert as JSON, with its verification record' })
+  @ApiParam({ name: 'id', description: 'alert id (UUIDv7)' })
+  get(@Param('id') id: string): Record<string, unknown> {
+    return detailView(this.#find(id));
+  }
+
+  @Get(':id/envelope')
+  @ApiOperation({ summary: 'The SignedAlert exactly as received (protobuf)' })
+  @ApiProduces('application/x-protobuf')
+  envelope(@Param('id') id: string, @Res() res: ServerResponse): void {
+    const alert = this.#find(id);
+    res.statusCode = 200;
+    res.setHeader('content-type', 'application/x-protobuf; messageType=enlace.alert.v1.SignedAlert');
+    res.setHeader('content-length', String(alert.envelope.byteLength));
+    res.end(Buffer.from(alert.envelope.buffer, alert.envelope.byteOffset, alert.envelope.byteLength));
+  }
+
+  #find(id: string) {
+    if (!UUID.test(id))
+      throw new NodeError('ERR_VALIDATION', 'the alert id must be a lower-case UUID', {
+        violations: [{ path: 'id', code: 'invalid_format', message: 'must be a lower-case UUID' }],
+      });
+    const alert = this.node.store.get(id);
+    if (alert === undefined) throw new NodeError('ERR_NOT_FOUND', `no alert ${id} on this node`);
+    return alert;
+  }
+}
+
+function requestIdOf(req: OfficerRequest): string | undefined {
+  const value = req.headers['x-request-id'];
+  return typeof value === 'string' && value !== '' ? value.slice(0, 128) : undefined;
+}

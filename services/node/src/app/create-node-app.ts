@@ -1,0 +1,221 @@
+/**
+ * A country node in one call: connects to NATS, makes sure the Enlace streams exist, loads the
+ * country's private keys, opens the alert store, loads the registry's signed state, and starts
+ * the HTTP API (OpenAPI at /docs) and the durable inbound consumer (a Nest custom transport
+ * strategy on JetStream). `close()` stops all of it, in reverse order.
+ */
+import 'reflect-metadata';
+
+import { mkdir } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import {
+  ALERTS_STREAM,
+  JetStreamTransport,
+  ensureEnlaceStreams,
+  exponentialNakDelay,
+} from '@enlace/transport';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { Logger } from '@nestjs/common';
+import type { INestApplication, LoggerService, LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ExpressAdapter } from '@nestjs/platform-express';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+
+import { AlertPublisher } from '../alerts/alert-publisher.js';
+import { NodeAudit } from '../audit/node-audit.js';
+import { NodeError } from '../errors.js';
+import type { NodeContext } from '../http/node-context.js';
+import { sendError, toNodeError } from '../http/node-error.filter.js';
+import { InboundAlerts } from '../inbound/inbound-alerts.js';
+import { INBOUND_ALERTS } from '../inbound/inbound.controller.js';
+import { loadNodeKeys } from '../keys/node-keys.js';
+import { NodeMetrics } from '../metrics/node-metrics.js';
+import { AlertStore } from '../store/alert-store.js';
+import { TrustState } from '../trust/trust-state.js';
+import { NodeAppModule } from './node-app.module.js';
+
+/** Largest request body the API reads (drafts are far smaller). */
+export const MAX_BODY_BYTES = 512 * 1024;
+
+export interface CreateNodeAppOptions {
+  /** ISO 3166-1 alpha-2 code of the country this node serves, e.g. "MX". */
+  readonly country: string;
+  /** e.g. nats://127.0.0.1:4222 (several: comma-separated). */
+  readonly natsUrl: string;
+  readonly natsUser?: string;
+  readonly natsPass?: string;
+  /** Where the alert store and the last verified registry snapshot live. */
+  readonly dataDir: string;
+  /** Holds the country's `<kid>.private.jwk` files (signing and encryption). */
+  readonly keysDir: string;
+  /** The registry's public Ed25519 JWK, pinned. */
+  readonly registryPublicJwk: Readonly<Record<string, unknown>>;
+  /** HTTP listen address; default 127.0.0.1. */
+  readonly host?: string;
+  /** HTTP port; 0 (default) picks a free one. */
+  readonly port?: number;
+  /** Nest logger: false (silent), log levels, or a LoggerService. Default: warnings and errors. */
+  readonly logger?: false | LoggerService | LogLevel[];
+  /** Refetch the registry snapshot this often even without events (default 30 s). */
+  readonly registryPollMs?: number;
+  /** Durable consumer name (default `node-<CC>`). */
+  readonly durable?: string;
+}
+
+export interface NodeApp {
+  readonly country: string;
+  /** Base URL of the HTTP API, e.g. http://127.0.0.1:41234 */
+  readonly url: string;
+  readonly app: INestApplication;
+  readonly context: NodeContext;
+  close(): Promise<void>;
+}
+
+export async function createNodeApp(options: CreateNodeAppOptions): Promise<NodeApp> {
+  const country = options.country;
+  if (!/^[A-Z]{2}$/.test(country))
+    throw new NodeError(
+      'ERR_VALIDATION',
+      `country must be an ISO 3166-1 alpha-2 code, got ${JSON.stringify(country)}`,
+    );
+  const logger = new Logger(`enlace-node-${country}`);
+  const keys = await loadNodeKeys(options.keysDir, country);
+  await mkdir(options.dataDir, { recursive: true });
+
+  const servers = options.natsUrl
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  let nc: NatsConnection;
+  try {
+    nc = await connect({
+      servers,
+      name: `enlace-node-${country}`,
+      maxReconnectAttempts: -1,
+      ...(options.natsUser !== undefined && { user: options.natsUser }),
+      ...(options.natsPass !== undefined && { pass: options.natsPass }),
+    });
+  } catch (cause) {
+    throw new NodeError(
+      'ERR_UNAVAILABLE',
+      `cannot connect to NATS at ${options.natsUrl}: ${(cause as Error).message}`,
+      {
+        cause,
+      },
+    );
+  }
+
+  const cleanup: Array<() => Promise<unknown> | void> = [() => nc.drain().catch(() => nc.close())];
+  const undo = async (): Promise<void> => {
+    for (const step of cleanup.reverse()) await Promise.resolve(step()).catch(() => undefined);
+  };
+  try {
+    await ensureEnlaceStreams(await jetstreamManager(nc));
+    const js = jetstream(nc);
+    const store = AlertStore.open(options.dataDir);
+    cleanup.push(() => store.close());
+    const trust = new TrustState({
+      nc,
+      dataDir: options.dataDir,
+      registryPublicJwk: options.registryPublicJwk,
+      ...(options.registryPollMs !== undefined && { pollIntervalMs: options.registryPollMs }),
+      onWarning: (message, cause) =>
+        logger.warn(`${message}${cause instanceof Error ? `: ${cause.message}` : ''}`),
+    });
+    await trust.start();
+    cleanup.push(() => trust.close());
+    if (trust.current() === undefined)
+      logger.warn(
+        'no registry snapshot yet: inbound alerts wait and publishing answers 503 until one verifies',
+      );
+
+    const metrics = new NodeMetrics();
+    const audit = new NodeAudit(js, country, (error) =>
+      logger.warn(`audit record not written: ${(error as Error).message}`),
+    );
+    const context: NodeContext = {
+      country,
+      registryPublicJwk: options.registryPublicJwk,
+      trust,
+      store,
+      metrics,
+      publisher: new AlertPublisher({ country, js, trust, store, keys, metrics, audit }),
+      inbound: new InboundAlerts({ country, trust, store, metrics, audit, encryptionKeys: keys.encryption }),
+      natsConnected: () => !nc.isClosed(),
+    };
+
+    const app = await NestFactory.create<NestExpressApplication>(
+      NodeAppModule.register(context),
+      new ExpressAdapter(),
+      { logger: options.logger ?? ['error', 'warn'], bodyParser: false, abortOnError: false },
+    );
+    cleanup.push(() => app.close());
+    app.disable('x-powered-by');
+    app.useBodyParser('json', { limit: MAX_BODY_BYTES, strict: false });
+    // body-parser errors (malformed JSON, too large) happen before any route.
+    app.use((error: unknown, req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => {
+      if (error === undefined || error === null) {
+        next();
+        return;
+      }
+      sendError(res, toNodeError(error, req));
+    });
+    const document = SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder()
+        .setTitle(`Enlace country node (${country})`)
+        .setDescription(
+          'Publish signed alerts, read the inbox of verified alerts from other countries, fetch envelopes. ' +
+            'Bearer tokens are issued by the registry.',
+        )
+        .setVersion('1')
+        .addBearerAuth()
+        .build(),
+    );
+    SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+
+    app.connectMicroservice(
+      {
+        strategy: new JetStreamTransport({
+          connection: nc,
+          consumer: {
+            stream: ALERTS_STREAM,
+            durable: options.durable ?? `node-${country}`,
+            filterSubject: INBOUND_ALERTS,
+            // Only transient failures are retried (no snapshot yet, a store error): keep trying.
+            maxDeliver: 1_000,
+            nakDelay: exponentialNakDelay({ initialMs: 250, maxMs: 15_000 }),
+            maxInFlight: 8,
+            pullExpiresMs: 2_000,
+            onError: (error) => logger.debug?.(`inbound: ${(error as Error).message}`),
+          },
+        }),
+      },
+      { inheritAppConfig: true },
+    );
+    await app.startAllMicroservices();
+    await app.listen(options.port ?? 0, options.host ?? '127.0.0.1');
+    const address = app.getHttpServer().address() as AddressInfo;
+    const host = options.host ?? '127.0.0.1';
+    const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+    let closing: Promise<void> | undefined;
+    return {
+      country,
+      url,
+      app,
+      context,
+      close() {
+        closing ??= undo();
+        return closing;
+      },
+    };
+  } catch (error) {
+    await undo();
+    throw error;
+  }
+}

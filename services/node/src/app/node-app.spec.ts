@@ -1,0 +1,572 @@
+/**
+ * Three country nodes (MX, GT, HN) end to end: a real nats-server, the real registry seeded from
+ * seeds/registry, real keys, real crypto. MX publishes over HTTP; GT and HN must hold what is
+ * valid, verified, within a second, and refuse what is not with the right reason while valid
+ * traffic keeps flowing. Forged traffic is made by hand and put on the stream directly, as an
+ * attacker with a NATS connection would.
+ */
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+import { generateEncryptionKey, generateSigningKey, signAlert } from '@enlace/crypto';
+import type { PrivateSigningJwk } from '@enlace/crypto';
+import { createRegistryApp, issueToken, REGISTRY_PRIVATE_KEY_FILE } from '@enlace/registry';
+import type { RegistryApp } from '@enlace/registry';
+import { alertFromJson, decodeSignedAlert, encodeAlert, encodeSignedAlert } from '@enlace/schema';
+import type { NatsServerHandle } from '@enlace/testing';
+import { startNatsServer } from '@enlace/testing';
+import { ALERTS_STREAM, AUDIT_STREAM, alertSubject } from '@enlace/transport';
+import type { RejectionReason } from '@enlace/transport';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { v7 as uuidv7 } from 'uuid';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { createNodeApp } from './create-node-app.js';
+import type { NodeApp } from './create-node-app.js';
+
+const SEEDS = resolve(import.meta.dirname, '../../../../seeds/registry');
+const COUNTRIES = ['MX', 'GT', 'HN'] as const;
+type Country = (typeof COUNTRIES)[number];
+
+let server: NatsServerHandle;
+let root: string;
+let registry: RegistryApp;
+let pinned: Record<string, unknown>;
+let nc: NatsConnection;
+let js: JetStreamClient;
+let jsm: JetStreamManager;
+const nodes = {} as Record<Country, NodeApp>;
+const tokens = {} as Record<Country, string>;
+const signingKeys = {} as Record<Country, PrivateSigningJwk>;
+const admin = { actor: { id: 'admin@secretariat', roles: ['administrator' as const] }, reason: 'test' };
+
+async function startNode(country: Country): Promise<NodeApp> {
+  return createNodeApp({
+    country,
+    natsUrl: server.url,
+    dataDir: join(root, 'data', country),
+    keysDir: join(root, 'keys', country),
+    registryPublicJwk: pinned,
+    logger: false,
+  });
+}
+
+interface Reply {
+  status: number;
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  headers: Headers;
+  bytes: Uint8Array;
+}
+
+async function call(
+  node: NodeApp,
+  method: 'GET' | 'POST',
+  path: string,
+  options: { token?: string; body?: unknown; raw?: string } = {},
+): Promise<Reply> {
+  const headers: Record<string, string> = {};
+  if (options.token !== undefined) headers['authorization'] = `Bearer ${options.token}`;
+  if (options.body !== undefined || options.raw !== undefined) headers['content-type'] = 'application/json';
+  const response = await fetch(`${node.url}${path}`, {
+    method,
+    headers,
+    ...(options.body !== undefined && { body: JSON.stringify(options.body) }),
+    ...(options.raw !== undefined && { body: options.raw }),
+  });
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  const isJson = (response.headers.get('content-type') ?? '').includes('json');
+  return {
+    status: response.status,
+    body: isJson ? JSON.parse(new TextDecoder().decode(bytes)) : new TextDecoder().decode(bytes),
+    headers: response.headers,
+    bytes,
+  };
+}
+
+const get = (country: Country, path: string): Promise<Reply> =>
+  call(nodes[country], 'GET', path, { token: tokens[country] });
+
+/** A route draft of `origin`, as an officer would send it. */
+function routeDraft(
+  origin: string,
+  title: string,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return {
+    header: {
+      origin,
+      network: 'trafficking-liaison',
+      kind: 'ALERT_KIND_ROUTE',
+      expiresAt: new Date(Date.now() + 30 * 86_400_000).toISOString(),
+      handling: 'HANDLING_CODE_H1',
+      tlp: 'TLP_MARKING_AMBER',
+      grading: {
+        sourceReliability: 'SOURCE_RELIABILITY_B',
+        informationCredibility: 'INFORMATION_CREDIBILITY_2',
+      },
+      title,
+      summary: 'Cruce por el río Suchiate en balsas; traslado en tractocamiones por la ruta del Golfo.',
+      language: 'es',
+      ...extra,
+    },
+    route: {
+      waypoints: [
+        {
+          country: 'GT',
+          place: 'Tecún Umán',
+          crossing: 'CROSSING_TYPE_NONE',
+          transportMode: 'TRANSPORT_MODE_BUS',
+        },
+        {
+          country: 'MX',
+          place: 'Ciudad Hidalgo',
+          crossing: 'CROSSING_TYPE_INFORMAL',
+          transportMode: 'TRANSPORT_MODE_RIVER_RAFT',
+        },
+        {
+          country: 'MX',
+          place: 'Reynosa',
+          crossing: 'CROSSING_TYPE_NONE',
+          transportMode: 'TRANSPORT_MODE_TRUCK',
+        },
+      ],
+      estimatedMigrants: 40,
+    },
+  };
+}
+
+/** Signs a route alert of `origin` by hand and returns its id, envelope and honest subject. */
+async function craft(
+  origin: string,
+  key: PrivateSigningJwk,
+  title: string,
+): Promise<{ id: string; envelope: Uint8Array; subject: string }> {
+  const id = uuidv7();
+  const draft = routeDraft(origin, title);
+  const alert = alertFromJson({
+    ...draft,
+    header: { ...(draft['header'] as object), id, issuedAt: new Date().toISOString() },
+  });
+  const parts = await signAlert(encodeAlert(alert), key);
+  return {
+    id,
+    envelope: encodeSignedAlert({
+      alert: parts.alert,
+      protectedHeader: parts.protectedHeader,
+      signature: parts.signature,
+    }),
+    subject: alertSubject({ network: 'trafficking-liaison', kind: 'route', origin }),
+  };
+}
+
+async function putOnStream(subject: string, envelope: Uint8Array, id: string): Promise<void> {
+  await js.publish(subject, envelope, { msgID: id });
+}
+
+async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 5_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Resolves with the ms it took until `country` holds alert `id`. */
+async function arrival(country: Country, id: string, timeoutMs = 5_000): Promise<number> {
+  const start = Date.now();
+  await until(
+    `${id} at ${country}`,
+    () => (nodes[country].context.store.has(id) ? true : undefined),
+    timeoutMs,
+  );
+  return Date.now() - start;
+}
+
+async function publish(country: Country, draft: unknown): Promise<Reply> {
+  return call(nodes[country], 'POST', '/v1/alerts', { token: tokens[country], body: draft });
+}
+
+function rejected(country: Country, reason: RejectionReason): number {
+  return nodes[country].context.metrics.rejectedCount(reason);
+}
+
+async function streamMessages(): Promise<number> {
+  return (await jsm.streams.info(ALERTS_STREAM)).state.messages;
+}
+
+beforeAll(async () => {
+  server = await startNatsServer();
+  root = await mkdtemp(join(tmpdir(), 'enlace-node-'));
+  registry = await createRegistryApp({
+    natsUrl: server.url,
+    dataDir: join(root, 'registry'),
+    seedsDir: SEEDS,
+    logger: false,
+  });
+  pinned = { ...registry.registryKey.publicJwk, kid: registry.registryKey.kid };
+  const registryPrivate = JSON.parse(
+    await readFile(join(root, 'registry', REGISTRY_PRIVATE_KEY_FILE), 'utf8'),
+  );
+  const tokenKey = { privateJwk: registryPrivate, kid: registry.registryKey.kid };
+  for (const country of COUNTRIES) {
+    const dir = join(root, 'keys', country);
+    await mkdir(dir, { recursive: true });
+    for (const pair of [await generateSigningKey({ country }), await generateEncryptionKey({ country })]) {
+      await writeFile(join(dir, `${pair.kid}.private.jwk`), JSON.stringify(pair.privateJwk), { mode: 0o600 });
+      await registry.service.registerKey({ country, publicJwk: pair.publicJwk }, admin);
+      if (pair.privateJwk.use === 'sig') signingKeys[country] = pair.privateJwk as PrivateSigningJwk;
+    }
+    tokens[country] = await issueToken(tokenKey, {
+      subject: `${country.toLowerCase()}-liaison-1`,
+      roles: ['focal-point'],
+      country,
+      ttlSeconds: 3600,
+    });
+  }
+  for (const country of COUNTRIES) nodes[country] = await startNode(country);
+  nc = await server.connect();
+  js = jetstream(nc);
+  jsm = await jetstreamManager(nc);
+}, 60_000);
+
+afterAll(async () => {
+  for (const node of Object.values(nodes)) await node?.close();
+  await nc?.close();
+  await registry?.close();
+  await server?.stop();
+  if (root !== undefined) await rm(root, { recursive: true, force: true });
+});
+
+describe('publish and receive', () => {
+  it('MX publishes a route alert; GT and HN hold it verified within one second', async () => {
+    const reply = await publish('MX', routeDraft('MX', 'Ruta Tecún Umán – Reynosa'));
+    expect(reply.status, JSON.stringify(reply.body)).toBe(201);
+    const { id, subject, stream, seq } = reply.body;
+    expect(subject).toBe('enlace.v1.alert.trafficking-liaison.route.MX');
+    expect(stream).toBe(ALERTS_STREAM);
+    expect(seq).toBeGreaterThan(0);
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7/);
+
+    const [gt, hn] = await Promise.all([arrival('GT', id), arrival('HN', id)]);
+    expect(gt).toBeLessThan(1_000);
+    expect(hn).toBeLessThan(1_000);
+
+    const detail = await get('GT', `/v1/alerts/${id}`);
+    expect(detail.status).toBe(200);
+    expect(detail.body).toMatchObject({
+      id,
+      box: 'inbox',
+      origin: 'MX',
+      kind: 'route',
+      handling: 'H1',
+      h1: true,
+      bodyReadable: true,
+      verification: { kid: signingKeys.MX.kid, bodyReadable: true },
+    });
+    expect(detail.body.notices[0]).toMatch(/^H1: not for use in judicial proceedings/);
+    expect(detail.body.alert.header.grading).toEqual({
+      sourceReliability: 'SOURCE_RELIABILITY_B',
+      informationCredibility: 'INFORMATION_CREDIBILITY_2',
+    });
+    expect(detail.body.alert.route.waypoints).toHaveLength(3);
+
+    // The envelope is the bytes on the stream, and it decodes as a SignedAlert.
+    const envelope = await get('HN', `/v1/alerts/${id}/envelope`);
+    expect(envelope.status).toBe(200);
+    expect(envelope.headers.get('content-type')).toMatch(/^application\/x-protobuf/);
+    const onStream = await jsm.streams.getMessage(ALERTS_STREAM, { seq });
+    expect(Buffer.compare(Buffer.from(envelope.bytes), Buffer.from(onStream!.data))).toBe(0);
+    expect(decodeSignedAlert(envelope.bytes).protectedHeader).not.toBe('');
+
+    // MX keeps it in its outbox; the inbox filters find it.
+    expect((await get('MX', `/v1/alerts/${id}`)).body.box).toBe('outbox');
+    const inbox = await get(
+      'GT',
+      '/v1/alerts?box=inbox&origin=MX&kind=route&handling=H1&network=trafficking-liaison',
+    );
+    expect(inbox.body.items.map((a: { id: string }) => a.id)).toContain(id);
+    expect((await get('GT', '/v1/alerts?kind=document')).body.items).toEqual([]);
+  });
+
+  it('pages through the inbox with a cursor, newest first, with no repeats', async () => {
+    for (let i = 0; i < 3; i++) {
+      const reply = await publish('MX', routeDraft('MX', `Paging ${i}`));
+      await arrival('GT', reply.body.id);
+    }
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await get('GT', `/v1/alerts?limit=2${cursor === undefined ? '' : `&cursor=${cursor}`}`);
+      expect(page.status).toBe(200);
+      seen.push(...page.body.items.map((a: { id: string }) => a.id));
+      cursor = page.body.next;
+    } while (cursor !== undefined);
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(seen.length).toBe(nodes.GT.context.store.counts().inbox);
+    expect([...seen].sort().reverse()).toEqual(seen);
+  });
+
+  it('refuses requests without a token of this country', async () => {
+    expect((await call(nodes.GT, 'GET', '/v1/alerts')).body.error.code).toBe('ERR_UNAUTHENTICATED');
+    const foreign = await call(nodes.GT, 'POST', '/v1/alerts', {
+      token: tokens.MX,
+      body: routeDraft('GT', 'x'),
+    });
+    expect(foreign.status).toBe(403);
+    expect(foreign.body.error.code).toBe('ERR_FORBIDDEN');
+  });
+
+  it('serves health, Prometheus metrics and the OpenAPI document', async () => {
+    const health = await call(nodes.GT, 'GET', '/health');
+    expect(health.status).toBe(200);
+    expect(health.body).toMatchObject({ status: 'ok', country: 'GT', nats: 'connected' });
+    const metrics = await call(nodes.GT, 'GET', '/metrics');
+    expect(metrics.headers.get('content-type')).toMatch(/^text\/plain/);
+    expect(metrics.body).toMatch(/^enlace_node_alerts_accepted_total\{country="GT",box="inbox"\} [1-9]/m);
+    expect(metrics.body).toMatch(
+      /^enlace_node_alerts_rejected_total\{country="GT",reason="bad_signature"\} \d+$/m,
+    );
+    const docs = await call(nodes.GT, 'GET', '/docs-json');
+    expect(Object.keys(docs.body.paths)).toEqual(
+      expect.arrayContaining([
+        '/v1/alerts',
+        '/v1/alerts/{id}',
+        '/v1/alerts/{id}/envelope',
+        '/health',
+        '/metrics',
+      ]),
+    );
+  });
+});
+
+describe('validation', () => {
+  it('answers malformed JSON and invalid drafts with 400 listing the field paths, and publishes nothing', async () => {
+    const before = await streamMessages();
+    const malformed = await call(nodes.MX, 'POST', '/v1/alerts', { token: tokens.MX, raw: '{"header": {' });
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.error.code).toBe('ERR_VALIDATION');
+    expect(malformed.body.error.violations.map((v: { path: string }) => v.path)).toEqual(['']);
+
+    const draft = routeDraft('MX', 'x', {
+      network: 'Not A Network',
+      colour: 'red',
+      kind: 'ALERT_KIND_ROUTE',
+    });
+    const invalid = await publish('MX', draft);
+    expect(invalid.status).toBe(400);
+    expect(invalid.body.error.code).toBe('ERR_VALIDATION');
+    expect(invalid.body.error.violations.map((v: { path: string }) => v.path)).toContain('header.colour');
+
+    const semantic = await publish('MX', {
+      ...routeDraft('MX', ''),
+      route: { waypoints: [] },
+    });
+    expect(semantic.status).toBe(400);
+    const paths = semantic.body.error.violations.map((v: { path: string }) => v.path);
+    expect(paths).toEqual(expect.arrayContaining(['header.title', 'route.waypoints']));
+
+    const issued = await publish('MX', routeDraft('MX', 'x', { id: uuidv7() }));
+    expect(issued.status).toBe(400);
+    expect(issued.body.error.violations.map((v: { path: string; code: string }) => [v.path, v.code])).toEqual(
+      [['header.id', 'not_allowed_in_draft']],
+    );
+    expect(await streamMessages()).toBe(before);
+  });
+});
+
+describe('restricted alerts', () => {
+  it('are readable only by their recipients; others hold the header alone', async () => {
+    const reply = await publish(
+      'MX',
+      routeDraft('MX', 'Restringida a GT', { recipients: ['GT'], tlp: 'TLP_MARKING_RED' }),
+    );
+    expect(reply.status, JSON.stringify(reply.body)).toBe(201);
+    const { id } = reply.body;
+    await Promise.all([arrival('GT', id), arrival('HN', id)]);
+
+    const gt = await get('GT', `/v1/alerts/${id}`);
+    expect(gt.body).toMatchObject({ restricted: true, bodyReadable: true, recipients: ['GT'] });
+    expect(gt.body.alert.route.waypoints).toHaveLength(3);
+    expect(gt.body.alert.encrypted).toBeUndefined();
+
+    const hn = await get('HN', `/v1/alerts/${id}`);
+    expect(hn.body).toMatchObject({ restricted: true, bodyReadable: false, title: 'Restringida a GT' });
+    expect(hn.body.alert.route).toBeUndefined();
+    expect(hn.body.alert.encrypted).toBeUndefined();
+    expect(JSON.stringify(hn.body)).not.toContain('Reynosa');
+    // What travels is ciphertext: the envelope names no place of the body.
+    const envelope = await get('HN', `/v1/alerts/${id}/envelope`);
+    expect(Buffer.from(decodeSignedAlert(envelope.bytes).alert).toString('latin1')).not.toContain('Reynosa');
+    // The origin keeps the body it sent in its outbox.
+    expect((await get('MX', `/v1/alerts/${id}`)).body).toMatchObject({ box: 'outbox', bodyReadable: true });
+  });
+});
+
+describe('forged and refused traffic', () => {
+  async function expectRejected(reason: RejectionReason, put: () => Promise<void>): Promise<void> {
+    const gt = rejected('GT', reason);
+    const hn = rejected('HN', reason);
+    await put();
+    // Valid traffic right behind the forgery still flows.
+    const valid = await publish('MX', routeDraft('MX', `after ${reason}`));
+    expect(valid.status).toBe(201);
+    await Promise.all([arrival('GT', valid.body.id), arrival('HN', valid.body.id)]);
+    await until(`${reason} at GT and HN`, () =>
+      rejected('GT', reason) > gt && rejected('HN', reason) > hn ? true : undefined,
+    );
+  }
+
+  it('rejects a forged signature with bad_signature', async () => {
+    const forged = await craft('MX', signingKeys.MX, 'forged');
+    const signed = decodeSignedAlert(forged.envelope);
+    signed.signature[0] = signed.signature[0]! ^ 0xff;
+    await expectRejected('bad_signature', () =>
+      putOnStream(forged.subject, encodeSignedAlert(signed), forged.id),
+    );
+    expect(nodes.GT.context.store.has(forged.id)).toBe(false);
+  });
+
+  it('rejects a subject that lies about the origin with subject_mismatch', async () => {
+    const lie = await craft('MX', signingKeys.MX, 'lying subject');
+    const subject = alertSubject({ network: 'trafficking-liaison', kind: 'route', origin: 'HN' });
+    await expectRejected('subject_mismatch', () => putOnStream(subject, lie.envelope, lie.id));
+    expect(nodes.GT.context.store.has(lie.id)).toBe(false);
+  });
+
+  it('rejects an unregistered key with unknown_key and another country’s key with unknown_key', async () => {
+    const stranger = await generateSigningKey({ country: 'MX', seq: 42 });
+    const unknown = await craft('MX', stranger.privateJwk, 'unknown key');
+    await expectRejected('unknown_key', () => putOnStream(unknown.subject, unknown.envelope, unknown.id));
+    // GT's own key signing an alert that claims MX as its origin.
+    const impostor = await craft('MX', signingKeys.GT, 'impostor');
+    await expectRejected('unknown_key', () => putOnStream(impostor.subject, impostor.envelope, impostor.id));
+  });
+
+  it('rejects an alert signed with a revoked key with revoked_key, judged at issued_at', async () => {
+    // A Costa Rican key (CR runs no node here): registered, used, then revoked.
+    const cr = await generateSigningKey({ country: 'CR' });
+    await registry.service.registerKey({ country: 'CR', publicJwk: cr.publicJwk }, admin);
+    await until('GT to see the CR key', () =>
+      nodes.GT.context.trust.current()!.key(cr.kid) ? true : undefined,
+    );
+    const beforeRevocation = await craft('CR', cr.privateJwk, 'signed before the revocation');
+    await new Promise((r) => setTimeout(r, 5));
+    await registry.service.revokeKey({ kid: cr.kid }, { ...admin, reason: 'compromised' });
+    await until('GT and HN to see the revocation', () =>
+      nodes.GT.context.trust.current()!.key(cr.kid)?.revokedAt !== undefined &&
+      nodes.HN.context.trust.current()!.key(cr.kid)?.revokedAt !== undefined
+        ? true
+        : undefined,
+    );
+    await new Promise((r) => setTimeout(r, 5));
+    const after = await craft('CR', cr.privateJwk, 'signed after the revocation');
+    await expectRejected('revoked_key', () => putOnStream(after.subject, after.envelope, after.id));
+    expect(nodes.GT.context.store.has(after.id)).toBe(false);
+    // Issued before the revocation: still good.
+    await putOnStream(beforeRevocation.subject, beforeRevocation.envelope, beforeRevocation.id);
+    await arrival('GT', beforeRevocation.id);
+  });
+
+  it('rejects garbage with malformed and audits every rejection with its reason', async () => {
+    const id = uuidv7();
+    await expectRejected('malformed', () =>
+      putOnStream(
+        alertSubject({ network: 'trafficking-liaison', kind: 'route', origin: 'MX' }),
+        new Uint8Array([0xff, 0xff, 0x01]),
+        id,
+      ),
+    );
+    const audit = await until('audit records of GT', async () => {
+      const info = await jsm.streams.info(AUDIT_STREAM, { subjects_filter: 'enlace.v1.audit.node-gt.>' });
+      return (info.state.subjects?.['enlace.v1.audit.node-gt.inbound'] ?? 0) >= 5 ? info : undefined;
+    });
+    expect(audit.state.subjects?.['enlace.v1.audit.node-gt.inbound']).toBeGreaterThanOrEqual(5);
+    const last = await jsm.streams.getMessage(AUDIT_STREAM, {
+      last_by_subj: 'enlace.v1.audit.node-gt.inbound',
+    });
+    expect(last!.json()).toMatchObject({
+      service: 'node-gt',
+      action: 'alert.reject',
+      outcome: 'rejected',
+      code: 'malformed',
+      entityId: id,
+    });
+  });
+});
+
+describe('a receiving node restarted mid-stream', () => {
+  it('loses nothing and duplicates nothing', async () => {
+    const ids: string[] = [];
+    const before = nodes.GT.context.store.counts().inbox;
+    for (let i = 0; i < 12; i++) {
+      if (i === 4) await nodes.GT.close();
+      const reply = await publish('MX', routeDraft('MX', `stream ${i}`));
+      expect(reply.status).toBe(201);
+      ids.push(reply.body.id);
+    }
+    nodes.GT = await startNode('GT');
+    await Promise.all(ids.map((id) => arrival('GT', id)));
+    expect(nodes.GT.context.store.counts().inbox).toBe(before + ids.length);
+    // A second delivery of what is stored changes nothing.
+    const again = await jsm.streams.getMessage(ALERTS_STREAM, {
+      last_by_subj: 'enlace.v1.alert.trafficking-liaison.route.MX',
+    });
+    const duplicates = rejected('GT', 'duplicate');
+    const copy = decodeSignedAlert(again!.data);
+    await nodes.GT.context.inbound.handle({
+      subject: again!.subject,
+      data: encodeSignedAlert(copy),
+      msgId: again!.header?.get('Nats-Msg-Id'),
+    });
+    expect(rejected('GT', 'duplicate')).toBe(duplicates + 1);
+    expect(nodes.GT.context.store.counts().inbox).toBe(before + ids.length);
+  });
+});
+
+describe('an origin suspended through the registry', () => {
+  it('is refused from the suspension on, at the origin and at every receiver, within a second', async () => {
+    const before = await craft('HN', signingKeys.HN, 'issued before the suspension');
+    const suspended = await registry.service.suspendCountry(
+      { code: 'HN' },
+      { ...admin, reason: 'keys under review', decision: 'PPT note (test)' },
+    );
+    const effective = suspended.statusHistory[suspended.statusHistory.length - 1]!.effectiveAt;
+    const revision = registry.service.revision();
+    const seen = Date.now();
+    await until(
+      'GT and MX to hold the suspension',
+      () =>
+        nodes.GT.context.trust.current()!.revision >= revision &&
+        nodes.MX.context.trust.current()!.revision >= revision
+          ? true
+          : undefined,
+      1_000,
+    );
+    expect(Date.now() - seen).toBeLessThan(1_000);
+    expect(Date.parse(effective)).toBeLessThanOrEqual(Date.now());
+
+    const refused = await publish('HN', routeDraft('HN', 'while suspended'));
+    expect(refused.status).toBe(403);
+    expect(refused.body.error).toMatchObject({ code: 'ERR_POLICY_DENIED', reason: 'origin_suspended' });
+
+    const during = await craft('HN', signingKeys.HN, 'issued during the suspension');
+    await putOnStream(during.subject, during.envelope, during.id);
+    await until('GT and MX to reject HN', () =>
+      rejected('GT', 'origin_suspended') > 0 && rejected('MX', 'origin_suspended') > 0 ? true : undefined,
+    );
+    // Valid traffic keeps flowing, and what HN issued before the suspension is still accepted.
+    await putOnStream(before.subject, before.envelope, before.id);
+    const valid = await publish('MX', routeDraft('MX', 'after the suspension'));
+    await Promise.all([arrival('GT', valid.body.id), arrival('GT', before.id)]);
+    expect(nodes.GT.context.store.has(during.id)).toBe(false);
+  });
+});

@@ -1,0 +1,21 @@
+/**
+ * Everything the node's controllers and guard need, built once by createNodeApp and handed to
+ * the Nest module as one value.
+ */
+import type { AlertPublisher } from '../alerts/alert-publisher.js';
+import type { InboundAlerts } from '../inbound/inbound-alerts.js';
+import type { NodeMetrics } from '../metrics/node-metrics.js';
+import type { AlertStore } from '../store/alert-store.js';
+import type { TrustState } from '../trust/trust-state.js';
+
+export interface NodeContext {
+  readonly country: string;
+  readonly registryPublicJwk: Readonly<Record<string, unknown>>;
+  readonly trust: TrustState;
+  readonly store: AlertStore;
+  readonly metrics: NodeMetrics;
+  readonly publisher: AlertPublisher;
+  readonly inbound: InboundAlerts;
+  /** Whether NATS is connected now. */
+  natsConnected(): boolean;
+}

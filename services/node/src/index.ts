@@ -1,0 +1,18 @@
+/**
+ * @enlace/node: the country node. One per country: officers publish signed alerts and read an
+ * inbox of alerts from other countries, each verified against the registry's signed state as it
+ * stood when the alert was issued (DESIGN.md trust model 3).
+ */
+export { createNodeApp, MAX_BODY_BYTES } from './app/create-node-app.js';
+export type { CreateNodeAppOptions, NodeApp } from './app/create-node-app.js';
+export { NodeError, NODE_ERROR_STATUS } from './errors.js';
+export type { FieldViolation, NodeErrorCode } from './errors.js';
+export { AlertStore, STORE_FILE } from './store/alert-store.js';
+export type { AlertPage, AlertQuery, Box, StoredAlert, VerificationRecord } from './store/alert-store.js';
+export { SNAPSHOT_FILE, TrustState } from './trust/trust-state.js';
+export type { TrustView } from './trust/trust-view.js';
+export { verifyInbound, rejectionReasonOf } from './inbound/verify-inbound.js';
+export type { InboundMessage, VerifiedAlert, VerifyContext } from './inbound/verify-inbound.js';
+export { loadNodeKeys, PRIVATE_KEY_SUFFIX } from './keys/node-keys.js';
+export type { NodeKeys } from './keys/node-keys.js';
+export type { NodeContext } from './http/node-context.js';
