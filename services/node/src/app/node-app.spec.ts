@@ -143,9 +143,10 @@ async function craft(
   origin: string,
   key: PrivateSigningJwk,
   title: string,
+  network = 'trafficking-liaison',
 ): Promise<{ id: string; envelope: Uint8Array; subject: string }> {
   const id = uuidv7();
-  const draft = routeDraft(origin, title);
+  const draft = routeDraft(origin, title, { network });
   const alert = alertFromJson({
     ...draft,
     header: { ...(draft['header'] as object), id, issuedAt: new Date().toISOString() },
@@ -158,7 +159,7 @@ async function craft(
       protectedHeader: parts.protectedHeader,
       signature: parts.signature,
     }),
-    subject: alertSubject({ network: 'trafficking-liaison', kind: 'route', origin }),
+    subject: alertSubject({ network, kind: 'route', origin }),
   };
 }
 
@@ -476,6 +477,55 @@ describe('forged and refused traffic', () => {
     await arrival('GT', beforeRevocation.id);
   });
 
+  it('rejects a key outside its validity window with expired_key', async () => {
+    const sv = await generateSigningKey({ country: 'SV' });
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString();
+    await registry.service.registerKey(
+      { country: 'SV', publicJwk: sv.publicJwk, notBefore: tomorrow },
+      admin,
+    );
+    await until('GT and HN to see the SV key', () =>
+      nodes.GT.context.trust.current()!.key(sv.kid) && nodes.HN.context.trust.current()!.key(sv.kid)
+        ? true
+        : undefined,
+    );
+    const early = await craft('SV', sv.privateJwk, 'signed before its key is valid');
+    await expectRejected('expired_key', () => putOnStream(early.subject, early.envelope, early.id));
+  });
+
+  it('rejects what the origin could not publish: origin_not_member, kind_not_allowed', async () => {
+    // CO is an observer: it reads the liaison network and never publishes on it.
+    const co = await generateSigningKey({ country: 'CO' });
+    await registry.service.registerKey({ country: 'CO', publicJwk: co.publicJwk }, admin);
+    await until('GT and HN to see the CO key', () =>
+      nodes.GT.context.trust.current()!.key(co.kid) && nodes.HN.context.trust.current()!.key(co.kid)
+        ? true
+        : undefined,
+    );
+    const observer = await craft('CO', co.privateJwk, 'from an observer');
+    await expectRejected('origin_not_member', () =>
+      putOnStream(observer.subject, observer.envelope, observer.id),
+    );
+    // The FIU exchange carries network alerts only.
+    const route = await craft('MX', signingKeys.MX, 'a route on the FIU network', 'fiu-exchange');
+    await expectRejected('kind_not_allowed', () => putOnStream(route.subject, route.envelope, route.id));
+  });
+
+  it('rejects with not_recipient what this country may not receive, while others take it', async () => {
+    for (const role of ['publisher', 'subscriber'] as const)
+      await registry.service.removeMembership({ country: 'GT', network: 'consular-protection', role }, admin);
+    const revision = registry.service.revision();
+    await until('GT to see it', () =>
+      nodes.GT.context.trust.current()!.revision >= revision ? true : undefined,
+    );
+    const before = rejected('GT', 'not_recipient');
+    const reply = await publish('MX', routeDraft('MX', 'consular', { network: 'consular-protection' }));
+    expect(reply.status, JSON.stringify(reply.body)).toBe(201);
+    await arrival('HN', reply.body.id);
+    await until('GT to refuse it', () => (rejected('GT', 'not_recipient') > before ? true : undefined));
+    expect(nodes.GT.context.store.has(reply.body.id)).toBe(false);
+  });
+
   it('rejects garbage with malformed and audits every rejection with its reason', async () => {
     const id = uuidv7();
     await expectRejected('malformed', () =>
@@ -487,9 +537,9 @@ describe('forged and refused traffic', () => {
     );
     const audit = await until('audit records of GT', async () => {
       const info = await jsm.streams.info(AUDIT_STREAM, { subjects_filter: 'enlace.v1.audit.node-gt.>' });
-      return (info.state.subjects?.['enlace.v1.audit.node-gt.inbound'] ?? 0) >= 5 ? info : undefined;
+      return (info.state.subjects?.['enlace.v1.audit.node-gt.inbound'] ?? 0) >= 9 ? info : undefined;
     });
-    expect(audit.state.subjects?.['enlace.v1.audit.node-gt.inbound']).toBeGreaterThanOrEqual(5);
+    expect(audit.state.subjects?.['enlace.v1.audit.node-gt.inbound']).toBeGreaterThanOrEqual(9);
     const last = await jsm.streams.getMessage(AUDIT_STREAM, {
       last_by_subj: 'enlace.v1.audit.node-gt.inbound',
     });
@@ -568,5 +618,25 @@ describe('an origin suspended through the registry', () => {
     const valid = await publish('MX', routeDraft('MX', 'after the suspension'));
     await Promise.all([arrival('GT', valid.body.id), arrival('GT', before.id)]);
     expect(nodes.GT.context.store.has(during.id)).toBe(false);
+  });
+});
+
+describe('the registry down', () => {
+  it('leaves nodes working on the last verified snapshot, from memory and from disk', async () => {
+    const revision = nodes.GT.context.trust.current()!.revision;
+    await registry.close();
+    await nodes.GT.close();
+    nodes.GT = await startNode('GT');
+    const view = nodes.GT.context.trust.current()!;
+    expect(view).toMatchObject({ source: 'disk', revision });
+    const health = await call(nodes.GT, 'GET', '/health');
+    expect(health.body.registry).toMatchObject({ revision, source: 'disk' });
+
+    const reply = await publish('MX', routeDraft('MX', 'while the registry is down'));
+    expect(reply.status, JSON.stringify(reply.body)).toBe(201);
+    expect(await arrival('GT', reply.body.id)).toBeLessThan(1_000);
+    expect((await get('GT', `/v1/alerts/${reply.body.id}`)).body.verification.registryRevision).toBe(
+      revision,
+    );
   });
 });

@@ -55,7 +55,7 @@ export class InboundAlerts {
     if (msg.msgId !== undefined) {
       const existing = store.get(msg.msgId);
       if (existing !== undefined && Buffer.compare(existing.envelope, msg.data) === 0)
-        return this.#duplicate(existing.id);
+        return this.#duplicate(existing.id, existing.box === 'outbox');
     }
     let verified;
     try {
@@ -90,7 +90,7 @@ export class InboundAlerts {
         ],
       },
     });
-    if (!store.insert(row)) return this.#duplicate(header.id);
+    if (!store.insert(row)) return this.#duplicate(header.id, row.box === 'outbox');
     metrics.accepted(row.box);
     const stored = store.get(header.id)!;
     const outcome = { outcome: 'stored', alert: stored } as const;
@@ -98,8 +98,9 @@ export class InboundAlerts {
     return outcome;
   }
 
-  #duplicate(id: string): InboundOutcome {
-    this.deps.metrics.rejected('duplicate');
+  /** An alert stored already; the origin's own copy (stored when it published) is not counted. */
+  #duplicate(id: string, own: boolean): InboundOutcome {
+    if (!own) this.deps.metrics.rejected('duplicate');
     const outcome = { outcome: 'duplicate', id } as const;
     this.#emit(outcome);
     return outcome;
