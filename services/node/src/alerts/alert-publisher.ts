@@ -67,16 +67,21 @@ export class AlertPublisher {
   ) {}
 
   /** Publishes a draft; throws NodeError (ERR_VALIDATION, ERR_POLICY_DENIED, ERR_NO_RECIPIENT_KEY, ...). */
-  async publish(draft: unknown, officer: Officer, requestId?: string): Promise<PublishedAlertResult> {
+  async publish(
+    draft: unknown,
+    officer: Officer,
+    requestId?: string,
+    action = 'alert.publish',
+  ): Promise<PublishedAlertResult> {
     try {
-      return await this.#publish(draft, officer, requestId);
+      return await this.#publish(draft, officer, requestId, action);
     } catch (error) {
       this.deps.metrics.publishRefused();
       if (error instanceof NodeError && error.code !== 'ERR_VALIDATION') {
         await this.deps.audit.record({
           actor: officer.id,
           roles: officer.roles,
-          action: 'alert.publish',
+          action,
           entityId: '-',
           outcome: 'rejected',
           code: error.reason ?? error.code,
@@ -88,7 +93,91 @@ export class AlertPublisher {
     }
   }
 
-  async #publish(draft: unknown, officer: Officer, requestId?: string): Promise<PublishedAlertResult> {
+  /**
+   * Withdraws an alert this country published: a new signed alert of the same network, kind,
+   * handling and recipients, with `retracts_id` and no body. Receivers mark the old one.
+   */
+  async retract(
+    id: string,
+    reason: unknown,
+    officer: Officer,
+    requestId?: string,
+  ): Promise<PublishedAlertResult> {
+    if (typeof reason !== 'string' || reason.trim() === '' || reason.length > 2000)
+      throw new NodeError('ERR_VALIDATION', 'a retraction needs a reason (1 to 2000 characters)', {
+        violations: [{ path: 'reason', code: 'required', message: 'must be 1 to 2000 characters' }],
+      });
+    const original = this.#ownAlert(id);
+    if (original.retractedBy !== undefined)
+      throw new NodeError('ERR_CONFLICT', `alert ${id} was already retracted by ${original.retractedBy}`);
+    const header = { ...((original.alertJson as { header?: Record<string, unknown> }).header ?? {}) };
+    for (const field of ['id', 'issuedAt', 'supersedesId', 'relatedIds', 'handlingNote'] as const)
+      delete header[field];
+    const now = this.deps.now?.() ?? new Date();
+    const expires =
+      original.expiresAt !== undefined && original.expiresAt.getTime() > now.getTime() + 60_000
+        ? original.expiresAt
+        : new Date(now.getTime() + 86_400_000);
+    const handlingNote = (original.alertJson as { header?: { handlingNote?: unknown } }).header?.handlingNote;
+    const draft = {
+      header: {
+        ...header,
+        ...(handlingNote !== undefined && { handlingNote }),
+        expiresAt: expires.toISOString(),
+        retractsId: id,
+        relatedIds: [id],
+        title: [...`Retracted: ${original.title}`].slice(0, 200).join(''),
+        summary: reason,
+      },
+    };
+    return this.publish(draft, officer, requestId, 'alert.retract');
+  }
+
+  /** Publishes `draft` as the replacement of an alert this country published (`supersedes_id`). */
+  async supersede(
+    id: string,
+    draft: unknown,
+    officer: Officer,
+    requestId?: string,
+  ): Promise<PublishedAlertResult> {
+    const original = this.#ownAlert(id);
+    if (original.supersededBy !== undefined)
+      throw new NodeError('ERR_CONFLICT', `alert ${id} was already superseded by ${original.supersededBy}`);
+    if (!isRecord(draft) || !isRecord(draft['header']))
+      throw new NodeError('ERR_VALIDATION', 'the replacement must be a draft alert with a header', {
+        violations: [{ path: 'header', code: 'required', message: 'a draft with a header is required' }],
+      });
+    const given = draft['header']['supersedesId'] ?? draft['header']['supersedes_id'];
+    if (given !== undefined && given !== id)
+      throw new NodeError('ERR_VALIDATION', `the draft supersedes ${String(given)}, not ${id}`, {
+        violations: [{ path: 'header.supersedesId', code: 'conflict', message: `must be ${id} or absent` }],
+      });
+    const { supersedes_id: _ignored, ...header } = draft['header'];
+    return this.publish(
+      { ...draft, header: { ...header, supersedesId: id } },
+      officer,
+      requestId,
+      'alert.supersede',
+    );
+  }
+
+  #ownAlert(id: string): StoredAlert {
+    const original = this.deps.store.get(id);
+    if (original === undefined) throw new NodeError('ERR_NOT_FOUND', `no alert ${id} on this node`);
+    if (original.origin !== this.deps.country)
+      throw new NodeError(
+        'ERR_FORBIDDEN',
+        `alert ${id} is ${original.origin}'s: only its origin may retract or supersede it`,
+      );
+    return original;
+  }
+
+  async #publish(
+    draft: unknown,
+    officer: Officer,
+    requestId: string | undefined,
+    action: string,
+  ): Promise<PublishedAlertResult> {
     const { country } = this.deps;
     const now = this.deps.now?.() ?? new Date();
     const view = this.deps.trust.require();
@@ -161,7 +250,7 @@ export class AlertPublisher {
           kid: signingKey.kid,
           registryRevision: view.revision,
           rules: decision.rules,
-          bodyReadable: clearBody !== undefined,
+          bodyReadable: true,
           checks: ['schema', 'publish_policy', 'signed_here'],
         },
       }),
@@ -170,7 +259,7 @@ export class AlertPublisher {
     await this.deps.audit.record({
       actor: officer.id,
       roles: officer.roles,
-      action: 'alert.publish',
+      action,
       entityId: header.id,
       outcome: 'ok',
       details: { subject, stream: published.stream, seq: published.seq },

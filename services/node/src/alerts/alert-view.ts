@@ -41,7 +41,7 @@ export function toRow(input: RowInput): NewAlertRow {
     supersedesId: header.supersedesId,
     retractsId: header.retractsId,
     restricted: header.recipients.length > 0,
-    readable: input.body !== undefined,
+    readable: input.verification.bodyReadable,
     alertJson,
     envelope: input.envelope,
     subject: input.subject,

@@ -24,6 +24,7 @@ import type { NodeContext } from '../http/node-context.js';
 import { NODE_CONTEXT } from '../http/tokens.js';
 import type { AlertQuery, Box } from '../store/alert-store.js';
 import { InvalidCursorError } from '../store/alert-store.js';
+import type { PublishedAlertResult } from './alert-publisher.js';
 import { HANDLING_NAMES, KIND_NAMES } from './alert-codes.js';
 import { detailView, summaryView } from './alert-view.js';
 
@@ -119,15 +120,34 @@ export class AlertsController {
   })
   @ApiResponse({ status: 422, description: 'ERR_NO_RECIPIENT_KEY' })
   async publish(@Req() req: OfficerRequest): Promise<Record<string, unknown>> {
-    const result = await this.node.publisher.publish(req.body, req.officer!, requestIdOf(req));
-    return {
-      id: result.id,
-      subject: result.subject,
-      stream: result.stream,
-      seq: result.seq,
-      duplicate: result.duplicate,
-      alert: summaryView(result.alert),
-    };
+    return publishedView(await this.node.publisher.publish(req.body, req.officer!, requestIdOf(req)));
+  }
+
+  @Post(':id/retract')
+  @Officers()
+  @HttpCode(201)
+  @ApiOperation({
+    summary: 'Retract an alert this country published',
+    description: 'Publishes a new signed alert with retracts_id and no body; receivers mark the old one.',
+  })
+  @ApiBody({ schema: { type: 'object', required: ['reason'], properties: { reason: { type: 'string' } } } })
+  async retract(@Param('id') id: string, @Req() req: OfficerRequest): Promise<Record<string, unknown>> {
+    this.#find(id);
+    const reason = (req.body as { reason?: unknown } | undefined)?.reason;
+    return publishedView(await this.node.publisher.retract(id, reason, req.officer!, requestIdOf(req)));
+  }
+
+  @Post(':id/supersede')
+  @Officers()
+  @HttpCode(201)
+  @ApiOperation({
+    summary: 'Replace an alert this country published',
+    description: 'The body is a draft as for POST /v1/alerts; it is published with supersedes_id = id.',
+  })
+  @ApiBody({ schema: { type: 'object', additionalProperties: true } })
+  async supersede(@Param('id') id: string, @Req() req: OfficerRequest): Promise<Record<string, unknown>> {
+    this.#find(id);
+    return publishedView(await this.node.publisher.supersede(id, req.body, req.officer!, requestIdOf(req)));
   }
 
   @Get()
@@ -181,6 +201,17 @@ export class AlertsController {
     if (alert === undefined) throw new NodeError('ERR_NOT_FOUND', `no alert ${id} on this node`);
     return alert;
   }
+}
+
+function publishedView(result: PublishedAlertResult): Record<string, unknown> {
+  return {
+    id: result.id,
+    subject: result.subject,
+    stream: result.stream,
+    seq: result.seq,
+    duplicate: result.duplicate,
+    alert: summaryView(result.alert),
+  };
 }
 
 function requestIdOf(req: OfficerRequest): string | undefined {

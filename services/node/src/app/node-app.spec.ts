@@ -349,6 +349,54 @@ describe('publish and receive', () => {
   });
 });
 
+describe('retract and supersede', () => {
+  it('publish new signed alerts that receivers use to mark the old ones', async () => {
+    const first = await publish('MX', routeDraft('MX', 'to be retracted'));
+    const second = await publish('MX', routeDraft('MX', 'to be replaced'));
+    await Promise.all([arrival('GT', first.body.id), arrival('GT', second.body.id)]);
+
+    const retraction = await call(nodes.MX, 'POST', `/v1/alerts/${first.body.id}/retract`, {
+      token: tokens.MX,
+      body: { reason: 'the route was misidentified' },
+    });
+    expect(retraction.status, JSON.stringify(retraction.body)).toBe(201);
+    const replacement = await call(nodes.MX, 'POST', `/v1/alerts/${second.body.id}/supersede`, {
+      token: tokens.MX,
+      body: routeDraft('MX', 'the corrected route'),
+    });
+    expect(replacement.status, JSON.stringify(replacement.body)).toBe(201);
+    await Promise.all([arrival('GT', retraction.body.id), arrival('HN', replacement.body.id)]);
+
+    const retracted = await get('GT', `/v1/alerts/${first.body.id}`);
+    expect(retracted.body.retractedBy).toBe(retraction.body.id);
+    expect(retracted.body.notices).toContain(`retracted by ${retraction.body.id}`);
+    const notice = await get('GT', `/v1/alerts/${retraction.body.id}`);
+    expect(notice.body).toMatchObject({ retractsId: first.body.id, title: 'Retracted: to be retracted' });
+    expect(notice.body.alert.header.summary).toBe('the route was misidentified');
+    expect((await get('HN', `/v1/alerts/${second.body.id}`)).body.supersededBy).toBe(replacement.body.id);
+    expect((await get('MX', `/v1/alerts/${first.body.id}`)).body.retractedBy).toBe(retraction.body.id);
+
+    const again = await call(nodes.MX, 'POST', `/v1/alerts/${first.body.id}/retract`, {
+      token: tokens.MX,
+      body: { reason: 'twice' },
+    });
+    expect(again.status).toBe(409);
+    expect(again.body.error.code).toBe('ERR_CONFLICT');
+    const notOurs = await call(nodes.GT, 'POST', `/v1/alerts/${second.body.id}/retract`, {
+      token: tokens.GT,
+      body: { reason: 'not ours' },
+    });
+    expect(notOurs.status).toBe(403);
+    expect(notOurs.body.error.code).toBe('ERR_FORBIDDEN');
+    const noReason = await call(nodes.MX, 'POST', `/v1/alerts/${second.body.id}/retract`, {
+      token: tokens.MX,
+      body: {},
+    });
+    expect(noReason.status).toBe(400);
+    expect(noReason.body.error.violations.map((v: { path: string }) => v.path)).toEqual(['reason']);
+  });
+});
+
 describe('validation', () => {
   it('answers malformed JSON and invalid drafts with 400 listing the field paths, and publishes nothing', async () => {
     const before = await streamMessages();
