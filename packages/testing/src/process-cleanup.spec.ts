@@ -24,7 +24,8 @@ const CHILD_SCRIPT = `
 import { startNatsServer } from './start-nats-server.js';
 const server = await startNatsServer({ backend: 'binary', name: 'orphan-check' });
 process.stdout.write(JSON.stringify({ pid: server.pid, storeDir: server.storeDir }) + '\\n');
-if (process.argv[2] === 'exit') process.exit(0);
+// 'exit': end with process.exit() once the test has seen the server (any line on stdin).
+if (process.argv[2] === 'exit') process.stdin.once('data', () => process.exit(0));
 setInterval(() => {}, 1000); // wait for a signal
 `;
 
@@ -76,7 +77,7 @@ describe.skipIf(!backends.binary.available)('a test process that ends without st
   async function runChild(how: 'exit' | NodeJS.Signals) {
     const child = spawn(process.execPath, ['child.js', how], {
       cwd: harnessDirectory,
-      stdio: ['ignore', 'pipe', 'inherit'],
+      stdio: ['pipe', 'pipe', 'inherit'],
     });
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
       child.once('exit', (code, signal) => resolve({ code, signal })),
@@ -91,7 +92,8 @@ describe.skipIf(!backends.binary.available)('a test process that ends without st
     const server = JSON.parse(line) as { pid: number; storeDir: string };
     expect(isProcessAlive(server.pid)).toBe(true);
     expect(existsSync(server.storeDir)).toBe(true);
-    if (how !== 'exit') child.kill(how);
+    if (how === 'exit') child.stdin!.write('exit\n');
+    else child.kill(how);
     return { server, exit: await exited };
   }
 
