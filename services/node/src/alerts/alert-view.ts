@@ -6,7 +6,13 @@
 import type { Alert, AlertBody } from '@enlace/schema';
 import { alertToJson } from '@enlace/schema';
 
-import type { Box, NewAlertRow, StoredAlert, VerificationRecord } from '../store/alert-store.js';
+import type {
+  Box,
+  NewAlertRow,
+  StoredAlert,
+  StoredReceipt,
+  VerificationRecord,
+} from '../store/alert-store.js';
 import { H1_NOTICE, tlpName } from './alert-codes.js';
 
 export interface RowInput {
@@ -88,9 +94,18 @@ export function summaryView(row: StoredAlert): Record<string, unknown> {
 }
 
 /** One alert in full: the summary, the alert as proto3 JSON, and how it was verified. */
-export function detailView(row: StoredAlert): Record<string, unknown> {
+export function detailView(
+  row: StoredAlert,
+  receipts: readonly StoredReceipt[] = [],
+): Record<string, unknown> {
   return {
     ...summaryView(row),
+    receipts: receipts.map((r) => ({
+      from: r.from,
+      status: r.status,
+      at: r.at.toISOString(),
+      ...(r.officer !== undefined && { officer: r.officer }),
+    })),
     subject: row.subject,
     ...(row.streamSeq !== undefined && { streamSeq: row.streamSeq }),
     alert: row.alertJson,

@@ -24,6 +24,8 @@ import type { NodeContext } from '../http/node-context.js';
 import { NODE_CONTEXT } from '../http/tokens.js';
 import type { AlertQuery, Box } from '../store/alert-store.js';
 import { InvalidCursorError } from '../store/alert-store.js';
+import { RECEIPT_STATUSES } from '../receipts/receipt.js';
+import type { ReceiptStatus } from '../receipts/receipt.js';
 import type { PublishedAlertResult } from './alert-publisher.js';
 import { HANDLING_NAMES, KIND_NAMES } from './alert-codes.js';
 import { detailView, summaryView } from './alert-view.js';
@@ -150,6 +152,30 @@ export class AlertsController {
     return publishedView(await this.node.publisher.supersede(id, req.body, req.officer!, requestIdOf(req)));
   }
 
+  @Post(':id/ack')
+  @Officers()
+  @HttpCode(202)
+  @ApiOperation({
+    summary: 'Acknowledge an alert to its originator',
+    description:
+      'Sends a signed receipt (status "read" by default, or "received") on enlace.v1.ack.<origin>.<this country>. ' +
+      'Receiving nodes send "received" by themselves when they store an alert.',
+  })
+  @ApiBody({
+    required: false,
+    schema: { type: 'object', properties: { status: { type: 'string', enum: [...RECEIPT_STATUSES] } } },
+  })
+  async ack(@Param('id') id: string, @Req() req: OfficerRequest): Promise<Record<string, unknown>> {
+    const alert = this.#find(id);
+    const status = (req.body as { status?: unknown } | undefined)?.status ?? 'read';
+    if (!(RECEIPT_STATUSES as readonly unknown[]).includes(status))
+      throw new NodeError('ERR_VALIDATION', 'status must be "read" or "received"', {
+        violations: [{ path: 'status', code: 'invalid_value', message: 'must be read or received' }],
+      });
+    const sent = await this.node.receipts.send(alert, status as ReceiptStatus, req.officer!.id);
+    return { id, status, subject: sent.subject };
+  }
+
   @Get()
   @ApiOperation({ summary: 'Inbox and outbox, newest first, filtered, one page at a time' })
   @ApiQuery({ name: 'box', required: false, enum: ['inbox', 'outbox'] })
@@ -178,7 +204,7 @@ export class AlertsController {
   @ApiOperation({ summary: 'One alert as JSON, with its verification record' })
   @ApiParam({ name: 'id', description: 'alert id (UUIDv7)' })
   get(@Param('id') id: string): Record<string, unknown> {
-    return detailView(this.#find(id));
+    return detailView(this.#find(id), this.node.store.receipts(id));
   }
 
   @Get(':id/envelope')

@@ -35,6 +35,7 @@ import { InboundAlerts } from '../inbound/inbound-alerts.js';
 import { INBOUND_ALERTS } from '../inbound/inbound.controller.js';
 import { loadNodeKeys } from '../keys/node-keys.js';
 import { NodeMetrics } from '../metrics/node-metrics.js';
+import { ReceiptExchange } from '../receipts/receipt-exchange.js';
 import { AlertStore } from '../store/alert-store.js';
 import { TrustState } from '../trust/trust-state.js';
 import { NodeAppModule } from './node-app.module.js';
@@ -138,6 +139,32 @@ export async function createNodeApp(options: CreateNodeAppOptions): Promise<Node
     const audit = new NodeAudit(js, country, (error) =>
       logger.warn(`audit record not written: ${(error as Error).message}`),
     );
+    const receipts = new ReceiptExchange({
+      country,
+      js,
+      trust,
+      store,
+      audit,
+      signing: keys.signing,
+      onError: (error) => logger.debug?.(`receipts: ${(error as Error).message}`),
+    });
+    const inbound = new InboundAlerts({
+      country,
+      trust,
+      store,
+      metrics,
+      audit,
+      encryptionKeys: keys.encryption,
+    });
+    // Tell the origin that this country received each alert it stores.
+    inbound.onOutcome((event) => {
+      if (event.outcome === 'stored' && event.alert.box === 'inbox')
+        receipts
+          .send(event.alert, 'received')
+          .catch((error: unknown) =>
+            logger.warn(`receipt for ${event.alert.id} not sent: ${(error as Error).message}`),
+          );
+    });
     const context: NodeContext = {
       country,
       registryPublicJwk: options.registryPublicJwk,
@@ -145,7 +172,8 @@ export async function createNodeApp(options: CreateNodeAppOptions): Promise<Node
       store,
       metrics,
       publisher: new AlertPublisher({ country, js, trust, store, keys, metrics, audit }),
-      inbound: new InboundAlerts({ country, trust, store, metrics, audit, encryptionKeys: keys.encryption }),
+      inbound,
+      receipts,
       natsConnected: () => !nc.isClosed(),
     };
 
@@ -199,6 +227,9 @@ export async function createNodeApp(options: CreateNodeAppOptions): Promise<Node
       { inheritAppConfig: true },
     );
     await app.startAllMicroservices();
+    await receipts.start();
+    // Before the app (and the connection) close: cleanup runs in reverse order.
+    cleanup.push(() => receipts.close());
     await app.listen(options.port ?? 0, options.host ?? '127.0.0.1');
     const address = app.getHttpServer().address() as AddressInfo;
     const host = options.host ?? '127.0.0.1';

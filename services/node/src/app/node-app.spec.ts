@@ -349,6 +349,29 @@ describe('publish and receive', () => {
   });
 });
 
+describe('receipts', () => {
+  it('show the originator who received and who read its alert', async () => {
+    const reply = await publish('MX', routeDraft('MX', 'to be acknowledged'));
+    const { id } = reply.body;
+    await Promise.all([arrival('GT', id), arrival('HN', id)]);
+    const read = await call(nodes.GT, 'POST', `/v1/alerts/${id}/ack`, { token: tokens.GT, body: {} });
+    expect(read.status, JSON.stringify(read.body)).toBe(202);
+    expect(read.body).toMatchObject({ status: 'read', subject: 'enlace.v1.ack.MX.GT' });
+    const receipts = await until('receipts at MX', async () => {
+      const detail = await get('MX', `/v1/alerts/${id}`);
+      return detail.body.receipts.length >= 3 ? detail.body.receipts : undefined;
+    });
+    expect(receipts.map((r: { from: string; status: string }) => `${r.from}:${r.status}`).sort()).toEqual([
+      'GT:read',
+      'GT:received',
+      'HN:received',
+    ]);
+    expect(receipts.find((r: { status: string }) => r.status === 'read').officer).toBe('gt-liaison-1');
+    const own = await call(nodes.MX, 'POST', `/v1/alerts/${id}/ack`, { token: tokens.MX, body: {} });
+    expect(own.status).toBe(409);
+  });
+});
+
 describe('retract and supersede', () => {
   it('publish new signed alerts that receivers use to mark the old ones', async () => {
     const first = await publish('MX', routeDraft('MX', 'to be retracted'));

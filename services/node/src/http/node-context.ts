@@ -5,6 +5,7 @@
 import type { AlertPublisher } from '../alerts/alert-publisher.js';
 import type { InboundAlerts } from '../inbound/inbound-alerts.js';
 import type { NodeMetrics } from '../metrics/node-metrics.js';
+import type { ReceiptExchange } from '../receipts/receipt-exchange.js';
 import type { AlertStore } from '../store/alert-store.js';
 import type { TrustState } from '../trust/trust-state.js';
 
@@ -16,6 +17,7 @@ export interface NodeContext {
   readonly metrics: NodeMetrics;
   readonly publisher: AlertPublisher;
   readonly inbound: InboundAlerts;
+  readonly receipts: ReceiptExchange;
   /** Whether NATS is connected now. */
   natsConnected(): boolean;
 }

@@ -137,7 +137,26 @@ CREATE INDEX IF NOT EXISTS alerts_by_origin   ON alerts (origin, issued_at, id);
 CREATE INDEX IF NOT EXISTS alerts_by_handling ON alerts (handling, issued_at, id);
 CREATE INDEX IF NOT EXISTS alerts_by_supersedes ON alerts (supersedes_id) WHERE supersedes_id <> '';
 CREATE INDEX IF NOT EXISTS alerts_by_retracts   ON alerts (retracts_id) WHERE retracts_id <> '';
+CREATE TABLE IF NOT EXISTS receipts (
+  alert_id     TEXT NOT NULL,
+  from_country TEXT NOT NULL,
+  status       TEXT NOT NULL,
+  at           INTEGER NOT NULL,
+  officer      TEXT,
+  kid          TEXT NOT NULL,
+  PRIMARY KEY (alert_id, from_country, status)
+) WITHOUT ROWID;
 `;
+
+/** A receipt as stored: who received or read which alert, when. */
+export interface StoredReceipt {
+  readonly alertId: string;
+  readonly from: string;
+  readonly status: string;
+  readonly at: Date;
+  readonly officer?: string;
+  readonly kid: string;
+}
 
 export class AlertStore {
   readonly #db: Database.Database;
@@ -147,6 +166,11 @@ export class AlertStore {
   readonly #markRetracted: Database.Statement;
   readonly #markSuperseded: Database.Statement;
   readonly #count: Database.Statement<[], { box: Box; n: number }>;
+  readonly #insertReceipt: Database.Statement;
+  readonly #receipts: Database.Statement<
+    [string],
+    { from_country: string; status: string; at: number; officer: string | null; kid: string }
+  >;
 
   private constructor(db: Database.Database) {
     this.#db = db;
@@ -171,6 +195,13 @@ export class AlertStore {
     );
     this.#markSuperseded = db.prepare(
       'UPDATE alerts SET superseded_by = @by WHERE id = @id AND origin = @origin AND superseded_by IS NULL',
+    );
+    this.#insertReceipt = db.prepare(
+      `INSERT OR IGNORE INTO receipts (alert_id, from_country, status, at, officer, kid)
+       VALUES (@alertId, @from, @status, @at, @officer, @kid)`,
+    );
+    this.#receipts = db.prepare(
+      'SELECT from_country, status, at, officer, kid FROM receipts WHERE alert_id = ? ORDER BY at, from_country',
     );
     this.#count = db.prepare<[], { box: Box; n: number }>(
       'SELECT box, count(*) AS n FROM alerts GROUP BY box',
@@ -279,6 +310,31 @@ export class AlertStore {
     return rows.length > limit && last !== undefined
       ? { items, next: encodeCursor(last.issuedAt.getTime(), last.id) }
       : { items };
+  }
+
+  /** Stores a receipt unless the same (alert, country, status) is there; true when stored. */
+  insertReceipt(receipt: StoredReceipt): boolean {
+    return (
+      this.#insertReceipt.run({
+        alertId: receipt.alertId,
+        from: receipt.from,
+        status: receipt.status,
+        at: receipt.at.getTime(),
+        officer: receipt.officer ?? null,
+        kid: receipt.kid,
+      }).changes > 0
+    );
+  }
+
+  receipts(alertId: string): StoredReceipt[] {
+    return this.#receipts.all(alertId).map((r) => ({
+      alertId,
+      from: r.from_country,
+      status: r.status,
+      at: new Date(r.at),
+      ...(r.officer !== null && { officer: r.officer }),
+      kid: r.kid,
+    }));
   }
 
   counts(): Record<Box, number> {
