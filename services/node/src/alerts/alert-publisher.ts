@@ -18,7 +18,7 @@ import {
   encodeAlertBody,
   encodeSignedAlert,
 } from '@enlace/schema';
-import { alertSubject, publishAlert } from '@enlace/transport';
+import { alertSubject, directSubject, publishAlert } from '@enlace/transport';
 import type { JetStreamClient } from '@nats-io/jetstream';
 import { v7 as uuidv7 } from 'uuid';
 
@@ -159,6 +159,74 @@ export class AlertPublisher {
       requestId,
       'alert.supersede',
     );
+  }
+
+  /**
+   * Passes an alert held here on to another country, as the policy allows: never an H2 or H3
+   * alert (ERR_HANDLING_RESTRICTED, naming the code), never to a country the alert's network or
+   * recipients exclude (ERR_POLICY_DENIED). The envelope goes unchanged, so the destination
+   * verifies the origin's signature itself, on `enlace.v1.direct.<to>.<this country>`.
+   */
+  async forward(id: string, to: unknown, officer: Officer, requestId?: string): Promise<{ subject: string }> {
+    const { country } = this.deps;
+    if (typeof to !== 'string' || !/^[A-Z]{2}$/.test(to))
+      throw new NodeError('ERR_VALIDATION', 'to must be an ISO 3166-1 alpha-2 code', {
+        violations: [{ path: 'to', code: 'invalid_format', message: 'must be two upper-case letters' }],
+      });
+    const alert = this.deps.store.get(id);
+    if (alert === undefined) throw new NodeError('ERR_NOT_FOUND', `no alert ${id} on this node`);
+    const view = this.deps.trust.require();
+    const decision = view.policy.evaluateForward({
+      from: country,
+      to,
+      origin: alert.origin,
+      network: alert.network,
+      kind: alert.kind as 'route' | 'document' | 'network',
+      recipients: alert.recipients,
+      handling: alert.handling as 'H0' | 'H1' | 'H2' | 'H3',
+      at: alert.issuedAt,
+      forwardedAt: this.deps.now?.() ?? new Date(),
+    });
+    if (!decision.allowed) {
+      const error =
+        decision.reason === 'handling_restricted'
+          ? new NodeError('ERR_HANDLING_RESTRICTED', decision.message, { reason: alert.handling })
+          : new NodeError('ERR_POLICY_DENIED', decision.message, { reason: decision.reason });
+      await this.deps.audit.record({
+        actor: officer.id,
+        roles: officer.roles,
+        action: 'alert.forward',
+        entityId: id,
+        outcome: 'rejected',
+        code: decision.reason,
+        reason: decision.message,
+        details: { to },
+        ...(requestId !== undefined && { requestId }),
+      });
+      throw error;
+    }
+    const subject = directSubject({ dest: to, origin: country });
+    try {
+      await publishAlert(this.deps.js, { subject, envelope: alert.envelope, msgId: `${id}.fwd.${to}` });
+    } catch (cause) {
+      throw new NodeError(
+        'ERR_UNAVAILABLE',
+        `JetStream did not store the forwarded alert: ${(cause as Error).message}`,
+        {
+          cause,
+        },
+      );
+    }
+    await this.deps.audit.record({
+      actor: officer.id,
+      roles: officer.roles,
+      action: 'alert.forward',
+      entityId: id,
+      outcome: 'ok',
+      details: { to, subject },
+      ...(requestId !== undefined && { requestId }),
+    });
+    return { subject };
   }
 
   #ownAlert(id: string): StoredAlert {

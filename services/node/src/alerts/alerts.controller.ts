@@ -176,6 +176,26 @@ export class AlertsController {
     return { id, status, subject: sent.subject };
   }
 
+  @Post(':id/forward')
+  @Officers()
+  @HttpCode(202)
+  @ApiOperation({
+    summary: 'Pass an alert on to another country, as handling and policy allow',
+    description:
+      'H2 (no onward dissemination without consent) and H3 alerts are refused with 403 ERR_HANDLING_RESTRICTED ' +
+      'naming the code; a destination the policy excludes with 403 ERR_POLICY_DENIED. The signed envelope ' +
+      'travels unchanged on enlace.v1.direct.<to>.<this country>.',
+  })
+  @ApiBody({
+    schema: { type: 'object', required: ['to'], properties: { to: { type: 'string', example: 'US' } } },
+  })
+  async forward(@Param('id') id: string, @Req() req: OfficerRequest): Promise<Record<string, unknown>> {
+    this.#find(id);
+    const to = (req.body as { to?: unknown } | undefined)?.to;
+    const sent = await this.node.publisher.forward(id, to, req.officer!, requestIdOf(req));
+    return { id, to, subject: sent.subject };
+  }
+
   @Get()
   @ApiOperation({ summary: 'Inbox and outbox, newest first, filtered, one page at a time' })
   @ApiQuery({ name: 'box', required: false, enum: ['inbox', 'outbox'] })

@@ -372,6 +372,40 @@ describe('receipts', () => {
   });
 });
 
+describe('handling codes', () => {
+  it('refuse to pass an H2 alert on, naming the code; H1 may go on to an entitled country', async () => {
+    const h2 = await publish('MX', routeDraft('MX', 'H2 route', { handling: 'HANDLING_CODE_H2' }));
+    await arrival('GT', h2.body.id);
+    const refused = await call(nodes.GT, 'POST', `/v1/alerts/${h2.body.id}/forward`, {
+      token: tokens.GT,
+      body: { to: 'US' },
+    });
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.code).toBe('ERR_HANDLING_RESTRICTED');
+    expect(refused.body.error.reason).toBe('H2');
+    expect(refused.body.error.message).toContain('H2');
+    expect((await get('GT', `/v1/alerts/${h2.body.id}`)).body.handling).toBe('H2');
+
+    const h1 = await publish('MX', routeDraft('MX', 'H1 route'));
+    await arrival('GT', h1.body.id);
+    const before = await streamMessages();
+    const passed = await call(nodes.GT, 'POST', `/v1/alerts/${h1.body.id}/forward`, {
+      token: tokens.GT,
+      body: { to: 'US' },
+    });
+    expect(passed.status, JSON.stringify(passed.body)).toBe(202);
+    expect(passed.body.subject).toBe('enlace.v1.direct.US.GT');
+    const sent = await jsm.streams.getMessage(ALERTS_STREAM, { last_by_subj: 'enlace.v1.direct.US.GT' });
+    expect(
+      Buffer.compare(
+        Buffer.from(sent!.data),
+        Buffer.from((await get('GT', `/v1/alerts/${h1.body.id}/envelope`)).bytes),
+      ),
+    ).toBe(0);
+    expect(await streamMessages()).toBeGreaterThan(before);
+  });
+});
+
 describe('retract and supersede', () => {
   it('publish new signed alerts that receivers use to mark the old ones', async () => {
     const first = await publish('MX', routeDraft('MX', 'to be retracted'));
