@@ -1,0 +1,127 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { v7 as uuidv7 } from 'uuid';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+import { AlertStore } from './alert-store.js';
+import type { NewAlertRow } from './alert-store.js';
+
+let dir: string;
+let store: AlertStore;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'enlace-store-'));
+  store = AlertStore.open(dir);
+});
+
+afterEach(async () => {
+  store.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const T0 = Date.parse('2026-11-01T00:00:00.000Z');
+
+function row(overrides: Partial<NewAlertRow> & { at?: number } = {}): NewAlertRow {
+  const { at = T0, ...rest } = overrides;
+  return {
+    id: uuidv7({ msecs: at }),
+    box: 'inbox',
+    origin: 'MX',
+    network: 'trafficking-liaison',
+    kind: 'route',
+    handling: 'H0',
+    tlp: 'amber',
+    issuedAt: new Date(at),
+    expiresAt: new Date(at + 86_400_000),
+    title: 'a route',
+    recipients: [],
+    supersedesId: '',
+    retractsId: '',
+    restricted: false,
+    readable: true,
+    alertJson: { header: { title: 'a route' } },
+    envelope: new Uint8Array([1, 2, 3, 0, 255]),
+    subject: 'enlace.v1.alert.trafficking-liaison.route.MX',
+    streamSeq: 1,
+    verification: {
+      verifiedAt: new Date(at).toISOString(),
+      kid: 'MX-sig-2026-01',
+      registryRevision: 1,
+      rules: [],
+      bodyReadable: true,
+      checks: [],
+    },
+    ...rest,
+  };
+}
+
+describe('AlertStore', () => {
+  it('stores an alert once, keeps its envelope byte for byte, and survives a reopen', () => {
+    const alert = row();
+    expect(store.insert(alert)).toBe(true);
+    expect(store.insert({ ...alert, title: 'another copy' })).toBe(false);
+    store.close();
+    store = AlertStore.open(dir);
+    const stored = store.get(alert.id)!;
+    expect(stored.title).toBe('a route');
+    expect([...stored.envelope]).toEqual([1, 2, 3, 0, 255]);
+    expect(store.counts()).toEqual({ inbox: 1, outbox: 0 });
+  });
+
+  it('filters and pages newest first with a cursor, and refuses a cursor it did not make', () => {
+    const kinds = ['route', 'document', 'network'];
+    for (let i = 0; i < 30; i++)
+      store.insert(row({ at: T0 + i * 1000, kind: kinds[i % 3]!, origin: i % 2 === 0 ? 'MX' : 'GT' }));
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = store.list({ kind: 'route', limit: 4, ...(cursor !== undefined && { cursor }) });
+      seen.push(...page.items.map((a) => a.id));
+      expect(page.items.every((a) => a.kind === 'route')).toBe(true);
+      cursor = page.next;
+    } while (cursor !== undefined);
+    expect(seen).toHaveLength(10);
+    expect([...seen].sort().reverse()).toEqual(seen);
+
+    const since = store.list({ origin: 'GT', since: new Date(T0 + 20_000) });
+    expect(since.items.map((a) => a.issuedAt.getTime() - T0)).toEqual([
+      29_000, 27_000, 25_000, 23_000, 21_000,
+    ]);
+    expect(() => store.list({ cursor: 'bm90IGEgY3Vyc29y' })).toThrow(
+      'the cursor is not one this node returned',
+    );
+  });
+
+  it('marks a retracted or superseded alert of the same origin, whichever arrives first', () => {
+    const original = row({ at: T0 });
+    const retraction = row({ at: T0 + 1, retractsId: original.id });
+    // The retraction first (redelivery order is not guaranteed), then the original.
+    store.insert(retraction);
+    store.insert(original);
+    expect(store.get(original.id)!.retractedBy).toBe(retraction.id);
+
+    const other = row({ at: T0 + 2 });
+    store.insert(other);
+    // Another origin cannot supersede MX's alert.
+    store.insert(row({ at: T0 + 3, origin: 'GT', supersedesId: other.id }));
+    expect(store.get(other.id)!.supersededBy).toBeUndefined();
+    const replacement = row({ at: T0 + 4, supersedesId: other.id });
+    store.insert(replacement);
+    expect(store.get(other.id)!.supersededBy).toBe(replacement.id);
+  });
+
+  it('keeps each receipt once', () => {
+    const receipt = {
+      alertId: uuidv7(),
+      from: 'GT',
+      status: 'read',
+      at: new Date(T0),
+      kid: 'GT-sig-2026-01',
+    };
+    expect(store.insertReceipt(receipt)).toBe(true);
+    expect(store.insertReceipt({ ...receipt, at: new Date(T0 + 5) })).toBe(false);
+    expect(store.receipts(receipt.alertId)).toEqual([receipt]);
+  });
+});
