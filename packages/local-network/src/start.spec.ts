@@ -148,6 +148,31 @@ describe.skipIf(!haveNats)('npm start', () => {
     }
   }, 60_000);
 
+  it('a Ctrl-C while it starts stops what is already up', async () => {
+    const child = spawn(
+      process.execPath,
+      [bin, '--state-dir', stateDir, '--nats-port', '0', '--registry-port', '0', '--countries', 'MX'],
+      { env, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+    // Interrupt as soon as nats-server is up, while the registry is still starting.
+    await new Promise<void>((resolve) => {
+      const timer = setInterval(() => {
+        if (output.includes('✓ nats-server with JetStream')) {
+          clearInterval(timer);
+          resolve();
+        }
+      }, 5);
+    });
+    const pid = natsPid(stateDir);
+    child.kill('SIGINT');
+    expect(await exited).toEqual([0, null]);
+    expect(alive(pid)).toBe(false);
+  }, 60_000);
+
   it('names the problem in one line when nats-server cannot be run', async () => {
     const child = spawn(
       process.execPath,

@@ -339,6 +339,16 @@ export async function runFromCommandLine(
     json?: boolean;
   }>();
   const stateDir = resolve(opts.stateDir);
+  // Listen for Ctrl-C before anything starts: a signal during the start stops what is up once the
+  // start settles, and one right after the table is printed can never find the process unguarded.
+  const signalled = new Promise<void>((resolveSignal) => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      io.stderr.write(`\n${signal}: stopping the local network…\n`);
+      resolveSignal();
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  });
   if (!opts.json) io.stdout.write(`Starting the Enlace local network (state in ${stateDir})\n`);
   let network: LocalNetwork;
   try {
@@ -369,14 +379,7 @@ export async function runFromCommandLine(
   if (opts.demo)
     io.stderr.write('--demo: demo alerts need country nodes, which this network does not run yet\n');
 
-  await new Promise<void>((resolveSignal) => {
-    const onSignal = (signal: NodeJS.Signals): void => {
-      io.stderr.write(`\n${signal}: stopping the local network…\n`);
-      resolveSignal();
-    };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-  });
+  await signalled;
   await network.stop();
   io.stderr.write('stopped.\n');
   return 0;
