@@ -39,6 +39,14 @@ async function rejection(fn: () => Promise<unknown> | unknown): Promise<Registry
   throw new Error('expected a RegistryError');
 }
 
+/** Code, and the one violation a refusal without a schema problem carries: [path, violation code]. */
+async function refusedAt(fn: () => Promise<unknown> | unknown): Promise<[string, string, string]> {
+  const err = await rejection(fn);
+  expect(err.violations).toHaveLength(1);
+  expect(err.violations[0]?.message).toBe(err.message);
+  return [err.code, err.violations[0]?.path ?? '', err.violations[0]?.code ?? ''];
+}
+
 let server: NatsServerHandle;
 let nc: NatsConnection;
 let dataDir: string;
@@ -60,6 +68,35 @@ afterAll(async () => {
 });
 
 describe('countries', () => {
+  it('refuses admitting a country as what it already is with ERR_ALREADY_EXISTS at code, audited, state unchanged', async () => {
+    const s = core.service;
+    await s.admitCountry({ code: 'BZ', names: names('Belize'), status: 'member' }, admin);
+    await s.admitCountry({ code: 'EC', names: names('Ecuador'), status: 'observer' }, admin);
+    const before = s.revision();
+    for (const [code, status] of [
+      ['BZ', 'member'],
+      ['EC', 'observer'],
+    ] as const) {
+      const err = await rejection(() =>
+        s.admitCountry({ code, status }, { ...admin, requestId: `again-${code}` }),
+      );
+      expect(err.code).toBe('ERR_ALREADY_EXISTS');
+      expect(err.status).toBe(409);
+      expect(err.message).toBe(`${code} is already ${status}`);
+      expect(err.violations).toEqual([{ path: 'code', code: 'already_exists', message: err.message }]);
+    }
+    expect(s.revision()).toBe(before);
+    const audited = await s.queryAudit({ action: 'country.admit', entityId: 'BZ' });
+    expect(audited[0]).toMatchObject({
+      outcome: 'rejected',
+      code: 'ERR_ALREADY_EXISTS',
+      requestId: 'again-BZ',
+    });
+    // An observer admitted as member is a change, not a duplicate.
+    const promoted = await s.admitCountry({ code: 'EC', status: 'member' }, admin);
+    expect(promoted.statusHistory.map((c) => c.status)).toEqual(['observer', 'member']);
+  });
+
   it('admits, suspends, reinstates and withdraws with actor, reason and decision', async () => {
     const s = core.service;
     const admitted = await s.admitCountry({ code: 'MX', names: names('Mexico'), status: 'member' }, admin);
@@ -111,11 +148,21 @@ describe('countries', () => {
       const err = await rejection(attempt);
       expect(err.code).toBe('ERR_INVALID_TRANSITION');
       expect(err.status).toBe(409);
+      expect(err.violations).toEqual([{ path: 'code', code: 'invalid_transition', message: err.message }]);
     }
     expect((await rejection(() => s.reinstateCountry({ code: 'MX' }, admin))).code).toBe(
       'ERR_INVALID_TRANSITION',
     );
-    expect((await rejection(() => s.suspendCountry({ code: 'ZZ' }, admin))).code).toBe('ERR_UNKNOWN_COUNTRY');
+    expect(await refusedAt(() => s.suspendCountry({ code: 'ZZ' }, admin))).toEqual([
+      'ERR_UNKNOWN_COUNTRY',
+      'code',
+      'unknown_country',
+    ]);
+    expect(await refusedAt(() => s.getCountry('ZZ'))).toEqual([
+      'ERR_UNKNOWN_COUNTRY',
+      'code',
+      'unknown_country',
+    ]);
     expect(s.getCountry('PE')).toEqual(snapshot);
     expect(s.revision()).toBe(before);
   });
@@ -207,24 +254,31 @@ describe('memberships and policy', () => {
       reason: 'origin_not_member',
     });
 
-    const dup = await rejection(() =>
-      s.addMembership({ country: 'GT', network: 'trafficking-liaison', role: 'publisher' }, admin),
-    );
-    expect(dup.code).toBe('ERR_ALREADY_EXISTS');
     expect(
-      (
-        await rejection(() =>
-          s.addMembership({ country: 'GT', network: 'no-such-net', role: 'publisher' }, admin),
-        )
-      ).code,
-    ).toBe('ERR_UNKNOWN_NETWORK');
+      await refusedAt(() =>
+        s.addMembership({ country: 'GT', network: 'trafficking-liaison', role: 'publisher' }, admin),
+      ),
+    ).toEqual(['ERR_ALREADY_EXISTS', 'role', 'already_exists']);
     expect(
-      (
-        await rejection(() =>
-          s.addMembership({ country: 'ZZ', network: 'trafficking-liaison', role: 'publisher' }, admin),
-        )
-      ).code,
-    ).toBe('ERR_UNKNOWN_COUNTRY');
+      await refusedAt(() =>
+        s.addMembership({ country: 'GT', network: 'no-such-net', role: 'publisher' }, admin),
+      ),
+    ).toEqual(['ERR_UNKNOWN_NETWORK', 'network', 'unknown_network']);
+    expect(
+      await refusedAt(() =>
+        s.addMembership({ country: 'ZZ', network: 'trafficking-liaison', role: 'publisher' }, admin),
+      ),
+    ).toEqual(['ERR_UNKNOWN_COUNTRY', 'country', 'unknown_country']);
+    expect(await refusedAt(() => s.getNetwork('no-such-net'))).toEqual([
+      'ERR_UNKNOWN_NETWORK',
+      'id',
+      'unknown_network',
+    ]);
+    expect(
+      await refusedAt(() =>
+        s.removeMembership({ country: 'GT', network: 'trafficking-liaison', role: 'subscriber' }, admin),
+      ),
+    ).toEqual(['ERR_NOT_FOUND', 'role', 'not_found']);
     const [base] = createDefaultNetworks();
     await s.importSeed('network', { ...base!, id: 'readers-only', roles: ['subscriber'] }, seedCtx);
     const wrongRole = await rejection(() =>
@@ -280,8 +334,23 @@ describe('focal points', () => {
     );
     const off = await s.deactivateFocalPoint(fp.id, { ...admin, reason: 'replaced' });
     expect(off).toMatchObject({ active: false, deactivationReason: 'replaced' });
-    expect((await rejection(() => s.deactivateFocalPoint(fp.id, admin))).code).toBe('ERR_INVALID_TRANSITION');
-    expect((await rejection(() => s.getFocalPoint('nobody'))).code).toBe('ERR_NOT_FOUND');
+    expect(await refusedAt(() => s.deactivateFocalPoint(fp.id, admin))).toEqual([
+      'ERR_INVALID_TRANSITION',
+      'id',
+      'invalid_transition',
+    ]);
+    expect(await refusedAt(() => s.getFocalPoint('nobody'))).toEqual(['ERR_NOT_FOUND', 'id', 'not_found']);
+    const { id: _id, active: _active, createdAt: _createdAt, ...input } = fp;
+    expect(await refusedAt(() => s.addFocalPoint({ ...input, id: fp.id }, admin))).toEqual([
+      'ERR_ALREADY_EXISTS',
+      'id',
+      'already_exists',
+    ]);
+    expect(
+      await refusedAt(() =>
+        s.addFocalPoint({ ...input, networks: ['trafficking-liaison', 'no-such-net'] }, admin),
+      ),
+    ).toEqual(['ERR_UNKNOWN_NETWORK', 'networks[1]', 'unknown_network']);
   });
 });
 
@@ -318,14 +387,31 @@ describe('keys', () => {
       s.registerKey({ country: 'CR', publicJwk: k1.publicJwk, notBefore: '2030-01-01T00:00:00.000Z' }, admin),
     );
     expect(dup.code).toBe('ERR_DUPLICATE_KID');
+    expect(dup.violations).toEqual([{ path: 'publicJwk.kid', code: 'duplicate_kid', message: dup.message }]);
     const mx = await generateSigningKey({ country: 'MX', seq: 7 });
     const mismatch = await rejection(() => s.registerKey({ country: 'CR', publicJwk: mx.publicJwk }, admin));
     expect(mismatch.code).toBe('ERR_KEY_COUNTRY_MISMATCH');
+    expect(mismatch.violations.map((v) => [v.path, v.code])).toEqual([['publicJwk.kid', 'country_mismatch']]);
+    const cr = await generateSigningKey({ country: 'CR', seq: 8 });
+    const foreign = await rejection(() => s.registerKey({ country: 'ZZ', publicJwk: cr.publicJwk }, admin));
+    expect(foreign.code).toBe('ERR_KEY_COUNTRY_MISMATCH');
+    expect(foreign.violations).toEqual([
+      { path: 'publicJwk.kid', code: 'country_mismatch', message: 'must name ZZ' },
+    ]);
+    const zz = await generateSigningKey({ country: 'ZZ', seq: 1 });
+    expect(await refusedAt(() => s.registerKey({ country: 'ZZ', publicJwk: zz.publicJwk }, admin))).toEqual([
+      'ERR_UNKNOWN_COUNTRY',
+      'country',
+      'unknown_country',
+    ]);
     const k2 = await generateSigningKey({ country: 'CR', seq: 2 });
     const overlap = await rejection(() =>
       s.registerKey({ country: 'CR', publicJwk: k2.publicJwk, notBefore: '2026-06-01T00:00:00.000Z' }, admin),
     );
     expect(overlap.code).toBe('ERR_KEY_VALIDITY_OVERLAP');
+    expect(overlap.violations).toEqual([
+      { path: 'notBefore', code: 'key_validity_overlap', message: overlap.message },
+    ]);
     expect(s.revision()).toBe(before);
 
     // An encryption key does not overlap a signing key.
@@ -354,11 +440,35 @@ describe('keys', () => {
       { ...admin, reason: 'compromised' },
     );
     expect(revoked).toMatchObject({ revokedAt: '2026-08-01T00:00:00.000Z', revocationReason: 'compromised' });
-    expect((await rejection(() => s.revokeKey({ kid: k2.kid }, admin))).code).toBe('ERR_INVALID_TRANSITION');
-    expect((await rejection(() => s.revokeKey({ kid: 'CR-sig-2026-55' }, admin))).code).toBe(
+    expect(await refusedAt(() => s.revokeKey({ kid: k2.kid }, admin))).toEqual([
+      'ERR_INVALID_TRANSITION',
+      'kid',
+      'invalid_transition',
+    ]);
+    expect(await refusedAt(() => s.revokeKey({ kid: 'CR-sig-2026-55' }, admin))).toEqual([
       'ERR_UNKNOWN_KEY',
+      'kid',
+      'unknown_key',
+    ]);
+    expect(await refusedAt(() => s.getKey('nonsense'))).toEqual(['ERR_UNKNOWN_KEY', 'kid', 'unknown_key']);
+
+    // A rotation whose new key would run into a key registered for later: the fault is `at`.
+    const k3 = await generateSigningKey({ country: 'CR', seq: 3 });
+    await s.registerKey(
+      { country: 'CR', publicJwk: k3.publicJwk, notBefore: '2027-01-01T00:00:00.000Z' },
+      admin,
     );
-    expect((await rejection(() => s.getKey('nonsense'))).code).toBe('ERR_UNKNOWN_KEY');
+    const k4 = await generateSigningKey({ country: 'CR', seq: 4 });
+    expect(
+      await refusedAt(() =>
+        s.rotateKey({ country: 'CR', publicJwk: k4.publicJwk, at: '2026-09-01T00:00:00.000Z' }, admin),
+      ),
+    ).toEqual(['ERR_KEY_VALIDITY_OVERLAP', 'at', 'key_validity_overlap']);
+    expect(await refusedAt(() => s.rotateKey({ country: 'CR', publicJwk: k3.publicJwk }, admin))).toEqual([
+      'ERR_DUPLICATE_KID',
+      'publicJwk.kid',
+      'duplicate_kid',
+    ]);
     expect(s.activeJwks().keys.map((k) => k['kid'])).toContain(e1.kid);
     expect(s.activeJwks().keys.map((k) => k['kid'])).not.toContain(k2.kid);
   });

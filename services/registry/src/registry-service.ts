@@ -19,7 +19,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { AuditLog } from './audit/audit-log.js';
 import { applyStatusCommand, currentStatus, newCountry } from './domain/country-status.js';
 import type { StatusCommand } from './domain/country-status.js';
-import { RegistryError } from './domain/errors.js';
+import { RegistryError, fieldRefusal } from './domain/errors.js';
 import type { RegistryErrorCode } from './domain/errors.js';
 import { assertNoOverlap, checkPublicJwk, isKeyActiveAt, withJwkWindow } from './domain/key-records.js';
 import type {
@@ -190,7 +190,7 @@ export class KvRegistryService implements RegistryService {
 
   getCountry(code: string): CountryRecord {
     const country = this.store.get(stateKeys.country(code))?.value as CountryRecord | undefined;
-    if (country === undefined) throw new RegistryError('ERR_UNKNOWN_COUNTRY', `unknown country ${code}`);
+    if (country === undefined) throw fieldRefusal('ERR_UNKNOWN_COUNTRY', 'code', `unknown country ${code}`);
     return country;
   }
 
@@ -200,7 +200,7 @@ export class KvRegistryService implements RegistryService {
 
   getNetwork(id: string): NetworkRecord {
     const network = this.store.get(stateKeys.network(id))?.value as NetworkRecord | undefined;
-    if (network === undefined) throw new RegistryError('ERR_UNKNOWN_NETWORK', `unknown network ${id}`);
+    if (network === undefined) throw fieldRefusal('ERR_UNKNOWN_NETWORK', 'id', `unknown network ${id}`);
     return network;
   }
 
@@ -231,7 +231,7 @@ export class KvRegistryService implements RegistryService {
 
   getFocalPoint(id: string): FocalPointRecord {
     const fp = this.store.get(stateKeys.focalPoint(id))?.value as FocalPointRecord | undefined;
-    if (fp === undefined) throw new RegistryError('ERR_NOT_FOUND', `unknown focal point ${id}`);
+    if (fp === undefined) throw fieldRefusal('ERR_NOT_FOUND', 'id', `unknown focal point ${id}`);
     return fp;
   }
 
@@ -251,7 +251,7 @@ export class KvRegistryService implements RegistryService {
       country === undefined
         ? undefined
         : asList<KeyRecord>(this.store.get(stateKeys.keys(country))).find((k) => k.kid === kid);
-    if (key === undefined) throw new RegistryError('ERR_UNKNOWN_KEY', `unknown key ${kid}`);
+    if (key === undefined) throw fieldRefusal('ERR_UNKNOWN_KEY', 'kid', `unknown key ${kid}`);
     return key;
   }
 
@@ -465,12 +465,18 @@ export class KvRegistryService implements RegistryService {
       );
   }
 
-  private requireCountry(code: string): CountryRecord {
-    return this.getCountry(code);
+  /** The country a command names in its input field `path`. */
+  private requireCountry(code: string, path = 'country'): CountryRecord {
+    const country = this.store.get(stateKeys.country(code))?.value as CountryRecord | undefined;
+    if (country === undefined) throw fieldRefusal('ERR_UNKNOWN_COUNTRY', path, `unknown country ${code}`);
+    return country;
   }
 
-  private requireNetwork(id: string): NetworkRecord {
-    return this.getNetwork(id);
+  /** The network a command names in its input field `path`. */
+  private requireNetwork(id: string, path = 'network'): NetworkRecord {
+    const network = this.store.get(stateKeys.network(id))?.value as NetworkRecord | undefined;
+    if (network === undefined) throw fieldRefusal('ERR_UNKNOWN_NETWORK', path, `unknown network ${id}`);
+    return network;
   }
 
   // ---- countries --------------------------------------------------------------------------------
@@ -520,7 +526,7 @@ export class KvRegistryService implements RegistryService {
         const applied = await this.store.change<CountryRecord>(key, (current) => {
           const existing = current?.value as CountryRecord | undefined;
           if (existing === undefined)
-            throw new RegistryError('ERR_UNKNOWN_COUNTRY', `unknown country ${i.code}`);
+            throw fieldRefusal('ERR_UNKNOWN_COUNTRY', 'code', `unknown country ${i.code}`);
           const next = applyStatusCommand(
             existing,
             command,
@@ -556,8 +562,9 @@ export class KvRegistryService implements RegistryService {
       const country = this.requireCountry(i.country);
       const network = this.requireNetwork(i.network);
       if (currentStatus(country) === 'withdrawn')
-        throw new RegistryError(
+        throw fieldRefusal(
           'ERR_INVALID_TRANSITION',
+          'country',
           `${i.country} has withdrawn and can hold no membership`,
         );
       if (!network.roles.includes(i.role))
@@ -589,8 +596,9 @@ export class KvRegistryService implements RegistryService {
             from < (m.validUntil === undefined ? Infinity : Date.parse(m.validUntil)),
         );
         if (clash !== undefined)
-          throw new RegistryError(
+          throw fieldRefusal(
             'ERR_ALREADY_EXISTS',
+            'role',
             `${i.country} already holds ${i.role} on ${i.network} in that period (membership ${clash.id})`,
           );
         const next = [...list, membership];
@@ -624,8 +632,9 @@ export class KvRegistryService implements RegistryService {
           );
           const found = list[index];
           if (found === undefined)
-            throw new RegistryError(
+            throw fieldRefusal(
               'ERR_NOT_FOUND',
+              'role',
               `${i.country} holds no ${i.role} membership on ${i.network} at ${at}`,
             );
           if (Date.parse(found.validFrom) >= t)
@@ -664,7 +673,7 @@ export class KvRegistryService implements RegistryService {
       async () => {
         const i = parseInput(addFocalPointInputSchema, input, 'focal point');
         this.requireCountry(i.country);
-        for (const n of i.networks) this.requireNetwork(n);
+        i.networks.forEach((n, index) => this.requireNetwork(n, `networks[${index}]`));
         const id = i.id ?? this.nextFocalPointId(i.country, i.agency);
         const record: FocalPointRecord = {
           id,
@@ -680,7 +689,7 @@ export class KvRegistryService implements RegistryService {
         };
         const applied = await this.store.change<FocalPointRecord>(stateKeys.focalPoint(id), (current) => {
           if (current !== undefined)
-            throw new RegistryError('ERR_ALREADY_EXISTS', `focal point ${id} already exists`);
+            throw fieldRefusal('ERR_ALREADY_EXISTS', 'id', `focal point ${id} already exists`);
           return { write: true, value: record, result: record };
         });
         return { ...applied, entityId: id };
@@ -714,9 +723,9 @@ export class KvRegistryService implements RegistryService {
           throw fieldError('id', 'required', 'required', 'focal point deactivation');
         const applied = await this.store.change<FocalPointRecord>(stateKeys.focalPoint(id), (current) => {
           const fp = current?.value as FocalPointRecord | undefined;
-          if (fp === undefined) throw new RegistryError('ERR_NOT_FOUND', `unknown focal point ${id}`);
+          if (fp === undefined) throw fieldRefusal('ERR_NOT_FOUND', 'id', `unknown focal point ${id}`);
           if (!fp.active)
-            throw new RegistryError('ERR_INVALID_TRANSITION', `focal point ${id} is already inactive`);
+            throw fieldRefusal('ERR_INVALID_TRANSITION', 'id', `focal point ${id} is already inactive`);
           const next: FocalPointRecord = {
             ...fp,
             active: false,
@@ -741,8 +750,9 @@ export class KvRegistryService implements RegistryService {
         const checked = checkPublicJwk(i.country, i.publicJwk, 'key registration');
         const country = this.requireCountry(i.country);
         if (currentStatus(country) === 'withdrawn')
-          throw new RegistryError(
+          throw fieldRefusal(
             'ERR_INVALID_TRANSITION',
+            'country',
             `${i.country} has withdrawn; it can register no key`,
           );
         const notBefore = i.notBefore ?? checked.nbf ?? this.now();
@@ -761,8 +771,12 @@ export class KvRegistryService implements RegistryService {
         const applied = await this.store.change<KeyRecord>(stateKeys.keys(i.country), (current) => {
           const keys = asList<KeyRecord>(current);
           if (keys.some((k) => k.kid === record.kid))
-            throw new RegistryError('ERR_DUPLICATE_KID', `kid ${record.kid} is already registered`);
-          assertNoOverlap(keys, record);
+            throw fieldRefusal(
+              'ERR_DUPLICATE_KID',
+              'publicJwk.kid',
+              `kid ${record.kid} is already registered`,
+            );
+          assertNoOverlap(keys, record, 'notBefore');
           return { write: true, value: [...keys, record], result: record };
         });
         return { ...applied, entityId: record.kid, before: undefined, after: record };
@@ -782,8 +796,9 @@ export class KvRegistryService implements RegistryService {
         const checked = checkPublicJwk(i.country, i.publicJwk, 'key rotation');
         const country = this.requireCountry(i.country);
         if (currentStatus(country) === 'withdrawn')
-          throw new RegistryError(
+          throw fieldRefusal(
             'ERR_INVALID_TRANSITION',
+            'country',
             `${i.country} has withdrawn; it can register no key`,
           );
         const at = i.at ?? this.now();
@@ -801,7 +816,11 @@ export class KvRegistryService implements RegistryService {
           (current): StateChange<{ previous?: KeyRecord; current: KeyRecord }> => {
             const keys = asList<KeyRecord>(current);
             if (keys.some((k) => k.kid === checked.kid))
-              throw new RegistryError('ERR_DUPLICATE_KID', `kid ${checked.kid} is already registered`);
+              throw fieldRefusal(
+                'ERR_DUPLICATE_KID',
+                'publicJwk.kid',
+                `kid ${checked.kid} is already registered`,
+              );
             const index = keys.findIndex((k) => k.use === checked.use && isKeyActiveAt(k, t));
             const old = keys[index];
             let previous: KeyRecord | undefined;
@@ -825,7 +844,7 @@ export class KvRegistryService implements RegistryService {
               registeredAt: this.now(),
             });
             const updated = keys.map((k, j) => (j === index && previous !== undefined ? previous : k));
-            assertNoOverlap(updated, next);
+            assertNoOverlap(updated, next, 'at');
             return {
               write: true,
               value: [...updated, next],
@@ -853,17 +872,18 @@ export class KvRegistryService implements RegistryService {
       async (c) => {
         const i = parseInput(revokeKeyInputSchema, input, 'key revocation');
         const country = parseKid(i.kid)?.country;
-        if (country === undefined) throw new RegistryError('ERR_UNKNOWN_KEY', `unknown key ${i.kid}`);
+        if (country === undefined) throw fieldRefusal('ERR_UNKNOWN_KEY', 'kid', `unknown key ${i.kid}`);
         const at = i.at ?? this.now();
         let before: KeyRecord | undefined;
         const applied = await this.store.change<KeyRecord>(stateKeys.keys(country), (current) => {
           const keys = asList<KeyRecord>(current);
           const index = keys.findIndex((k) => k.kid === i.kid);
           const found = keys[index];
-          if (found === undefined) throw new RegistryError('ERR_UNKNOWN_KEY', `unknown key ${i.kid}`);
+          if (found === undefined) throw fieldRefusal('ERR_UNKNOWN_KEY', 'kid', `unknown key ${i.kid}`);
           if (found.revokedAt !== undefined)
-            throw new RegistryError(
+            throw fieldRefusal(
               'ERR_INVALID_TRANSITION',
+              'kid',
               `key ${i.kid} was already revoked at ${found.revokedAt}`,
             );
           before = found;

@@ -166,6 +166,29 @@ describe('enlace registry countries', () => {
     ).toBe('withdrawn');
   });
 
+  it('refuses admitting a member again (ERR_ALREADY_EXISTS) and a withdrawn country (ERR_INVALID_TRANSITION), at code', async () => {
+    expectOneLineError(
+      await asAdmin('registry', 'countries', 'admit', 'MX', '--status', 'member', '--reason', 'again'),
+      1,
+      'ERR_ALREADY_EXISTS',
+      'HTTP 409',
+      'MX is already member',
+      '[fields: code]',
+    );
+    const again = await asAdmin(
+      'registry',
+      'countries',
+      'admit',
+      'BS',
+      '--status',
+      'member',
+      '--reason',
+      'back',
+    );
+    expectOneLineError(again, 1, 'ERR_INVALID_TRANSITION', 'HTTP 409', '[fields: code]');
+    expect(again.stderr).toContain('withdraw');
+  });
+
   it('prints refusals as one line with the code and field paths, exit 1', async () => {
     expectOneLineError(
       await asAdmin('registry', 'countries', 'suspend', 'ZZ', '--reason', 'x'),

@@ -309,12 +309,10 @@ describe('administration over HTTP', () => {
       status: 'observer',
       actor: 'admin@secretariat',
     });
-    expectRefusal(
-      await post('/v1/countries', { code: 'BS', status: 'observer' }),
-      409,
-      'ERR_INVALID_TRANSITION',
-      ['status'],
-    );
+    const again = await post('/v1/countries', { code: 'BS', status: 'observer' });
+    expectRefusal(again, 409, 'ERR_ALREADY_EXISTS', ['code']);
+    expect(again.body.error.message).toBe('BS is already observer');
+    expect(again.body.error.violations[0].code).toBe('already_exists');
 
     const suspended = await post('/v1/countries/ni/suspend', {
       reason: 'audit of its node',
@@ -339,6 +337,13 @@ describe('administration over HTTP', () => {
     expect(
       (await get('/v1/countries/BS', auditor)).body.statusHistory.map((c: { status: string }) => c.status),
     ).toEqual(['observer', 'withdrawn']);
+    // A withdrawal is final: admitting the country again is a transition the registry refuses.
+    expectRefusal(
+      await post('/v1/countries', { code: 'BS', status: 'member', reason: 'wants back in' }),
+      409,
+      'ERR_INVALID_TRANSITION',
+      ['code'],
+    );
 
     const audit = await get('/v1/audit?entity=country&entityId=BS', auditor);
     const admit = audit.body.items.find(

@@ -18,7 +18,41 @@ function codeOf(fn: () => unknown): string {
   throw new Error('expected a RegistryError');
 }
 
+/** The RegistryError `fn` throws. */
+function errorOf(fn: () => unknown): RegistryError {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(RegistryError);
+    return err as RegistryError;
+  }
+  throw new Error('expected a RegistryError');
+}
+
 describe('country status transitions', () => {
+  it('refuses admitting a country as what it already is (ERR_ALREADY_EXISTS) and a suspended or withdrawn one (ERR_INVALID_TRANSITION), at code', () => {
+    const member = newCountry('MX', names, 'member', t(1), ctx);
+    const again = errorOf(() =>
+      applyStatusCommand(member, 'admit', { status: 'member', effectiveAt: undefined, now: t(9) }, ctx),
+    );
+    expect(again.code).toBe('ERR_ALREADY_EXISTS');
+    expect(again.message).toBe('MX is already member');
+    expect(again.violations).toEqual([
+      { path: 'code', code: 'already_exists', message: 'MX is already member' },
+    ]);
+    const suspended = applyStatusCommand(member, 'suspend', { effectiveAt: t(2), now: t(9) }, ctx);
+    const withdrawn = applyStatusCommand(member, 'withdraw', { effectiveAt: t(2), now: t(9) }, ctx);
+    for (const country of [suspended, withdrawn]) {
+      const refused = errorOf(() =>
+        applyStatusCommand(country, 'admit', { status: 'member', effectiveAt: undefined, now: t(9) }, ctx),
+      );
+      expect(refused.code).toBe('ERR_INVALID_TRANSITION');
+      expect(refused.violations).toEqual([
+        { path: 'code', code: 'invalid_transition', message: refused.message },
+      ]);
+    }
+  });
+
   it('walks observer → member → suspended → member → withdrawn', () => {
     let c = newCountry('CO', names, 'observer', t(1), ctx);
     c = applyStatusCommand(c, 'admit', { status: 'member', effectiveAt: t(2), now: t(9) }, ctx);
@@ -59,7 +93,7 @@ describe('country status transitions', () => {
       codeOf(() =>
         applyStatusCommand(observer, 'admit', { status: 'observer', effectiveAt: t(2), now: t(9) }, ctx),
       ),
-    ).toBe('ERR_INVALID_TRANSITION');
+    ).toBe('ERR_ALREADY_EXISTS');
     expect(
       codeOf(() => applyStatusCommand(observer, 'withdraw', { effectiveAt: t(1), now: t(9) }, ctx)),
     ).toBe('ERR_VALIDATION');

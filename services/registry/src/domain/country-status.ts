@@ -1,12 +1,13 @@
 /**
- * Status transitions of a country: admit (new, or observer ↔ member), suspend (members only),
+ * Status transitions of a country: admit (new, or observer ↔ member; admitting it as what it
+ * already is: ERR_ALREADY_EXISTS), suspend (members only),
  * reinstate (suspended only, back to the status held before the suspension) and withdraw
  * (final: nothing follows it). Pure functions over a CountryRecord; each change carries actor,
  * reason and decision for the audit trail.
  */
 import type { CountryStatus, CountryStatusChange } from '@enlace/policy';
 
-import { RegistryError } from './errors.js';
+import { fieldRefusal } from './errors.js';
 import type { CommandContext, CountryRecord, Instant, Names } from './model.js';
 import { fieldError } from './validation.js';
 
@@ -65,13 +66,15 @@ export function applyStatusCommand(
   const last = history.at(-1);
   const status = last?.status;
   const invalid = (message: string) =>
-    new RegistryError('ERR_INVALID_TRANSITION', `${country.code}: ${message}`);
+    fieldRefusal('ERR_INVALID_TRANSITION', 'code', `${country.code}: ${message}`);
   if (status === 'withdrawn') throw invalid('has withdrawn; no status change may follow a withdrawal');
   let next: CountryStatus;
   switch (command) {
     case 'admit':
       if (status === 'suspended') throw invalid('is suspended; reinstate it instead of admitting it again');
-      if (status === options.status) throw invalid(`is already ${status}`);
+      // Admitting it again as what it is changes nothing: the country is already there.
+      if (status === options.status)
+        throw fieldRefusal('ERR_ALREADY_EXISTS', 'code', `${country.code} is already ${status}`);
       next = options.status ?? 'member';
       break;
     case 'suspend':

@@ -58,3 +58,21 @@ export class RegistryError extends Error {
     return { code: this.code, message: this.message, violations: this.violations };
   }
 }
+
+/**
+ * A refusal that points at one field of the input: `code` with one violation at `path`, whose
+ * own code is the error code in lower case without `ERR_` (ERR_UNKNOWN_NETWORK at `network` →
+ * `{ path: 'network', code: 'unknown_network' }`). Core refusals carry their field this way, so
+ * every client (HTTP, RPC, CLI) names the field at fault.
+ */
+export function fieldRefusal(
+  code: RegistryErrorCode,
+  path: string,
+  message: string,
+  options?: { cause?: unknown },
+): RegistryError {
+  return new RegistryError(code, message, {
+    violations: [{ path, code: code.replace(/^ERR_/, '').toLowerCase(), message }],
+    ...(options?.cause !== undefined && { cause: options.cause }),
+  });
+}

@@ -9,7 +9,7 @@
  */
 import { parseKid, parsePublicJwk } from '@enlace/crypto';
 
-import { RegistryError } from './errors.js';
+import { RegistryError, fieldRefusal } from './errors.js';
 import type { FieldViolation } from './errors.js';
 import type { Instant, KeyRecord, KeyUse } from './model.js';
 import { validationError } from './validation.js';
@@ -105,12 +105,16 @@ export function overlappingKey(keys: readonly KeyRecord[], key: KeyRecord): KeyR
   );
 }
 
-/** Throws ERR_KEY_VALIDITY_OVERLAP when `key` overlaps another of `keys`. */
-export function assertNoOverlap(keys: readonly KeyRecord[], key: KeyRecord): void {
+/**
+ * Throws ERR_KEY_VALIDITY_OVERLAP when `key` overlaps another of `keys`; `path` is the input
+ * field that set the key's start (`notBefore` for a registration, `at` for a rotation).
+ */
+export function assertNoOverlap(keys: readonly KeyRecord[], key: KeyRecord, path = 'notBefore'): void {
   const other = overlappingKey(keys, key);
   if (other !== undefined)
-    throw new RegistryError(
+    throw fieldRefusal(
       'ERR_KEY_VALIDITY_OVERLAP',
+      path,
       `${key.kid} (from ${key.notBefore}${key.notAfter === undefined ? '' : ` until ${key.notAfter}`}) overlaps ${other.kid} (from ${other.notBefore}${other.notAfter === undefined ? ', open-ended' : ` until ${other.notAfter}`}) of ${key.country}; rotate the key instead`,
     );
 }

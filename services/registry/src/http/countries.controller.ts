@@ -14,7 +14,7 @@ import type { RegistryRequest } from './request-context.js';
 import { commandContext } from './request-context.js';
 import { admitCountryBody, statusChangeBody } from './schemas.js';
 import { REGISTRY_SERVICE } from './tokens.js';
-import { countryParam, parseBody, withFieldPaths } from './validation.js';
+import { countryParam, parseBody } from './validation.js';
 
 export interface List<T> {
   readonly revision: number;
@@ -43,8 +43,8 @@ export class CountriesController {
   @Authenticated()
   @ApiParam({ name: 'code', description: 'ISO 3166-1 alpha-2', example: 'MX' })
   @ApiDoc({ summary: 'One country', response: ref('Country'), errors: [400, 404] })
-  get(@Param('code') code: string): Promise<CountryRecord> {
-    return withFieldPaths({ ERR_UNKNOWN_COUNTRY: 'code' }, () => this.service.getCountry(countryParam(code)));
+  get(@Param('code') code: string): CountryRecord {
+    return this.service.getCountry(countryParam(code));
   }
 
   @Post()
@@ -60,16 +60,14 @@ export class CountriesController {
   })
   async admit(@Body() body: unknown, @Req() req: RegistryRequest): Promise<CountryRecord> {
     const input = parseBody(admitCountryBody, body, 'country admission');
-    return withFieldPaths({ ERR_ALREADY_EXISTS: 'code', ERR_INVALID_TRANSITION: 'status' }, () =>
-      this.service.admitCountry(
-        {
-          code: input.code,
-          status: input.status,
-          ...(input.names !== undefined && { names: input.names }),
-          ...(input.effectiveAt !== undefined && { effectiveAt: input.effectiveAt }),
-        },
-        commandContext(req, input),
-      ),
+    return this.service.admitCountry(
+      {
+        code: input.code,
+        status: input.status,
+        ...(input.names !== undefined && { names: input.names }),
+        ...(input.effectiveAt !== undefined && { effectiveAt: input.effectiveAt }),
+      },
+      commandContext(req, input),
     );
   }
 
@@ -135,11 +133,9 @@ export class CountriesController {
   ): Promise<CountryRecord> {
     const country = countryParam(code);
     const input = parseBody(statusChangeBody, body, `country ${change}`);
-    return withFieldPaths({ ERR_UNKNOWN_COUNTRY: 'code', ERR_INVALID_TRANSITION: 'code' }, () =>
-      this.service[STATUS_CHANGES[change]](
-        { code: country, ...(input.effectiveAt !== undefined && { effectiveAt: input.effectiveAt }) },
-        commandContext(req, input),
-      ),
+    return this.service[STATUS_CHANGES[change]](
+      { code: country, ...(input.effectiveAt !== undefined && { effectiveAt: input.effectiveAt }) },
+      commandContext(req, input),
     );
   }
 }
@@ -160,7 +156,7 @@ export class NetworksController {
   @Authenticated()
   @ApiParam({ name: 'id', example: 'trafficking-liaison' })
   @ApiDoc({ summary: 'One network', response: ref('Network'), errors: [404] })
-  get(@Param('id') id: string): Promise<NetworkRecord> {
-    return withFieldPaths({ ERR_UNKNOWN_NETWORK: 'id' }, () => this.service.getNetwork(id));
+  get(@Param('id') id: string): NetworkRecord {
+    return this.service.getNetwork(id);
   }
 }

@@ -15,15 +15,7 @@ import type { RegistryRequest } from './request-context.js';
 import { commandContext } from './request-context.js';
 import { keysQuery, registerKeyBody, revokeKeyBody, rotateKeyBody } from './schemas.js';
 import { REGISTRY_SERVICE } from './tokens.js';
-import { parseBody, parseQuery, withFieldPaths } from './validation.js';
-import type { FieldPaths } from './validation.js';
-
-const KEY_PATHS: FieldPaths = {
-  ERR_UNKNOWN_COUNTRY: 'country',
-  ERR_DUPLICATE_KID: 'publicJwk.kid',
-  ERR_KEY_COUNTRY_MISMATCH: 'publicJwk.kid',
-  ERR_INVALID_TRANSITION: 'country',
-};
+import { parseBody, parseQuery } from './validation.js';
 
 @ApiTags('keys')
 @Controller('v1/keys')
@@ -74,8 +66,8 @@ export class KeysController {
   @Authenticated()
   @ApiParam({ name: 'kid', example: 'MX-sig-2026-01' })
   @ApiDoc({ summary: 'One key', response: ref('Key'), errors: [404] })
-  get(@Param('kid') kid: string): Promise<KeyRecord> {
-    return withFieldPaths({ ERR_UNKNOWN_KEY: 'kid' }, () => this.service.getKey(kid));
+  get(@Param('kid') kid: string): KeyRecord {
+    return this.service.getKey(kid);
   }
 
   @Post()
@@ -90,16 +82,14 @@ export class KeysController {
   })
   async register(@Body() body: unknown, @Req() req: RegistryRequest): Promise<KeyRecord> {
     const input = parseBody(registerKeyBody, body, 'key registration');
-    return withFieldPaths({ ...KEY_PATHS, ERR_KEY_VALIDITY_OVERLAP: 'notBefore' }, () =>
-      this.service.registerKey(
-        {
-          country: input.country,
-          publicJwk: input.publicJwk,
-          ...(input.notBefore !== undefined && { notBefore: input.notBefore }),
-          ...(input.notAfter !== undefined && { notAfter: input.notAfter }),
-        },
-        commandContext(req, input),
-      ),
+    return this.service.registerKey(
+      {
+        country: input.country,
+        publicJwk: input.publicJwk,
+        ...(input.notBefore !== undefined && { notBefore: input.notBefore }),
+        ...(input.notAfter !== undefined && { notAfter: input.notAfter }),
+      },
+      commandContext(req, input),
     );
   }
 
@@ -121,16 +111,14 @@ export class KeysController {
     @Req() req: RegistryRequest,
   ): Promise<{ previous?: KeyRecord; current: KeyRecord }> {
     const input = parseBody(rotateKeyBody, body, 'key rotation');
-    return withFieldPaths({ ...KEY_PATHS, ERR_KEY_VALIDITY_OVERLAP: 'at' }, () =>
-      this.service.rotateKey(
-        {
-          country: input.country,
-          publicJwk: input.publicJwk,
-          ...(input.at !== undefined && { at: input.at }),
-          ...(input.notAfter !== undefined && { notAfter: input.notAfter }),
-        },
-        commandContext(req, input),
-      ),
+    return this.service.rotateKey(
+      {
+        country: input.country,
+        publicJwk: input.publicJwk,
+        ...(input.at !== undefined && { at: input.at }),
+        ...(input.notAfter !== undefined && { notAfter: input.notAfter }),
+      },
+      commandContext(req, input),
     );
   }
 
@@ -150,11 +138,9 @@ export class KeysController {
     @Req() req: RegistryRequest,
   ): Promise<KeyRecord> {
     const input = parseBody(revokeKeyBody, body, 'key revocation');
-    return withFieldPaths({ ERR_UNKNOWN_KEY: 'kid', ERR_INVALID_TRANSITION: 'kid' }, () =>
-      this.service.revokeKey(
-        { kid, ...(input.at !== undefined && { at: input.at }) },
-        commandContext(req, input),
-      ),
+    return this.service.revokeKey(
+      { kid, ...(input.at !== undefined && { at: input.at }) },
+      commandContext(req, input),
     );
   }
 }

@@ -23,7 +23,7 @@ import {
   reasonBody,
 } from './schemas.js';
 import { REGISTRY_SERVICE } from './tokens.js';
-import { parseBody, parseQuery, withFieldPaths } from './validation.js';
+import { parseBody, parseQuery } from './validation.js';
 
 @ApiTags('memberships')
 @Controller('v1/memberships')
@@ -60,23 +60,15 @@ export class MembershipsController {
   })
   async add(@Body() body: unknown, @Req() req: RegistryRequest): Promise<MembershipRecord> {
     const input = parseBody(addMembershipBody, body, 'membership');
-    const paths = {
-      ERR_UNKNOWN_COUNTRY: 'country',
-      ERR_UNKNOWN_NETWORK: 'network',
-      ERR_ALREADY_EXISTS: 'role',
-      ERR_INVALID_TRANSITION: 'country',
-    } as const;
-    return withFieldPaths(paths, () =>
-      this.service.addMembership(
-        {
-          country: input.country,
-          network: input.network,
-          role: input.role,
-          ...(input.validFrom !== undefined && { validFrom: input.validFrom }),
-          ...(input.validUntil !== undefined && { validUntil: input.validUntil }),
-        },
-        commandContext(req, input),
-      ),
+    return this.service.addMembership(
+      {
+        country: input.country,
+        network: input.network,
+        role: input.role,
+        ...(input.validFrom !== undefined && { validFrom: input.validFrom }),
+        ...(input.validUntil !== undefined && { validUntil: input.validUntil }),
+      },
+      commandContext(req, input),
     );
   }
 
@@ -92,22 +84,14 @@ export class MembershipsController {
   })
   async end(@Body() body: unknown, @Req() req: RegistryRequest): Promise<MembershipRecord> {
     const input = parseBody(endMembershipBody, body, 'membership end');
-    const paths = {
-      ERR_UNKNOWN_COUNTRY: 'country',
-      ERR_UNKNOWN_NETWORK: 'network',
-      ERR_NOT_FOUND: 'role',
-      ERR_INVALID_TRANSITION: 'at',
-    } as const;
-    return withFieldPaths(paths, () =>
-      this.service.removeMembership(
-        {
-          country: input.country,
-          network: input.network,
-          role: input.role,
-          ...(input.at !== undefined && { at: input.at }),
-        },
-        commandContext(req, input),
-      ),
+    return this.service.removeMembership(
+      {
+        country: input.country,
+        network: input.network,
+        role: input.role,
+        ...(input.at !== undefined && { at: input.at }),
+      },
+      commandContext(req, input),
     );
   }
 }
@@ -141,8 +125,8 @@ export class FocalPointsController {
   @Authenticated()
   @ApiParam({ name: 'id', example: 'mx-inm-liaison-1' })
   @ApiDoc({ summary: 'One focal point', response: ref('FocalPoint'), errors: [404] })
-  get(@Param('id') id: string): Promise<FocalPointRecord> {
-    return withFieldPaths({ ERR_NOT_FOUND: 'id' }, () => this.service.getFocalPoint(id));
+  get(@Param('id') id: string): FocalPointRecord {
+    return this.service.getFocalPoint(id);
   }
 
   @Post()
@@ -157,25 +141,18 @@ export class FocalPointsController {
   })
   async add(@Body() body: unknown, @Req() req: RegistryRequest): Promise<FocalPointRecord> {
     const input = parseBody(addFocalPointBody, body, 'focal point');
-    const paths = {
-      ERR_UNKNOWN_COUNTRY: 'country',
-      ERR_UNKNOWN_NETWORK: 'networks',
-      ERR_ALREADY_EXISTS: 'id',
-    } as const;
-    return withFieldPaths(paths, () =>
-      this.service.addFocalPoint(
-        {
-          kind: input.kind,
-          name: input.name,
-          agency: input.agency,
-          role: input.role,
-          country: input.country,
-          networks: input.networks,
-          contact: input.contact,
-          ...(input.id !== undefined && { id: input.id }),
-        },
-        commandContext(req, input),
-      ),
+    return this.service.addFocalPoint(
+      {
+        kind: input.kind,
+        name: input.name,
+        agency: input.agency,
+        role: input.role,
+        country: input.country,
+        networks: input.networks,
+        contact: input.contact,
+        ...(input.id !== undefined && { id: input.id }),
+      },
+      commandContext(req, input),
     );
   }
 
@@ -195,8 +172,6 @@ export class FocalPointsController {
     @Req() req: RegistryRequest,
   ): Promise<FocalPointRecord> {
     const input = parseBody(reasonBody, body, 'focal point deactivation');
-    return withFieldPaths({ ERR_NOT_FOUND: 'id', ERR_INVALID_TRANSITION: 'id' }, () =>
-      this.service.deactivateFocalPoint(id, commandContext(req, input)),
-    );
+    return this.service.deactivateFocalPoint(id, commandContext(req, input));
   }
 }

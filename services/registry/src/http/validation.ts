@@ -5,7 +5,6 @@
 import type { z } from 'zod';
 
 import { RegistryError } from '../domain/errors.js';
-import type { RegistryErrorCode } from '../domain/errors.js';
 import { parseInput } from '../domain/validation.js';
 
 /** The request body, parsed; a missing or non-object body is reported as such. */
@@ -36,29 +35,4 @@ export function countryParam(value: string): string {
     });
   }
   return code;
-}
-
-/** For errors the service reports without field paths: which request field each code points at. */
-export type FieldPaths = Partial<Record<RegistryErrorCode, string>>;
-
-/**
- * Runs a service call; a RegistryError without violations whose code `paths` names gets one
- * violation at that path (e.g. ERR_UNKNOWN_NETWORK → `network`), so every refusal of the API
- * names the field at fault.
- */
-export async function withFieldPaths<T>(paths: FieldPaths, run: () => T | Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    if (error instanceof RegistryError && error.violations.length === 0) {
-      const path = paths[error.code];
-      if (path !== undefined) {
-        throw new RegistryError(error.code, error.message, {
-          violations: [{ path, code: error.code.replace(/^ERR_/, '').toLowerCase(), message: error.message }],
-          cause: error,
-        });
-      }
-    }
-    throw error;
-  }
 }

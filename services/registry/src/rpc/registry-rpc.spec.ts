@@ -77,10 +77,14 @@ describe('get_key', () => {
     expect(jwk['d']).toBeUndefined();
   });
 
-  it('refuses an unknown kid with ERR_UNKNOWN_KEY, and a missing one with ERR_VALIDATION at kid', async () => {
+  it('refuses an unknown kid with ERR_UNKNOWN_KEY at kid, and a missing one with ERR_VALIDATION at kid', async () => {
     const unknown = await refusal(client.getKey('MX-sig-2026-99'));
     expect(unknown.code).toBe('ERR_UNKNOWN_KEY');
     expect(unknown.message).toBe('unknown key MX-sig-2026-99');
+    // The core names the field at fault, so RPC clients get the path as HTTP ones do.
+    expect(unknown.violations).toEqual([
+      { path: 'kid', code: 'unknown_key', message: 'unknown key MX-sig-2026-99' },
+    ]);
     const missing = await refusal(client.getKey(''));
     expect(missing.code).toBe('ERR_VALIDATION');
     expect(missing.violations.map((v) => v.path)).toEqual(['kid']);
