@@ -744,4 +744,47 @@ describe('the registry down', () => {
       revision,
     );
   });
+
+  it('makes a node with no snapshot at all wait, then catch up once the registry is back', async () => {
+    const fresh = await createNodeApp({
+      country: 'GT',
+      natsUrl: server.url,
+      dataDir: join(root, 'data', 'GT-fresh'),
+      keysDir: join(root, 'keys', 'GT'),
+      registryPublicJwk: pinned,
+      durable: 'node-GT-fresh',
+      logger: false,
+    });
+    try {
+      expect(fresh.context.trust.current()).toBeUndefined();
+      const health = await call(fresh, 'GET', '/health');
+      expect(health.status).toBe(503);
+      expect(health.body.registry).toEqual({ status: 'no snapshot' });
+      const refused = await call(fresh, 'POST', '/v1/alerts', {
+        token: tokens.GT,
+        body: routeDraft('GT', 'x'),
+      });
+      expect(refused.status).toBe(503);
+      expect(refused.body.error.code).toBe('ERR_UNAVAILABLE');
+
+      registry = await createRegistryApp({
+        natsUrl: server.url,
+        dataDir: join(root, 'registry'),
+        logger: false,
+      });
+      await until('a snapshot at the fresh node', () => fresh.context.trust.current(), 5_000);
+      // What arrived while it had none waited, and was not lost: the whole backlog comes in.
+      const inbox = nodes.GT.context.store.counts().inbox;
+      await until(
+        'the backlog at the fresh node',
+        () => (fresh.context.store.counts().inbox === inbox ? true : undefined),
+        10_000,
+      );
+      const ids = (node: NodeApp) =>
+        node.context.store.list({ box: 'inbox', limit: 500 }).items.map((a) => a.id);
+      expect(ids(fresh)).toEqual(ids(nodes.GT));
+    } finally {
+      await fresh.close();
+    }
+  }, 30_000);
 });

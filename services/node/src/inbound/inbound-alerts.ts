@@ -16,6 +16,9 @@ import type { TrustState } from '../trust/trust-state.js';
 import type { InboundMessage } from './verify-inbound.js';
 import { verifyInbound } from './verify-inbound.js';
 
+/** How long a message waits for a first registry snapshot before it is handed back. */
+const SNAPSHOT_WAIT_MS = 10_000;
+
 export interface InboundDelivery extends InboundMessage {
   readonly streamSeq?: number;
 }
@@ -46,7 +49,7 @@ export class InboundAlerts {
 
   async handle(msg: InboundDelivery): Promise<InboundOutcome> {
     const { trust, store, metrics, country } = this.deps;
-    const view = trust.current();
+    const view = trust.current() ?? (await trust.whenAvailable(SNAPSHOT_WAIT_MS));
     if (view === undefined) {
       metrics.retried();
       throw new Error('no verified registry snapshot yet: the message will be redelivered');

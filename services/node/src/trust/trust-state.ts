@@ -19,6 +19,9 @@ import { NodeError } from '../errors.js';
 import { createTrustView } from './trust-view.js';
 import type { TrustSource, TrustView } from './trust-view.js';
 
+/** How often a node without any snapshot asks the registry again. */
+const NO_SNAPSHOT_RETRY_MS = 2_000;
+
 /** The last verified snapshot JWS, in the node's data directory. */
 export const SNAPSHOT_FILE = 'registry-snapshot.jws';
 
@@ -46,6 +49,7 @@ export class TrustState {
   #refreshing: Promise<void> | undefined;
   #again = false;
   #closed = false;
+  readonly #waiters = new Set<() => void>();
 
   constructor(private readonly options: TrustStateOptions) {
     this.#rpc = createRegistryRpcClient(options.nc, { timeoutMs: options.rpcTimeoutMs ?? 2_000 });
@@ -54,6 +58,23 @@ export class TrustState {
   /** The snapshot in force, or undefined before any could be verified. */
   current(): TrustView | undefined {
     return this.#view;
+  }
+
+  /**
+   * The snapshot in force, waiting up to `timeoutMs` for a first one; undefined when none came.
+   * Inbound messages wait here rather than being handed back and forth while a node starts cold.
+   */
+  async whenAvailable(timeoutMs: number): Promise<TrustView | undefined> {
+    if (this.#view !== undefined || this.#closed) return this.#view;
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.#waiters.delete(done);
+        resolve(this.#view);
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.#waiters.add(done);
+    });
   }
 
   /** The snapshot in force; ERR_UNAVAILABLE when there is none yet. */
@@ -82,8 +103,16 @@ export class TrustState {
     await nc.flush();
     await this.refresh();
     if (this.#view === undefined) await this.#loadFromDisk();
-    const poll = this.options.pollIntervalMs ?? 30_000;
-    this.#timer = setInterval(() => void this.refresh(), poll);
+    this.#schedule();
+  }
+
+  /** Polls slowly once a snapshot is in force, every 2 s while there is none. */
+  #schedule(): void {
+    if (this.#closed) return;
+    const delay = this.#view === undefined ? NO_SNAPSHOT_RETRY_MS : (this.options.pollIntervalMs ?? 30_000);
+    this.#timer = setTimeout(() => {
+      void this.refresh().finally(() => this.#schedule());
+    }, delay);
     this.#timer.unref();
   }
 
@@ -108,7 +137,8 @@ export class TrustState {
 
   async close(): Promise<void> {
     this.#closed = true;
-    clearInterval(this.#timer);
+    clearTimeout(this.#timer);
+    for (const wake of [...this.#waiters]) wake();
     this.#subscription?.unsubscribe();
     await this.#refreshing?.catch(() => undefined);
   }
@@ -168,6 +198,7 @@ export class TrustState {
         this.#warn(`cannot store the registry snapshot in ${file}`, cause);
       }
     }
+    for (const wake of [...this.#waiters]) wake();
     this.options.onChange?.(view);
   }
 
