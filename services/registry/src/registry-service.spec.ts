@@ -622,8 +622,33 @@ describe('audit', () => {
     const invalid = await s.queryAudit({ action: 'country.admit', entityId: 'mx' });
     expect(invalid[0]).toMatchObject({ outcome: 'rejected', code: 'ERR_VALIDATION' });
 
+    await s.auditRejected({
+      actor: 'admin@secretariat',
+      roles: ['administrator'],
+      action: 'country.admit',
+      entity: 'country',
+      entityId: 'MX',
+      code: 'ERR_VALIDATION',
+      reason: 'the request body is not valid JSON',
+      requestId: 'r-0',
+    });
+    const rejected = await s.queryAudit({ action: 'country.admit', entityId: 'MX', limit: 1 });
+    expect(rejected).toEqual([
+      expect.objectContaining({
+        actor: 'admin@secretariat',
+        roles: ['administrator'],
+        entity: 'country',
+        outcome: 'rejected',
+        code: 'ERR_VALIDATION',
+        reason: 'the request body is not valid JSON',
+        requestId: 'r-0',
+      }),
+    ]);
+    expect(rejected[0]?.before).toBeUndefined();
+
     await s.auditDenied({
       actor: 'mallory',
+      roles: ['focal-point'],
       action: 'country.suspend',
       code: 'ERR_FORBIDDEN',
       reason: 'not an administrator',
@@ -633,15 +658,23 @@ describe('audit', () => {
     expect(denied).toEqual([
       expect.objectContaining({
         entity: 'auth',
+        roles: ['focal-point'],
         outcome: 'rejected',
         code: 'ERR_FORBIDDEN',
         requestId: 'r-1',
       }),
     ]);
+    await s.auditDenied({
+      actor: '',
+      action: 'GET /v1/audit',
+      code: 'ERR_UNAUTHENTICATED',
+      reason: 'no token',
+    });
+    expect((await s.queryAudit({ actor: 'unknown', limit: 1 }))[0]).toMatchObject({ roles: [] });
 
     const limited = await s.queryAudit({ limit: 3 });
     expect(limited).toHaveLength(3);
-    expect(limited[0]?.actor).toBe('mallory');
+    expect(limited[1]?.actor).toBe('mallory');
     const future = await s.queryAudit({ since: '2999-01-01T00:00:00.000Z' });
     expect(future).toEqual([]);
     const past = await s.queryAudit({ until: '2000-01-01T00:00:00.000Z' });

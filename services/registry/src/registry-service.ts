@@ -56,6 +56,7 @@ import type {
   KeyFilter,
   RegisterKeyInput,
   RegistryService,
+  RejectedCommand,
   RemoveMembershipInput,
   RevokeKeyInput,
   RotateKeyInput,
@@ -903,6 +904,7 @@ export class KvRegistryService implements RegistryService {
 
   async auditDenied(entry: {
     actor: string;
+    roles?: readonly string[];
     action: string;
     code: string;
     reason: string;
@@ -913,10 +915,28 @@ export class KvRegistryService implements RegistryService {
       at: this.now(),
       service: 'registry',
       actor: entry.actor === '' ? 'unknown' : entry.actor,
-      roles: [],
+      roles: [...(entry.roles ?? [])],
       action: entry.action,
       entity: 'auth',
       entityId: entry.action,
+      outcome: 'rejected',
+      code: entry.code,
+      reason: entry.reason,
+      ...(entry.requestId === undefined ? {} : { requestId: entry.requestId }),
+    };
+    await this.audit.append(record);
+  }
+
+  async auditRejected(entry: RejectedCommand): Promise<void> {
+    const record: AuditRecord = {
+      id: uuidv7(),
+      at: this.now(),
+      service: 'registry',
+      actor: entry.actor === '' ? 'unknown' : entry.actor,
+      roles: [...(entry.roles ?? [])],
+      action: entry.action,
+      entity: entry.entity,
+      entityId: entry.entityId === '' ? '?' : entry.entityId,
       outcome: 'rejected',
       code: entry.code,
       reason: entry.reason,

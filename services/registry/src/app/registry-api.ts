@@ -17,7 +17,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import type { RegistryService } from '../domain/service.js';
 import { createOpenApiDocument } from '../http/openapi.js';
-import { sendJson, toErrorResponse } from '../http/registry-error.filter.js';
+import { isBodyParserError, sendJson, toErrorResponse } from '../http/registry-error.filter.js';
 import type { RegistryRequest } from '../http/request-context.js';
 import { requestIdMiddleware, requestIdOf } from '../http/request-context.js';
 import type { HealthProbe, RegistryPublicKey } from '../http/tokens.js';
@@ -65,8 +65,10 @@ export async function startRegistryApi(options: RegistryApiOptions): Promise<Reg
   app.disable('x-powered-by');
   app.use(requestIdMiddleware);
   app.useBodyParser('json', { limit: MAX_BODY_BYTES, strict: false });
-  // body-parser errors (malformed JSON, too large) happen before any route: answer them here, in
-  // the API's error shape.
+  // body-parser errors (malformed JSON, too large) happen before any route. A request that cannot
+  // be read still goes through routing and the AuthGuard; the RejectionAuditInterceptor then
+  // raises its error with the caller known: a stranger gets 401, and an administrator's refused
+  // command is audited. Anything else is answered here, in the API's error shape.
   app.use((error: unknown, req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => {
     if (error === undefined || error === null) {
       next();
@@ -74,6 +76,11 @@ export async function startRegistryApi(options: RegistryApiOptions): Promise<Reg
     }
     const request = req as RegistryRequest;
     const { status, body } = toErrorResponse(error, requestIdOf(request), request);
+    if (isBodyParserError(error) && status >= 400 && status < 500) {
+      request.bodyError = error;
+      next();
+      return;
+    }
     sendJson(res, status, body);
   });
 

@@ -200,6 +200,7 @@ describe('authentication and authorization', () => {
     const role = denied.find((r: { requestId: string }) => r.requestId === 'deny-role');
     expect(role).toMatchObject({
       actor: 'mx-inm-liaison-1',
+      roles: ['focal-point'],
       outcome: 'rejected',
       action: 'POST /v1/countries/:code/suspend',
     });
@@ -527,6 +528,101 @@ describe('administration over HTTP', () => {
     });
     const unknown = await get('/v1/no-such-route', admin);
     expectRefusal(unknown, 404, 'ERR_NOT_FOUND', []);
+  });
+
+  it('records commands refused before they reach the core in the audit trail, once each', async () => {
+    const send = (
+      path: string,
+      requestId: string,
+      options: { body?: unknown; raw?: string; token?: string },
+    ) => call('POST', path, { token: admin, ...options, headers: { 'x-request-id': requestId } });
+    await expectUnchanged(async () => {
+      expectRefusal(
+        await send('/v1/countries', 'reject-malformed', { raw: '{"code": "MX",' }),
+        400,
+        'ERR_VALIDATION',
+        [''],
+      );
+      expectRefusal(
+        await send('/v1/countries/NI/suspend', 'reject-schema', { body: {} }),
+        400,
+        'ERR_VALIDATION',
+        ['reason'],
+      );
+      expectRefusal(
+        await send('/v1/countries/n1/withdraw', 'reject-path', { body: { reason: 'x' } }),
+        400,
+        'ERR_VALIDATION',
+        ['code'],
+      );
+      expectRefusal(
+        await send('/v1/memberships', 'reject-membership', {
+          body: { country: 'MX', network: 'trafficking-liaison', role: 'admin' },
+        }),
+        400,
+        'ERR_VALIDATION',
+        ['role'],
+      );
+      expectRefusal(
+        await send('/v1/keys/MX-sig-2026-01/revoke', 'reject-key', {
+          body: { reason: 'x', at: 'yesterday' },
+        }),
+        400,
+        'ERR_VALIDATION',
+        ['at'],
+      );
+      // Refused by the core, which audits it itself: recorded once, not twice.
+      expectRefusal(
+        await send('/v1/countries/ZZ/suspend', 'reject-core', { body: { reason: 'no such country' } }),
+        404,
+        'ERR_UNKNOWN_COUNTRY',
+        ['code'],
+      );
+      // No valid token: the guard refuses (and records) it before the body is looked at.
+      expectRefusal(
+        await send('/v1/countries', 'reject-anonymous', { raw: '{"code":', token: 'not-a-token' }),
+        401,
+        'ERR_UNAUTHENTICATED',
+        [],
+      );
+    });
+
+    const items: Array<Record<string, unknown>> = (await get('/v1/audit?limit=200', auditor)).body.items;
+    const byRequest = (id: string) => items.filter((r) => r['requestId'] === id);
+    const expected = {
+      'reject-malformed': { action: 'country.admit', entity: 'country', entityId: '?' },
+      'reject-schema': { action: 'country.suspend', entity: 'country', entityId: 'NI' },
+      'reject-path': { action: 'country.withdraw', entity: 'country', entityId: 'N1' },
+      'reject-membership': {
+        action: 'membership.add',
+        entity: 'membership',
+        entityId: 'MX.trafficking-liaison.admin',
+      },
+      'reject-key': { action: 'key.revoke', entity: 'key', entityId: 'MX-sig-2026-01' },
+    };
+    for (const [requestId, what] of Object.entries(expected)) {
+      const records = byRequest(requestId);
+      expect(records, requestId).toHaveLength(1);
+      expect(records[0]).toMatchObject({
+        ...what,
+        actor: 'admin@secretariat',
+        roles: ['administrator'],
+        outcome: 'rejected',
+        code: 'ERR_VALIDATION',
+      });
+      expect(typeof records[0]!['reason']).toBe('string');
+    }
+    expect(byRequest('reject-malformed')[0]!['reason']).toMatch(/^the request body is not valid JSON/);
+    expect(byRequest('reject-core')).toEqual([
+      expect.objectContaining({
+        action: 'country.suspend',
+        outcome: 'rejected',
+        code: 'ERR_UNKNOWN_COUNTRY',
+      }),
+    ]);
+    expect(byRequest('reject-anonymous')).toEqual([
+      expect.objectContaining({ entity: 'auth', outcome: 'rejected', code: 'ERR_UNAUTHENTICATED' }),
+    ]);
   });
 });
 

@@ -89,6 +89,7 @@ export class AuthGuard implements CanActivate {
         actor.id,
         'ERR_FORBIDDEN',
         `this operation needs the role ${access.roles.join(' or ')}; the token has ${actor.roles.join(', ')}`,
+        actor.roles,
       );
     }
     return true;
@@ -100,10 +101,12 @@ export class AuthGuard implements CanActivate {
     actorId: string,
     code: 'ERR_UNAUTHENTICATED' | 'ERR_FORBIDDEN',
     reason: string,
+    roles?: readonly string[],
   ): Promise<never> {
     try {
       await this.service.auditDenied({
         actor: actorId,
+        ...(roles !== undefined && { roles }),
         action: routeOf(req),
         code,
         reason,

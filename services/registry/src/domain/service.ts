@@ -106,6 +106,23 @@ export interface DecideInput {
   readonly at?: Instant;
 }
 
+/** A command refused before it ran, as the audit trail records it. */
+export interface RejectedCommand {
+  readonly actor: string;
+  readonly roles?: readonly string[];
+  /** The command's action, as its own audit records name it, e.g. "country.admit". */
+  readonly action: string;
+  /** e.g. "country", "membership", "focal-point", "key". */
+  readonly entity: string;
+  /** The entity the request named, as far as it could be read ("?" when it could not). */
+  readonly entityId: string;
+  /** Stable error code of the refusal, e.g. ERR_VALIDATION. */
+  readonly code: string;
+  /** Why it was refused (the error message). */
+  readonly reason: string;
+  readonly requestId?: string;
+}
+
 /** A compact JWS over the snapshot JSON, and the snapshot it carries. */
 export interface SignedSnapshot {
   readonly jws: string;
@@ -163,10 +180,19 @@ export interface RegistryService {
   /** Records a refused request (401/403, bad token) in the audit stream. */
   auditDenied(entry: {
     actor: string;
+    /** The roles of a valid token refused for lacking one (403). */
+    roles?: readonly string[];
     action: string;
     code: string;
     reason: string;
     requestId?: string;
   }): Promise<void>;
+  /**
+   * Records an authenticated command refused before it reached the core (malformed JSON, a body
+   * or path the API's schemas refuse) in the audit stream, outcome `rejected` with its code, so
+   * the trail shows every attempted administrative action. Refusals of the commands themselves
+   * are audited by the commands; do not record those again.
+   */
+  auditRejected(entry: RejectedCommand): Promise<void>;
   queryAudit(query: AuditQuery): Promise<readonly AuditRecord[]>;
 }

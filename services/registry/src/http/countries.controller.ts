@@ -10,6 +10,8 @@ import { Authenticated, Roles } from '../auth/access.decorator.js';
 import type { CountryRecord, NetworkRecord } from '../domain/model.js';
 import type { RegistryService } from '../domain/service.js';
 import { ApiDoc, listOf, ref } from './api-doc.decorator.js';
+import { AuditedCommand, bodyField, pathParam } from './audited-command.decorator.js';
+import type { CommandRequestView } from './audited-command.decorator.js';
 import type { RegistryRequest } from './request-context.js';
 import { commandContext } from './request-context.js';
 import { admitCountryBody, statusChangeBody } from './schemas.js';
@@ -20,6 +22,9 @@ export interface List<T> {
   readonly revision: number;
   readonly items: readonly T[];
 }
+
+/** The country a status change names in its path, as the core's audit records give it. */
+const countryOf = (req: CommandRequestView): string => pathParam(req, 'code').toUpperCase();
 
 const STATUS_CHANGES = {
   suspend: 'suspendCountry',
@@ -50,6 +55,7 @@ export class CountriesController {
   @Post()
   @HttpCode(201)
   @Roles('administrator')
+  @AuditedCommand({ action: 'country.admit', entity: 'country', entityId: (req) => bodyField(req, 'code') })
   @ApiDoc({
     summary: 'Admit a country as member or observer',
     description: 'A country new to the registry needs its names in en, es, fr and pt.',
@@ -74,6 +80,7 @@ export class CountriesController {
   @Post(':code/suspend')
   @HttpCode(200)
   @Roles('administrator')
+  @AuditedCommand({ action: 'country.suspend', entity: 'country', entityId: countryOf })
   @ApiParam({ name: 'code', example: 'NI' })
   @ApiDoc({
     summary: 'Suspend a country: it neither publishes nor receives from effectiveAt',
@@ -92,6 +99,7 @@ export class CountriesController {
   @Post(':code/reinstate')
   @HttpCode(200)
   @Roles('administrator')
+  @AuditedCommand({ action: 'country.reinstate', entity: 'country', entityId: countryOf })
   @ApiParam({ name: 'code', example: 'NI' })
   @ApiDoc({
     summary: 'Reinstate a suspended country',
@@ -110,6 +118,7 @@ export class CountriesController {
   @Post(':code/withdraw')
   @HttpCode(200)
   @Roles('administrator')
+  @AuditedCommand({ action: 'country.withdraw', entity: 'country', entityId: countryOf })
   @ApiParam({ name: 'code', example: 'NI' })
   @ApiDoc({
     summary: 'Withdraw a country from the process (permanent)',

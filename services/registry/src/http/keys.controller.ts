@@ -10,6 +10,7 @@ import { Authenticated, Roles } from '../auth/access.decorator.js';
 import type { KeyRecord } from '../domain/model.js';
 import type { RegistryService } from '../domain/service.js';
 import { ApiDoc, listOf, ref } from './api-doc.decorator.js';
+import { AuditedCommand, bodyField, pathParam } from './audited-command.decorator.js';
 import type { List } from './countries.controller.js';
 import type { RegistryRequest } from './request-context.js';
 import { commandContext } from './request-context.js';
@@ -73,6 +74,11 @@ export class KeysController {
   @Post()
   @HttpCode(201)
   @Roles('administrator')
+  @AuditedCommand({
+    action: 'key.register',
+    entity: 'key',
+    entityId: (req) => bodyField(req, 'publicJwk.kid'),
+  })
   @ApiDoc({
     summary: "Register a country's public key",
     body: 'RegisterKeyRequest',
@@ -96,6 +102,7 @@ export class KeysController {
   @Post('rotate')
   @HttpCode(200)
   @Roles('administrator')
+  @AuditedCommand({ action: 'key.rotate', entity: 'key', entityId: (req) => bodyField(req, 'publicJwk.kid') })
   @ApiDoc({
     summary: 'Rotate: the new key takes over at `at`, the current key of that use ends then',
     body: 'RotateKeyRequest',
@@ -125,6 +132,7 @@ export class KeysController {
   @Post(':kid/revoke')
   @HttpCode(200)
   @Roles('administrator')
+  @AuditedCommand({ action: 'key.revoke', entity: 'key', entityId: (req) => pathParam(req, 'kid') })
   @ApiParam({ name: 'kid', example: 'MX-sig-2026-01' })
   @ApiDoc({
     summary: 'Revoke a key: it verifies nothing issued at or after `at`',

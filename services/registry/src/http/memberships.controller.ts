@@ -11,6 +11,8 @@ import { FOCAL_POINT_ROLES } from '../domain/model.js';
 import type { FocalPointRecord, MembershipRecord } from '../domain/model.js';
 import type { RegistryService } from '../domain/service.js';
 import { ApiDoc, listOf, ref } from './api-doc.decorator.js';
+import { AuditedCommand, bodyField, pathParam } from './audited-command.decorator.js';
+import type { CommandRequestView } from './audited-command.decorator.js';
 import type { List } from './countries.controller.js';
 import type { RegistryRequest } from './request-context.js';
 import { commandContext } from './request-context.js';
@@ -24,6 +26,10 @@ import {
 } from './schemas.js';
 import { REGISTRY_SERVICE } from './tokens.js';
 import { parseBody, parseQuery } from './validation.js';
+
+/** `<country>.<network>.<role>`: the membership a request names, as the core's audit records give it. */
+const membershipOf = (req: CommandRequestView): string =>
+  ['country', 'network', 'role'].map((name) => bodyField(req, name)).join('.');
 
 @ApiTags('memberships')
 @Controller('v1/memberships')
@@ -51,6 +57,7 @@ export class MembershipsController {
   @Post()
   @HttpCode(201)
   @Roles('administrator')
+  @AuditedCommand({ action: 'membership.add', entity: 'membership', entityId: membershipOf })
   @ApiDoc({
     summary: 'Give a country a role on a network',
     body: 'AddMembershipRequest',
@@ -75,6 +82,7 @@ export class MembershipsController {
   @Post('end')
   @HttpCode(200)
   @Roles('administrator')
+  @AuditedCommand({ action: 'membership.remove', entity: 'membership', entityId: membershipOf })
   @ApiDoc({
     summary: "End a country's role on a network",
     description: `Roles: ${MEMBERSHIP_ROLES.join(', ')}. The membership stays in the record with validUntil set.`,
@@ -132,6 +140,11 @@ export class FocalPointsController {
   @Post()
   @HttpCode(201)
   @Roles('administrator')
+  @AuditedCommand({
+    action: 'focal-point.add',
+    entity: 'focal-point',
+    entityId: (req) => (bodyField(req, 'id') === '?' ? bodyField(req, 'country') : bodyField(req, 'id')),
+  })
   @ApiDoc({
     summary: 'Designate a focal point of a country for some of its networks',
     body: 'AddFocalPointRequest',
@@ -159,6 +172,11 @@ export class FocalPointsController {
   @Post(':id/deactivate')
   @HttpCode(200)
   @Roles('administrator')
+  @AuditedCommand({
+    action: 'focal-point.deactivate',
+    entity: 'focal-point',
+    entityId: (req) => pathParam(req, 'id'),
+  })
   @ApiParam({ name: 'id', example: 'mx-inm-liaison-1' })
   @ApiDoc({
     summary: 'Deactivate a focal point (kept in the directory, inactive)',

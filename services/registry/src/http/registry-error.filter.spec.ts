@@ -44,6 +44,7 @@ describe('over HTTP', () => {
   let api: RegistryApi;
   let token: string;
   let problem: string | undefined;
+  const rejected: unknown[] = [];
 
   beforeAll(async () => {
     server = await startNatsServer({ jetstream: false });
@@ -55,6 +56,9 @@ describe('over HTTP', () => {
         throw new Error('password=hunter2 at db.internal:5432');
       },
       auditDenied: async () => undefined,
+      auditRejected: async (entry: unknown) => {
+        rejected.push(entry);
+      },
     } as unknown as RegistryService;
     api = await startRegistryApi({
       service,
@@ -116,5 +120,17 @@ describe('over HTTP', () => {
     const body = (await response.json()) as { error: { code: string; violations: Array<{ code: string }> } };
     expect(body.error.code).toBe('ERR_VALIDATION');
     expect(body.error.violations[0]?.code).toBe('too_big');
+    // An administrator's command refused before it ran is still audited.
+    expect(rejected).toEqual([
+      expect.objectContaining({
+        actor: 'admin',
+        roles: ['administrator'],
+        action: 'country.admit',
+        entity: 'country',
+        entityId: '?',
+        code: 'ERR_VALIDATION',
+        reason: 'the request body is too large',
+      }),
+    ]);
   });
 });

@@ -24,14 +24,15 @@ export interface ErrorBody {
 }
 
 /** What body-parser (under express) throws: an Error with `status` and `type`. */
-interface BodyParserError extends Error {
+export interface BodyParserError extends Error {
   status?: number;
   statusCode?: number;
   type?: string;
   expose?: boolean;
 }
 
-function isBodyParserError(error: unknown): error is BodyParserError {
+/** An error of body-parser (malformed JSON, too large, unreadable), raised before any route. */
+export function isBodyParserError(error: unknown): error is BodyParserError {
   return (
     error instanceof Error &&
     typeof (error as BodyParserError).type === 'string' &&

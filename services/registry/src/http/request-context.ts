@@ -16,6 +16,15 @@ export interface RegistryRequest extends IncomingMessage {
   requestId?: string;
   actor?: Actor;
   body?: unknown;
+  /** Path parameters of the matched route (express). */
+  params?: Record<string, string>;
+  /**
+   * Why the body could not be read (malformed JSON, too large): kept by the API's body error
+   * handler and raised after the AuthGuard, so the refusal is answered with the actor known.
+   */
+  bodyError?: unknown;
+  /** Set when a command's context is handed to the RegistryService: from then on it audits. */
+  commandSubmitted?: boolean;
   /** Path of the matched route, e.g. "/v1/countries/:code" (express). */
   route?: { path?: string };
   originalUrl?: string;
@@ -45,13 +54,19 @@ export function actorOf(req: RegistryRequest): Actor {
   return req.actor;
 }
 
-/** The CommandContext of a command: who (from the token), why, on what decision, which request. */
+/**
+ * The CommandContext of a command: who (from the token), why, on what decision, which request.
+ * Call it as the command is handed to the RegistryService, after the request has been parsed:
+ * it marks the request as submitted, and the core audits whatever becomes of it from there.
+ */
 export function commandContext(
   req: RegistryRequest,
   why: { reason?: string | undefined; decision?: string | undefined } = {},
 ): CommandContext {
+  const actor = actorOf(req);
+  req.commandSubmitted = true;
   return {
-    actor: actorOf(req),
+    actor,
     requestId: requestIdOf(req),
     ...(why.reason !== undefined && { reason: why.reason }),
     ...(why.decision !== undefined && { decision: why.decision }),
