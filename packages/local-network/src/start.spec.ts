@@ -11,10 +11,12 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { findNatsServer } from './nats-server.js';
 import type { NetworkFile } from './start.js';
 
 const bin = fileURLToPath(new URL('../bin/start.js', import.meta.url));
+const demoDir = fileURLToPath(new URL('../../../seeds/demo', import.meta.url));
 const env = { ...process.env, PATH: `${process.env['PATH'] ?? ''}${delimiter}/usr/sbin`, NATS_URL: '' };
 const haveNats = await findNatsServer(env).then(
   () => true,
@@ -112,6 +114,32 @@ describe.skipIf(!haveNats)('npm start', () => {
       expect.arrayContaining([...info.nodes['GT']!.keys, ...info.nodes['HN']!.keys]),
     );
 
+    // An alert POSTed to MX's node is in GT's and HN's verified inbox within a second.
+    const draft = parse(await readFile(join(demoDir, 'route-mx-gt-us.yaml'), 'utf8')) as {
+      header: Record<string, unknown>;
+    };
+    draft.header['expiresAt'] = new Date(Date.now() + 30 * 24 * 3600 * 1000).toISOString();
+    const posted = await fetch(`${info.nodes['MX']!.url}/v1/alerts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${info.nodes['MX']!.token}` },
+      body: JSON.stringify(draft),
+    });
+    expect(posted.status).toBe(201);
+    const { id } = (await posted.json()) as { id: string };
+    const postedAt = Date.now();
+    for (const country of ['GT', 'HN']) {
+      const node = info.nodes[country]!;
+      let found = false;
+      while (!found && Date.now() - postedAt < 1000) {
+        const inbox = await fetch(`${node.url}/v1/alerts/${id}`, {
+          headers: { authorization: `Bearer ${node.token}` },
+        });
+        found = inbox.status === 200;
+        if (!found) await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(found, `${country} holds ${id} within 1 s`).toBe(true);
+    }
+
     const pid = natsPid(stateDir);
     expect(alive(pid)).toBe(true);
     expect(await stop(started)).toBe(0);
@@ -121,6 +149,14 @@ describe.skipIf(!haveNats)('npm start', () => {
   it('keeps its state on the next start: same keys, nothing registered twice', async () => {
     const started = await start(stateDir, '--countries', 'MX,GT,HN');
     try {
+      // The alert of the first start is still in GT's inbox.
+      const gt = started.info.nodes['GT']!;
+      const inbox = (await (
+        await fetch(`${gt.url}/v1/alerts`, { headers: { authorization: `Bearer ${gt.token}` } })
+      ).json()) as {
+        items: unknown[];
+      };
+      expect(inbox.items).toHaveLength(1);
       const headers = { authorization: `Bearer ${started.info.registry.token}` };
       const keys = (await (
         await fetch(`${started.info.registry.url}/v1/keys?country=MX`, { headers })
@@ -145,6 +181,28 @@ describe.skipIf(!haveNats)('npm start', () => {
       expect(second.stderr()).toContain(`stopped nats-server ${orphan}`);
     } finally {
       expect(await stop(second)).toBe(0);
+    }
+  }, 60_000);
+
+  it('--demo publishes the demo alerts between the countries', async () => {
+    const started = await start(stateDir, '--countries', 'MX,GT', '--demo');
+    try {
+      const deadline = Date.now() + 10_000;
+      while (
+        Date.now() < deadline &&
+        (started.stderr().match(/demo: (MX|GT) published /g) ?? []).length < 2
+      ) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(started.stderr()).toMatch(
+        /demo: MX published \S+ as \S+ on enlace\.v1\.alert\.[a-z-]+\.[a-z]+\.MX/,
+      );
+      expect(started.stderr()).toMatch(
+        /demo: GT published \S+ as \S+ on enlace\.v1\.alert\.[a-z-]+\.[a-z]+\.GT/,
+      );
+      expect(started.stderr()).not.toContain('could not publish');
+    } finally {
+      expect(await stop(started)).toBe(0);
     }
   }, 60_000);
 

@@ -16,8 +16,11 @@ import type { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { generateEncryptionKey, generateSigningKey, parseKid } from '@enlace/crypto';
+import type { NodeApp } from '@enlace/node';
+import { createNodeApp } from '@enlace/node';
 import type { RegistryApp } from '@enlace/registry';
 import { createRegistryApp, issueToken, REGISTRY_PRIVATE_KEY_FILE } from '@enlace/registry';
+import { loadDemoDrafts, startDemo } from './demo.js';
 import { LocalNetworkError } from './errors.js';
 import { findNatsServer, startEmbeddedNats, stopLeftoverNats } from './nats-server.js';
 import type { EmbeddedNats } from './nats-server.js';
@@ -27,6 +30,7 @@ import { createProgress } from './progress.js';
 const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..', '..');
 const MEMBERS = ['BZ', 'CA', 'CR', 'DO', 'SV', 'GT', 'HN', 'MX', 'NI', 'PA', 'US'];
 const TOKEN_TTL_SECONDS = 7 * 24 * 3600;
+const DEMO_INTERVAL_MS = 3000;
 
 export interface StartOptions {
   readonly countries: readonly string[];
@@ -35,6 +39,8 @@ export interface StartOptions {
   readonly host: string;
   readonly natsPort: number;
   readonly registryPort: number;
+  /** First node's HTTP port; the others follow (0 = free ports). */
+  readonly nodePortBase: number;
   /** Fail instead of choosing a free port when a requested port is taken. */
   readonly strictPorts: boolean;
   readonly natsUrl?: string;
@@ -51,7 +57,15 @@ export interface NetworkFile {
     readonly publicKey: Readonly<Record<string, unknown>>;
   };
   readonly nodes: Readonly<
-    Record<string, { readonly url?: string; readonly token?: string; readonly keys: readonly string[] }>
+    Record<
+      string,
+      {
+        readonly url: string;
+        readonly docs: string;
+        readonly token: string;
+        readonly keys: readonly string[];
+      }
+    >
   >;
 }
 
@@ -181,23 +195,51 @@ export async function startLocalNetwork(options: StartOptions, io: Io): Promise<
       ttlSeconds: TOKEN_TTL_SECONDS,
     });
 
-    const nodes: Record<string, { keys: string[]; token: string }> = {};
+    const keys: Record<string, string[]> = {};
     await progress.step(
       `keys for ${options.countries.join(', ')}`,
       async () => {
         for (const country of options.countries) {
-          const kids = await ensureCountryKeys(registry, join(options.stateDir, 'keys', country), country);
-          const token = await issueToken(signingKey, {
-            subject: `local-officer-${country.toLowerCase()}`,
-            roles: ['focal-point'],
-            country,
-            ttlSeconds: TOKEN_TTL_SECONDS,
-          });
-          nodes[country] = { keys: kids, token };
+          keys[country] = await ensureCountryKeys(registry, join(options.stateDir, 'keys', country), country);
         }
       },
       () => 'generated where missing and registered',
     );
+
+    const nodes: Record<string, { url: string; docs: string; token: string; keys: string[] }> = {};
+    for (const [index, country] of options.countries.entries()) {
+      const wanted = options.nodePortBase === 0 ? 0 : options.nodePortBase + index;
+      const nodePort = await choosePort(wanted, { strict: options.strictPorts, host: options.host });
+      if (nodePort === undefined) {
+        throw new LocalNetworkError(
+          'ERR_PORT_TAKEN',
+          `port ${wanted} for the ${country} node is taken; choose other ports with --node-port-base, or 0 for free ones`,
+        );
+      }
+      const node: NodeApp = await progress.step(
+        `node ${country}`,
+        () =>
+          createNodeApp({
+            country,
+            natsUrl: natsUrl!,
+            dataDir: join(options.stateDir, 'nodes', country),
+            keysDir: join(options.stateDir, 'keys', country),
+            registryPublicJwk: registry.registryKey.publicJwk,
+            host: options.host,
+            port: nodePort.port,
+            logger: ['error'],
+          }),
+        (app) => app.url,
+      );
+      stopping.push(() => node.close());
+      const token = await issueToken(signingKey, {
+        subject: `local-officer-${country.toLowerCase()}`,
+        roles: ['focal-point'],
+        country,
+        ttlSeconds: TOKEN_TTL_SECONDS,
+      });
+      nodes[country] = { url: node.url, docs: `${node.url}/docs`, token, keys: keys[country]! };
+    }
 
     const info: NetworkFile = {
       nats: natsUrl,
@@ -267,11 +309,14 @@ function renderTable(info: NetworkFile, stateDir: string): string {
     `  NATS       ${info.nats}`,
     `  registry   ${info.registry.url}   (API docs: ${info.registry.docs})`,
     '',
-    '  country  keys',
-    ...Object.entries(info.nodes).map(([country, node]) => `  ${country.padEnd(7)}  ${node.keys.join(', ')}`),
+    '  country  node                     keys',
+    ...Object.entries(info.nodes).map(
+      ([country, node]) => `  ${country.padEnd(7)}  ${node.url.padEnd(23)}  ${node.keys.join(', ')}`,
+    ),
     '',
     `Tokens (administrator, auditor, one officer per country) are in ${join(stateDir, 'network.json')} (mode 0600).`,
-    'Country nodes (publish/inbox over HTTP) join this network with the node service.',
+    'Each node serves its officers: POST /v1/alerts to publish, GET /v1/alerts for the verified inbox',
+    '(API docs at <node>/docs; send the country\'s officer token as "Authorization: Bearer ...").',
     'Press Ctrl-C to stop everything.',
     '',
   ];
@@ -308,11 +353,18 @@ export async function runFromCommandLine(
     .addOption(
       new Option('--registry-port <port>', 'registry HTTP port; 0 = any free').default(8080).argParser(port),
     )
+    .addOption(
+      new Option('--node-port-base <port>', 'HTTP port of the first node, the others follow; 0 = any free')
+        .default(8101)
+        .argParser(port),
+    )
     .addOption(new Option('--strict-ports', 'fail when a port is taken instead of choosing a free one'))
     .addOption(
       new Option('--nats-url <url>', 'use this running NATS server instead of starting one').env('NATS_URL'),
     )
-    .addOption(new Option('--demo', 'also publish a stream of demo alerts (needs the node service)'))
+    .addOption(
+      new Option('--demo', 'also publish a realistic stream of alerts from seeds/demo between the countries'),
+    )
     .option('--json', 'print the network description as JSON on stdout (progress goes to stderr)')
     .exitOverride()
     .configureOutput({
@@ -333,6 +385,7 @@ export async function runFromCommandLine(
     host: string;
     natsPort: number;
     registryPort: number;
+    nodePortBase: number;
     strictPorts?: boolean;
     natsUrl?: string;
     demo?: boolean;
@@ -360,6 +413,7 @@ export async function runFromCommandLine(
         host: opts.host,
         natsPort: opts.natsPort,
         registryPort: opts.registryPort,
+        nodePortBase: opts.nodePortBase,
         strictPorts: opts.strictPorts === true,
         json: opts.json === true,
         ...(opts.natsUrl !== undefined && opts.natsUrl !== '' && { natsUrl: opts.natsUrl }),
@@ -376,10 +430,26 @@ export async function runFromCommandLine(
   }
   if (opts.json) io.stdout.write(`${JSON.stringify(network.info, null, 2)}\n`);
   else io.stdout.write(renderTable(network.info, stateDir));
-  if (opts.demo)
-    io.stderr.write('--demo: demo alerts need country nodes, which this network does not run yet\n');
+  let demo: { stop(): Promise<void> } | undefined;
+  if (opts.demo) {
+    const drafts = await loadDemoDrafts(join(REPO_ROOT, 'seeds', 'demo'));
+    const log = opts.json ? io.stderr : io.stdout;
+    log.write(
+      `demo: publishing one of ${drafts.length} demo alerts every ${DEMO_INTERVAL_MS / 1000} s, from each country in turn\n`,
+    );
+    demo = startDemo(network.info.nodes, drafts, {
+      intervalMs: DEMO_INTERVAL_MS,
+      report: (published) =>
+        log.write(
+          published.error === undefined
+            ? `demo: ${published.origin} published ${published.draft} as ${published.id} on ${published.subject}\n`
+            : `demo: ${published.origin} could not publish ${published.draft}: ${published.error}\n`,
+        ),
+    });
+  }
 
   await signalled;
+  await demo?.stop();
   await network.stop();
   io.stderr.write('stopped.\n');
   return 0;
