@@ -1,10 +1,11 @@
 /**
  * The whole registry in one call: connects to NATS, opens the core (KV state, audit stream,
  * registry key in `dataDir`), applies the seeds of `seedsDir` when given, and starts the HTTP API
- * and the NATS request/reply handlers. `close()` stops all of it, in reverse order.
+ * and the NATS request/reply handlers, which share the core's connection. `close()` stops all of
+ * it, in reverse order: the API (HTTP, then the RPC handlers), the core, then the connection.
  */
 import { connect } from '@nats-io/transport-node';
-import type { NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection, Status } from '@nats-io/transport-node';
 import type { LoggerService, LogLevel } from '@nestjs/common';
 
 import { RegistryError } from '../domain/errors.js';
@@ -68,6 +69,7 @@ export async function createRegistryApp(options: CreateRegistryAppOptions): Prom
       },
     );
   }
+  const link = watchLink(nc);
   let core: RegistryCore | undefined;
   let api: RegistryApi | undefined;
   try {
@@ -81,11 +83,8 @@ export async function createRegistryApp(options: CreateRegistryAppOptions): Prom
     api = await startRegistryApi({
       service: core.service,
       registryKey: core.registryKey,
-      nats: {
-        servers,
-        ...(options.natsUser !== undefined && { user: options.natsUser }),
-        ...(options.natsPass !== undefined && { pass: options.natsPass }),
-      },
+      // One connection for the core and the RPC handlers; the API leaves it open on close.
+      nats: { connection: nc },
       ...(options.host !== undefined && { host: options.host }),
       ...(options.port !== undefined && { port: options.port }),
       ...(options.logger !== undefined && { logger: options.logger }),
@@ -102,7 +101,11 @@ export async function createRegistryApp(options: CreateRegistryAppOptions): Prom
         closing ??= (async () => {
           await started.api.close();
           await started.core.close();
-          await nc.drain().catch(() => nc.close());
+          // Draining needs the server's answer: without a server (Ctrl-C on `npm start` stops
+          // nats-server too) it would wait out the reconnect attempts, so just close then.
+          if (link.connected()) await nc.drain().catch(() => nc.close());
+          else await nc.close();
+          link.stop();
         })();
         return closing;
       },
@@ -111,6 +114,23 @@ export async function createRegistryApp(options: CreateRegistryAppOptions): Prom
     await api?.close().catch(() => undefined);
     await core?.close().catch(() => undefined);
     await nc.close().catch(() => undefined);
+    link.stop();
     throw error;
   }
+}
+
+/** Follows whether `nc` is connected right now (it reconnects by itself after a disconnect). */
+function watchLink(nc: NatsConnection): { connected(): boolean; stop(): void } {
+  let connected = true;
+  const statuses = nc.status() as AsyncIterable<Status> & { stop?: () => void };
+  void (async () => {
+    for await (const status of statuses) {
+      if (status.type === 'disconnect') connected = false;
+      else if (status.type === 'reconnect') connected = true;
+    }
+  })().catch(() => undefined);
+  return {
+    connected: () => connected && !nc.isClosed(),
+    stop: () => statuses.stop?.(),
+  };
 }

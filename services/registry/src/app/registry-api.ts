@@ -7,8 +7,8 @@ import 'reflect-metadata';
 
 import type { INestApplication, LoggerService, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { Transport } from '@nestjs/microservices';
 import type { MicroserviceOptions } from '@nestjs/microservices';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
@@ -23,6 +23,7 @@ import { requestIdMiddleware, requestIdOf } from '../http/request-context.js';
 import type { HealthProbe, RegistryPublicKey } from '../http/tokens.js';
 import { ProtobufReplySerializer, ProtobufRequestDeserializer } from '../rpc/protobuf-codec.js';
 import { RPC_REQUEST_CODECS } from '../rpc/registry-rpc.controller.js';
+import { RegistryRpcServer } from '../rpc/registry-rpc.server.js';
 import { RegistryAppModule } from './registry-app.module.js';
 
 /** NATS queue group of the RPC subscriptions: several registries share the requests. */
@@ -33,7 +34,13 @@ export const MAX_BODY_BYTES = 256 * 1024;
 export interface RegistryApiOptions {
   readonly service: RegistryService;
   readonly registryKey: RegistryPublicKey;
-  readonly nats: { readonly servers: readonly string[]; readonly user?: string; readonly pass?: string };
+  /**
+   * Where the RPC handlers listen: a connection of the caller's to share (it stays open when the
+   * API closes), or servers to open one of the API's own.
+   */
+  readonly nats:
+    | { readonly servers: readonly string[]; readonly user?: string; readonly pass?: string }
+    | { readonly connection: NatsConnection };
   /** Default 127.0.0.1. */
   readonly host?: string;
   /** Default 0: a free port. */
@@ -87,23 +94,25 @@ export async function startRegistryApi(options: RegistryApiOptions): Promise<Reg
   const document = createOpenApiDocument(app);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
 
-  app.connectMicroservice<MicroserviceOptions>(
+  const nats = options.nats;
+  const shared = 'connection' in nats ? nats.connection : undefined;
+  const rpc = new RegistryRpcServer(
     {
-      transport: Transport.NATS,
-      options: {
-        servers: [...options.nats.servers],
-        ...(options.nats.user !== undefined && { user: options.nats.user }),
-        ...(options.nats.pass !== undefined && { pass: options.nats.pass }),
-        name: 'enlace-registry-rpc',
-        queue: RPC_QUEUE_GROUP,
-        serializer: new ProtobufReplySerializer(),
-        deserializer: new ProtobufRequestDeserializer(RPC_REQUEST_CODECS),
-        gracefulShutdown: true,
-        gracePeriod: 100,
-      },
+      ...('servers' in nats && {
+        servers: [...nats.servers],
+        ...(nats.user !== undefined && { user: nats.user }),
+        ...(nats.pass !== undefined && { pass: nats.pass }),
+      }),
+      name: 'enlace-registry-rpc',
+      queue: RPC_QUEUE_GROUP,
+      serializer: new ProtobufReplySerializer(),
+      deserializer: new ProtobufRequestDeserializer(RPC_REQUEST_CODECS),
+      gracefulShutdown: true,
+      gracePeriod: 100,
     },
-    { inheritAppConfig: true },
+    shared,
   );
+  app.connectMicroservice<MicroserviceOptions>({ strategy: rpc }, { inheritAppConfig: true });
   try {
     await app.startAllMicroservices();
     await app.listen(options.port ?? 0, host);
