@@ -129,7 +129,10 @@ export async function startEmbeddedNats(options: EmbeddedNatsOptions): Promise<E
   await mkdir(join(options.dir, 'jetstream'), { recursive: true });
   const configPath = join(options.dir, 'nats.conf');
   await writeFile(configPath, renderConfig(options, options.extraConfig), { mode: 0o600 });
-  const child = spawn(options.binary, ['-c', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group: a Ctrl-C in the terminal reaches the launcher only, which stops the
+  // nodes and the registry first and this server last (a crashed launcher's server is stopped by
+  // the next start, see stopLeftoverNats).
+  const child = spawn(options.binary, ['-c', configPath], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const log: string[] = [];
   const keep = (chunk: Buffer): void => {
     for (const line of chunk.toString('utf8').split('\n')) {
