@@ -24,6 +24,14 @@ export {
   exponentialNakDelay,
 } from './consume-durable.js';
 export {
+  countryNatsPermissions,
+  countryNatsUser,
+  inboxPrefixOf,
+  nodeDurablesOf,
+  registryNatsPermissions,
+  renderNatsAuthorization,
+} from './nats-permissions.js';
+export {
   JETSTREAM_TRANSPORT,
   JetStreamContext,
   JetStreamEventPattern,
@@ -42,4 +50,13 @@ export type {
   DurableHandler,
   RejectedMessage,
 } from './consume-durable.js';
+export type {
+  NatsAuthorizationInput,
+  NatsCountryStatus,
+  NatsCountryUser,
+  NatsCredential,
+  NatsPermissions,
+  NatsServiceUser,
+  NodeDurable,
+} from './nats-permissions.js';
 export type { JetStreamTransportEvents, JetStreamTransportOptions } from './jetstream-transport.js';
