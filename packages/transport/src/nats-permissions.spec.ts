@@ -80,7 +80,7 @@ describe('renderNatsAuthorization', () => {
     }
   });
 
-  it('members publish their own origin subjects; observers only receipts; suspended only registry reads', () => {
+  it('members publish their own origin subjects; observers only receipts; suspended only registry reads and audit', () => {
     const member = countryNatsPermissions('MX', 'member')!;
     for (const own of publishSubjectsOf('MX')) expect(member.publish).toContain(own);
     const observer = countryNatsPermissions('CO', 'observer')!;
@@ -92,6 +92,7 @@ describe('renderNatsAuthorization', () => {
         'enlace.v1.registry.rpc.get_key',
         'enlace.v1.registry.rpc.get_snapshot',
         'enlace.v1.registry.rpc.decide',
+        'enlace.v1.audit.node-ni.>',
       ],
       subscribe: ['_INBOX.>', 'enlace.v1.registry.event.>'],
     });

@@ -19,11 +19,12 @@
  *   update, delete or purge; no other country's durable.
  * - observer: the same, minus alert and bilateral subjects: it may acknowledge what it reads
  *   (receipts) but never originate an alert (DESIGN: observers only read).
- * - suspended: a user that keeps only registry reads (RPC requests, events, its inbox). Its
+ * - suspended: a user that keeps only registry reads (RPC requests, events, its inbox) and its
+ *   own audit subjects (its node records what it refused while suspended). Its
  *   connection survives the reload, so a reinstatement needs no node restart, but it can neither
  *   publish nor pull anything from the streams while suspended ("neither publishes nor
- *   receives"). Keeping the inbox subscription matters: a client does not re-subscribe its inbox
- *   after the server removed it, and every later request would time out.
+ *   receives"). Keeping its subscriptions matters: a client does not subscribe again to what
+ *   the server removed, so a reinstated node would miss registry events until it reconnects.
  * - withdrawn: no user. Withdrawal is final; at the reload the server closes its connections
  *   and refuses new ones.
  *
@@ -133,11 +134,12 @@ export function countryNatsPermissions(
   const inbox = options.inboxes === 'per-user' ? `${inboxPrefixOf(cc)}.>` : '_INBOX.>';
   const registryReads = REGISTRY_RPC_OPERATIONS.map((op) => registryRpcSubject(op));
   const subscribe = [inbox, REGISTRY_EVENTS_WILDCARD];
+  const audit = `${SUBJECT_ROOT}.audit.${countryNatsUser(cc)}.>`;
   switch (status) {
     case 'withdrawn':
       return undefined;
     case 'suspended':
-      return { publish: registryReads, subscribe };
+      return { publish: [...registryReads, audit], subscribe };
     case 'member':
     case 'observer': {
       const origin = publishSubjectsOf(cc);
@@ -154,7 +156,7 @@ export function countryNatsPermissions(
         publish: [
           ...own,
           ...registryReads,
-          `${SUBJECT_ROOT}.audit.${countryNatsUser(cc)}.>`,
+          audit,
           `${JS_API}.INFO`,
           `${JS_API}.STREAM.INFO.${ALERTS_STREAM}`,
           `${JS_API}.STREAM.INFO.${AUDIT_STREAM}`,
