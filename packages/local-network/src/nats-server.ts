@@ -62,7 +62,10 @@ export interface EmbeddedNats {
   readonly monitorUrl: string;
   readonly pid: number;
   readonly configPath: string;
-  /** Rewrites the configuration and asks the server to reload it (SIGHUP). */
+  /**
+   * Rewrites the configuration and asks the server to reload it (SIGHUP); resolves once the
+   * server has applied it, rejects (ERR_NATS_SERVER_FAILED) when it refused it or did not answer.
+   */
   reload(extraConfig: string): Promise<void>;
   /** SIGTERM (a clean JetStream shutdown), SIGKILL after the grace period. */
   stop(): Promise<void>;
@@ -132,11 +135,22 @@ export async function startEmbeddedNats(options: EmbeddedNatsOptions): Promise<E
   // Its own process group: a Ctrl-C in the terminal reaches the launcher only, which stops the
   // nodes and the registry first and this server last (a crashed launcher's server is stopped by
   // the next start, see stopLeftoverNats).
-  const child = spawn(options.binary, ['-c', configPath], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(options.binary, ['-c', configPath], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   const log: string[] = [];
+  // Answers to SIGHUP, in order: undefined when the configuration was applied, else the error.
+  const reloads: Array<string | undefined> = [];
+  let reloadWaiter: (() => void) | undefined;
   const keep = (chunk: Buffer): void => {
     for (const line of chunk.toString('utf8').split('\n')) {
       if (line.trim() !== '') log.push(line);
+      if (line.includes('Reloaded server configuration')) reloads.push(undefined);
+      else if (line.includes('Failed to reload server configuration'))
+        reloads.push(line.slice(line.indexOf('Failed to reload')));
+      else continue;
+      reloadWaiter?.();
     }
     if (log.length > 40) log.splice(0, log.length - 40);
   };
@@ -169,14 +183,39 @@ export async function startEmbeddedNats(options: EmbeddedNatsOptions): Promise<E
   });
 
   const url = `nats://${options.host}:${options.port}`;
+  let reloading: Promise<unknown> = Promise.resolve();
   return {
     url,
     monitorUrl: `http://${options.host}:${options.monitorPort}`,
     pid: child.pid ?? -1,
     configPath,
-    async reload(extraConfig: string): Promise<void> {
-      await writeFile(configPath, renderConfig(options, extraConfig), { mode: 0o600 });
-      child.kill('SIGHUP');
+    reload(extraConfig: string): Promise<void> {
+      // One reload at a time, so that each SIGHUP is matched with its own answer.
+      const run = reloading.then(async () => {
+        await writeFile(configPath, renderConfig(options, extraConfig), { mode: 0o600 });
+        const answered = reloads.length;
+        const answer = new Promise<string | undefined>((resolve, reject) => {
+          const timer = setTimeout(() => {
+            reloadWaiter = undefined;
+            reject(failure('did not answer a configuration reload (SIGHUP) within 10 s', log));
+          }, 10_000);
+          reloadWaiter = () => {
+            if (reloads.length <= answered) return;
+            clearTimeout(timer);
+            reloadWaiter = undefined;
+            resolve(reloads[answered]);
+          };
+        });
+        child.kill('SIGHUP');
+        const error = await answer;
+        if (error !== undefined)
+          throw new LocalNetworkError(
+            'ERR_NATS_SERVER_FAILED',
+            `nats-server refused the new configuration: ${error}`,
+          );
+      });
+      reloading = run.catch(() => undefined);
+      return run;
     },
     stop: () => stopChild(child),
   };

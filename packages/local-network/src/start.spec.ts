@@ -11,6 +11,10 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jetstream } from '@nats-io/jetstream';
+import { errors } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { connect } from '@nats-io/transport-node';
 import { parse } from 'yaml';
 import { findNatsServer } from './nats-server.js';
 import type { NetworkFile } from './start.js';
@@ -71,6 +75,34 @@ function alive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+type PermissionViolation = InstanceType<typeof errors.PermissionViolationError>;
+
+/** Resolves with the permissions violation the server reports for `subject` on `nc`. */
+function violation(nc: NatsConnection, subject: string, timeoutMs = 3_000): Promise<PermissionViolation> {
+  return new Promise((resolve, reject) => {
+    // The iterator has a stop() (nats.js QueuedIterator), missing from the declared type.
+    const statuses = nc.status() as AsyncIterable<{ type: string; error?: unknown }> & { stop(): void };
+    const timer = setTimeout(() => {
+      statuses.stop();
+      reject(new Error(`no permissions violation for ${subject}`));
+    }, timeoutMs);
+    void (async () => {
+      for await (const status of statuses) {
+        if (
+          status.type === 'error' &&
+          status.error instanceof errors.PermissionViolationError &&
+          status.error.subject === subject
+        ) {
+          clearTimeout(timer);
+          statuses.stop();
+          resolve(status.error);
+          return;
+        }
+      }
+    })();
+  });
 }
 
 describe.skipIf(!haveNats)('npm start', () => {
@@ -229,6 +261,84 @@ describe.skipIf(!haveNats)('npm start', () => {
     child.kill('SIGINT');
     expect(await exited).toEqual([0, null]);
     expect(alive(pid)).toBe(false);
+  }, 60_000);
+
+  it('connects each node as its own NATS user; a suspension takes the country’s rights within seconds', async () => {
+    const ownDir = await mkdtemp(join(tmpdir(), 'enlace-start-users-'));
+    const started = await start(ownDir, '--countries', 'MX,GT,HN', '--node-port-base', '0');
+    const connections: NatsConnection[] = [];
+    try {
+      const { info } = started;
+      const usersFile = join(ownDir, 'nats-users.json');
+      expect((await stat(usersFile)).mode & 0o777).toBe(0o600);
+      const passwords = JSON.parse(await readFile(usersFile, 'utf8')) as Record<string, string>;
+      const as = async (user: string): Promise<NatsConnection> => {
+        const nc = await connect({ servers: info.nats, user, pass: passwords[user]!, reconnect: false });
+        connections.push(nc);
+        return nc;
+      };
+      // No anonymous access at all.
+      await expect(connect({ servers: info.nats, reconnect: false })).rejects.toThrow(
+        /Authorization Violation/i,
+      );
+
+      // The server itself refuses MX publishing as GT.
+      const mx = await as('node-mx');
+      const forged = 'enlace.v1.alert.trafficking-liaison.route.GT';
+      const refused = violation(mx, forged);
+      mx.publish(forged, 'forged');
+      expect((await refused).operation).toBe('publish');
+
+      // GT may publish as itself (an empty message: GT's node rejects it as malformed)...
+      const gt = await as('node-gt');
+      const own = 'enlace.v1.alert.trafficking-liaison.route.GT';
+      const ack = await jetstream(gt).publish(own, '', { msgID: 'gt-own-subject' });
+      expect(ack.stream).toBe('ENLACE_ALERTS');
+      // ...until the registry suspends it: within a few seconds the server refuses it.
+      const headers = {
+        authorization: `Bearer ${info.registry.token}`,
+        'content-type': 'application/json',
+      };
+      const suspended = await fetch(`${info.registry.url}/v1/countries/GT/suspend`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ reason: 'test: broker-level suspension' }),
+      });
+      expect(suspended.status).toBe(200);
+      const deadline = Date.now() + 5_000;
+      let lost = false;
+      while (!lost && Date.now() < deadline) {
+        const denied = violation(gt, own, 500).then(
+          () => true,
+          () => false,
+        );
+        gt.publish(own, '');
+        lost = await denied;
+      }
+      expect(lost, 'node-gt may no longer publish on its own subject').toBe(true);
+      await expect(
+        gt.request('$JS.API.CONSUMER.MSG.NEXT.ENLACE_ALERTS.node-GT', '{"batch":1}', { timeout: 2_000 }),
+      ).rejects.toThrow(/Permissions Violation/);
+
+      // A withdrawn country has no user at all: its connections are closed and refused.
+      const hn = await as('node-hn');
+      const withdrawn = await fetch(`${info.registry.url}/v1/countries/HN/withdraw`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ reason: 'test: broker-level withdrawal' }),
+      });
+      expect(withdrawn.status).toBe(200);
+      const closedAt = Date.now();
+      await hn.closed();
+      expect(Date.now() - closedAt).toBeLessThan(5_000);
+      await expect(
+        connect({ servers: info.nats, user: 'node-hn', pass: passwords['node-hn']!, reconnect: false }),
+      ).rejects.toThrow(/Authorization Violation/i);
+    } finally {
+      await Promise.all(connections.map((nc) => nc.close()));
+      expect(await stop(started)).toBe(0);
+      await rm(ownDir, { recursive: true, force: true });
+    }
   }, 60_000);
 
   it('names the problem in one line when nats-server cannot be run', async () => {

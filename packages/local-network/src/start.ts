@@ -5,7 +5,11 @@
  * 2. the registry, seeded from seeds/registry (countries, networks, rules, focal points, glossary);
  * 3. keys for each chosen country, generated on first start and registered with the registry
  *    (private keys stay in the state directory, mode 0600);
- * 4. a table of URLs and tokens on the terminal and in <state>/network.json (mode 0600).
+ * 4. per-country NATS users (DESIGN.md trust model 4): the embedded server starts with only the
+ *    registry's user, the launcher creates the streams with it, and once the registry is seeded
+ *    the users of every country are rendered from its state and the server reloads them; a
+ *    country status change renders and reloads them again. Each node connects as its country;
+ * 5. a table of URLs and tokens on the terminal and in <state>/network.json (mode 0600).
  *
  * State lives in `.enlace/` (or --state-dir) and is reused on the next start. Ctrl-C (SIGINT) or
  * SIGTERM stops everything, nats-server included.
@@ -20,8 +24,20 @@ import type { NodeApp } from '@enlace/node';
 import { createNodeApp } from '@enlace/node';
 import type { RegistryApp } from '@enlace/registry';
 import { createRegistryApp, issueToken, REGISTRY_PRIVATE_KEY_FILE } from '@enlace/registry';
+import { countryNatsUser, ensureEnlaceStreams } from '@enlace/transport';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { loadDemoDrafts, startDemo } from './demo.js';
 import { LocalNetworkError } from './errors.js';
+import type { NatsAuthorization, NatsPasswords } from './nats-authorization.js';
+import {
+  NATS_USERS_FILE,
+  REGISTRY_NATS_USER,
+  createNatsAuthorization,
+  loadNatsUsers,
+  renderServicesOnly,
+} from './nats-authorization.js';
 import { findNatsServer, startEmbeddedNats, stopLeftoverNats } from './nats-server.js';
 import type { EmbeddedNats } from './nats-server.js';
 import { choosePort } from './ports.js';
@@ -114,6 +130,8 @@ export async function startLocalNetwork(options: StartOptions, io: Io): Promise<
     await mkdir(options.stateDir, { recursive: true, mode: 0o700 });
 
     let natsUrl = options.natsUrl;
+    let nats: EmbeddedNats | undefined;
+    let passwords: NatsPasswords | undefined;
     if (natsUrl === undefined) {
       const binary = await findNatsServer();
       const leftover = await stopLeftoverNats(join(options.stateDir, 'nats'));
@@ -134,7 +152,9 @@ export async function startLocalNetwork(options: StartOptions, io: Io): Promise<
           `port ${natsPort.replaced} is taken (another NATS server?); NATS uses ${natsPort.port} instead`,
         );
       const monitor = await choosePort(0, { strict: false, host: options.host });
-      const nats: EmbeddedNats = await progress.step(
+      passwords = await loadNatsUsers(options.stateDir);
+      const servicesOnly = renderServicesOnly(passwords);
+      nats = await progress.step(
         'nats-server with JetStream',
         () =>
           startEmbeddedNats({
@@ -143,14 +163,46 @@ export async function startLocalNetwork(options: StartOptions, io: Io): Promise<
             host: options.host,
             port: natsPort.port,
             monitorPort: monitor!.port,
+            extraConfig: servicesOnly,
           }),
         (server) => server.url,
       );
-      stopping.push(() => nats.stop());
+      const embedded = nats;
+      stopping.push(() => embedded.stop());
       natsUrl = nats.url;
     } else {
-      progress.note(`using the NATS server at ${natsUrl} (NATS_URL)`);
+      progress.note(
+        `using the NATS server at ${natsUrl} (NATS_URL); its users and permissions are not managed`,
+      );
     }
+    const registryCredentials =
+      passwords === undefined
+        ? {}
+        : { natsUser: REGISTRY_NATS_USER, natsPass: passwords[REGISTRY_NATS_USER]! };
+
+    // The launcher creates the streams with the registry's user: nodes may only read their info.
+    const launcher: NatsConnection = await progress.step(
+      'streams ENLACE_ALERTS and ENLACE_AUDIT',
+      async () => {
+        const nc = await connect({
+          servers: natsUrl!.split(','),
+          name: 'enlace-local-network',
+          ...(registryCredentials.natsUser !== undefined && {
+            user: registryCredentials.natsUser,
+            pass: registryCredentials.natsPass,
+          }),
+        });
+        try {
+          await ensureEnlaceStreams(await jetstreamManager(nc));
+        } catch (error) {
+          await nc.close();
+          throw error;
+        }
+        return nc;
+      },
+      () => 'ready',
+    );
+    stopping.push(() => launcher.close());
 
     const registryPort = await choosePort(options.registryPort, {
       strict: options.strictPorts,
@@ -175,6 +227,7 @@ export async function startLocalNetwork(options: StartOptions, io: Io): Promise<
           port: registryPort.port,
           seedsDir: options.seedsDir,
           logger: ['error'],
+          ...registryCredentials,
         }),
       (app) => app.url,
     );
@@ -206,8 +259,47 @@ export async function startLocalNetwork(options: StartOptions, io: Io): Promise<
       () => 'generated where missing and registered',
     );
 
+    let authorization: NatsAuthorization | undefined;
+    const running = new Map<string, NodeApp>();
+    if (nats !== undefined) {
+      const embedded = nats;
+      authorization = await progress.step(
+        'NATS users and permissions from the registry',
+        async () => {
+          const rendered = await createNatsAuthorization({
+            stateDir: options.stateDir,
+            registry: registry.service,
+            reload: (config) => embedded.reload(config),
+            // Withdrawal is final: stop the node before the server drops its user and connection.
+            beforeRemoving: async (codes) => {
+              for (const code of codes) {
+                const node = running.get(code);
+                if (node === undefined) continue;
+                progressOut.write(`${code} was withdrawn from the registry: stopping its node\n`);
+                running.delete(code);
+                await node.close();
+              }
+            },
+          });
+          await rendered.apply();
+          return rendered;
+        },
+        (rendered) =>
+          `one user per country (${Object.keys(rendered.statuses()).length}); passwords in ${join(options.stateDir, NATS_USERS_FILE)}`,
+      );
+      const watcher = authorization.watch(launcher, (error) =>
+        progressOut.write(`NATS users not re-rendered: ${(error as Error).message}\n`),
+      );
+      stopping.push(async () => watcher.stop());
+    }
+
     const nodes: Record<string, { url: string; docs: string; token: string; keys: string[] }> = {};
     for (const [index, country] of options.countries.entries()) {
+      const status = authorization?.statuses()[country];
+      if (status === 'suspended' || status === 'withdrawn') {
+        progress.note(`${country} is ${status} in the registry: its node is not started`);
+        continue;
+      }
       const wanted = options.nodePortBase === 0 ? 0 : options.nodePortBase + index;
       const nodePort = await choosePort(wanted, { strict: options.strictPorts, host: options.host });
       if (nodePort === undefined) {
@@ -228,10 +320,15 @@ export async function startLocalNetwork(options: StartOptions, io: Io): Promise<
             host: options.host,
             port: nodePort.port,
             logger: ['error'],
+            ...(authorization !== undefined && {
+              natsUser: countryNatsUser(country),
+              natsPass: authorization.passwords[countryNatsUser(country)]!,
+            }),
           }),
         (app) => app.url,
       );
       stopping.push(() => node.close());
+      running.set(country, node);
       const token = await issueToken(signingKey, {
         subject: `local-officer-${country.toLowerCase()}`,
         roles: ['focal-point'],
