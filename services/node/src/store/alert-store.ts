@@ -183,8 +183,8 @@ export class AlertStore {
       @id, @box, @origin, @network, @kind, @handling, @tlp, @issued_at, @expires_at, @received_at,
       @title, @recipients, @supersedes_id, @retracts_id, @restricted, @readable, @alert_json,
       @envelope, @subject, @stream_seq, @verification,
-      (SELECT id FROM alerts WHERE retracts_id = @id AND origin = @origin LIMIT 1),
-      (SELECT id FROM alerts WHERE supersedes_id = @id AND origin = @origin LIMIT 1)
+      (SELECT id FROM alerts WHERE retracts_id = @id AND retracts_id <> '' AND origin = @origin LIMIT 1),
+      (SELECT id FROM alerts WHERE supersedes_id = @id AND supersedes_id <> '' AND origin = @origin LIMIT 1)
     )`);
     this.#insert = insert('INSERT OR IGNORE');
     this.#replace = insert('INSERT OR REPLACE');
