@@ -62,7 +62,12 @@ export class InboundAlerts {
     }
     let verified;
     try {
-      verified = await verifyInbound(msg, { country, trust: view, encryptionKeys: this.deps.encryptionKeys });
+      verified = await verifyInbound(msg, {
+        country,
+        trust: view,
+        trustAt: (issuedAt) => trust.viewAt(issuedAt),
+        encryptionKeys: this.deps.encryptionKeys,
+      });
     } catch (error) {
       if (isRejectMessage(error)) await this.#rejected(error, msg);
       throw error;

@@ -61,6 +61,11 @@ export interface VerifyContext {
   /** This node's country. */
   readonly country: string;
   readonly trust: TrustView;
+  /**
+   * The registry state to judge an alert issued at a time with, when it may be fresher than
+   * `trust` (TrustState.viewAt); default `trust`.
+   */
+  readonly trustAt?: (issuedAt: Date) => Promise<TrustView>;
   /** This country's private encryption keys, by kid. */
   readonly encryptionKeys: ReadonlyMap<string, PrivateKeyRecord>;
   readonly now?: Date;
@@ -101,7 +106,7 @@ function kidOf(protectedHeader: string): string {
 
 /** Runs every check; resolves with what to store, or throws RejectMessage. */
 export async function verifyInbound(msg: InboundMessage, ctx: VerifyContext): Promise<VerifiedAlert> {
-  const { trust, country } = ctx;
+  const { country } = ctx;
   // 1. form
   let signed: SignedAlert;
   let alert: Alert;
@@ -125,6 +130,7 @@ export async function verifyInbound(msg: InboundMessage, ctx: VerifyContext): Pr
   if (kind === undefined || handling === undefined)
     reject('malformed', 'the alert has no known kind or handling');
   const issuedAt = header.issuedAt;
+  const trust = ctx.trustAt === undefined ? ctx.trust : await ctx.trustAt(issuedAt);
 
   // 2. the subject must say what the header says
   let parsed;

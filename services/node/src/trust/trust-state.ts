@@ -50,6 +50,9 @@ export class TrustState {
   #again = false;
   #closed = false;
   readonly #waiters = new Set<() => void>();
+  /** Until when the state in force is known to be the registry's (ms); 0 for a snapshot from disk. */
+  #knownAt = 0;
+  #lastAttemptAt = 0;
 
   constructor(private readonly options: TrustStateOptions) {
     this.#rpc = createRegistryRpcClient(options.nc, { timeoutMs: options.rpcTimeoutMs ?? 2_000 });
@@ -156,6 +159,8 @@ export class TrustState {
 
   async #fetchOnce(): Promise<void> {
     if (this.#closed) return;
+    const startedAt = Date.now();
+    this.#lastAttemptAt = startedAt;
     let jws: string;
     try {
       jws = (await this.#rpc.getSnapshot()).jws;
@@ -164,6 +169,22 @@ export class TrustState {
       return;
     }
     await this.#accept(jws, 'registry', true);
+    // What the registry said at startedAt is known now, whether or not the revision changed.
+    if (this.#view !== undefined) this.#knownAt = Math.max(this.#knownAt, startedAt);
+  }
+
+  /**
+   * The snapshot to judge an alert issued at `at` with. Change events keep the state current
+   * within milliseconds; when the state was last confirmed more than `maxLagMs` before `at`
+   * (an event may have been lost), it is fetched again first, at most once per `maxLagMs`, so
+   * that an alert is judged against the registry as it stood when it was issued. Falls back to
+   * the state in force when the registry does not answer.
+   */
+  async viewAt(at: Date, maxLagMs = 1_000): Promise<TrustView> {
+    const view = this.require();
+    const t = at.getTime();
+    if (t - this.#knownAt > maxLagMs && Date.now() - this.#lastAttemptAt > maxLagMs) await this.refresh();
+    return this.#view ?? view;
   }
 
   async #loadFromDisk(): Promise<void> {
