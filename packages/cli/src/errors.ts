@@ -15,7 +15,9 @@ export type CliErrorCode =
   /** The registry answered with an error (its code and field paths are in the message). */
   | 'ERR_REGISTRY_REFUSED'
   /** The registry could not be reached, or answered something that is not its API. */
-  | 'ERR_REGISTRY_UNREACHABLE';
+  | 'ERR_REGISTRY_UNREACHABLE'
+  /** A rendered configuration was written but the server could not be signalled to reload it. */
+  | 'ERR_RELOAD_FAILED';
 
 export class CliError extends Error {
   readonly code: CliErrorCode;

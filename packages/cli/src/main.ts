@@ -10,6 +10,7 @@ import { keysGenerate } from './commands/keys-generate.js';
 import { alertSign } from './commands/alert-sign.js';
 import { alertVerify } from './commands/alert-verify.js';
 import { alertDecode } from './commands/alert-decode.js';
+import { addDeployCommands } from './commands/deploy.js';
 import { addRegistryCommands } from './commands/registry.js';
 import { CliError } from './errors.js';
 import type { Output } from './io.js';
@@ -123,6 +124,7 @@ export function createProgram(io: CliIo): Command {
     });
 
   addRegistryCommands(program, io);
+  addDeployCommands(program, io);
 
   program.addOption(new Option('--no-color', 'accepted for compatibility; output has no colour').hideHelp());
   return program;

@@ -1,0 +1,232 @@
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+
+import { findFreePort } from '@enlace/testing';
+import { connect, errors } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { main } from '../main.js';
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function run(...argv: string[]): Promise<Run> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(argv, {
+    stdout: { write: (text) => void (stdout += text) },
+    stderr: { write: (text) => void (stderr += text) },
+    env: {},
+  });
+  return { code, stdout, stderr };
+}
+
+const T0 = '2020-01-01T00:00:00.000Z';
+type Status = 'member' | 'observer' | 'suspended' | 'withdrawn';
+const snapshotOf = (statuses: Record<string, Status>): unknown => ({
+  snapshot: {
+    countries: Object.entries(statuses).map(([code, status]) => ({
+      code,
+      statusHistory: [{ status, effectiveAt: T0 }],
+    })),
+  },
+});
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'enlace-deploy-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('enlace deploy nats-config', () => {
+  it('renders from a snapshot file, generates passwords once, and says what changed', async () => {
+    const snapshot = join(dir, 'snapshot.json');
+    const out = join(dir, 'a', 'users.conf');
+    await writeFile(snapshot, JSON.stringify(snapshotOf({ MX: 'member', GT: 'member', BR: 'withdrawn' })));
+
+    const first = await run('deploy', 'nats-config', '--snapshot', snapshot, '--out', out);
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain(
+      `${out}: written (mode 0600): BR new (withdrawn), GT new (member), MX new (member)`,
+    );
+    expect(first.stdout).toContain('generated passwords for registry, node-mx, node-gt');
+    expect((await stat(out)).mode & 0o777).toBe(0o600);
+    const secrets = join(dir, 'a', 'nats-users.json');
+    expect((await stat(secrets)).mode & 0o777).toBe(0o600);
+    const passwords = JSON.parse(await readFile(secrets, 'utf8')) as Record<string, string>;
+    const text = await readFile(out, 'utf8');
+    expect(text).toContain(`user: "node-mx"\n      password: "${passwords['node-mx']}"`);
+    expect(text).toContain('# BR withdrawn: no user');
+
+    const again = await run('deploy', 'nats-config', '--snapshot', snapshot, '--out', out, '--json');
+    expect(JSON.parse(again.stdout)).toMatchObject({ written: false, changes: [], generatedPasswords: [] });
+
+    await writeFile(snapshot, JSON.stringify(snapshotOf({ MX: 'member', GT: 'suspended', BR: 'withdrawn' })));
+    const third = await run('deploy', 'nats-config', '--snapshot', snapshot, '--out', out, '--json');
+    expect(JSON.parse(third.stdout)).toMatchObject({
+      written: true,
+      changes: [{ country: 'GT', from: 'member', to: 'suspended' }],
+      countries: { MX: 'member', GT: 'suspended', BR: 'withdrawn' },
+    });
+    // Passwords stay what they were.
+    expect(JSON.parse(await readFile(secrets, 'utf8'))).toEqual(passwords);
+  });
+
+  it('reads the registry over HTTP with the bearer token', async () => {
+    let authorization: string | undefined;
+    const server = createServer((req, res) => {
+      authorization = req.headers.authorization;
+      res.setHeader('content-type', 'application/json');
+      res.end(
+        JSON.stringify({
+          revision: 3,
+          items: [{ code: 'HN', names: {}, statusHistory: [{ status: 'member', effectiveAt: T0 }] }],
+        }),
+      );
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const out = join(dir, 'http.conf');
+      const result = await run('deploy', 'nats-config', '--url', url, '--token', 'tok', '--out', out);
+      expect(result.stderr).toBe('');
+      expect(result.stdout).toContain('HN new (member)');
+      expect(authorization).toBe('Bearer tok');
+    } finally {
+      server.close();
+    }
+  });
+
+  it('fails in one line with a code when it cannot work', async () => {
+    const out = join(dir, 'err.conf');
+    const noSource = await run('deploy', 'nats-config', '--out', out);
+    expect(noSource.code).toBe(2);
+    expect(noSource.stderr).toBe(
+      'enlace: no registry state: pass --url http://host:port (or set ENLACE_REGISTRY_URL), or --snapshot FILE\n',
+    );
+    const bad = join(dir, 'bad.json');
+    await writeFile(bad, JSON.stringify({ countries: [{ code: 'mx' }] }));
+    const invalid = await run('deploy', 'nats-config', '--snapshot', bad, '--out', out);
+    expect(invalid.code).toBe(2);
+    expect(invalid.stderr).toMatch(
+      /^enlace: .*bad\.json: countries\[0\]\.code must be an ISO 3166-1 alpha-2 code\n$/,
+    );
+    const good = join(dir, 'good.json');
+    await writeFile(good, JSON.stringify(snapshotOf({ MX: 'member' })));
+    const noPid = await run(
+      'deploy',
+      'nats-config',
+      '--snapshot',
+      good,
+      '--out',
+      out,
+      '--reload',
+      join(dir, 'none.pid'),
+    );
+    expect(noPid.code).toBe(2);
+    expect(noPid.stderr).toMatch(/^enlace: cannot read the nats-server pid file .*none\.pid: ENOENT/);
+  });
+});
+
+describe('enlace deploy nats-config --reload on a running nats-server', () => {
+  let server: ChildProcess | undefined;
+  let nc: NatsConnection | undefined;
+  afterAll(async () => {
+    await nc?.close();
+    if (server !== undefined && server.exitCode === null) {
+      server.kill('SIGTERM');
+      await once(server, 'exit');
+    }
+  });
+
+  it('a suspension re-rendered and reloaded takes the country’s publish rights', async () => {
+    const home = join(dir, 'server');
+    const snapshot = join(home, 'snapshot.json');
+    const users = join(home, 'users.conf');
+    const pidFile = join(home, 'nats.pid');
+    await mkdir(home, { recursive: true });
+    await writeFile(snapshot, JSON.stringify(snapshotOf({ MX: 'member' })));
+    expect((await run('deploy', 'nats-config', '--snapshot', snapshot, '--out', users)).code).toBe(0);
+    const port = await findFreePort();
+    await writeFile(
+      join(home, 'nats.conf'),
+      `listen: "127.0.0.1:${port}"\npid_file: ${JSON.stringify(pidFile)}\ninclude ./users.conf\n`,
+    );
+    server = spawn('nats-server', ['-c', join(home, 'nats.conf')], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, PATH: `${process.env['PATH'] ?? ''}${delimiter}/usr/sbin` },
+    });
+    let log = '';
+    server.stderr!.on('data', (chunk: Buffer) => (log += chunk.toString()));
+    while (!log.includes('Server is ready')) {
+      if (server.exitCode !== null) throw new Error(`nats-server exited: ${log}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+
+    const passwords = JSON.parse(await readFile(join(home, 'nats-users.json'), 'utf8')) as Record<
+      string,
+      string
+    >;
+    nc = await connect({ servers: `127.0.0.1:${port}`, user: 'node-mx', pass: passwords['node-mx']! });
+    const own = 'enlace.v1.alert.trafficking-liaison.route.MX';
+    const sub = await connect({
+      servers: `127.0.0.1:${port}`,
+      user: 'registry',
+      pass: passwords['registry']!,
+    });
+    try {
+      // Before: the server takes MX's publish on its own subject without an error.
+      const firstErrors: unknown[] = [];
+      void (async () => {
+        for await (const s of nc.status()) if (s.type === 'error') firstErrors.push(s.error);
+      })();
+      nc.publish(own, 'x');
+      await nc.flush();
+      expect(firstErrors).toEqual([]);
+
+      await writeFile(snapshot, JSON.stringify(snapshotOf({ MX: 'suspended' })));
+      const reloaded = await run(
+        'deploy',
+        'nats-config',
+        '--snapshot',
+        snapshot,
+        '--out',
+        users,
+        '--reload',
+        pidFile,
+      );
+      expect(reloaded.stderr).toBe('');
+      expect(reloaded.stdout).toContain('MX member → suspended');
+      expect(reloaded.stdout).toMatch(/nats-server \d+ reloaded \(SIGHUP\)/);
+      const deadline = Date.now() + 5_000;
+      while (
+        !firstErrors.some((e) => e instanceof errors.PermissionViolationError) &&
+        Date.now() < deadline
+      ) {
+        nc.publish(own, 'x');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const violation = firstErrors.find((e) => e instanceof errors.PermissionViolationError) as
+        Error | undefined;
+      expect(violation?.message).toMatch(
+        /Permissions Violation for Publish to "enlace\.v1\.alert\.trafficking-liaison\.route\.MX"/,
+      );
+    } finally {
+      await sub.close();
+    }
+  });
+});
