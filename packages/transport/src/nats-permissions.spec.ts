@@ -63,6 +63,10 @@ describe('renderNatsAuthorization', () => {
             `$JS.API.CONSUMER.MSG.NEXT.${ALERTS_STREAM}.node-${other}`,
             `$JS.API.CONSUMER.INFO.${ALERTS_STREAM}.node-${other}`,
             `$JS.ACK.${ALERTS_STREAM}.node-${other}.1.2.3.4.5`,
+            // Its own durables re-filtered to read what is addressed to another country.
+            `$JS.API.CONSUMER.CREATE.${ALERTS_STREAM}.node-${code}-direct.enlace.v1.direct.${other}.*`,
+            `$JS.API.CONSUMER.CREATE.${ALERTS_STREAM}.node-${code}-receipts.enlace.v1.ack.${other}.*`,
+            `$JS.API.CONSUMER.CREATE.${ALERTS_STREAM}.node-${code}.enlace.v1.direct.>`,
           ];
           for (const subject of theirs) {
             const hit = allowed.find((pattern) => subjectMatches(pattern, subject));

@@ -12,10 +12,10 @@
  * One user per country, `node-<cc>`:
  * - member: publishes only its own origin subjects (publishSubjectsOf), registry RPC requests,
  *   its own audit subjects, and the JetStream API calls of its node: account and stream info,
- *   create/info/pull/ack of its own durables (`node-<CC>` on alerts, `node-<CC>-receipts` on the
- *   receipts addressed to it), each create bound to that durable's filter subject (the filter is
- *   part of the create subject on nats-server >= 2.9, and the server checks it against the
- *   consumer's config). Subscribes to its inboxes and to registry events. No stream create,
+ *   create/info/pull/ack of its own durables (`node-<CC>` on alerts, `node-<CC>-receipts` and
+ *   `node-<CC>-direct` on the receipts and bilateral messages addressed to it), each create
+ *   bound to that durable's filter subject (the filter is part of the create subject on
+ *   nats-server >= 2.9, and the server checks it against the consumer's config). Subscribes to its inboxes and to registry events. No stream create,
  *   update, delete or purge; no other country's durable.
  * - observer: the same, minus alert and bilateral subjects: it may acknowledge what it reads
  *   (receipts) but never originate an alert (DESIGN: observers only read).
@@ -115,12 +115,14 @@ export function inboxPrefixOf(code: string): string {
   return `_INBOX.${countryNatsUser(code)}`;
 }
 
-/** The durable consumers a country's node uses (services/node: inbound alerts, receipts). */
+/** The durable consumers a country's node uses (services/node: inbound alerts, receipts, forwards). */
 export function nodeDurablesOf(code: string): NodeDurable[] {
   const cc = checkCountry(code);
   return [
     { stream: ALERTS_STREAM, durable: `node-${cc}`, filterSubject: `${SUBJECT_ROOT}.alert.>` },
     { stream: ALERTS_STREAM, durable: `node-${cc}-receipts`, filterSubject: `${SUBJECT_ROOT}.ack.${cc}.*` },
+    // Bilateral messages (forwards) addressed to this country only.
+    { stream: ALERTS_STREAM, durable: `node-${cc}-direct`, filterSubject: `${SUBJECT_ROOT}.direct.${cc}.*` },
   ];
 }
 
