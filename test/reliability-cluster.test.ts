@@ -6,30 +6,39 @@
  * Alerts are signed with MX's key here and published with publishAlert() (Nats-Msg-Id = id,
  * retries on timeout / no responders), which is what the node's publisher does after its HTTP
  * and policy steps; the receiving side is the real nodes' inbound path (durable consumer,
- * verification against the registry's signed state, SQLite store).
+ * verification against the registry's signed state, SQLite store), each node in its own process.
  */
-import { ALERTS_STREAM, ensureEnlaceStreams, publishAlert } from '@enlace/transport';
-import type { NodeApp } from '@enlace/node';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+import { AlertStore } from '@enlace/node';
 import type { NatsClusterHandle } from '@enlace/testing';
 import { startNatsCluster } from '@enlace/testing';
+import { ALERTS_STREAM, ensureEnlaceStreams, publishAlert } from '@enlace/transport';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { createEnlaceNetwork, inboxIds, signRouteAlert, waitFor } from './support/enlace-network.js';
+import { createEnlaceNetwork, signRouteAlert, waitFor } from './support/enlace-network.js';
 import type { EnlaceNetwork, SignedRouteAlert } from './support/enlace-network.js';
+import { startNodeProcess } from './support/node-process.js';
+import type { NodeProcess } from './support/node-process.js';
 
 /**
- * The issue asks for 10,000 (`ENLACE_RELIABILITY_ALERTS=10000`, given ~6 minutes). By default
- * 1,000: measured on the shared 2-core CI machine (load ~11), publishing is fast (2,000 acked in
- * < 5 s) but the three in-process nodes store only ~35 alerts/s between them (each alert is
- * verified, stored and answered with a signed receipt that MX verifies and stores in turn, all
- * on one event loop), so 10,000 would take ~5 minutes of delivery alone.
+ * The issue asks for 10,000; that takes ~4-6 minutes here, so it is opt-in:
+ * `ENLACE_RELIABILITY_ALERTS=10000`. Default 1,000, measured on the shared 2-core machine:
+ * publishing is not the limit (1,000 acknowledged in 6-10 s through a leader kill, 64 in
+ * flight) but delivery is: the receiving nodes store 20-45 alerts/s each (load-dependent; each
+ * alert is verified, stored, and answered with a signed receipt that MX verifies and stores),
+ * so 1,000 arrive in 13-60 s and 10,000 would need 4-8 minutes of delivery alone. CPU profiles
+ * (ENLACE_NODE_PROFILE_DIR) show the nodes ~75% idle: the per-node limit is latency (8 messages
+ * in flight per consumer), not CPU.
  */
 const ALERTS = Number(process.env['ENLACE_RELIABILITY_ALERTS'] ?? 1_000);
-/** How long delivery may take after the last publish: the measured rate with a 2x margin. */
-const DELIVERY_TIMEOUT_MS = Math.max(60_000, ALERTS * 60);
+/** How long delivery may take after the last publish: the slowest measured rate, 1.5x margin. */
+const DELIVERY_TIMEOUT_MS = Math.max(90_000, ALERTS * 90);
+const PROFILE_DIR = process.env['ENLACE_NODE_PROFILE_DIR'];
 /** Publishes in flight at once. */
 const CONCURRENCY = 64;
 const RECEIVERS = ['GT', 'HN'] as const;
@@ -38,7 +47,35 @@ let cluster: NatsClusterHandle;
 let network: EnlaceNetwork;
 let nc: NatsConnection;
 let jsm: JetStreamManager;
-const nodes: Record<string, NodeApp> = {};
+/** Each node is its own process (services/node/dist/main.js): three event loops, not one. */
+const nodes: Record<string, NodeProcess> = {};
+
+/** The node's accepted-alerts counter, from its Prometheus endpoint. */
+async function acceptedInbox(country: string): Promise<number> {
+  const text = await (await fetch(`${nodes[country]?.url}/metrics`)).text();
+  const match = new RegExp(
+    `^enlace_node_alerts_accepted_total\\{country="${country}",box="inbox"\\} (\\d+)$`,
+    'm',
+  ).exec(text);
+  return Number(match?.[1] ?? 0);
+}
+
+/** Every inbox id in the (stopped) node's store. */
+function storedIds(country: string): string[] {
+  const store = AlertStore.open(join(network.root, 'data', country));
+  try {
+    const ids: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = store.list({ box: 'inbox', limit: 500, ...(cursor !== undefined && { cursor }) });
+      ids.push(...page.items.map((item) => item.id));
+      cursor = page.next;
+    } while (cursor !== undefined);
+    return ids;
+  } finally {
+    store.close();
+  }
+}
 
 /** Wait until ENLACE_ALERTS has a leader and both followers are current. */
 async function waitForR3(): Promise<void> {
@@ -71,7 +108,19 @@ beforeAll(async () => {
   await ensureEnlaceStreams(jsm, { replicas: 3 });
   const urls = cluster.urls.join(',');
   network = await createEnlaceNetwork({ natsUrl: urls, countries: ['MX', ...RECEIVERS] });
-  for (const country of ['MX', ...RECEIVERS]) nodes[country] = await network.startNode(country, urls);
+  const registryKeyFile = join(network.root, 'registry.public.jwk');
+  await writeFile(registryKeyFile, JSON.stringify(network.pinned));
+  for (const country of ['MX', ...RECEIVERS]) {
+    nodes[country] = await startNodeProcess({
+      country,
+      natsUrl: urls,
+      dataDir: join(network.root, 'data', country),
+      keysDir: join(network.root, 'keys', country),
+      registryKeyFile,
+      // ENLACE_NODE_PROFILE_DIR=<dir>: each node writes a CPU profile there when it stops.
+      ...(PROFILE_DIR !== undefined && { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] }),
+    });
+  }
   // createNodeApp() calls ensureEnlaceStreams() with its default (1 replica), which scales the
   // stream down to R1; bring it back to R3 before the faults (see the report: nodes need a
   // replicas option, or ensureEnlaceStreams should never lower num_replicas).
@@ -80,7 +129,7 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
-  for (const node of Object.values(nodes)) await node.close();
+  for (const node of Object.values(nodes)) await node.kill();
   await nc?.close();
   await network?.close();
   await cluster?.stop();
@@ -149,17 +198,18 @@ describe('3-server cluster, R3 streams', () => {
               ),
             ),
           );
-          console.info(
-            `[progress] acked=${acked.size} ` +
-              RECEIVERS.map((c) => `${c}=${nodes[c]?.context.store.counts().inbox}`).join(' ') +
-              ` ${consumers.join('; ')}`,
-          );
+          console.info(`[progress] acked=${acked.size} ${consumers.join('; ')}`);
         })();
       }, 10_000);
       try {
         await waitFor(
           'GT and HN to store every acknowledged alert',
-          () => RECEIVERS.every((c) => (nodes[c]?.context.store.counts().inbox ?? 0) >= acked.size),
+          async () => {
+            const infos = await Promise.all(
+              RECEIVERS.map((c) => jsm.consumers.info(ALERTS_STREAM, `node-${c}`).catch(() => undefined)),
+            );
+            return infos.every((i) => i !== undefined && i.num_pending === 0 && i.num_ack_pending === 0);
+          },
           DELIVERY_TIMEOUT_MS,
           250,
         );
@@ -168,19 +218,24 @@ describe('3-server cluster, R3 streams', () => {
       }
       const deliveredMs = Date.now() - publishStart;
 
+      const accepted: Record<string, number> = {};
       for (const country of RECEIVERS) {
-        const node = nodes[country] as NodeApp;
-        const ids = inboxIds(node);
-        // Exactly once: no id twice in the store, none missing, nothing unacknowledged lost track of.
-        expect(new Set(ids).size, country).toBe(ids.length);
-        const missing = [...acked].filter((id) => !node.context.store.has(id));
+        accepted[country] = await acceptedInbox(country);
+        await nodes[country]?.stop();
+      }
+      for (const country of RECEIVERS) {
+        const ids = storedIds(country);
+        const stored = new Set(ids);
+        // Exactly once: no id twice in the store, none acknowledged missing, nothing unknown.
+        expect(stored.size, country).toBe(ids.length);
+        const missing = [...acked].filter((id) => !stored.has(id));
         expect(missing, `${country} is missing acknowledged alerts`).toEqual([]);
         expect(
           ids.every((id) => acked.has(id) || failed.includes(id)),
           country,
         ).toBe(true);
         // Each stored once: the accepted counter matches, redeliveries were recognised as such.
-        expect(node.context.metrics.acceptedCount('inbox'), country).toBe(ids.length);
+        expect(accepted[country], country).toBe(ids.length);
       }
       // The stream itself holds each MX alert once (Nats-Msg-Id deduplicated the retries).
       const info = await jsm.streams.info(ALERTS_STREAM, { subjects_filter: 'enlace.v1.alert.>' });

@@ -190,22 +190,6 @@ export async function signRouteAlert(
   };
 }
 
-/** Every inbox id the node has stored (all pages). */
-export function inboxIds(node: NodeApp): string[] {
-  const ids: string[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = node.context.store.list({
-      box: 'inbox',
-      limit: 500,
-      ...(cursor !== undefined && { cursor }),
-    });
-    ids.push(...page.items.map((item) => item.id));
-    cursor = page.next;
-  } while (cursor !== undefined);
-  return ids;
-}
-
 /** Poll `probe` every `intervalMs` until it returns true; throw after `timeoutMs` naming `what`. */
 export async function waitFor(
   what: string,

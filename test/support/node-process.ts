@@ -18,6 +18,8 @@ export interface NodeProcessOptions {
   readonly keysDir: string;
   /** File holding the registry's public JWK. */
   readonly registryKeyFile: string;
+  /** Extra Node.js flags, e.g. `--cpu-prof` to see where a node spends its time. */
+  readonly nodeArgs?: readonly string[];
 }
 
 /** A running node process. */
@@ -39,6 +41,7 @@ export async function startNodeProcess(
   const child = spawn(
     process.execPath,
     [
+      ...(options.nodeArgs ?? []),
       MAIN,
       '--country',
       options.country,
