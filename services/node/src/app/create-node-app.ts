@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import {
   ALERTS_STREAM,
   JetStreamTransport,
+  consumeDurable,
   ensureEnlaceStreams,
   exponentialNakDelay,
 } from '@enlace/transport';
@@ -230,6 +231,27 @@ export async function createNodeApp(options: CreateNodeAppOptions): Promise<Node
     await receipts.start();
     // Before the app (and the connection) close: cleanup runs in reverse order.
     cleanup.push(() => receipts.close());
+    // Alerts other countries pass on to this one (POST /v1/alerts/{id}/forward), checked alike.
+    const direct = await consumeDurable(
+      js,
+      {
+        stream: ALERTS_STREAM,
+        durable: `${options.durable ?? `node-${country}`}-direct`,
+        filterSubject: `enlace.v1.direct.${country}.*`,
+        maxDeliver: 1_000,
+        nakDelay: exponentialNakDelay({ initialMs: 250, maxMs: 15_000 }),
+        pullExpiresMs: 2_000,
+        onError: (error) => logger.debug?.(`direct: ${(error as Error).message}`),
+      },
+      (msg) =>
+        inbound.handle({
+          subject: msg.subject,
+          data: msg.data,
+          msgId: msg.headers?.get('Nats-Msg-Id') || undefined,
+          streamSeq: msg.seq,
+        }),
+    );
+    cleanup.push(() => direct.close());
     await app.listen(options.port ?? 0, options.host ?? '127.0.0.1');
     const address = app.getHttpServer().address() as AddressInfo;
     const host = options.host ?? '127.0.0.1';

@@ -403,6 +403,24 @@ describe('handling codes', () => {
       ),
     ).toBe(0);
     expect(await streamMessages()).toBeGreaterThan(before);
+    // HN, the destination here, checks a forwarded alert like any other (it already holds this one).
+    const duplicates = rejected('HN', 'duplicate');
+    const toHn = await call(nodes.GT, 'POST', `/v1/alerts/${h1.body.id}/forward`, {
+      token: tokens.GT,
+      body: { to: 'HN' },
+    });
+    expect(toHn.status).toBe(202);
+    await until('HN to see the forwarded copy', () =>
+      rejected('HN', 'duplicate') > duplicates ? true : undefined,
+    );
+    // A forged copy passed on directly is refused as such.
+    const forged = decodeSignedAlert((await get('GT', `/v1/alerts/${h2.body.id}/envelope`)).bytes);
+    forged.signature[5] = forged.signature[5]! ^ 0x01;
+    const badSignatures = rejected('HN', 'bad_signature');
+    await js.publish('enlace.v1.direct.HN.GT', encodeSignedAlert(forged), { msgID: `${h2.body.id}.fwd.HN` });
+    await until('HN to refuse the forged copy', () =>
+      rejected('HN', 'bad_signature') > badSignatures ? true : undefined,
+    );
   });
 });
 

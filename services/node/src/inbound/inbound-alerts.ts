@@ -88,6 +88,7 @@ export class InboundAlerts {
         registryRevision: verified.registryRevision,
         rules: verified.rules,
         bodyReadable: verified.bodyReadable,
+        ...(verified.forwardedBy !== undefined && { forwardedBy: verified.forwardedBy }),
         checks: [
           'schema',
           'subject',
@@ -95,6 +96,7 @@ export class InboundAlerts {
           'signature',
           'publish_policy',
           ...(header.origin === country ? [] : ['receive_policy']),
+          ...(verified.forwardedBy === undefined ? [] : ['forward_policy']),
         ],
       },
     });

@@ -11,7 +11,8 @@
  * 4. `bad_signature`: the Ed25519 signature does not verify;
  * 5. `origin_not_member`, `origin_suspended`, `kind_not_allowed`: the origin could not publish
  *    that kind on that network at `issued_at`;
- * 6. `not_recipient`: this country may not receive it.
+ * 6. `not_recipient`: this country may not receive it (or, for an alert another country passed
+ *    on over `enlace.v1.direct.<this country>.<forwarder>`, that country could not pass it on).
  *
  * All judged against the registry state as a signed snapshot describes it, at `issued_at`. A
  * restricted alert of other recipients is kept with its header only (`bodyReadable` false).
@@ -55,6 +56,8 @@ export interface VerifiedAlert {
   readonly bodyReadable: boolean;
   readonly rules: readonly string[];
   readonly registryRevision: number;
+  /** The country that passed the alert on (a direct subject), when not the origin. */
+  readonly forwardedBy?: string;
 }
 
 export interface VerifyContext {
@@ -132,27 +135,37 @@ export async function verifyInbound(msg: InboundMessage, ctx: VerifyContext): Pr
   const issuedAt = header.issuedAt;
   const trust = ctx.trustAt === undefined ? ctx.trust : await ctx.trustAt(issuedAt);
 
-  // 2. the subject must say what the header says
+  // 2. the subject must say what the header says; a forwarded alert comes to this country
   let parsed;
   try {
     parsed = parseMessageSubject(msg.subject);
   } catch (cause) {
     reject('subject_mismatch', `${msg.subject} is not an alert subject`, cause);
   }
-  if (parsed.type !== 'alert') reject('subject_mismatch', `${msg.subject} is not an alert subject`);
-  for (const [token, value] of [
-    ['network', header.network],
-    ['kind', kind],
-    ['origin', header.origin],
-  ] as const) {
-    if (parsed[token] !== value)
-      reject(
-        'subject_mismatch',
-        `the subject says ${token} ${JSON.stringify(parsed[token])}, the signed header ${JSON.stringify(value)}`,
-      );
+  let forwardedBy: string | undefined;
+  if (parsed.type === 'direct') {
+    if (parsed.dest !== country)
+      reject('subject_mismatch', `${msg.subject} is addressed to ${parsed.dest}, not ${country}`);
+    forwardedBy = parsed.origin === header.origin ? undefined : parsed.origin;
+    const expected = `${header.id}.fwd.${country}`;
+    if (msg.msgId !== undefined && msg.msgId !== '' && msg.msgId !== expected)
+      reject('subject_mismatch', `Nats-Msg-Id ${JSON.stringify(msg.msgId)} is not ${expected}`);
+  } else {
+    if (parsed.type !== 'alert') reject('subject_mismatch', `${msg.subject} is not an alert subject`);
+    for (const [token, value] of [
+      ['network', header.network],
+      ['kind', kind],
+      ['origin', header.origin],
+    ] as const) {
+      if (parsed[token] !== value)
+        reject(
+          'subject_mismatch',
+          `the subject says ${token} ${JSON.stringify(parsed[token])}, the signed header ${JSON.stringify(value)}`,
+        );
+    }
+    if (msg.msgId !== undefined && msg.msgId !== '' && msg.msgId !== header.id)
+      reject('subject_mismatch', `Nats-Msg-Id ${JSON.stringify(msg.msgId)} is not the alert id ${header.id}`);
   }
-  if (msg.msgId !== undefined && msg.msgId !== '' && msg.msgId !== header.id)
-    reject('subject_mismatch', `Nats-Msg-Id ${JSON.stringify(msg.msgId)} is not the alert id ${header.id}`);
 
   // 3. the key, as registered, at issued_at
   const kid = kidOf(signed.protectedHeader);
@@ -217,6 +230,16 @@ export async function verifyInbound(msg: InboundMessage, ctx: VerifyContext): Pr
     }
     if (!receive.allowed) reject('not_recipient', receive.message);
     rules = receive.rules;
+    if (forwardedBy !== undefined) {
+      // Passed on by a third country: it must have been allowed to (handling H2/H3, recipients).
+      const forward = trust.policy.evaluateForward({
+        ...query,
+        from: forwardedBy,
+        to: country,
+        forwardedAt: query.receivedAt,
+      });
+      if (!forward.allowed) reject('not_recipient', `forwarded by ${forwardedBy}: ${forward.message}`);
+    }
   } else if (restricted) {
     // The origin keeps its own restricted alerts; the outbox holds the clear body it sent.
     bodyReadable = false;
@@ -240,6 +263,7 @@ export async function verifyInbound(msg: InboundMessage, ctx: VerifyContext): Pr
     bodyReadable,
     rules,
     registryRevision: trust.revision,
+    ...(forwardedBy !== undefined && { forwardedBy }),
   };
 }
 

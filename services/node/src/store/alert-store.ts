@@ -26,6 +26,8 @@ export interface VerificationRecord {
   /** Whether the body could be read here: false for a restricted alert of other recipients. */
   readonly bodyReadable: boolean;
   readonly checks: readonly string[];
+  /** The country that passed it on, for an alert received over a direct subject. */
+  readonly forwardedBy?: string;
 }
 
 export interface NewAlertRow {
