@@ -10,6 +10,7 @@ import type { NatsCountryStatus, NatsCountryUser } from './nats-permissions.js';
 import {
   countryNatsPermissions,
   countryNatsUser,
+  inboxPrefixOf,
   registryNatsPermissions,
   renderNatsAuthorization,
 } from './nats-permissions.js';
@@ -280,5 +281,71 @@ describe('nats-server enforces the rendered permissions', () => {
     await expect(jsm.streams.delete(ALERTS_STREAM)).rejects.toThrow(/Permissions Violation/);
     await expect(jsm.streams.purge(ALERTS_STREAM)).rejects.toThrow(/Permissions Violation/);
     expect((await (await jetstreamManager(admin)).streams.info(ALERTS_STREAM)).state.messages).toBe(1);
+  });
+});
+
+describe('per-user inboxes', () => {
+  let server: NatsServerHandle;
+  beforeAll(async () => {
+    server = await startNatsServer({
+      backend: 'binary',
+      name: 'transport-inboxes',
+      config: renderNatsAuthorization({
+        countries: [
+          { code: 'MX', status: 'member', credential: pw('MX') },
+          { code: 'GT', status: 'member', credential: pw('GT') },
+        ],
+        services: { registry },
+        inboxes: 'per-user',
+      }),
+    });
+    const admin = await server.connect({ user: 'registry', pass: registry.credential.password });
+    await ensureEnlaceStreams(await jetstreamManager(admin));
+    await admin.close();
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('a node connecting with inboxPrefixOf(cc) works, and no other country can read its replies', async () => {
+    const mx = await server.connect({
+      user: 'node-mx',
+      pass: pw('MX').password,
+      inboxPrefix: inboxPrefixOf('MX'),
+    });
+    const gt = await server.connect({
+      user: 'node-gt',
+      pass: pw('GT').password,
+      inboxPrefix: inboxPrefixOf('GT'),
+    });
+    try {
+      const snoop = gt.subscribe('_INBOX.>');
+      await expect(snoop.closed).resolves.toBeInstanceOf(errors.PermissionViolationError);
+      const js = jetstream(mx);
+      await js.publish('enlace.v1.direct.GT.MX', 'to GT', { msgID: 'direct-1' });
+      const received: string[] = [];
+      const consumer = await consumeDurable(
+        jetstream(gt),
+        {
+          stream: ALERTS_STREAM,
+          durable: 'node-GT-direct',
+          filterSubject: 'enlace.v1.direct.GT.*',
+          pullExpiresMs: 1_000,
+        },
+        (msg) => {
+          received.push(msg.subject);
+        },
+      );
+      try {
+        const deadline = Date.now() + 5_000;
+        while (received.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+        expect(received).toEqual(['enlace.v1.direct.GT.MX']);
+      } finally {
+        await consumer.close();
+      }
+    } finally {
+      await mx.close();
+      await gt.close();
+    }
   });
 });
