@@ -26,18 +26,21 @@ import { startNodeProcess } from './support/node-process.js';
 import type { NodeProcess } from './support/node-process.js';
 
 /**
- * The issue asks for 10,000; that takes ~4-6 minutes here, so it is opt-in:
- * `ENLACE_RELIABILITY_ALERTS=10000`. Default 1,000, measured on the shared 2-core machine:
- * publishing is not the limit (1,000 acknowledged in 6-10 s through a leader kill, 64 in
- * flight) but delivery is: the receiving nodes store 20-45 alerts/s each (load-dependent; each
- * alert is verified, stored, and answered with a signed receipt that MX verifies and stores),
- * so 1,000 arrive in 13-60 s and 10,000 would need 4-8 minutes of delivery alone. CPU profiles
- * (ENLACE_NODE_PROFILE_DIR) show the nodes ~75% idle: the per-node limit is latency (8 messages
- * in flight per consumer), not CPU.
+ * The issue asks for 10,000: that passes here but takes ~2.5 minutes (measured: 10,000 signed in
+ * 11 s, all acknowledged in 12 s through a leader kill, all stored at GT and HN 120 s after
+ * publishing began; test 145 s), so it is opt-in: `ENLACE_RELIABILITY_ALERTS=10000`. Default
+ * 2,000, the most that fits the ~90 s budget with margin on this shared 2-core machine (5,000
+ * took 66 s once, at load 14; but 2,000 has also taken 120 s when other work shared the cores):
+ * publishing is not the limit, delivery is. Each receiving node stores 20-120 alerts/s depending
+ * on the machine's load (each alert verified, stored, and answered with a signed receipt that
+ * MX verifies and stores); CPU profiles (ENLACE_NODE_PROFILE_DIR) show the nodes mostly idle,
+ * so the limit is per-message latency with 8 messages in flight per consumer, not CPU.
  */
-const ALERTS = Number(process.env['ENLACE_RELIABILITY_ALERTS'] ?? 1_000);
+const ALERTS = Number(process.env['ENLACE_RELIABILITY_ALERTS'] ?? 2_000);
 /** How long delivery may take after the last publish: the slowest measured rate, 1.5x margin. */
-const DELIVERY_TIMEOUT_MS = Math.max(90_000, ALERTS * 90);
+const DELIVERY_TIMEOUT_MS = Math.max(90_000, ALERTS * 75);
+/** Setup is in beforeAll; the test signs (~1 ms each), publishes, then waits for delivery. */
+const TEST_TIMEOUT_MS = DELIVERY_TIMEOUT_MS + 60_000 + ALERTS * 5;
 const PROFILE_DIR = process.env['ENLACE_NODE_PROFILE_DIR'];
 /** Publishes in flight at once. */
 const CONCURRENCY = 64;
@@ -249,6 +252,6 @@ describe('3-server cluster, R3 streams', () => {
           `killed ${faultReport.victim} (stream leader: ${faultReport.wasLeader}) after ${faultReport.killedAt} acks`,
       );
     },
-    Math.max(150_000, ALERTS * 80),
+    TEST_TIMEOUT_MS,
   );
 });
