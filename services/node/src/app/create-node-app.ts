@@ -12,12 +12,14 @@ import type { AddressInfo } from 'node:net';
 
 import {
   ALERTS_STREAM,
+  AUDIT_STREAM,
   JetStreamTransport,
   consumeDurable,
   ensureEnlaceStreams,
   exponentialNakDelay,
 } from '@enlace/transport';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import type { JetStreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Logger } from '@nestjs/common';
@@ -63,6 +65,8 @@ export interface CreateNodeAppOptions {
   readonly port?: number;
   /** Nest logger: false (silent), log levels, or a LoggerService. Default: warnings and errors. */
   readonly logger?: false | LoggerService | LogLevel[];
+  /** Replicas of the streams when this node has to create them (default 1). */
+  readonly streamReplicas?: 1 | 3;
   /** Refetch the registry snapshot this often even without events (default 30 s). */
   readonly registryPollMs?: number;
   /**
@@ -70,6 +74,30 @@ export interface CreateNodeAppOptions {
    * and `<durable>-direct`, the names the per-country NATS permissions allow.
    */
   readonly durable?: string;
+}
+
+/**
+ * Creates the Enlace streams when they are missing (a development network); streams that exist
+ * are left exactly as the operator made them (replicas, limits): a node never reconfigures them,
+ * and a country's NATS user may not (DESIGN.md trust model 4).
+ */
+async function ensureStreams(
+  jsm: JetStreamManager,
+  replicas: 1 | 3 | undefined,
+  logger: Logger,
+): Promise<void> {
+  const exists = async (name: string): Promise<boolean> =>
+    jsm.streams.info(name).then(
+      () => true,
+      () => false,
+    );
+  if ((await exists(ALERTS_STREAM)) && (await exists(AUDIT_STREAM))) return;
+  try {
+    await ensureEnlaceStreams(jsm, replicas === undefined ? {} : { replicas });
+  } catch (error) {
+    if (!(await exists(ALERTS_STREAM))) throw error;
+    logger.warn(`streams not created (${(error as Error).message}); using the existing ${ALERTS_STREAM}`);
+  }
 }
 
 export interface NodeApp {
@@ -120,17 +148,7 @@ export async function createNodeApp(options: CreateNodeAppOptions): Promise<Node
     for (const step of cleanup.reverse()) await Promise.resolve(step()).catch(() => undefined);
   };
   try {
-    const jsm = await jetstreamManager(nc);
-    try {
-      await ensureEnlaceStreams(jsm);
-    } catch (error) {
-      // A country's NATS user may not create or update streams (DESIGN.md trust model 4): the
-      // operator or launcher made them; going on is right as long as they exist.
-      await jsm.streams.info(ALERTS_STREAM).catch(() => {
-        throw error;
-      });
-      logger.warn(`streams not checked (${(error as Error).message}); using the existing ${ALERTS_STREAM}`);
-    }
+    await ensureStreams(await jetstreamManager(nc), options.streamReplicas, logger);
     const js = jetstream(nc);
     const store = AlertStore.open(options.dataDir);
     cleanup.push(() => store.close());
