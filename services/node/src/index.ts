@@ -8,7 +8,15 @@ export type { CreateNodeAppOptions, NodeApp } from './app/create-node-app.js';
 export { NodeError, NODE_ERROR_STATUS } from './errors.js';
 export type { FieldViolation, NodeErrorCode } from './errors.js';
 export { AlertStore, STORE_FILE } from './store/alert-store.js';
-export type { AlertPage, AlertQuery, Box, StoredAlert, VerificationRecord } from './store/alert-store.js';
+export type {
+  AlertPage,
+  AlertQuery,
+  Box,
+  StoredAlert,
+  StoredReceipt,
+  StoreSync,
+  VerificationRecord,
+} from './store/alert-store.js';
 export { SNAPSHOT_FILE, TrustState } from './trust/trust-state.js';
 export type { TrustView } from './trust/trust-view.js';
 export { verifyInbound, rejectionReasonOf } from './inbound/verify-inbound.js';

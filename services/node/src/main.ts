@@ -27,6 +27,7 @@ const USAGE = `usage: enlace-node --country <CC> --nats <url> --data <dir> --key
   --registry-key <file> the registry's public JWK, pinned         (env ENLACE_REGISTRY_PUBLIC_KEY)
   --host <addr>         HTTP listen address, default 127.0.0.1    (env ENLACE_NODE_HOST)
   --port <n>            HTTP port, default 8081; 0 = any free     (env ENLACE_NODE_PORT)
+  --store-sync <mode>   normal (default) or full: fsync per alert (env ENLACE_NODE_STORE_SYNC)
 `;
 
 class UsageError extends Error {}
@@ -44,6 +45,7 @@ async function options(argv: readonly string[], env: NodeJS.ProcessEnv) {
       'registry-key': { type: 'string' },
       host: { type: 'string' },
       port: { type: 'string' },
+      'store-sync': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -74,6 +76,9 @@ async function options(argv: readonly string[], env: NodeJS.ProcessEnv) {
   const natsUser = pick(values['nats-user'], 'ENLACE_NATS_USER');
   const natsPass = pick(values['nats-pass'], 'ENLACE_NATS_PASS');
   const host = pick(values.host, 'ENLACE_NODE_HOST');
+  const storeSync = pick(values['store-sync'], 'ENLACE_NODE_STORE_SYNC');
+  if (storeSync !== undefined && storeSync !== 'normal' && storeSync !== 'full')
+    throw new UsageError(`--store-sync must be normal or full (got "${storeSync}")`);
   return {
     country,
     natsUrl,
@@ -85,6 +90,7 @@ async function options(argv: readonly string[], env: NodeJS.ProcessEnv) {
     ...(natsUser !== undefined && { natsUser }),
     ...(natsPass !== undefined && { natsPass }),
     ...(host !== undefined && { host }),
+    ...(storeSync !== undefined && { storeSync: storeSync as 'normal' | 'full' }),
   };
 }
 

@@ -40,6 +40,7 @@ import { loadNodeKeys } from '../keys/node-keys.js';
 import { NodeMetrics } from '../metrics/node-metrics.js';
 import { ReceiptExchange } from '../receipts/receipt-exchange.js';
 import { AlertStore } from '../store/alert-store.js';
+import type { StoreSync } from '../store/alert-store.js';
 import { TrustState } from '../trust/trust-state.js';
 import { NodeAppModule } from './node-app.module.js';
 
@@ -65,6 +66,10 @@ export interface CreateNodeAppOptions {
   readonly port?: number;
   /** Nest logger: false (silent), log levels, or a LoggerService. Default: warnings and errors. */
   readonly logger?: false | LoggerService | LogLevel[];
+  /** How the alert store commits (see StoreSync); default 'normal'. */
+  readonly storeSync?: StoreSync;
+  /** Inbound messages verified and stored at once (default 32). */
+  readonly inboundConcurrency?: number;
   /** Replicas of the streams when this node has to create them (default 1). */
   readonly streamReplicas?: 1 | 3;
   /** Refetch the registry snapshot this often even without events (default 30 s). */
@@ -150,7 +155,7 @@ export async function createNodeApp(options: CreateNodeAppOptions): Promise<Node
   try {
     await ensureStreams(await jetstreamManager(nc), options.streamReplicas, logger);
     const js = jetstream(nc);
-    const store = AlertStore.open(options.dataDir);
+    const store = AlertStore.open(options.dataDir, { sync: options.storeSync ?? 'normal' });
     cleanup.push(() => store.close());
     const trust = new TrustState({
       nc,
@@ -251,7 +256,7 @@ export async function createNodeApp(options: CreateNodeAppOptions): Promise<Node
             // Only transient failures are retried (no snapshot yet, a store error): keep trying.
             maxDeliver: 1_000,
             nakDelay: exponentialNakDelay({ initialMs: 250, maxMs: 15_000 }),
-            maxInFlight: 8,
+            maxInFlight: options.inboundConcurrency ?? 32,
             pullExpiresMs: 2_000,
             onError: (error) => logger.debug?.(`inbound: ${(error as Error).message}`),
           },

@@ -15,6 +15,15 @@ export const STORE_FILE = 'alerts.sqlite';
 
 export type Box = 'inbox' | 'outbox';
 
+/**
+ * How commits reach the disk. `normal` (default): WAL without an fsync per commit; a committed
+ * alert survives a crash or SIGKILL of the node, and a power cut may lose the last commits, as
+ * the broker's own default (no fsync per message) may. `full`: an fsync per commit, for hosts
+ * whose nats-server runs with `sync_interval: always`; each insert then blocks the event loop
+ * for one fsync, which bounds the inbound rate.
+ */
+export type StoreSync = 'normal' | 'full';
+
 /** How an alert was checked, as stored and shown with it. */
 export interface VerificationRecord {
   readonly verifiedAt: string;
@@ -211,12 +220,11 @@ export class AlertStore {
   }
 
   /** Opens (creating when missing) the store in `dataDir`. */
-  static open(dataDir: string): AlertStore {
+  static open(dataDir: string, options: { sync?: StoreSync } = {}): AlertStore {
     mkdirSync(dataDir, { recursive: true });
     const db = new Database(join(dataDir, STORE_FILE));
     db.pragma('journal_mode = WAL');
-    // WAL with synchronous=NORMAL survives a process crash; FULL also survives power loss.
-    db.pragma('synchronous = FULL');
+    db.pragma(`synchronous = ${options.sync === 'full' ? 'FULL' : 'NORMAL'}`);
     db.pragma('busy_timeout = 5000');
     db.exec(SCHEMA);
     return new AlertStore(db);
