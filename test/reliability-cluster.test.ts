@@ -126,7 +126,8 @@ beforeAll(async () => {
   }
   // createNodeApp() calls ensureEnlaceStreams() with its default (1 replica), which scales the
   // stream down to R1; bring it back to R3 before the faults (see the report: nodes need a
-  // replicas option, or ensureEnlaceStreams should never lower num_replicas).
+  // replicas option, or ensureEnlaceStreams should never lower num_replicas; nodes connected as
+  // per-country users without stream-admin rights leave the streams alone).
   await ensureEnlaceStreams(jsm, { replicas: 3 });
   await waitForR3();
 }, 90_000);
