@@ -2,7 +2,7 @@ import { StorageType, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { nanos } from '@nats-io/transport-node';
-import { startNatsServer } from '@enlace/testing';
+import { startNatsCluster, startNatsServer } from '@enlace/testing';
 import type { NatsServerHandle } from '@enlace/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
@@ -111,5 +111,31 @@ describe('ensureEnlaceStreams', () => {
     expect(() => enlaceStreamConfigs({ replicas: 2 as 1 })).toThrow(
       expect.objectContaining({ code: 'ERR_INVALID_OPTION', message: 'replicas must be 1 or 3, got 2' }),
     );
+  });
+});
+
+describe('ensureEnlaceStreams on a 3-server cluster', () => {
+  it('keeps an existing R3 stream at R3 when no replicas are asked for', { timeout: 60_000 }, async () => {
+    const cluster = await startNatsCluster({ name: 'transport-streams-r3' });
+    const clusterNc = await cluster.connect();
+    try {
+      const clusterJsm = await jetstreamManager(clusterNc);
+      await ensureEnlaceStreams(clusterJsm, { replicas: 3 });
+      // What a node does at start: make sure the streams exist, without an opinion on replicas.
+      const again = await ensureEnlaceStreams(clusterJsm);
+      expect(again.map((s) => [s.name, s.action, s.info.config.num_replicas])).toEqual([
+        [ALERTS_STREAM, 'unchanged', 3],
+        [AUDIT_STREAM, 'unchanged', 3],
+      ]);
+      // Asking for 1 explicitly still scales down: that is the operator's call.
+      const down = await ensureEnlaceStreams(clusterJsm, { replicas: 1 });
+      expect(down.map((s) => [s.action, s.changed])).toEqual([
+        ['updated', ['num_replicas']],
+        ['updated', ['num_replicas']],
+      ]);
+    } finally {
+      await clusterNc.close();
+      await cluster.stop();
+    }
   });
 });

@@ -29,7 +29,11 @@ export const DEFAULT_MAX_MSG_SIZE = 256 * 1024;
 
 /** Options of ensureEnlaceStreams(). Durations in milliseconds. */
 export interface EnsureStreamsOptions {
-  /** Replicas of each stream: 1 on a single server, 3 on a cluster (default 1). */
+  /**
+   * Replicas of each stream: 1 on a single server, 3 on a cluster. When absent, a new stream gets
+   * 1 and an existing stream keeps what it has, so a service that only makes sure the streams
+   * exist never scales an operator's R3 stream down.
+   */
   readonly replicas?: 1 | 3;
   /** How long alerts are kept (default 400 days). */
   readonly alertsMaxAge?: number;
@@ -133,7 +137,7 @@ export async function ensureEnlaceStreams(
 ): Promise<EnsuredStream[]> {
   const results: EnsuredStream[] = [];
   for (const config of enlaceStreamConfigs(options)) {
-    results.push(await ensureStream(jsm, config));
+    results.push(await ensureStream(jsm, config, { keepReplicas: options.replicas === undefined }));
   }
   return results;
 }
@@ -153,7 +157,12 @@ const UPDATABLE = [
   'deny_purge',
 ] as const satisfies readonly (keyof StreamConfig)[];
 
-async function ensureStream(jsm: JetStreamManager, wanted: StreamConfig): Promise<EnsuredStream> {
+async function ensureStream(
+  jsm: JetStreamManager,
+  wantedConfig: StreamConfig,
+  options: { keepReplicas: boolean },
+): Promise<EnsuredStream> {
+  let wanted = wantedConfig;
   let existing = await streamInfo(jsm, wanted.name);
   if (existing === undefined) {
     try {
@@ -167,6 +176,7 @@ async function ensureStream(jsm: JetStreamManager, wanted: StreamConfig): Promis
   }
 
   const current = existing.config;
+  if (options.keepReplicas) wanted = { ...wanted, num_replicas: current.num_replicas };
   const immutable: string[] = [];
   if (current.storage !== wanted.storage) immutable.push('storage');
   if (current.retention !== wanted.retention) immutable.push('retention');
