@@ -28,6 +28,7 @@ const USAGE = `usage: enlace-node --country <CC> --nats <url> --data <dir> --key
   --host <addr>         HTTP listen address, default 127.0.0.1    (env ENLACE_NODE_HOST)
   --port <n>            HTTP port, default 8081; 0 = any free     (env ENLACE_NODE_PORT)
   --store-sync <mode>   normal (default) or full: fsync per alert (env ENLACE_NODE_STORE_SYNC)
+  --inbound-concurrency <n>  inbound messages handled at once, default 128 (env ENLACE_NODE_INBOUND_CONCURRENCY)
 `;
 
 class UsageError extends Error {}
@@ -46,6 +47,7 @@ async function options(argv: readonly string[], env: NodeJS.ProcessEnv) {
       host: { type: 'string' },
       port: { type: 'string' },
       'store-sync': { type: 'string' },
+      'inbound-concurrency': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -79,6 +81,9 @@ async function options(argv: readonly string[], env: NodeJS.ProcessEnv) {
   const storeSync = pick(values['store-sync'], 'ENLACE_NODE_STORE_SYNC');
   if (storeSync !== undefined && storeSync !== 'normal' && storeSync !== 'full')
     throw new UsageError(`--store-sync must be normal or full (got "${storeSync}")`);
+  const concurrencyText = pick(values['inbound-concurrency'], 'ENLACE_NODE_INBOUND_CONCURRENCY');
+  if (concurrencyText !== undefined && (!/^\d{1,4}$/.test(concurrencyText) || Number(concurrencyText) < 1))
+    throw new UsageError(`--inbound-concurrency must be a number from 1 to 9999 (got "${concurrencyText}")`);
   return {
     country,
     natsUrl,
@@ -91,6 +96,7 @@ async function options(argv: readonly string[], env: NodeJS.ProcessEnv) {
     ...(natsPass !== undefined && { natsPass }),
     ...(host !== undefined && { host }),
     ...(storeSync !== undefined && { storeSync: storeSync as 'normal' | 'full' }),
+    ...(concurrencyText !== undefined && { inboundConcurrency: Number(concurrencyText) }),
   };
 }
 

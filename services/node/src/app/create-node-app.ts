@@ -17,11 +17,12 @@ import {
   consumeDurable,
   ensureEnlaceStreams,
   exponentialNakDelay,
+  inboxPrefixOf,
 } from '@enlace/transport';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { JetStreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import type { NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection, Status } from '@nats-io/transport-node';
 import { Logger } from '@nestjs/common';
 import type { INestApplication, LoggerService, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -47,6 +48,12 @@ import { NodeAppModule } from './node-app.module.js';
 /** Largest request body the API reads (drafts are far smaller). */
 export const MAX_BODY_BYTES = 512 * 1024;
 
+/** Inbound messages verified and stored at once, and pulled per request, by default. */
+export const DEFAULT_INBOUND_CONCURRENCY = 128;
+
+/** How long close() waits for each part (and the connection's drain) before cutting the connection. */
+const CLOSE_STEP_TIMEOUT_MS = 5_000;
+
 export interface CreateNodeAppOptions {
   /** ISO 3166-1 alpha-2 code of the country this node serves, e.g. "MX". */
   readonly country: string;
@@ -68,7 +75,10 @@ export interface CreateNodeAppOptions {
   readonly logger?: false | LoggerService | LogLevel[];
   /** How the alert store commits (see StoreSync); default 'normal'. */
   readonly storeSync?: StoreSync;
-  /** Inbound messages verified and stored at once (default 32). */
+  /**
+   * Inbound messages verified and stored at once, which is also the most one pull asks for
+   * (default DEFAULT_INBOUND_CONCURRENCY); the server keeps 4× that unacknowledged at most.
+   */
   readonly inboundConcurrency?: number;
   /** Replicas of the streams when this node has to create them (default 1). */
   readonly streamReplicas?: 1 | 3;
@@ -135,6 +145,9 @@ export async function createNodeApp(options: CreateNodeAppOptions): Promise<Node
       servers,
       name: `enlace-node-${country}`,
       maxReconnectAttempts: -1,
+      // Replies come on _INBOX.node-<cc>.*: with per-user inboxes (renderNatsAuthorization) no
+      // other country may subscribe there; with shared ones _INBOX.> still covers it.
+      inboxPrefix: inboxPrefixOf(country),
       ...(options.natsUser !== undefined && { user: options.natsUser }),
       ...(options.natsPass !== undefined && { pass: options.natsPass }),
     });
@@ -148,9 +161,25 @@ export async function createNodeApp(options: CreateNodeAppOptions): Promise<Node
     );
   }
 
-  const cleanup: Array<() => Promise<unknown> | void> = [() => nc.drain().catch(() => nc.close())];
+  const link = watchLink(nc);
+  const cleanup: Array<() => Promise<unknown> | void> = [
+    async () => {
+      // Draining needs the server's answers: when the connection is down it would never settle.
+      if (link.connected()) await settlesWithin(nc.drain(), CLOSE_STEP_TIMEOUT_MS);
+      await nc.close().catch(() => undefined);
+      link.stop();
+    },
+  ];
   const undo = async (): Promise<void> => {
-    for (const step of cleanup.reverse()) await Promise.resolve(step()).catch(() => undefined);
+    // Without the server (stopped, or it removed this country's user on withdrawal) the consumers
+    // and the connection would wait for answers that never come: close the connection first, so
+    // that every step below fails fast instead.
+    if (!link.connected()) await nc.close().catch(() => undefined);
+    for (const step of cleanup.reverse()) {
+      const done = await settlesWithin(Promise.resolve().then(step), CLOSE_STEP_TIMEOUT_MS);
+      // Stuck anyway (the server went away meanwhile): cut the connection for the steps left.
+      if (!done) await nc.close().catch(() => undefined);
+    }
   };
   try {
     await ensureStreams(await jetstreamManager(nc), options.streamReplicas, logger);
@@ -256,7 +285,7 @@ export async function createNodeApp(options: CreateNodeAppOptions): Promise<Node
             // Only transient failures are retried (no snapshot yet, a store error): keep trying.
             maxDeliver: 1_000,
             nakDelay: exponentialNakDelay({ initialMs: 250, maxMs: 15_000 }),
-            maxInFlight: options.inboundConcurrency ?? 32,
+            maxInFlight: options.inboundConcurrency ?? DEFAULT_INBOUND_CONCURRENCY,
             pullExpiresMs: 2_000,
             onError: (error) => logger.debug?.(`inbound: ${(error as Error).message}`),
           },
@@ -308,4 +337,37 @@ export async function createNodeApp(options: CreateNodeAppOptions): Promise<Node
     await undo();
     throw error;
   }
+}
+
+/** Whether `promise` settled (resolved or rejected) within `ms`. */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  const settled = promise.then(
+    () => true,
+    () => true,
+  );
+  try {
+    return await Promise.race([settled, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Follows whether `nc` is connected right now (it reconnects by itself after a disconnect). */
+function watchLink(nc: NatsConnection): { connected(): boolean; stop(): void } {
+  let connected = true;
+  const statuses = nc.status() as AsyncIterable<Status> & { stop?: () => void };
+  void (async () => {
+    for await (const status of statuses) {
+      if (status.type === 'disconnect') connected = false;
+      else if (status.type === 'reconnect') connected = true;
+    }
+  })().catch(() => undefined);
+  return {
+    connected: () => connected && !nc.isClosed(),
+    stop: () => statuses.stop?.(),
+  };
 }
