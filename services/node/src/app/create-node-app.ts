@@ -19,6 +19,7 @@ import {
   exponentialNakDelay,
   inboxPrefixOf,
 } from '@enlace/transport';
+import { statusAt } from '@enlace/policy';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { JetStreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
@@ -50,6 +51,9 @@ export const MAX_BODY_BYTES = 512 * 1024;
 
 /** Inbound messages verified and stored at once, and pulled per request, by default. */
 export const DEFAULT_INBOUND_CONCURRENCY = 128;
+
+/** How often the node checks whether its own country's suspension began or ended. */
+const SUSPENSION_CHECK_MS = 1_000;
 
 /** How long close() waits for each part (and the connection's drain) before cutting the connection. */
 const CLOSE_STEP_TIMEOUT_MS = 5_000;
@@ -181,6 +185,7 @@ export async function createNodeApp(options: CreateNodeAppOptions): Promise<Node
       if (!done) await nc.close().catch(() => undefined);
     }
   };
+  let onTrustChange = (): void => undefined;
   try {
     await ensureStreams(await jetstreamManager(nc), options.streamReplicas, logger);
     const js = jetstream(nc);
@@ -191,6 +196,7 @@ export async function createNodeApp(options: CreateNodeAppOptions): Promise<Node
       dataDir: options.dataDir,
       registryPublicJwk: options.registryPublicJwk,
       ...(options.registryPollMs !== undefined && { pollIntervalMs: options.registryPollMs }),
+      onChange: () => onTrustChange(),
       onWarning: (message, cause) =>
         logger.warn(`${message}${cause instanceof Error ? `: ${cause.message}` : ''}`),
     });
@@ -242,7 +248,9 @@ export async function createNodeApp(options: CreateNodeAppOptions): Promise<Node
       inbound,
       receipts,
       natsConnected: () => !nc.isClosed(),
+      pulling: () => (pulling.paused ? 'paused' : 'running'),
     };
+    const pulling = { paused: false };
 
     const app = await NestFactory.create<NestExpressApplication>(
       NodeAppModule.register(context),
@@ -274,50 +282,109 @@ export async function createNodeApp(options: CreateNodeAppOptions): Promise<Node
     );
     SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
 
-    app.connectMicroservice(
-      {
-        strategy: new JetStreamTransport({
-          connection: nc,
-          consumer: {
-            stream: ALERTS_STREAM,
-            durable: options.durable ?? `node-${country}`,
-            filterSubject: INBOUND_ALERTS,
-            // Only transient failures are retried (no snapshot yet, a store error): keep trying.
-            maxDeliver: 1_000,
-            nakDelay: exponentialNakDelay({ initialMs: 250, maxMs: 15_000 }),
-            maxInFlight: options.inboundConcurrency ?? DEFAULT_INBOUND_CONCURRENCY,
-            pullExpiresMs: 2_000,
-            onError: (error) => logger.debug?.(`inbound: ${(error as Error).message}`),
-          },
-        }),
+    const transport = new JetStreamTransport({
+      connection: nc,
+      consumer: {
+        stream: ALERTS_STREAM,
+        durable: options.durable ?? `node-${country}`,
+        filterSubject: INBOUND_ALERTS,
+        // Only transient failures are retried (no snapshot yet, a store error): keep trying.
+        maxDeliver: 1_000,
+        nakDelay: exponentialNakDelay({ initialMs: 250, maxMs: 15_000 }),
+        maxInFlight: options.inboundConcurrency ?? DEFAULT_INBOUND_CONCURRENCY,
+        pullExpiresMs: 2_000,
+        onError: (error) => logger.debug?.(`inbound: ${(error as Error).message}`),
       },
-      { inheritAppConfig: true },
-    );
+    });
+    app.connectMicroservice({ strategy: transport }, { inheritAppConfig: true });
     await app.startAllMicroservices();
     await receipts.start();
     // Before the app (and the connection) close: cleanup runs in reverse order.
     cleanup.push(() => receipts.close());
     // Alerts other countries pass on to this one (POST /v1/alerts/{id}/forward), checked alike.
-    const direct = await consumeDurable(
-      js,
-      {
-        stream: ALERTS_STREAM,
-        durable: `${options.durable ?? `node-${country}`}-direct`,
-        filterSubject: `enlace.v1.direct.${country}.*`,
-        maxDeliver: 1_000,
-        nakDelay: exponentialNakDelay({ initialMs: 250, maxMs: 15_000 }),
-        pullExpiresMs: 2_000,
-        onError: (error) => logger.debug?.(`direct: ${(error as Error).message}`),
-      },
-      (msg) =>
-        inbound.handle({
-          subject: msg.subject,
-          data: msg.data,
-          msgId: msg.headers?.get('Nats-Msg-Id') || undefined,
-          streamSeq: msg.seq,
-        }),
-    );
+    const startDirect = () =>
+      consumeDurable(
+        js,
+        {
+          stream: ALERTS_STREAM,
+          durable: `${options.durable ?? `node-${country}`}-direct`,
+          filterSubject: `enlace.v1.direct.${country}.*`,
+          maxDeliver: 1_000,
+          nakDelay: exponentialNakDelay({ initialMs: 250, maxMs: 15_000 }),
+          pullExpiresMs: 2_000,
+          onError: (error) => logger.debug?.(`direct: ${(error as Error).message}`),
+        },
+        (msg) =>
+          inbound.handle({
+            subject: msg.subject,
+            data: msg.data,
+            msgId: msg.headers?.get('Nats-Msg-Id') || undefined,
+            streamSeq: msg.seq,
+          }),
+      );
+    let direct = await startDirect();
     cleanup.push(() => direct.close());
+    // While this country is suspended its NATS user may not pull (the server refuses each pull
+    // and logs a violation): stop the three durables, and start them again on reinstatement.
+    const pullers = [
+      {
+        name: 'inbound alerts',
+        running: true,
+        stop: () => transport.close(),
+        start: () =>
+          new Promise<void>((resolve, reject) =>
+            transport.listen((error?: unknown) => (error === undefined ? resolve() : reject(error))),
+          ),
+      },
+      { name: 'receipts', running: true, stop: () => receipts.close(), start: () => receipts.start() },
+      {
+        name: 'forwards',
+        running: true,
+        stop: () => direct.close(),
+        start: async () => {
+          direct = await startDirect();
+        },
+      },
+    ];
+    let stopped = false;
+    let syncing: Promise<void> = Promise.resolve();
+    const syncPulling = (): Promise<void> => {
+      syncing = syncing.then(async () => {
+        if (stopped) return;
+        const own = trust.current()?.snapshot.policy.countries.find((c) => c.code === country);
+        const suspended = own !== undefined && statusAt(own, new Date()) === 'suspended';
+        if (suspended !== pulling.paused)
+          logger.warn(
+            suspended
+              ? `${country} is suspended in the registry: inbound paused until it is reinstated`
+              : `${country} is no longer suspended: inbound resumed`,
+          );
+        pulling.paused = suspended;
+        for (const puller of pullers) {
+          if (puller.running !== suspended) continue;
+          try {
+            if (suspended) await puller.stop();
+            else await puller.start();
+            puller.running = !suspended;
+          } catch (error) {
+            // Tried again on the next check (the server may not have restored the rights yet).
+            logger.debug?.(
+              `${puller.name} not ${suspended ? 'paused' : 'resumed'}: ${(error as Error).message}`,
+            );
+          }
+        }
+      });
+      return syncing;
+    };
+    onTrustChange = () => void syncPulling();
+    const suspensionCheck = setInterval(() => void syncPulling(), SUSPENSION_CHECK_MS);
+    suspensionCheck.unref();
+    cleanup.push(async () => {
+      stopped = true;
+      clearInterval(suspensionCheck);
+      await syncing;
+    });
+    await syncPulling();
     await app.listen(options.port ?? 0, options.host ?? '127.0.0.1');
     const address = app.getHttpServer().address() as AddressInfo;
     const host = options.host ?? '127.0.0.1';

@@ -220,6 +220,44 @@ describe('per-user inboxes', () => {
   });
 });
 
+async function pulling(country: Country): Promise<string> {
+  const response = await fetch(`${nodes[country].url}/health`);
+  return ((await response.json()) as { pulling: string }).pulling;
+}
+
+describe('the node’s own country suspended', () => {
+  it('stops pulling while suspended and resumes on reinstatement', async () => {
+    const command = { ...admin, reason: 'keys under review', decision: 'PPT note (test)' };
+    expect(await pulling('GT')).toBe('running');
+    await registry.service.suspendCountry({ code: 'GT' }, command);
+    // What `npm start` does next: the server takes GT's rights to read its durables.
+    await reloadUsers(authorization(MEMBERS), authorization({ ...MEMBERS, GT: 'suspended' }));
+    await waitFor('GT to pause', async () => ((await pulling('GT')) === 'paused' ? true : undefined), 5_000);
+    expect(nodes.GT.context.natsConnected()).toBe(true);
+    await new Promise((r) => setTimeout(r, 2_500));
+    expect(await pulling('GT')).toBe('paused');
+    expect(await pulling('MX')).toBe('running');
+
+    await registry.service.reinstateCountry({ code: 'GT' }, command);
+    await reloadUsers(authorization({ ...MEMBERS, GT: 'suspended' }), authorization(MEMBERS));
+    await waitFor(
+      'GT to resume',
+      async () => ((await pulling('GT')) === 'running' ? true : undefined),
+      5_000,
+    );
+    const published = await fetch(`${nodes.MX.url}/v1/alerts`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tokens.MX}`, 'content-type': 'application/json' },
+      body: JSON.stringify(draft('MX', 'tras la reincorporación')),
+    });
+    expect(published.status).toBe(201);
+    const { id } = (await published.json()) as { id: string };
+    await waitFor('GT to store the alert', async () =>
+      (await inbox('GT')).some((item) => item.id === id) ? true : undefined,
+    );
+  }, 30_000);
+});
+
 describe('close()', () => {
   it('returns promptly when the server removed the node’s user (withdrawal)', async () => {
     const before = authorization(MEMBERS);

@@ -29,6 +29,7 @@ export class HealthController {
           ? { status: 'no snapshot' }
           : { revision: view.revision, source: view.source, verifiedAt: view.verifiedAt.toISOString() },
       stored: this.node.store.counts(),
+      pulling: this.node.pulling(),
     };
   }
 

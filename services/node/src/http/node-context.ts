@@ -20,4 +20,9 @@ export interface NodeContext {
   readonly receipts: ReceiptExchange;
   /** Whether NATS is connected now. */
   natsConnected(): boolean;
+  /**
+   * `paused` while this node's own country is suspended (per the registry snapshot in force): it
+   * stops pulling from its durables, which its NATS user may not read then; `running` otherwise.
+   */
+  pulling(): 'running' | 'paused';
 }
