@@ -115,6 +115,9 @@ export async function createNatsAuthorization(options: {
       passwords = await loadNatsPasswords(file, [REGISTRY_NATS_USER, ...users]);
     const current: Record<string, NatsCountryStatus> = {};
     const text = renderNatsAuthorization({
+      // Each country's replies come on its own inbox prefix (nodes connect with it), so no
+      // country can read replies meant for another.
+      inboxes: 'per-user',
       services: {
         registry: { user: REGISTRY_NATS_USER, credential: { password: passwords[REGISTRY_NATS_USER]! } },
       },

@@ -15,6 +15,7 @@ import { jetstream } from '@nats-io/jetstream';
 import { errors } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { connect } from '@nats-io/transport-node';
+import { inboxPrefixOf } from '@enlace/transport';
 import { parse } from 'yaml';
 import { findNatsServer } from './nats-server.js';
 import type { NetworkFile } from './start.js';
@@ -273,7 +274,17 @@ describe.skipIf(!haveNats)('npm start', () => {
       expect((await stat(usersFile)).mode & 0o777).toBe(0o600);
       const passwords = JSON.parse(await readFile(usersFile, 'utf8')) as Record<string, string>;
       const as = async (user: string): Promise<NatsConnection> => {
-        const nc = await connect({ servers: info.nats, user, pass: passwords[user]!, reconnect: false });
+        // Country users get replies on their own inbox prefix only (`_INBOX.node-mx.>`).
+        const inboxPrefix = user.startsWith('node-')
+          ? inboxPrefixOf(user.slice('node-'.length).toUpperCase())
+          : '_INBOX';
+        const nc = await connect({
+          servers: info.nats,
+          user,
+          pass: passwords[user]!,
+          reconnect: false,
+          inboxPrefix,
+        });
         connections.push(nc);
         return nc;
       };
