@@ -31,7 +31,7 @@ const processIo: CliIo = {
 export function createProgram(io: CliIo): Command {
   const program = new Command('enlace')
     .description(
-      'Enlace: signed alerts on migrant smuggling and trafficking routes, fraudulent documents and\n' +
+      'Enlace: signed alerts on migrant smuggling and trafficking routes, fraudulent documents and ' +
         'criminal networks, exchanged between the focal points of the regional process.',
     )
     .version('0.1.0', '-V, --version')
