@@ -12,19 +12,11 @@ import { Option } from 'commander';
 import { CliError } from '../errors.js';
 import { readStructuredFile, writeOutputFile } from '../io.js';
 import type { CliIo } from '../main.js';
+// The registry's own lists (a module without Nest or NATS), so the CLI offers exactly what it accepts.
+import { FOCAL_POINT_ROLES, MEMBERSHIP_ROLES, TOKEN_ROLES } from '@enlace/registry/model';
 import { RegistryHttp } from '../registry/registry-http.js';
 import type { CountryJson, KeyJson } from '../registry/render.js';
 import { currentStatus, keyState, renderCountry, table } from '../registry/render.js';
-
-const TOKEN_ROLES = ['administrator', 'auditor', 'focal-point'] as const;
-const MEMBERSHIP_ROLES = ['publisher', 'subscriber', 'observer-reader'] as const;
-const FOCAL_POINT_ROLES = [
-  'liaison-officer',
-  'consular-protection-officer',
-  'migration-expert',
-  'fiu-analyst',
-  'administrator',
-] as const;
 
 interface EndpointOptions {
   url?: string;

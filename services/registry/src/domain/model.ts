@@ -16,6 +16,8 @@ import type {
 } from '@enlace/policy';
 
 export type { Instant, LocalizedText, NetworkId };
+/** Roles a country can hold on a network (packages/policy's list). */
+export { MEMBERSHIP_ROLES } from '@enlace/policy';
 
 /** Names in the four working languages of the process. */
 export interface Names {
