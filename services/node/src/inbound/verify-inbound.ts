@@ -69,8 +69,12 @@ export interface VerifyContext {
    * `trust` (TrustState.viewAt); default `trust`.
    */
   readonly trustAt?: (issuedAt: Date) => Promise<TrustView>;
-  /** This country's private encryption keys, by kid. */
-  readonly encryptionKeys: ReadonlyMap<string, PrivateKeyRecord>;
+  /**
+   * This country's private encryption keys, by kid. Undefined for a verifier that holds none
+   * (a feed service): restricted bodies are then not opened, and the result says `bodyReadable`
+   * false, while everything else (signature, key, policy) is checked all the same.
+   */
+  readonly encryptionKeys: ReadonlyMap<string, PrivateKeyRecord> | undefined;
   readonly now?: Date;
 }
 
@@ -247,7 +251,8 @@ export async function verifyInbound(msg: InboundMessage, ctx: VerifyContext): Pr
 
   let body: AlertBody['body'] = undefined;
   if (alert.body?.$case === 'encrypted') {
-    if (bodyReadable) body = await openBody(alert.body.encrypted.jwe, header.kind, ctx);
+    if (ctx.encryptionKeys === undefined) bodyReadable = false;
+    else if (bodyReadable) body = await openBody(alert.body.encrypted.jwe, header.kind, ctx.encryptionKeys, ctx);
   } else {
     body = alert.body;
   }
@@ -267,14 +272,19 @@ export async function verifyInbound(msg: InboundMessage, ctx: VerifyContext): Pr
   };
 }
 
-async function openBody(jwe: string, kind: AlertKind, ctx: VerifyContext): Promise<AlertBody['body']> {
+async function openBody(
+  jwe: string,
+  kind: AlertKind,
+  encryptionKeys: ReadonlyMap<string, PrivateKeyRecord>,
+  ctx: VerifyContext,
+): Promise<AlertBody['body']> {
   let recipients: string[];
   try {
     recipients = listJweRecipients(jwe);
   } catch (cause) {
     reject('malformed', 'the encrypted body is not a JWE in general JSON serialization', cause);
   }
-  const key = recipients.map((kid) => ctx.encryptionKeys.get(kid)).find((k) => k !== undefined);
+  const key = recipients.map((kid) => encryptionKeys.get(kid)).find((k) => k !== undefined);
   if (key === undefined)
     reject('malformed', `the encrypted body has no entry for a key of ${ctx.country} this node holds`);
   let body: AlertBody;

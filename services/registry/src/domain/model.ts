@@ -136,8 +136,12 @@ export interface RegistrySnapshot {
   readonly keys: readonly KeyRecord[];
 }
 
-/** Roles carried by registry-issued bearer tokens (JWT). */
-export const TOKEN_ROLES = ['administrator', 'focal-point', 'auditor'] as const;
+/**
+ * Roles carried by registry-issued bearer tokens (JWT). `fiu-analyst`: an analyst of a country's
+ * financial intelligence unit (2010 Declaration, initiative 14), who manages that country's feeds
+ * and matches its cases; it always names its country.
+ */
+export const TOKEN_ROLES = ['administrator', 'focal-point', 'auditor', 'fiu-analyst'] as const;
 export type TokenRole = (typeof TOKEN_ROLES)[number];
 
 /** Who does something, for authorization and the audit trail. */

@@ -8,6 +8,7 @@ import { z } from 'zod';
 
 import type { FieldViolation } from './errors.js';
 import { RegistryError } from './errors.js';
+import { TOKEN_ROLES } from './model.js';
 
 /** `['countries', 3, 'names', 'fr']` → `countries[3].names.fr`. */
 export function formatPath(path: readonly PropertyKey[], prefix = ''): string {
@@ -94,7 +95,7 @@ export const namesSchema = z.strictObject({ en: text, es: text, fr: text, pt: te
 /** The actor of a command. Extra fields (token claims a caller passes along) are ignored. */
 export const actorSchema = z.object({
   id: text.max(200),
-  roles: z.array(z.enum(['administrator', 'focal-point', 'auditor'])),
+  roles: z.array(z.enum(TOKEN_ROLES)),
   country: countryCodeSchema.optional(),
 });
 

@@ -1,0 +1,10 @@
+/**
+ * @enlace/feed: the feed service of financial intelligence units (2010 Declaration, initiative
+ * 14): durable, filtered, replayable feeds of verified alerts delivered to files, webhooks or NATS;
+ * hit/no-hit matching of keyed digests; STIX 2.1 export.
+ */
+export { FeedError, FEED_ERROR_STATUS } from './errors.js';
+export type { FeedErrorCode, FieldViolation } from './errors.js';
+export { FEED_RECORD_FORMAT } from './feed-record.js';
+export type { FeedRecord, FeedRecordVerification } from './feed-record.js';
+export type { DeliveryProgress, FeedSink, SinkStatus } from './sinks/sink.js';
