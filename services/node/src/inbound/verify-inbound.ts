@@ -252,7 +252,8 @@ export async function verifyInbound(msg: InboundMessage, ctx: VerifyContext): Pr
   let body: AlertBody['body'] = undefined;
   if (alert.body?.$case === 'encrypted') {
     if (ctx.encryptionKeys === undefined) bodyReadable = false;
-    else if (bodyReadable) body = await openBody(alert.body.encrypted.jwe, header.kind, ctx.encryptionKeys, ctx);
+    else if (bodyReadable)
+      body = await openBody(alert.body.encrypted.jwe, header.kind, ctx.encryptionKeys, ctx);
   } else {
     body = alert.body;
   }
