@@ -1,7 +1,7 @@
 /**
  * Errors of @enlace/crypto: one base class with a stable `code` from a closed union, and one
- * subclass per concern (keys, signatures, encryption). Every public function throws only these;
- * a jose or node:crypto error that gets this far is wrapped and kept as `cause`.
+ * subclass per concern (keys, signatures, encryption, matching). Every public function throws
+ * only these; a jose or node:crypto error that gets this far is wrapped and kept as `cause`.
  */
 
 /** Stable codes of the errors about keys and key sets. */
@@ -41,10 +41,17 @@ export type EncryptionErrorCode =
   /** Encryption failed in the JOSE library or the platform. */
   | 'ERR_ENCRYPTION_FAILED';
 
+/** Stable codes of the errors about hit/no-hit matching: keyed digests and matching keys. */
+export type MatchingErrorCode =
+  /** An identifier with no canonical form: unknown kind, bad country, empty or non-alphanumeric value. */
+  | 'ERR_DIGEST_INPUT'
+  /** A matching key (or its JWK file form) that is malformed: a missing member, a secret not 32 bytes. */
+  | 'ERR_MATCHING_KEY_INVALID';
+
 /** Stable codes of every error this package throws. */
 export type CryptoErrorCode =
   /** A caller passed an argument outside the function's contract (not data from the wire). */
-  'ERR_ARGUMENT_INVALID' | KeyErrorCode | SignatureErrorCode | EncryptionErrorCode;
+  'ERR_ARGUMENT_INVALID' | KeyErrorCode | SignatureErrorCode | EncryptionErrorCode | MatchingErrorCode;
 
 /** Every CryptoErrorCode, e.g. to map them onto rejection reasons exhaustively. */
 export const CRYPTO_ERROR_CODES: readonly CryptoErrorCode[] = Object.freeze([
@@ -63,6 +70,8 @@ export const CRYPTO_ERROR_CODES: readonly CryptoErrorCode[] = Object.freeze([
   'ERR_JWE_NOT_RECIPIENT',
   'ERR_JWE_DECRYPTION_FAILED',
   'ERR_ENCRYPTION_FAILED',
+  'ERR_DIGEST_INPUT',
+  'ERR_MATCHING_KEY_INVALID',
 ] satisfies CryptoErrorCode[]);
 
 /** Base class of every error thrown by @enlace/crypto. */
@@ -103,6 +112,16 @@ export class EncryptionError extends CryptoError {
   constructor(code: EncryptionErrorCode, message: string, options?: ErrorOptions) {
     super(code, message, options);
     this.name = 'EncryptionError';
+  }
+}
+
+/** An identifier that cannot be digested, or a matching key that is malformed. */
+export class MatchingError extends CryptoError {
+  declare readonly code: MatchingErrorCode;
+
+  constructor(code: MatchingErrorCode, message: string, options?: ErrorOptions) {
+    super(code, message, options);
+    this.name = 'MatchingError';
   }
 }
 

@@ -6,11 +6,29 @@
  */
 export { decryptForRecipient } from './decrypt.js';
 export { encryptForRecipients } from './encrypt.js';
-export { CRYPTO_ERROR_CODES, CryptoError, EncryptionError, KeyError, SignatureError } from './errors.js';
+export {
+  CRYPTO_ERROR_CODES,
+  CryptoError,
+  EncryptionError,
+  KeyError,
+  MatchingError,
+  SignatureError,
+} from './errors.js';
 export { importPrivateKey, importPublicKey } from './import-key.js';
 export { listJweRecipients } from './jwe.js';
 export { isKeyValidAt, parsePrivateJwk, parsePublicJwk, toPublicJwk } from './jwk.js';
 export { createJwks, createJwksResolver, parseJwks } from './jwks.js';
+export {
+  canonicalIdentifier,
+  generateMatchingKey,
+  IDENTIFIER_KINDS,
+  IDENTIFIER_VALUE_MAX,
+  KEYED_DIGEST_LENGTH,
+  keyedDigest,
+  MATCHING_SECRET_LENGTH,
+  matchingKeyToJson,
+  parseMatchingKey,
+} from './keyed-digest.js';
 export { generateEncryptionKey, generateSigningKey } from './keys.js';
 export { createKid, parseKid } from './kid.js';
 export { signAlert } from './sign.js';
@@ -19,7 +37,13 @@ export { verifySignedAlert } from './verify.js';
 
 export type { DecryptionKey } from './decrypt.js';
 export type { JweRecipientKey } from './encrypt.js';
-export type { CryptoErrorCode, EncryptionErrorCode, KeyErrorCode, SignatureErrorCode } from './errors.js';
+export type {
+  CryptoErrorCode,
+  EncryptionErrorCode,
+  KeyErrorCode,
+  MatchingErrorCode,
+  SignatureErrorCode,
+} from './errors.js';
 export type { PrivateKeyRecord, PublicKeyRecord } from './import-key.js';
 export type {
   PrivateEncryptionJwk,
@@ -30,6 +54,7 @@ export type {
   PublicSigningJwk,
 } from './jwk.js';
 export type { Jwks, KeyResolver } from './jwks.js';
+export type { IdentifierKind, MatchingKey, MatchingKeyJwk } from './keyed-digest.js';
 export type { EncryptionKeyPair, GenerateKeyOptions, KeyPair, SigningKeyPair } from './keys.js';
 export type { KeyUse, ParsedKid } from './kid.js';
 export type { ProtectedHeader } from './protected-header.js';
