@@ -17,7 +17,11 @@ export type CliErrorCode =
   /** The registry could not be reached, or answered something that is not its API. */
   | 'ERR_REGISTRY_UNREACHABLE'
   /** A rendered configuration was written but the server could not be signalled to reload it. */
-  | 'ERR_RELOAD_FAILED';
+  | 'ERR_RELOAD_FAILED'
+  /** The feed service answered with an error (its code and field paths are in the message). */
+  | 'ERR_FEED_REFUSED'
+  /** The feed service could not be reached, or answered something that is not its API. */
+  | 'ERR_FEED_UNREACHABLE';
 
 export class CliError extends Error {
   readonly code: CliErrorCode;

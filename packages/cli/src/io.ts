@@ -12,6 +12,8 @@ import { CliError } from './errors.js';
 
 export interface Output {
   write(text: string): void;
+  /** A terminal: progress is redrawn in place rather than printed line by line. */
+  readonly isTTY?: boolean;
 }
 
 export async function readInputFile(path: string, what: string): Promise<Buffer> {

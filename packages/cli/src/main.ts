@@ -11,6 +11,7 @@ import { alertSign } from './commands/alert-sign.js';
 import { alertVerify } from './commands/alert-verify.js';
 import { alertDecode } from './commands/alert-decode.js';
 import { addDeployCommands } from './commands/deploy.js';
+import { addFeedCommands } from './commands/feed.js';
 import { addRegistryCommands } from './commands/registry.js';
 import { CliError } from './errors.js';
 import type { Output } from './io.js';
@@ -18,13 +19,16 @@ import type { Output } from './io.js';
 export interface CliIo {
   stdout: Output;
   stderr: Output;
-  /** Environment variables (ENLACE_REGISTRY_URL, ENLACE_REGISTRY_TOKEN); default process.env. */
+  /**
+   * Environment variables (ENLACE_REGISTRY_URL, ENLACE_REGISTRY_TOKEN, ENLACE_FEED_URL,
+   * ENLACE_FEED_TOKEN); default process.env.
+   */
   env?: Readonly<Record<string, string | undefined>>;
 }
 
 const processIo: CliIo = {
   stdout: { write: (text) => void process.stdout.write(text) },
-  stderr: { write: (text) => void process.stderr.write(text) },
+  stderr: { write: (text) => void process.stderr.write(text), isTTY: process.stderr.isTTY },
   env: process.env,
 };
 
@@ -124,6 +128,7 @@ export function createProgram(io: CliIo): Command {
     });
 
   addRegistryCommands(program, io);
+  addFeedCommands(program, io);
   addDeployCommands(program, io);
 
   program.addOption(new Option('--no-color', 'accepted for compatibility; output has no colour').hideHelp());

@@ -8,3 +8,6 @@ export type { FeedErrorCode, FieldViolation } from './errors.js';
 export { FEED_RECORD_FORMAT } from './feed-record.js';
 export type { FeedRecord, FeedRecordVerification } from './feed-record.js';
 export type { DeliveryProgress, FeedSink, SinkStatus } from './sinks/sink.js';
+export { parseFeedDefinition, feedId } from './feeds/feed-definition.js';
+export type { FeedDefinition, FeedFilter } from './feeds/feed-definition.js';
+export { hasFinancialIndicators } from './feeds/feed-filter.js';

@@ -1,0 +1,215 @@
+/**
+ * The feed service in one call: connects to NATS, makes sure the Enlace streams and the feeds
+ * stream exist, loads the registry's signed state, opens the feed definitions and the matching
+ * index, starts every feed's runner and the digest indexer, and serves the HTTP API (OpenAPI at
+ * /docs). `close()` stops all of it, in reverse order.
+ */
+import 'reflect-metadata';
+
+import { mkdir } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import { TrustState } from '@enlace/node';
+import { ensureEnlaceStreams, inboxPrefixOf } from '@enlace/transport';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { Logger } from '@nestjs/common';
+import type { LoggerService, LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ExpressAdapter } from '@nestjs/platform-express';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+
+import { FeedError } from '../errors.js';
+import { AlertVerifier } from '../feeds/alert-verifier.js';
+import { FeedManager } from '../feeds/feed-manager.js';
+import { FeedReader } from '../feeds/feed-reader.js';
+import { FeedRepository } from '../feeds/feed-repository.js';
+import type { FeedContext } from '../http/feed-context.js';
+import { sendError, toFeedError } from '../http/feed-error.filter.js';
+import { DigestIndexer } from '../indexing/digest-indexer.js';
+import { ensureFeedsStream } from '../sinks/nats-sink.js';
+import { FeedAppModule } from './feed-app.module.js';
+
+/** Largest request body: a match query of 100,000 digests in hex is about 6.7 MB. */
+export const MAX_BODY_BYTES = 8 * 1024 * 1024;
+
+export interface CreateFeedAppOptions {
+  /** e.g. nats://127.0.0.1:4222 (several: comma-separated). */
+  readonly natsUrl: string;
+  readonly natsUser?: string;
+  readonly natsPass?: string;
+  /** Where the matching index and the last verified registry snapshot live. */
+  readonly dataDir: string;
+  /** The registry's public Ed25519 JWK, pinned. */
+  readonly registryPublicJwk: Readonly<Record<string, unknown>>;
+  /** HTTP listen address; default 127.0.0.1. */
+  readonly host?: string;
+  /** HTTP port; 0 (default) picks a free one. */
+  readonly port?: number;
+  readonly logger?: false | LoggerService | LogLevel[];
+  /** Refetch the registry snapshot this often even without events (default 30 s). */
+  readonly registryPollMs?: number;
+}
+
+export interface FeedApp {
+  readonly url: string;
+  readonly port: number;
+  readonly manager: FeedManager;
+  readonly indexer: DigestIndexer;
+  readonly trust: TrustState;
+  readonly nc: NatsConnection;
+  close(): Promise<void>;
+}
+
+export async function createFeedApp(options: CreateFeedAppOptions): Promise<FeedApp> {
+  const logger = new Logger('enlace-feed');
+  await mkdir(options.dataDir, { recursive: true });
+  const servers = options.natsUrl
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  let nc: NatsConnection;
+  try {
+    nc = await connect({
+      servers,
+      name: 'enlace-feed',
+      maxReconnectAttempts: -1,
+      inboxPrefix: inboxPrefixOf('feed'),
+      ...(options.natsUser !== undefined && { user: options.natsUser }),
+      ...(options.natsPass !== undefined && { pass: options.natsPass }),
+    });
+  } catch (cause) {
+    throw new FeedError(
+      'ERR_UNAVAILABLE',
+      `cannot connect to NATS at ${options.natsUrl}: ${(cause as Error).message}`,
+      {
+        cause,
+      },
+    );
+  }
+  const cleanup: Array<() => Promise<unknown> | void> = [
+    async () => {
+      await nc.drain().catch(() => undefined);
+      await nc.close().catch(() => undefined);
+    },
+  ];
+  const undo = async (): Promise<void> => {
+    for (const step of cleanup.reverse()) {
+      try {
+        await step();
+      } catch (error) {
+        logger.warn(`while closing: ${(error as Error).message}`);
+      }
+    }
+  };
+  const warn = (message: string, cause?: unknown): void =>
+    logger.warn(`${message}${cause instanceof Error ? `: ${cause.message}` : ''}`);
+  try {
+    const jsm = await jetstreamManager(nc);
+    const js = jetstream(nc);
+    const haveAlerts = await jsm.streams.info('ENLACE_ALERTS').then(
+      () => true,
+      () => false,
+    );
+    if (!haveAlerts) await ensureEnlaceStreams(jsm);
+    await ensureFeedsStream(jsm);
+
+    const trust = new TrustState({
+      nc,
+      dataDir: options.dataDir,
+      registryPublicJwk: options.registryPublicJwk,
+      ...(options.registryPollMs !== undefined && { pollIntervalMs: options.registryPollMs }),
+      onWarning: warn,
+    });
+    await trust.start();
+    cleanup.push(() => trust.close());
+    const verifier = new AlertVerifier(trust);
+    const repository = await FeedRepository.open(nc);
+    const manager = new FeedManager({
+      js,
+      jsm,
+      repository,
+      verifier,
+      onWarning: warn,
+      context: () => {
+        const view = trust.require();
+        return {
+          networks: new Set(view.snapshot.policy.networks.map((n) => n.id)),
+          countries: new Set(view.snapshot.policy.countries.map((c) => c.code)),
+          now: new Date(),
+        };
+      },
+    });
+    await manager.start();
+    cleanup.push(() => manager.close());
+    const indexer = await DigestIndexer.open({
+      js,
+      jsm,
+      verifier,
+      trust,
+      dataDir: options.dataDir,
+      onWarning: warn,
+    });
+    cleanup.push(() => indexer.close());
+
+    const context: FeedContext = {
+      registryPublicJwk: options.registryPublicJwk,
+      manager,
+      reader: new FeedReader({ js, jsm, verifier }),
+      trust,
+      match: (body, country) => indexer.match(body, country),
+      indexedDigests: () => indexer.size,
+      natsConnected: () => !nc.isClosed(),
+    };
+    const app = await NestFactory.create<NestExpressApplication>(
+      FeedAppModule.register(context),
+      new ExpressAdapter(),
+      {
+        logger: options.logger ?? ['error', 'warn'],
+        bodyParser: false,
+        abortOnError: false,
+      },
+    );
+    cleanup.push(() => app.close());
+    app.disable('x-powered-by');
+    app.useBodyParser('json', { limit: MAX_BODY_BYTES, strict: false });
+    app.use((error: unknown, req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => {
+      if (error === undefined || error === null) {
+        next();
+        return;
+      }
+      sendError(res, toFeedError(error, req));
+    });
+    const document = SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder()
+        .setTitle('Enlace feed service')
+        .setDescription(
+          'Durable, filtered, replayable feeds of verified alerts for financial intelligence units; ' +
+            'hit/no-hit matching of keyed digests; STIX 2.1 export. Bearer tokens are issued by the registry.',
+        )
+        .setVersion('1')
+        .addBearerAuth()
+        .build(),
+    );
+    SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+    await app.listen(options.port ?? 0, options.host ?? '127.0.0.1');
+    const address = app.getHttpServer().address() as AddressInfo;
+    const host = options.host ?? '127.0.0.1';
+    return {
+      url: `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`,
+      port: address.port,
+      manager,
+      indexer,
+      trust,
+      nc,
+      close: undo,
+    };
+  } catch (error) {
+    await undo();
+    throw error;
+  }
+}

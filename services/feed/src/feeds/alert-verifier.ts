@@ -1,0 +1,37 @@
+/**
+ * The feed service checks every alert exactly as a receiving node does (DESIGN.md trust model 3,
+ * @enlace/node verifyInbound), for the feed's country, against the registry's signed state at
+ * `issued_at`. It holds no country's private keys: restricted bodies stay encrypted
+ * (`bodyReadable` false) and are delivered as they are.
+ */
+import type { JsMsg } from '@nats-io/jetstream';
+
+import { verifyInbound } from '@enlace/node';
+import type { TrustState, VerifiedAlert } from '@enlace/node';
+
+import { FeedError } from '../errors.js';
+
+export class AlertVerifier {
+  constructor(private readonly trust: TrustState) {}
+
+  /** Waits up to `timeoutMs` for a first verified registry snapshot; false when none came. */
+  async ready(timeoutMs: number): Promise<boolean> {
+    return (await this.trust.whenAvailable(timeoutMs)) !== undefined;
+  }
+
+  /** Verifies a message of the alerts stream for `country`; throws RejectMessage with the reason. */
+  async verify(msg: Pick<JsMsg, 'subject' | 'data' | 'headers'>, country: string): Promise<VerifiedAlert> {
+    const view = this.trust.current();
+    if (view === undefined) throw new FeedError('ERR_UNAVAILABLE', 'no verified registry snapshot yet');
+    const msgId = msg.headers?.get('Nats-Msg-Id');
+    return verifyInbound(
+      { subject: msg.subject, data: msg.data, ...(msgId !== undefined && msgId !== '' && { msgId }) },
+      {
+        country,
+        trust: view,
+        trustAt: (issuedAt) => this.trust.viewAt(issuedAt),
+        encryptionKeys: undefined,
+      },
+    );
+  }
+}

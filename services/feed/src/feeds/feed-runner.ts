@@ -1,0 +1,219 @@
+/**
+ * Runs one feed: a durable pull consumer on ENLACE_ALERTS (named after the feed and its
+ * generation) read in stream order, one batch at a time. Each alert is verified for the feed's
+ * country, filtered, turned into a FeedRecord and handed to the sink; the alert is acknowledged
+ * (with a confirmed ack) only after the sink holds the record. Rejected alerts are terminated and
+ * counted by reason, never delivered.
+ *
+ * Nothing is lost: while a sink retries (webhook down), the batch's messages are kept in progress
+ * (`working()`), and when the service stops, whatever was not acknowledged is delivered again by
+ * JetStream. Nothing is delivered twice beyond at-least-once: a redelivered message at or below
+ * the sink's last delivered sequence (a crash between write and ack) is acknowledged and skipped.
+ */
+import { AckPolicy, DeliverPolicy, JetStreamApiError } from '@nats-io/jetstream';
+import { nanos } from '@nats-io/transport-node';
+import type { ConsumerConfig, JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
+import { ALERTS_STREAM, isRejectMessage } from '@enlace/transport';
+
+import type { FeedRecord } from '../feed-record.js';
+import type { FeedSink, SinkStatus } from '../sinks/sink.js';
+import type { AlertVerifier } from './alert-verifier.js';
+import { consumerName } from './feed-definition.js';
+import type { FeedDefinition } from './feed-definition.js';
+import { feedSubjectFilter, skipReason } from './feed-filter.js';
+import { buildFeedRecord } from './feed-record-builder.js';
+
+/** Messages pulled per request. */
+const BATCH = 64;
+/** How long JetStream waits for an ack before redelivering; kept alive by `working()` while a sink retries. */
+const ACK_WAIT_MS = 60_000;
+
+export interface FeedCounters {
+  delivered: number;
+  /** Not for this feed: filters, or handling H2 of another country. */
+  filtered: number;
+  handlingH2: number;
+  /** Redelivered messages the sink already held. */
+  duplicates: number;
+  /** Rejected by verification, by stable reason. */
+  rejected: Record<string, number>;
+  lastDeliveredSeq: number;
+  lastDeliveredAt?: string;
+}
+
+export interface FeedRunnerDeps {
+  readonly js: JetStreamClient;
+  readonly jsm: JetStreamManager;
+  readonly verifier: AlertVerifier;
+  readonly sink: FeedSink;
+  readonly onWarning?: (message: string, cause?: unknown) => void;
+  readonly onRecord?: (record: FeedRecord) => void;
+}
+
+function isNotFound(error: unknown): boolean {
+  return error instanceof JetStreamApiError && (error.code === 10014 || error.status === 404);
+}
+
+/** The consumer configuration of a feed's generation: where it starts and what it reads. */
+export function feedConsumerConfig(feed: FeedDefinition): Partial<ConsumerConfig> {
+  const start =
+    feed.start === 'beginning'
+      ? { deliver_policy: DeliverPolicy.All }
+      : feed.start === 'now'
+        ? { deliver_policy: DeliverPolicy.New }
+        : { deliver_policy: DeliverPolicy.StartTime, opt_start_time: new Date(feed.start).toISOString() };
+  return {
+    durable_name: consumerName(feed),
+    description: `Enlace feed ${feed.id} of ${feed.country} (generation ${feed.generation})`,
+    filter_subject: feedSubjectFilter(feed.filter),
+    ack_policy: AckPolicy.Explicit,
+    ack_wait: nanos(ACK_WAIT_MS),
+    max_deliver: -1,
+    max_ack_pending: 1_000,
+    ...start,
+  };
+}
+
+/** Creates the feed's durable consumer if it does not exist yet. */
+export async function ensureFeedConsumer(jsm: JetStreamManager, feed: FeedDefinition): Promise<void> {
+  try {
+    await jsm.consumers.info(ALERTS_STREAM, consumerName(feed));
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+    await jsm.consumers.add(ALERTS_STREAM, feedConsumerConfig(feed));
+  }
+}
+
+export async function deleteFeedConsumer(jsm: JetStreamManager, feed: FeedDefinition): Promise<void> {
+  try {
+    await jsm.consumers.delete(ALERTS_STREAM, consumerName(feed));
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+  }
+}
+
+export class FeedRunner {
+  readonly counters: FeedCounters = {
+    delivered: 0,
+    filtered: 0,
+    handlingH2: 0,
+    duplicates: 0,
+    rejected: {},
+    lastDeliveredSeq: 0,
+  };
+  readonly #abort = new AbortController();
+  #loop: Promise<void> | undefined;
+  #floor: number | undefined;
+
+  constructor(
+    readonly feed: FeedDefinition,
+    private readonly deps: FeedRunnerDeps,
+  ) {}
+
+  sinkStatus(): SinkStatus {
+    return this.deps.sink.status();
+  }
+
+  get running(): boolean {
+    return this.#loop !== undefined && !this.#abort.signal.aborted;
+  }
+
+  /** Makes sure the consumer exists, then reads in the background until stop(). */
+  async start(): Promise<void> {
+    await ensureFeedConsumer(this.deps.jsm, this.feed);
+    this.#floor = await this.deps.sink.lastDeliveredSeq();
+    this.#loop = this.#run().catch((error: unknown) => {
+      if (!this.#abort.signal.aborted) this.deps.onWarning?.(`feed ${this.feed.id} stopped`, error);
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.#abort.abort();
+    await this.#loop;
+    await this.deps.sink.close();
+  }
+
+  async #run(): Promise<void> {
+    const { js, verifier } = this.deps;
+    const signal = this.#abort.signal;
+    while (!signal.aborted && !(await verifier.ready(1_000)));
+    const consumer = await js.consumers.get(ALERTS_STREAM, consumerName(this.feed));
+    while (!signal.aborted) {
+      let batch: JsMsg[];
+      try {
+        const messages = await consumer.fetch({ max_messages: BATCH, expires: 1_000 });
+        batch = [];
+        for await (const msg of messages) batch.push(msg);
+      } catch (error) {
+        if (signal.aborted) return;
+        this.deps.onWarning?.(`feed ${this.feed.id}: fetch failed`, error);
+        await new Promise((r) => setTimeout(r, 1_000));
+        continue;
+      }
+      for (let i = 0; i < batch.length; i++) {
+        if (signal.aborted) return;
+        const pending = batch.slice(i);
+        await this.#handle(batch[i]!, () => {
+          for (const m of pending) m.working();
+        });
+      }
+    }
+  }
+
+  /** A confirmed ack; when it fails, JetStream redelivers and the duplicate check skips it. */
+  async #ack(msg: JsMsg): Promise<void> {
+    try {
+      await msg.ackAck({ timeout: 5_000 });
+    } catch (error) {
+      this.deps.onWarning?.(`feed ${this.feed.id}: ack of sequence ${msg.seq} not confirmed`, error);
+    }
+  }
+
+  async #handle(msg: JsMsg, working: () => void): Promise<void> {
+    const { sink, verifier } = this.deps;
+    const seq = msg.seq;
+    if (
+      msg.redelivered &&
+      (seq <= this.counters.lastDeliveredSeq || (this.#floor !== undefined && seq <= this.#floor))
+    ) {
+      this.counters.duplicates++;
+      await this.#ack(msg);
+      return;
+    }
+    let verified;
+    try {
+      verified = await verifier.verify(msg, this.feed.country);
+    } catch (error) {
+      if (isRejectMessage(error)) {
+        this.counters.rejected[error.reason] = (this.counters.rejected[error.reason] ?? 0) + 1;
+        msg.term(error.reason);
+        return;
+      }
+      this.deps.onWarning?.(`feed ${this.feed.id}: alert at sequence ${seq} not checked, will retry`, error);
+      msg.nak(5_000);
+      return;
+    }
+    const skip = skipReason(this.feed, verified);
+    if (skip !== undefined) {
+      if (skip === 'handling_h2') this.counters.handlingH2++;
+      else this.counters.filtered++;
+      await this.#ack(msg);
+      return;
+    }
+    const record = buildFeedRecord({
+      feed: this.feed.id,
+      seq,
+      subject: msg.subject,
+      data: msg.data,
+      verified,
+      verifiedAt: new Date(),
+    });
+    // Resolves once the record is durable at the destination; rejects only when stopping.
+    await sink.deliver(record, { working, signal: this.#abort.signal });
+    await this.#ack(msg);
+    this.counters.delivered++;
+    this.counters.lastDeliveredSeq = seq;
+    this.counters.lastDeliveredAt = new Date().toISOString();
+    this.deps.onRecord?.(record);
+  }
+}

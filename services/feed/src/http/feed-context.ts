@@ -1,0 +1,17 @@
+/** What the feed service's controllers work with, built once by createFeedApp. */
+import type { TrustState } from '@enlace/node';
+
+import type { FeedManager } from '../feeds/feed-manager.js';
+import type { FeedReader } from '../feeds/feed-reader.js';
+
+export interface FeedContext {
+  readonly registryPublicJwk: Readonly<Record<string, unknown>>;
+  readonly manager: FeedManager;
+  readonly reader: FeedReader;
+  readonly trust: TrustState;
+  /** Answers a hit/no-hit query (POST /v1/match) for an FIU of `country` (undefined: administrator). */
+  readonly match: (body: unknown, country: string | undefined) => Promise<unknown>;
+  /** Digests held by the matching index, for /health. */
+  readonly indexedDigests: () => number;
+  readonly natsConnected: () => boolean;
+}

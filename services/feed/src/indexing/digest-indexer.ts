@@ -1,0 +1,208 @@
+/**
+ * Feeds the hit/no-hit matching index: a durable consumer over every alert of ENLACE_ALERTS
+ * (from the beginning), which verifies each alert as its origin published it (signature, key,
+ * the origin's right to publish) and indexes the keyed digests of its clear body — document
+ * numbers (`document.number_digests`) and accounts (`network.financial.accounts`). Restricted
+ * alerts keep their bodies encrypted and are not indexed. A retraction or a superseding alert
+ * removes the earlier alert from the index. Each alert is written to the SQLite match store
+ * before it is acknowledged, so the index survives restarts and misses nothing.
+ *
+ * Queries (POST /v1/match) come with the caller's country: a hit names only alerts that country
+ * may receive under the registry policy now (the receive rules do not depend on the handling
+ * code: H2 restricts passing an alert on, and a hit passes nothing on but the alert's id).
+ */
+import { AckPolicy, DeliverPolicy, JetStreamApiError } from '@nats-io/jetstream';
+import type { JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
+import { nanos } from '@nats-io/transport-node';
+import type { TrustState, VerifiedAlert } from '@enlace/node';
+import { ALERTS_STREAM, isRejectMessage, parseMessageSubject } from '@enlace/transport';
+
+import { FeedError } from '../errors.js';
+import type { AlertVerifier } from '../feeds/alert-verifier.js';
+import { MatchIndex } from '../matching/match-index.js';
+import type { AlertRef, KeyedDigestEntry, MatchField } from '../matching/match-index.js';
+import { matchResultToJson, parseMatchRequest } from '../matching/match-request.js';
+import { MatchStore } from '../matching/match-store.js';
+
+export const INDEXER_CONSUMER = 'feed-match-index';
+
+export interface DigestIndexerOptions {
+  readonly js: JetStreamClient;
+  readonly jsm: JetStreamManager;
+  readonly verifier: AlertVerifier;
+  readonly trust: TrustState;
+  readonly dataDir: string;
+  readonly onWarning?: (message: string, cause?: unknown) => void;
+}
+
+/** The keyed digests of a verified alert's clear body, by field. */
+export function digestsOf(
+  verified: VerifiedAlert,
+): Array<{ field: MatchField; digests: KeyedDigestEntry[] }> {
+  const body = verified.body;
+  if (body?.$case === 'document') {
+    const digests = body.document.numberDigests.map((d) => ({ keyId: d.keyId, digest: d.digest }));
+    return digests.length > 0 ? [{ field: 'document.number_digests', digests }] : [];
+  }
+  if (body?.$case === 'network') {
+    const digests = (body.network.financial?.accounts ?? [])
+      .map((a) => a.digest)
+      .filter((d) => d !== undefined)
+      .map((d) => ({ keyId: d.keyId, digest: d.digest }));
+    return digests.length > 0 ? [{ field: 'network.financial.accounts', digests }] : [];
+  }
+  return [];
+}
+
+export class DigestIndexer {
+  readonly #abort = new AbortController();
+  #loop: Promise<void> | undefined;
+  indexedAlerts = 0;
+
+  private constructor(
+    private readonly options: DigestIndexerOptions,
+    readonly index: MatchIndex,
+    private readonly store: MatchStore,
+  ) {}
+
+  static async open(options: DigestIndexerOptions): Promise<DigestIndexer> {
+    const store = MatchStore.open(options.dataDir);
+    const index = new MatchIndex();
+    store.load(index);
+    const indexer = new DigestIndexer(options, index, store);
+    try {
+      await indexer.#ensureConsumer();
+    } catch (error) {
+      store.close();
+      throw error;
+    }
+    indexer.#loop = indexer.#run().catch((error: unknown) => {
+      if (!indexer.#abort.signal.aborted) options.onWarning?.('the matching indexer stopped', error);
+    });
+    return indexer;
+  }
+
+  /** Digests held by the index. */
+  get size(): number {
+    return this.index.size;
+  }
+
+  async close(): Promise<void> {
+    this.#abort.abort();
+    await this.#loop;
+    this.store.close();
+  }
+
+  /** Answers POST /v1/match for an FIU of `country` (undefined: an administrator sees every hit). */
+  async match(body: unknown, country: string | undefined): Promise<unknown> {
+    const request = parseMatchRequest(body);
+    const view = this.options.trust.current();
+    if (view === undefined) throw new FeedError('ERR_UNAVAILABLE', 'no verified registry snapshot yet');
+    const now = new Date();
+    const allow =
+      country === undefined
+        ? undefined
+        : (ref: AlertRef): boolean =>
+            ref.origin === country ||
+            view.policy.evaluateReceive({
+              receiver: country,
+              origin: ref.origin,
+              network: ref.network,
+              kind: ref.kind as 'route' | 'document' | 'network',
+              recipients: [],
+              handling: 'H0',
+              at: ref.issuedAt,
+              receivedAt: now,
+            }).allowed;
+    return matchResultToJson(this.index.query(request.keyId, request.digests, allow));
+  }
+
+  async #ensureConsumer(): Promise<void> {
+    const { jsm } = this.options;
+    try {
+      await jsm.consumers.info(ALERTS_STREAM, INDEXER_CONSUMER);
+    } catch (error) {
+      if (!(error instanceof JetStreamApiError)) throw error;
+      await jsm.consumers.add(ALERTS_STREAM, {
+        durable_name: INDEXER_CONSUMER,
+        description: 'Enlace feed service: keyed digests for hit/no-hit matching',
+        filter_subject: 'enlace.v1.alert.>',
+        deliver_policy: DeliverPolicy.All,
+        ack_policy: AckPolicy.Explicit,
+        ack_wait: nanos(60_000),
+        max_deliver: -1,
+        max_ack_pending: 2_000,
+      });
+    }
+  }
+
+  async #run(): Promise<void> {
+    const { js, verifier } = this.options;
+    const signal = this.#abort.signal;
+    while (!signal.aborted && !(await verifier.ready(1_000)));
+    const consumer = await js.consumers.get(ALERTS_STREAM, INDEXER_CONSUMER);
+    while (!signal.aborted) {
+      const batch: JsMsg[] = [];
+      try {
+        for await (const msg of await consumer.fetch({ max_messages: 256, expires: 1_000 })) batch.push(msg);
+      } catch (error) {
+        if (signal.aborted) return;
+        this.options.onWarning?.('matching indexer: fetch failed', error);
+        await new Promise((r) => setTimeout(r, 1_000));
+        continue;
+      }
+      for (const msg of batch) {
+        if (signal.aborted) return;
+        await this.#handle(msg);
+      }
+    }
+  }
+
+  async #handle(msg: JsMsg): Promise<void> {
+    let verified: VerifiedAlert;
+    try {
+      // Judged as its origin published it: no receive check, restricted bodies stay closed.
+      const origin = parseMessageSubject(msg.subject);
+      const country = origin.type === 'alert' ? origin.origin : '';
+      verified = await this.options.verifier.verify(msg, country);
+    } catch (error) {
+      if (isRejectMessage(error)) {
+        msg.term(error.reason);
+        return;
+      }
+      this.options.onWarning?.(
+        `matching indexer: alert at sequence ${msg.seq} not checked, will retry`,
+        error,
+      );
+      msg.nak(5_000);
+      return;
+    }
+    const header = verified.alert.header!;
+    for (const earlier of [header.retractsId, header.supersedesId]) {
+      if (earlier !== '' && this.index.originOf(earlier) === header.origin) {
+        this.store.removeAlert(earlier);
+        this.index.removeAlert(earlier);
+      }
+    }
+    if (!this.index.hasAlert(header.id)) {
+      for (const { field, digests } of digestsOf(verified)) {
+        const ref: AlertRef = {
+          alertId: header.id,
+          origin: header.origin,
+          network: header.network,
+          kind: verified.kind,
+          issuedAt: verified.issuedAt.toISOString(),
+          field,
+        };
+        this.store.add(ref, digests);
+        this.index.add(ref, digests);
+      }
+      this.indexedAlerts++;
+    }
+    try {
+      await msg.ackAck({ timeout: 5_000 });
+    } catch {
+      // Redelivered later; hasAlert makes that harmless.
+    }
+  }
+}
