@@ -23,6 +23,12 @@ export interface InboundDelivery extends InboundMessage {
   readonly streamSeq?: number;
 }
 
+/**
+ * What the inbound side needs of the registry state: the snapshot in force (TrustState, or a
+ * fixed view in benchmarks and tools that judge alerts against one snapshot).
+ */
+export type InboundTrust = Pick<TrustState, 'current' | 'whenAvailable' | 'viewAt'>;
+
 export type InboundOutcome =
   | { readonly outcome: 'stored'; readonly alert: StoredAlert }
   | { readonly outcome: 'duplicate'; readonly id: string };
@@ -33,11 +39,11 @@ export class InboundAlerts {
   constructor(
     private readonly deps: {
       readonly country: string;
-      readonly trust: TrustState;
+      readonly trust: InboundTrust;
       readonly store: AlertStore;
       readonly metrics: NodeMetrics;
       readonly audit: NodeAudit;
-      readonly encryptionKeys: ReadonlyMap<string, PrivateKeyRecord>;
+      readonly encryptionKeys: ReadonlyMap<string, PrivateKeyRecord> | undefined;
     },
   ) {}
 

@@ -1,0 +1,125 @@
+/**
+ * The results as a markdown table, and its place in bench/README.md (between two markers, so
+ * that a full run replaces the table and leaves the prose alone).
+ */
+const START = '<!-- bench:results:start -->';
+const END = '<!-- bench:results:end -->';
+
+export interface ReportInput {
+  readonly mode: string;
+  readonly started_at: string;
+  readonly duration_s: number;
+  readonly machine: {
+    readonly cpus: number;
+    readonly model: string;
+    readonly memory_gib: number;
+    readonly load_average_1m_at_start: number;
+  };
+  readonly versions: { readonly node: string; readonly nats_server: string };
+  readonly alert: { readonly signed_bytes: number; readonly envelope_bytes: number };
+  readonly ceiling: Readonly<Record<string, number>>;
+  readonly peer: { readonly e2e_per_s: number; readonly latency_ms: Readonly<Record<string, number>> };
+  readonly enlace: {
+    readonly publish_per_s: number;
+    readonly inbound_per_s: number;
+    readonly e2e_per_s: number;
+    readonly replay: { readonly alerts: number; readonly per_s: number };
+    readonly fanout_rounds: number;
+  };
+  readonly ratios: Readonly<Record<string, number>>;
+  readonly latency_ms: Readonly<Record<string, number>>;
+  readonly fanout_ms: Readonly<Record<string, number>>;
+  readonly targets: ReadonlyArray<{
+    readonly name: string;
+    readonly target: string;
+    readonly value: number;
+    readonly met: boolean;
+  }>;
+}
+
+const int = (n: number | undefined): string =>
+  n === undefined || Number.isNaN(n) ? '–' : Math.round(n).toLocaleString('en-US');
+const ms = (n: number | undefined): string =>
+  n === undefined || Number.isNaN(n) ? '–' : `${n.toFixed(1)} ms`;
+const ratio = (n: number | undefined): string =>
+  n === undefined || Number.isNaN(n) ? '–' : `${n.toFixed(2)}×`;
+
+export function renderTable(r: ReportInput): string {
+  const met = (name: string): string => {
+    const t = r.targets.find((x) => x.name === name);
+    return t === undefined ? '' : `${t.target.replace('>=', '≥')} ${t.met ? '**met**' : '**missed**'}`;
+  };
+  const c = r.ceiling;
+  const rows: string[][] = [
+    ['Measure', 'Enlace', 'Ceiling (raw)', 'Peer (Nest NATS + jose)', 'Ratio', 'Target'],
+    [
+      'Inbound path, alerts/s (decode, verify, policy, store)',
+      int(r.enlace.inbound_per_s),
+      `${int(c['verify_per_s'])} verify/s (1 core); ${int(c['verify_threadpool_per_s'])} thread pool`,
+      '',
+      `${ratio(r.ratios['verify_vs_raw'])} raw verify`,
+      met('inbound path ÷ raw verify'),
+    ],
+    [
+      'Publish path, alerts/s (validate, policy, sign, publish, outbox, audit)',
+      int(r.enlace.publish_per_s),
+      `${int(c['sign_per_s'])} sign/s; ${int(c['js_publish_per_s'])} JetStream publish/s`,
+      '',
+      `${ratio(r.ratios['publish_vs_raw_sign'])} raw sign`,
+      '',
+    ],
+    [
+      'End to end, alerts/s (node → node, verified and stored)',
+      int(r.enlace.e2e_per_s),
+      '',
+      int(r.peer.e2e_per_s),
+      `${ratio(r.ratios['e2e_vs_peer'])} peer`,
+      met('end to end ÷ peer'),
+    ],
+  ];
+  for (const load of [100, 1_000]) {
+    rows.push([
+      `Latency p50 / p99 at ${int(load)} alerts/s`,
+      `${ms(r.latency_ms[`p50_at_${load}`])} / ${ms(r.latency_ms[`p99_at_${load}`])}`,
+      '',
+      `${ms(r.peer.latency_ms[`p50_at_${load}`])} / ${ms(r.peer.latency_ms[`p99_at_${load}`])}`,
+      '',
+      load === 1_000 ? `p99 ${met('p99 at 1,000 alerts/s (ms)')}` : '',
+    ]);
+  }
+  for (const n of [10, 50, 200]) {
+    rows.push([
+      `Fan-out of one alert to ${n} nodes, until all hold it verified (median / max of ${r.enlace.fanout_rounds})`,
+      `${ms(r.fanout_ms[`n${n}`])} / ${ms(r.fanout_ms[`n${n}_max`])}`,
+      '',
+      '',
+      '',
+      n === 200 ? met('fan-out to 200 nodes (ms)') : '',
+    ]);
+  }
+  rows.push([
+    `Replay of a ${int(r.enlace.replay.alerts)}-alert stream, alerts/s`,
+    int(r.enlace.replay.per_s),
+    `${int(c['js_consume_per_s'])} JetStream consume/s`,
+    '',
+    `${ratio(r.ratios['replay_vs_raw_consume'])} raw consume`,
+    '',
+  ]);
+  const lines = rows.map((row) => `| ${row.join(' | ')} |`);
+  lines.splice(1, 0, `|${rows[0]!.map(() => ' --- ').join('|')}|`);
+  const m = r.machine;
+  return [
+    `${r.mode} run of ${r.started_at.slice(0, 16).replace('T', ' ')} UTC, ${r.duration_s} s: ${m.cpus} × ${m.model}, ` +
+      `${m.memory_gib} GiB, load ${m.load_average_1m_at_start} at start; Node ${r.versions.node}, ` +
+      `nats-server ${r.versions.nats_server}; alerts of ${r.alert.signed_bytes} B (${r.alert.envelope_bytes} B envelope).`,
+    '',
+    ...lines,
+  ].join('\n');
+}
+
+export function replaceTable(readme: string, table: string): string {
+  const start = readme.indexOf(START);
+  const end = readme.indexOf(END);
+  if (start < 0 || end < start) return `${readme.trimEnd()}\n\n${START}\n${table}\n${END}\n`;
+  return `${readme.slice(0, start + START.length)}\n${table}\n${readme.slice(end)}`;
+}
