@@ -37,7 +37,14 @@ export interface FeedSink {
 }
 
 export interface SinkStatus {
+  /** Records delivered since the sink was created. */
   readonly delivered: number;
+  /** Failed attempts that were retried since the sink was created. */
   readonly retries: number;
+  /** True while a delivery is failing and being retried (the feed is stalled at that record). */
+  readonly retrying?: boolean;
+  /** When the last record was delivered (ISO 8601). */
+  readonly lastDeliveredAt?: string;
+  /** The last failure, kept after recovery (compare `at` with `lastDeliveredAt`); never holds a secret. */
   readonly lastError?: { readonly at: string; readonly message: string };
 }
