@@ -7,6 +7,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { inspect } from 'node:util';
 
 import { findFreePort } from '@enlace/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -290,6 +291,25 @@ describe.skipIf(!haveOpenssl)('createWebhookSink against a local HTTPS receiver'
     expect(p.beats).toBeGreaterThan(0);
   });
 
+  it('loses nothing when the receiver restarts between records', async () => {
+    const first = receiver(() => ({ status: 200 }));
+    const url = await first.listen();
+    const port = Number(new URL(url).port);
+    const s = sink(url);
+    await s.deliver(record(1), progress());
+    // The sink's keep-alive connection to the old process dies with it.
+    await first.close();
+    const delivered = s.deliver(record(2), progress());
+    await expect.poll(() => s.status().retries).toBeGreaterThanOrEqual(2);
+
+    const second = receiver(() => ({ status: 200 }));
+    await second.listen(port);
+    await delivered;
+    await s.deliver(record(3), progress());
+    expect([...first.accepted, ...second.accepted].map((x) => x.seq)).toEqual([1, 2, 3]);
+    expect(s.status()).toMatchObject({ delivered: 3, retrying: false });
+  });
+
   it('trusts only the CA it is given', async () => {
     const r = receiver(() => ({ status: 200 }));
     const s = sink(await r.listen(), {}, null);
@@ -335,6 +355,7 @@ describe.skipIf(!haveOpenssl)('createWebhookSink against a local HTTPS receiver'
     const shown = [s.describe, JSON.stringify(s), JSON.stringify(s.status()), String(s)].join('\n');
     expect(shown).not.toContain(SECRET);
     expect(shown).not.toContain('token=abc');
+    expect(inspect(s, { depth: 5, showHidden: true })).not.toContain(SECRET);
     expect(s.describe).toMatch(/^webhook:https:\/\/127\.0\.0\.1:\d+\/enlace\/hook$/);
   });
 });

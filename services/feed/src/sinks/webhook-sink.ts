@@ -158,11 +158,14 @@ class WebhookSink implements FeedSink {
   private readonly queue = new SerialQueue();
   private readonly agent: HttpAgent | HttpsAgent | undefined;
   private closed = false;
+  /** A #private field: util.inspect() and JSON.stringify() never show it. */
+  readonly #secret: string;
 
   constructor(
-    private readonly def: WebhookSinkDefinition,
+    def: WebhookSinkDefinition,
     private readonly options: WebhookSinkOptions,
   ) {
+    this.#secret = def.secret;
     this.describe = describeSink(def);
     this.url = new URL(def.url);
     this.backoff = backoffOptions(options.backoff);
@@ -244,7 +247,7 @@ class WebhookSink implements FeedSink {
       'Enlace-Feed': this.options.feedId,
       'Enlace-Record-Id': record.id,
       'Enlace-Timestamp': timestamp,
-      'Enlace-Signature': webhookSignature(this.def.secret, timestamp, body),
+      'Enlace-Signature': webhookSignature(this.#secret, timestamp, body),
     };
     let answer: HttpAnswer;
     try {
