@@ -553,6 +553,23 @@ describe('toStixBundle', () => {
     );
   });
 
+  it('never lowers a TLP: H2 keeps TLP:RED, and each H3 note is its own statement', () => {
+    const red = networkAlert();
+    const header = { ...(red.header as NonNullable<Alert['header']>), tlp: 5 };
+    const exported = toStixBundle([{ alert: { ...red, header }, body: undefined }], { producer: PRODUCER });
+    expect(reportOf(exported, NETWORK_ID).object_marking_refs?.[0]).toBe(TLP_ID.red);
+
+    const other = documentAlert(H3_ID, 'HANDLING_CODE_H3', 'TLP_MARKING_CLEAR', 'Otra restricción.');
+    const twice = toStixBundle([{ alert: other, body: undefined }], { producer: PRODUCER });
+    expect(reportOf(twice, H3_ID).object_marking_refs?.[1]).not.toBe(
+      reportOf(bundle, H3_ID).object_marking_refs?.[1],
+    );
+    const again = toStixBundle([sources[4] as StixSource], { producer: PRODUCER });
+    expect(reportOf(again, H3_ID).object_marking_refs?.[1]).toBe(
+      reportOf(bundle, H3_ID).object_marking_refs?.[1],
+    );
+  });
+
   it('gives the same ids on every export, whatever the order of the alerts', () => {
     const again = toStixBundle(sources, { producer: PRODUCER, now: new Date('2030-01-01T00:00:00Z') });
     expect(again).toEqual(bundle);
@@ -615,6 +632,10 @@ describe('toStixBundle', () => {
     expect(bundle.objects).toContainEqual(
       expect.objectContaining({ type: 'identity', name: PRODUCER.name, identity_class: 'organization' }),
     );
+    // Only title and summary are in the alert's language; generated texts are in English.
+    expect(
+      bundle.objects.filter((object) => 'lang' in object).every((object) => object.type === 'report'),
+    ).toBe(true);
     // Credibility 6 (truth cannot be judged) leaves confidence out.
     expect(reportOf(bundle, NETWORK_ID).confidence).toBeUndefined();
   });

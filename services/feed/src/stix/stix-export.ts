@@ -272,6 +272,9 @@ function reportOf(
     ...(header.summary === '' ? {} : { description: header.summary }),
     report_types: [REPORT_TYPES[kind]],
     published: scope.issued,
+    // Title and summary are in the alert's language; the other objects' texts are made here, in
+    // English, around the alert's own words, so they carry no `lang`.
+    ...(scope.lang === '' ? {} : { lang: scope.lang }),
     // A header-only report still needs an object: the origin that issued it.
     object_refs: content.length === 0 ? [scope.createdBy] : content.map((object) => object.id),
     external_references: references,
@@ -320,7 +323,7 @@ function routeObjects(scope: AlertScope, route: RouteAlert): StixObject[] {
     const crossing = enumWords(CrossingType, waypoint.crossing, 'CROSSING_TYPE_');
     if (crossing !== undefined && crossing !== 'none') how.push(`${crossing} border crossing`);
     const mode = enumWords(TransportMode, waypoint.transportMode, 'TRANSPORT_MODE_');
-    if (mode !== undefined && i > 0) how.push(`reached by ${mode}`);
+    if (mode !== undefined && i > 0) how.push(mode === 'on foot' ? 'reached on foot' : `reached by ${mode}`);
     return `${i + 1}. ${waypoint.place} (${waypoint.country})${how.length === 0 ? '' : `: ${how.join(', ')}`}`;
   });
   const lines = [`Waypoints in travel order: ${steps.join('; ')}.`];
@@ -386,7 +389,9 @@ function documentObjects(scope: AlertScope, document: DocumentAlert): StixObject
   const cc = document.issuingCountry;
   const about = [`${capitalise(fraud)} ${docWords} of ${countryName(cc)} (${cc}).`];
   if (document.series !== '') about.push(`Series: ${document.series}.`);
-  const features = wordsOf(SecurityFeature, document.compromisedFeatures, 'SECURITY_FEATURE_');
+  const features = wordsOf(SecurityFeature, document.compromisedFeatures, 'SECURITY_FEATURE_').map(
+    (feature) => FEATURE_WORDS[feature] ?? feature,
+  );
   if (features.length > 0) about.push(`Compromised security features: ${features.join(', ')}.`);
 
   const patterns: StixIndicator[] = [...new Set(document.numberPatterns)].map((numberPattern) => ({
@@ -441,6 +446,11 @@ function documentObjects(scope: AlertScope, document: DocumentAlert): StixObject
   });
   return [...patterns, ...digests, ...places.values(), ...sightings];
 }
+
+const FEATURE_WORDS: Readonly<Record<string, string>> = {
+  'uv features': 'UV features',
+  mrz: 'machine readable zone',
+};
 
 /**
  * A document number pattern as an anchored regular expression: '#' a digit, '?' an upper-case
@@ -607,7 +617,6 @@ function common<T extends string>(scope: AlertScope, type: T, role: string): Sti
     modified: scope.issued,
     created_by_ref: scope.createdBy,
     ...(scope.confidence === undefined ? {} : { confidence: scope.confidence }),
-    ...(scope.lang === '' ? {} : { lang: scope.lang }),
     object_marking_refs: scope.markings,
   };
 }
