@@ -177,12 +177,27 @@ export class MatchIndex {
   /** A new ref number for (alertId, field), or NONE when that field of that alert is indexed. */
   #openRef(ref: AlertRef): number {
     const existing = this.#refsByAlert.get(ref.alertId);
-    const existingRefs = existing === undefined ? [] : typeof existing === 'number' ? [existing] : existing;
-    if (existingRefs.some((r) => this.#refs[r]?.field === ref.field)) return NONE;
+    if (existing !== undefined) {
+      const refNos = typeof existing === 'number' ? [existing] : existing;
+      for (const r of refNos) if (this.#refs[r]?.field === ref.field) return NONE;
+    }
     const refNo = this.#freeRefs.pop() ?? this.#refs.length;
-    this.#refs[refNo] = Object.freeze({ ...ref });
+    // A copy with exactly the six fields (one shape for all refs): nothing else reaches a caller.
+    this.#refs[refNo] = {
+      alertId: ref.alertId,
+      origin: ref.origin,
+      network: ref.network,
+      kind: ref.kind,
+      issuedAt: ref.issuedAt,
+      field: ref.field,
+    };
     this.#refHead[refNo] = NONE;
-    this.#refsByAlert.set(ref.alertId, existing === undefined ? refNo : [...existingRefs, refNo]);
+    if (existing === undefined) this.#refsByAlert.set(ref.alertId, refNo);
+    else
+      this.#refsByAlert.set(
+        ref.alertId,
+        typeof existing === 'number' ? [existing, refNo] : [...existing, refNo],
+      );
     return refNo;
   }
 
