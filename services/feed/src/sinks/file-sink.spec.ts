@@ -122,6 +122,22 @@ describe('createFileSink', () => {
     expect(all).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
   });
 
+  it('rotates inside a batch of overlapping deliveries too', async () => {
+    const sink = createFileSink(
+      { type: 'file', directory: root, maxBytes: 2048, maxFiles: 100 },
+      { feedId: FEED },
+    );
+    const seqs = Array.from({ length: 40 }, (_, i) => i + 1);
+    await Promise.all(seqs.map((seq) => sink.deliver(record(seq, 300), progress())));
+    await sink.close();
+    const all: number[] = [];
+    for (const name of await filesInOrder(root)) {
+      expect((await stat(join(root, name))).size).toBeLessThanOrEqual(2048);
+      all.push(...(await lines(join(root, name))).map((r) => r.seq));
+    }
+    expect(all).toEqual(seqs);
+  });
+
   it('gives a line longer than maxBytes a file of its own', async () => {
     const sink = createFileSink({ type: 'file', directory: root, maxBytes: 1024 }, { feedId: FEED });
     await sink.deliver(record(1), progress());
@@ -233,6 +249,35 @@ describe('createFileSink', () => {
     );
     await sink.close();
     await expect(sink.deliver(record(4), progress())).rejects.toThrow(/is closed$/);
+  });
+
+  it('drops a stopped delivery and the ones after it, never leaving a gap in the file', async () => {
+    const directory = join(root, 'blocked');
+    await writeFile(directory, 'not a directory');
+    const sink = createFileSink(
+      { type: 'file', directory },
+      { feedId: FEED, backoff: { initialMs: 20, maxMs: 20, factor: 1 } },
+    );
+    const a = new AbortController();
+    const b = new AbortController();
+    const first = sink.deliver(record(1), progress(a.signal));
+    const second = sink.deliver(record(2), progress(b.signal));
+    const third = sink.deliver(record(3), progress(a.signal));
+    await expect.poll(() => sink.status().retries).toBeGreaterThanOrEqual(1);
+    b.abort();
+    await expect(second).rejects.toMatchObject({ code: 'ERR_UNAVAILABLE' });
+    await expect(third).rejects.toMatchObject({ code: 'ERR_UNAVAILABLE' });
+    // The first keeps its backoff rather than spinning.
+    const before = sink.status().retries;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(sink.status().retries - before).toBeLessThan(20);
+
+    await rm(directory);
+    await mkdir(directory, { mode: 0o700 });
+    await first;
+    await sink.deliver(record(2), progress());
+    expect((await lines(join(directory, `${FEED}.jsonl`))).map((r) => r.seq)).toEqual([1, 2]);
+    await sink.close();
   });
 
   it('refuses a feed id that cannot name a file', () => {

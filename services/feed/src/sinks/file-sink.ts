@@ -201,8 +201,6 @@ class FileSink implements FeedSink {
   }
 
   private async writeWithRetries(batch: Entry[]): Promise<void> {
-    const abort = new AbortController();
-    this.batchAbort = abort;
     let remaining = this.cutBatch(batch);
     let retry = 0;
     let endRetrying: (() => void) | undefined;
@@ -222,15 +220,20 @@ class FileSink implements FeedSink {
           retry += 1;
           this.counters.retried();
           endRetrying ??= this.counters.retryingStarted();
-          await sleep(backoffDelay(retry, this.backoff), abort.signal, () => new Error('stopped')).catch(
+          // A stop or close wakes the sleep; a fresh controller per sleep, so the entries left
+          // after a cut still wait out their backoff.
+          const wake = new AbortController();
+          this.batchAbort = wake;
+          await sleep(backoffDelay(retry, this.backoff), wake.signal, () => new Error('woken')).catch(
             () => undefined,
           );
+          this.batchAbort = undefined;
           remaining = this.cutBatch(remaining);
         }
       }
     } finally {
       endRetrying?.();
-      if (this.batchAbort === abort) this.batchAbort = undefined;
+      this.batchAbort = undefined;
     }
   }
 
