@@ -722,7 +722,13 @@ describe('toStixBundle', () => {
       `E5 (Enlace alert ${NETWORK_ID})`,
     ]);
     expect(actors[0]).toMatchObject({ threat_actor_types: ['crime-syndicate'] });
-    expect(actors[1]).toMatchObject({ threat_actor_types: ['criminal'], roles: ['financier', 'organiser'] });
+    expect(actors[1]).toMatchObject({
+      threat_actor_types: ['criminal'],
+      roles: ['sponsor', 'director'],
+      x_enlace_roles: ['financier', 'organiser'],
+    });
+    expect(actors[3]).toMatchObject({ roles: ['infrastructure-operator'], x_enlace_roles: ['guide'] });
+    expect(actors[4]).toMatchObject({ roles: ['agent'], x_enlace_roles: ['money-mule'] });
     const relationships = objects.filter((object) => object.type === 'relationship');
     const links = relationships.filter(
       (r) => r.x_enlace_relation !== undefined && r.x_enlace_relation !== 'member-of',

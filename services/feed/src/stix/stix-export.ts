@@ -16,7 +16,7 @@
  *   number: alerts carry none), a `location` per detection place and a `sighting` of each pattern
  *   indicator per detection (count = documents detected);
  * - network: a `threat-actor` (crime-syndicate) for the network, one (criminal) per member under
- *   its pseudonym only, "related-to" relationships for membership and for the links between
+ *   its pseudonym only (roles mapped to threat-actor-role-ov, the Enlace roles in x_enlace_roles), "related-to" relationships for membership and for the links between
  *   members (the Enlace relation in x_enlace_relation), country `location`s with "located-at"
  *   for the countries of operation and of each member, and keyed-digest indicators of the
  *   accounts that "indicate" their holder (or the network).
@@ -447,6 +447,21 @@ function documentObjects(scope: AlertScope, document: DocumentAlert): StixObject
   return [...patterns, ...digests, ...places.values(), ...sightings];
 }
 
+/**
+ * Enlace member roles in the STIX threat-actor-role-ov vocabulary, which tools offer as choices;
+ * the Enlace roles themselves go in x_enlace_roles. Those who lead are directors, those who pay
+ * sponsors, those who run the route (transport, guides, safe houses, lookouts) operate the
+ * network's infrastructure, and everyone else acts for it: agents.
+ */
+const THREAT_ACTOR_ROLES: Readonly<Record<string, string>> = {
+  organiser: 'director',
+  financier: 'sponsor',
+  transporter: 'infrastructure-operator',
+  guide: 'infrastructure-operator',
+  'safe-house-keeper': 'infrastructure-operator',
+  lookout: 'infrastructure-operator',
+};
+
 const FEATURE_WORDS: Readonly<Record<string, string>> = {
   'uv features': 'UV features',
   mrz: 'machine readable zone',
@@ -543,7 +558,12 @@ function networkObjects(scope: AlertScope, network: NetworkAlert): StixObject[] 
       name: `${entity.pseudonym} (Enlace alert ${scope.alertId})`,
       description: `Member of a criminal network, known only by the pseudonym "${entity.pseudonym}"; roles: ${roles.join(', ').replaceAll('-', ' ')}.`,
       threat_actor_types: ['criminal'],
-      ...(roles.length === 0 ? {} : { roles }),
+      ...(roles.length === 0
+        ? {}
+        : {
+            roles: [...new Set(roles.map((role) => THREAT_ACTOR_ROLES[role] ?? 'agent'))],
+            x_enlace_roles: roles,
+          }),
     };
     members.set(entity.pseudonym, member);
     objects.push(member);

@@ -64,8 +64,11 @@ export interface StixThreatActor extends StixCommonProperties<'threat-actor'> {
   readonly name: string;
   readonly description?: string;
   readonly threat_actor_types: readonly string[];
+  /** threat-actor-role-ov values. */
   readonly roles?: readonly string[];
   readonly primary_motivation?: string;
+  /** A member's roles in the network, as Enlace names them ("financier", "guide", ...). */
+  readonly x_enlace_roles?: readonly string[];
 }
 
 /** A STIX pattern over `x-enlace-` observables: document number patterns, keyed digests (section 4.7). */
