@@ -16,10 +16,11 @@
  *   number: alerts carry none), a `location` per detection place and a `sighting` of each pattern
  *   indicator per detection (count = documents detected);
  * - network: a `threat-actor` (crime-syndicate) for the network, one (criminal) per member under
- *   its pseudonym only (roles mapped to threat-actor-role-ov, the Enlace roles in x_enlace_roles), "related-to" relationships for membership and for the links between
- *   members (the Enlace relation in x_enlace_relation), country `location`s with "located-at"
- *   for the countries of operation and of each member, and keyed-digest indicators of the
- *   accounts that "indicate" their holder (or the network).
+ *   its pseudonym only (roles mapped to threat-actor-role-ov, the Enlace roles in
+ *   x_enlace_roles), "related-to" relationships for membership and for the links between members
+ *   (the Enlace relation in x_enlace_relation), country `location`s with "located-at" for the
+ *   countries of operation and of each member, and keyed-digest indicators of the accounts that
+ *   "indicate" their holder (or the network).
  * A restricted alert whose body the exporter cannot read yields its report only.
  *
  * Markings: every object of an alert carries object_marking_refs [TLP, handling]. The TLP is the
