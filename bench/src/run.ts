@@ -46,7 +46,7 @@ const QUICK: Sizes = {
     loadMs: 2_000,
     replay: 10_000,
     fanout: [10, 50, 200],
-    fanoutRounds: 1,
+    fanoutRounds: 3,
   },
 };
 

@@ -2,10 +2,12 @@
  * Verifying a SignedAlert: the protected header is read strictly (alg EdDSA, b64 false, crit
  * exactly ["b64"], a kid), the kid is resolved to the origin's public key, and the Ed25519
  * signature is checked over ASCII(protected_header) || '.' || alert. This runs for every inbound
- * alert, so the check itself is one node:crypto verify on an already imported key; it accepts
- * exactly what jose's flattenedVerify accepts for the same header and key (see verify.spec.ts).
+ * alert, so the check itself is one node:crypto verify on an already imported key, run on the
+ * thread pool; it accepts exactly what jose's flattenedVerify accepts for the same header and
+ * key (see verify.spec.ts).
  */
 import { verify as verifyEd25519 } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 
 import { CryptoError, describeValue, KeyError, SignatureError } from './errors.js';
 import { assertKeyValidAt, assertRecordUsable, isKeyRecord } from './import-key.js';
@@ -85,7 +87,7 @@ export async function verifySignedAlert(
 
   let valid: boolean;
   try {
-    valid = verifyEd25519(null, concatSigningInput(encodedHeader, alert), record.key, signature);
+    valid = await verifyInThreadPool(concatSigningInput(encodedHeader, alert), record.key, signature);
   } catch (cause) {
     throw new SignatureError(
       'ERR_SIGNATURE_INVALID',
@@ -102,6 +104,17 @@ export async function verifySignedAlert(
     );
   }
   return { kid, alg: SIGNATURE_ALGORITHM, protectedHeader: header, key: record };
+}
+
+/**
+ * node:crypto's one-shot verify with a callback runs on libuv's thread pool: on a machine with
+ * more than one core, many inbound alerts are verified at once while the event loop decodes,
+ * applies policy and stores others (the pool has 4 threads unless UV_THREADPOOL_SIZE says more).
+ */
+function verifyInThreadPool(input: Uint8Array, key: KeyObject, signature: Uint8Array): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    verifyEd25519(null, input, key, signature, (error, valid) => (error ? reject(error) : resolve(valid)));
+  });
 }
 
 async function resolveKey(resolver: KeyResolver, kid: string): Promise<PublicKeyRecord> {

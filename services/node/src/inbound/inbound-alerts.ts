@@ -11,7 +11,7 @@ import { isRejectMessage } from '@enlace/transport';
 import { toRow } from '../alerts/alert-view.js';
 import type { NodeAudit } from '../audit/node-audit.js';
 import type { NodeMetrics } from '../metrics/node-metrics.js';
-import type { AlertStore, StoredAlert } from '../store/alert-store.js';
+import type { AlertStore, NewAlertRow, StoredAlert } from '../store/alert-store.js';
 import type { TrustState } from '../trust/trust-state.js';
 import type { InboundMessage } from './verify-inbound.js';
 import { verifyInbound } from './verify-inbound.js';
@@ -35,6 +35,7 @@ export type InboundOutcome =
 
 export class InboundAlerts {
   readonly #listeners = new Set<(event: InboundOutcome | { outcome: 'rejected'; reason: string }) => void>();
+  readonly #writes: BatchedInserts;
 
   constructor(
     private readonly deps: {
@@ -45,7 +46,9 @@ export class InboundAlerts {
       readonly audit: NodeAudit;
       readonly encryptionKeys: ReadonlyMap<string, PrivateKeyRecord> | undefined;
     },
-  ) {}
+  ) {
+    this.#writes = new BatchedInserts(deps.store);
+  }
 
   /** Observes outcomes (tests, logs). Returns the unsubscribe function. */
   onOutcome(listener: (event: InboundOutcome | { outcome: 'rejected'; reason: string }) => void): () => void {
@@ -106,9 +109,9 @@ export class InboundAlerts {
         ],
       },
     });
-    if (!store.insert(row)) return this.#duplicate(header.id, row.box === 'outbox');
+    const stored = await this.#writes.insert(row);
+    if (stored === undefined) return this.#duplicate(header.id, row.box === 'outbox');
     metrics.accepted(row.box);
-    const stored = store.get(header.id)!;
     const outcome = { outcome: 'stored', alert: stored } as const;
     this.#emit(outcome);
     return outcome;
@@ -144,5 +147,64 @@ export class InboundAlerts {
         // A failing observer must not change the outcome.
       }
     }
+  }
+}
+
+/** Rows written together in one transaction, at most. */
+const MAX_BATCH = 256;
+
+/**
+ * Group commit: the rows of every message verified in the same turn of the event loop are
+ * written in one transaction, and each handler resolves (so its message is acknowledged) only
+ * once that transaction committed. With many messages in flight this turns one commit per alert
+ * into one per batch. A batch that fails is written again row by row, so that one bad row fails
+ * alone.
+ */
+class BatchedInserts {
+  #pending: Array<{
+    readonly row: NewAlertRow;
+    readonly resolve: (stored: StoredAlert | undefined) => void;
+    readonly reject: (error: unknown) => void;
+  }> = [];
+  #scheduled = false;
+
+  constructor(private readonly store: AlertStore) {}
+
+  /** Resolves with the stored alert once committed, or undefined when its id was there already. */
+  insert(row: NewAlertRow): Promise<StoredAlert | undefined> {
+    return new Promise((resolve, reject) => {
+      this.#pending.push({ row, resolve, reject });
+      if (!this.#scheduled) {
+        this.#scheduled = true;
+        setImmediate(() => this.#flush());
+      }
+    });
+  }
+
+  #flush(): void {
+    const batch = this.#pending.splice(0, MAX_BATCH);
+    if (this.#pending.length > 0) setImmediate(() => this.#flush());
+    else this.#scheduled = false;
+    const receivedAt = new Date();
+    let results: Array<StoredAlert | undefined> | undefined;
+    try {
+      results = this.store.insertMany(
+        batch.map((p) => p.row),
+        receivedAt,
+      );
+    } catch {
+      // Written again one by one below.
+    }
+    batch.forEach((pending, i) => {
+      if (results !== undefined) {
+        pending.resolve(results[i]);
+        return;
+      }
+      try {
+        pending.resolve(this.store.insertMany([pending.row], receivedAt)[0]);
+      } catch (error) {
+        pending.reject(error);
+      }
+    });
   }
 }

@@ -112,6 +112,35 @@ describe('AlertStore', () => {
     expect(store.get(other.id)!.supersededBy).toBe(replacement.id);
   });
 
+  it('stores a batch in one transaction and answers each row as stored, as get() reads it back', () => {
+    const original = row({ at: T0 });
+    const retraction = row({ at: T0 + 1, retractsId: original.id });
+    store.insert(retraction);
+    const fresh = row({ at: T0 + 2 });
+    const receivedAt = new Date(T0 + 10);
+    // The original (whose retraction came first), a new alert, and a repeat of it in the same batch.
+    const results = store.insertMany([original, fresh, { ...fresh, title: 'a repeat' }], receivedAt);
+    expect(results[2]).toBeUndefined();
+    for (const [i, input] of [original, fresh].entries()) {
+      const stored = results[i]!;
+      const read = store.get(input.id)!;
+      expect({ ...stored, envelope: [...stored.envelope] }).toEqual({
+        ...read,
+        envelope: [...read.envelope],
+      });
+    }
+    expect(results[0]!.retractedBy).toBe(retraction.id);
+    expect(results[1]!.receivedAt).toEqual(receivedAt);
+    expect(store.counts()).toEqual({ inbox: 3, outbox: 0 });
+  });
+
+  it('stores none of a batch when one row fails', () => {
+    const good = row({ at: T0 });
+    const bad = { ...row({ at: T0 + 1 }), issuedAt: 'yesterday' as never };
+    expect(() => store.insertMany([good, bad])).toThrow(TypeError);
+    expect(store.has(good.id)).toBe(false);
+  });
+
   it('keeps each receipt once', () => {
     const receipt = {
       alertId: uuidv7(),

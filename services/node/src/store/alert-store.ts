@@ -88,6 +88,12 @@ export interface AlertPage {
   readonly next?: string;
 }
 
+/** What the insert's subqueries found: a retraction or replacement that arrived first. */
+interface Marks {
+  retracted_by: string | null;
+  superseded_by: string | null;
+}
+
 interface Row {
   id: string;
   box: Box;
@@ -173,6 +179,7 @@ export class AlertStore {
   readonly #db: Database.Database;
   readonly #insert: Database.Statement;
   readonly #replace: Database.Statement;
+  readonly #insertReturning: Database.Statement<[Record<string, unknown>], Marks>;
   readonly #get: Database.Statement<[string], Row>;
   readonly #markRetracted: Database.Statement;
   readonly #markSuperseded: Database.Statement;
@@ -185,8 +192,7 @@ export class AlertStore {
 
   private constructor(db: Database.Database) {
     this.#db = db;
-    const insert = (verb: string): Database.Statement =>
-      db.prepare(`${verb} INTO alerts (
+    const insertSql = (verb: string): string => `${verb} INTO alerts (
       id, box, origin, network, kind, handling, tlp, issued_at, expires_at, received_at, title,
       recipients, supersedes_id, retracts_id, restricted, readable, alert_json, envelope, subject,
       stream_seq, verification, retracted_by, superseded_by
@@ -196,9 +202,14 @@ export class AlertStore {
       @envelope, @subject, @stream_seq, @verification,
       (SELECT id FROM alerts WHERE retracts_id = @id AND retracts_id <> '' AND origin = @origin LIMIT 1),
       (SELECT id FROM alerts WHERE supersedes_id = @id AND supersedes_id <> '' AND origin = @origin LIMIT 1)
-    )`);
+    )`;
+    const insert = (verb: string): Database.Statement => db.prepare(insertSql(verb));
     this.#insert = insert('INSERT OR IGNORE');
     this.#replace = insert('INSERT OR REPLACE');
+    // The same insert, answering with what the subqueries found (no read back of the row).
+    this.#insertReturning = db.prepare<[Record<string, unknown>], Marks>(
+      `${insertSql('INSERT OR IGNORE')} RETURNING retracted_by, superseded_by`,
+    );
     this.#get = db.prepare<[string], Row>('SELECT * FROM alerts WHERE id = ?');
     // Only an alert of the same origin may retract or supersede another.
     this.#markRetracted = db.prepare(
@@ -246,36 +257,67 @@ export class AlertStore {
     this.#write(this.#replace, row, receivedAt);
   }
 
+  /**
+   * Stores each row unless an alert with its id is already there (or came earlier in `rows`), in
+   * one transaction: one commit for all, which is what bounds a store that commits per alert.
+   * Returns, for each row, the alert as stored, or undefined when its id was already there.
+   * Throws when any row fails, and then stores none of them.
+   */
+  insertMany(rows: readonly NewAlertRow[], receivedAt = new Date()): Array<StoredAlert | undefined> {
+    return this.#db.transaction(() =>
+      rows.map((row): StoredAlert | undefined => {
+        const marks = this.#insertReturning.get(this.#params(row, receivedAt));
+        if (marks === undefined) return undefined;
+        this.#mark(row);
+        return {
+          ...row,
+          receivedAt,
+          retractedBy: marks.retracted_by ?? undefined,
+          supersededBy: marks.superseded_by ?? undefined,
+        };
+      }),
+    )();
+  }
+
+  #params(row: NewAlertRow, receivedAt: Date): Record<string, unknown> {
+    return {
+      id: row.id,
+      box: row.box,
+      origin: row.origin,
+      network: row.network,
+      kind: row.kind,
+      handling: row.handling,
+      tlp: row.tlp,
+      issued_at: row.issuedAt.getTime(),
+      expires_at: row.expiresAt?.getTime() ?? null,
+      received_at: receivedAt.getTime(),
+      title: row.title,
+      recipients: JSON.stringify(row.recipients),
+      supersedes_id: row.supersedesId,
+      retracts_id: row.retractsId,
+      restricted: row.restricted ? 1 : 0,
+      readable: row.readable ? 1 : 0,
+      alert_json: JSON.stringify(row.alertJson),
+      envelope: Buffer.from(row.envelope.buffer, row.envelope.byteOffset, row.envelope.byteLength),
+      subject: row.subject,
+      stream_seq: row.streamSeq ?? null,
+      verification: JSON.stringify(row.verification),
+    };
+  }
+
+  /** A retraction or supersession marks the earlier alert of the same origin. */
+  #mark(row: NewAlertRow): void {
+    if (row.retractsId !== '')
+      this.#markRetracted.run({ id: row.retractsId, origin: row.origin, by: row.id });
+    if (row.supersedesId !== '')
+      this.#markSuperseded.run({ id: row.supersedesId, origin: row.origin, by: row.id });
+  }
+
   #write(statement: Database.Statement, row: NewAlertRow, receivedAt: Date): boolean {
     return this.#db.transaction(() => {
-      const result = statement.run({
-        id: row.id,
-        box: row.box,
-        origin: row.origin,
-        network: row.network,
-        kind: row.kind,
-        handling: row.handling,
-        tlp: row.tlp,
-        issued_at: row.issuedAt.getTime(),
-        expires_at: row.expiresAt?.getTime() ?? null,
-        received_at: receivedAt.getTime(),
-        title: row.title,
-        recipients: JSON.stringify(row.recipients),
-        supersedes_id: row.supersedesId,
-        retracts_id: row.retractsId,
-        restricted: row.restricted ? 1 : 0,
-        readable: row.readable ? 1 : 0,
-        alert_json: JSON.stringify(row.alertJson),
-        envelope: Buffer.from(row.envelope.buffer, row.envelope.byteOffset, row.envelope.byteLength),
-        subject: row.subject,
-        stream_seq: row.streamSeq ?? null,
-        verification: JSON.stringify(row.verification),
-      });
+      const result = statement.run(this.#params(row, receivedAt));
       if (result.changes === 0) return false;
-      if (row.retractsId !== '')
-        this.#markRetracted.run({ id: row.retractsId, origin: row.origin, by: row.id });
-      if (row.supersedesId !== '')
-        this.#markSuperseded.run({ id: row.supersedesId, origin: row.origin, by: row.id });
+      this.#mark(row);
       return true;
     })();
   }
