@@ -68,6 +68,7 @@ describe('parseMatchRequest', () => {
           spare,
           digest().toString('base64'),
           null,
+          `${good.slice(0, 63)}g`,
           good,
         ],
       }),
@@ -75,7 +76,7 @@ describe('parseMatchRequest', () => {
     expect(error.code).toBe('ERR_VALIDATION');
     expect(error.status).toBe(400);
     const paths = error.violations.map((v) => `${v.path}:${v.code}`);
-    const expectedPaths = [1, 2, 3, 4, 5, 6, 7].map((i) => `digests[${i}]`);
+    const expectedPaths = [1, 2, 3, 4, 5, 6, 7, 8].map((i) => `digests[${i}]`);
     expect(paths).toEqual(expectedPaths.map((p) => `${p}:invalid_digest`));
     expect(error.violations[0]!.message).toContain(
       '32 bytes as 64 hex characters or 43 base64url characters',

@@ -36,7 +36,6 @@ export interface MatchResultJson {
 }
 
 const KEY_ID = /^[\x21-\x7e]{1,128}$/;
-const HEX_DIGEST = /^[0-9a-fA-F]{64}$/;
 const BASE64URL_DIGEST = /^[A-Za-z0-9_-]{43}$/;
 const MEMBERS = new Set(['keyId', 'digests']);
 
@@ -102,7 +101,8 @@ export function parseMatchRequest(body: unknown): MatchRequest {
   } else {
     const seen = new Set<string>();
     for (let i = 0; i < digests.length; i++) {
-      const bytes = decodeDigest(digests[i]);
+      const value: unknown = digests[i];
+      const bytes = decodeDigest(value);
       if (bytes === undefined) {
         report({
           path: `digests[${i}]`,
@@ -111,7 +111,9 @@ export function parseMatchRequest(body: unknown): MatchRequest {
         });
         continue;
       }
-      const key = bytes.toString('latin1');
+      // Lower-case hex names each digest one way, whichever encoding it came in.
+      const text = value as string;
+      const key = text.length === 64 ? text.toLowerCase() : bytes.toString('hex');
       if (seen.has(key)) continue;
       seen.add(key);
       parsed.push(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
@@ -148,7 +150,11 @@ export function matchResultToJson(result: MatchResult): MatchResultJson {
 /** 32 bytes from 64 hex characters (either case) or 43 canonical base64url characters. */
 function decodeDigest(value: unknown): Buffer | undefined {
   if (typeof value !== 'string') return undefined;
-  if (HEX_DIGEST.test(value)) return Buffer.from(value, 'hex');
+  if (value.length === 64) {
+    // Buffer stops decoding hex at the first character that is not hex: 32 bytes means all were.
+    const bytes = Buffer.from(value, 'hex');
+    return bytes.length === DIGEST_LENGTH ? bytes : undefined;
+  }
   if (BASE64URL_DIGEST.test(value)) {
     const bytes = Buffer.from(value, 'base64url');
     // Spare bits in the last character would let one digest be written several ways.
