@@ -19,8 +19,16 @@ import { join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { generateEncryptionKey, generateSigningKey, parseKid } from '@enlace/crypto';
+import {
+  generateEncryptionKey,
+  generateMatchingKey,
+  generateSigningKey,
+  matchingKeyToJson,
+  parseKid,
+} from '@enlace/crypto';
 import type { NodeApp } from '@enlace/node';
+import { createFeedApp } from '@enlace/feed';
+import type { FeedApp } from '@enlace/feed';
 import { createNodeApp } from '@enlace/node';
 import type { RegistryApp } from '@enlace/registry';
 import { createRegistryApp, issueToken, REGISTRY_PRIVATE_KEY_FILE } from '@enlace/registry';
@@ -57,6 +65,8 @@ export interface StartOptions {
   readonly registryPort: number;
   /** First node's HTTP port; the others follow (0 = free ports). */
   readonly nodePortBase: number;
+  /** The feed service's HTTP port (0 = a free port). */
+  readonly feedPort: number;
   /** Fail instead of choosing a free port when a requested port is taken. */
   readonly strictPorts: boolean;
   readonly natsUrl?: string;
@@ -83,6 +93,14 @@ export interface NetworkFile {
       }
     >
   >;
+  /** The FIU feed service: one fiu-analyst token per country, and the networks' matching keys. */
+  readonly feed: {
+    readonly url: string;
+    readonly docs: string;
+    readonly tokens: Readonly<Record<string, string>>;
+    /** Files of the per-network matching keys (held by members; never sent to the service). */
+    readonly matchingKeys: Readonly<Record<string, string>>;
+  };
 }
 
 export interface LocalNetwork {
@@ -338,6 +356,48 @@ export async function startLocalNetwork(options: StartOptions, io: Io): Promise<
       nodes[country] = { url: node.url, docs: `${node.url}/docs`, token, keys: keys[country]! };
     }
 
+    const matchingKeys = await progress.step(
+      'matching keys per network (hit/no-hit)',
+      () =>
+        ensureMatchingKeys(
+          join(options.stateDir, 'keys', 'matching'),
+          registry.service.listNetworks().map((n) => n.id),
+        ),
+      (files) =>
+        `${Object.keys(files).length} networks; held by members in ${join(options.stateDir, 'keys', 'matching')}`,
+    );
+    const feedPort = await choosePort(options.feedPort, { strict: options.strictPorts, host: options.host });
+    if (feedPort === undefined) {
+      throw new LocalNetworkError(
+        'ERR_PORT_TAKEN',
+        `port ${options.feedPort} for the feed service is taken; choose another with --feed-port, or 0 for any free port`,
+      );
+    }
+    const feed: FeedApp = await progress.step(
+      'feed service (FIU feeds, matching, STIX export)',
+      () =>
+        createFeedApp({
+          natsUrl: natsUrl!,
+          dataDir: join(options.stateDir, 'feed'),
+          registryPublicJwk: registry.registryKey.publicJwk,
+          host: options.host,
+          port: feedPort.port,
+          logger: ['error'],
+          // The feed service is operated by the process's secretariat, like the registry.
+          ...registryCredentials,
+        }),
+      (app) => app.url,
+    );
+    stopping.push(() => feed.close());
+    const feedTokens: Record<string, string> = {};
+    for (const country of Object.keys(nodes))
+      feedTokens[country] = await issueToken(signingKey, {
+        subject: `local-fiu-analyst-${country.toLowerCase()}`,
+        roles: ['fiu-analyst'],
+        country,
+        ttlSeconds: TOKEN_TTL_SECONDS,
+      });
+
     const info: NetworkFile = {
       nats: natsUrl,
       registry: {
@@ -348,6 +408,7 @@ export async function startLocalNetwork(options: StartOptions, io: Io): Promise<
         publicKey: registry.registryKey.publicJwk,
       },
       nodes,
+      feed: { url: feed.url, docs: `${feed.url}/docs`, tokens: feedTokens, matchingKeys },
     };
     await writeFile(join(options.stateDir, 'network.json'), `${JSON.stringify(info, null, 2)}\n`, {
       mode: 0o600,
@@ -398,6 +459,26 @@ async function ensureCountryKeys(registry: RegistryApp, dir: string, country: st
     .sort((a, b) => (parseKid(a)?.use ?? a).localeCompare(parseKid(b)?.use ?? b));
 }
 
+/**
+ * One matching key per network (HMAC-SHA256 secret for keyed digests of document and account
+ * numbers), generated on first start into `dir` (mode 0600). In a real deployment each member
+ * holds it; here every country of the local network shares the file. Returns the files by network.
+ */
+async function ensureMatchingKeys(dir: string, networks: readonly string[]): Promise<Record<string, string>> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const files: Record<string, string> = {};
+  for (const network of networks) {
+    const file = join(dir, `${network}.json`);
+    const existing = await readFile(file, 'utf8').catch(() => undefined);
+    if (existing === undefined)
+      await writeFile(file, `${JSON.stringify(matchingKeyToJson(generateMatchingKey(network)), null, 2)}\n`, {
+        mode: 0o600,
+      });
+    files[network] = file;
+  }
+  return files;
+}
+
 function renderTable(info: NetworkFile, stateDir: string): string {
   const lines = [
     '',
@@ -405,15 +486,17 @@ function renderTable(info: NetworkFile, stateDir: string): string {
     '',
     `  NATS       ${info.nats}`,
     `  registry   ${info.registry.url}   (API docs: ${info.registry.docs})`,
+    `  feed       ${info.feed.url}   (API docs: ${info.feed.docs}; FIU feeds, matching, STIX export)`,
     '',
     '  country  node                     keys',
     ...Object.entries(info.nodes).map(
       ([country, node]) => `  ${country.padEnd(7)}  ${node.url.padEnd(23)}  ${node.keys.join(', ')}`,
     ),
     '',
-    `Tokens (administrator, auditor, one officer per country) are in ${join(stateDir, 'network.json')} (mode 0600).`,
+    `Tokens (administrator, auditor, one officer and one FIU analyst per country) are in ${join(stateDir, 'network.json')} (mode 0600).`,
     'Each node serves its officers: POST /v1/alerts to publish, GET /v1/alerts for the verified inbox',
     '(API docs at <node>/docs; send the country\'s officer token as "Authorization: Bearer ...").',
+    'FIUs: `enlace feed create --url <feed> --token <fiu token> ...`; matching keys in keys/matching/.',
     'Press Ctrl-C to stop everything.',
     '',
   ];
@@ -455,6 +538,9 @@ export async function runFromCommandLine(
         .default(8101)
         .argParser(port),
     )
+    .addOption(
+      new Option('--feed-port <port>', 'feed service HTTP port; 0 = any free').default(8090).argParser(port),
+    )
     .addOption(new Option('--strict-ports', 'fail when a port is taken instead of choosing a free one'))
     .addOption(
       new Option('--nats-url <url>', 'use this running NATS server instead of starting one').env('NATS_URL'),
@@ -483,6 +569,7 @@ export async function runFromCommandLine(
     natsPort: number;
     registryPort: number;
     nodePortBase: number;
+    feedPort: number;
     strictPorts?: boolean;
     natsUrl?: string;
     demo?: boolean;
@@ -511,6 +598,7 @@ export async function runFromCommandLine(
         natsPort: opts.natsPort,
         registryPort: opts.registryPort,
         nodePortBase: opts.nodePortBase,
+        feedPort: opts.feedPort,
         strictPorts: opts.strictPorts === true,
         json: opts.json === true,
         ...(opts.natsUrl !== undefined && opts.natsUrl !== '' && { natsUrl: opts.natsUrl }),

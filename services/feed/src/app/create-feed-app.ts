@@ -11,7 +11,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import { TrustState } from '@enlace/node';
-import { ensureEnlaceStreams, inboxPrefixOf } from '@enlace/transport';
+import { ensureEnlaceStreams } from '@enlace/transport';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -77,7 +77,6 @@ export async function createFeedApp(options: CreateFeedAppOptions): Promise<Feed
       servers,
       name: 'enlace-feed',
       maxReconnectAttempts: -1,
-      inboxPrefix: inboxPrefixOf('feed'),
       ...(options.natsUser !== undefined && { user: options.natsUser }),
       ...(options.natsPass !== undefined && { pass: options.natsPass }),
     });

@@ -9,7 +9,7 @@ import { isCountryCode, isNetworkId } from '@enlace/schema';
 
 import { FeedError } from '../errors.js';
 import type { FieldViolation } from '../errors.js';
-import { sinkViolations } from '../sinks/sink-definition.js';
+import { parseSinkDefinition, sinkViolations } from '../sinks/sink-definition.js';
 import type { SinkDefinition } from '../sinks/sink-definition.js';
 
 export const FEED_KINDS: readonly AlertKind[] = ['route', 'document', 'network'];
@@ -277,7 +277,7 @@ export function parseFeedDefinition(
     description: description as string,
     filter,
     start: start as string,
-    sink: input.sink as SinkDefinition,
+    sink: parseSinkDefinition(input.sink, country!),
     createdAt: ctx.now.toISOString(),
     createdBy: owner.actor,
     generation: 1,

@@ -9,6 +9,8 @@ import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 
 import { FeedError } from '../errors.js';
 import { createSink } from '../sinks/create-sink.js';
+import { redactSinkDefinition } from '../sinks/sink-definition.js';
+import type { PublicSinkDefinition } from '../sinks/sink-definition.js';
 import type { SinkStatus } from '../sinks/sink.js';
 import type { AlertVerifier } from './alert-verifier.js';
 import { consumerName, parseFeedDefinition, startViolation } from './feed-definition.js';
@@ -27,7 +29,7 @@ export interface FeedActor {
 }
 
 export interface FeedStatus {
-  readonly feed: FeedDefinition;
+  readonly feed: ReturnType<typeof redactFeed>;
   readonly consumer: string;
   readonly running: boolean;
   /** Alerts of the stream the consumer has not looked at yet. */
@@ -48,9 +50,10 @@ export interface FeedManagerDeps {
 }
 
 /** The definition as shown to users: webhook secrets never leave the service. */
-export function redactFeed(feed: FeedDefinition): FeedDefinition {
-  if (feed.sink.type !== 'webhook') return feed;
-  return { ...feed, sink: { ...feed.sink, secret: '(redacted)' } };
+export function redactFeed(
+  feed: FeedDefinition,
+): Omit<FeedDefinition, 'sink'> & { sink: PublicSinkDefinition } {
+  return { ...feed, sink: redactSinkDefinition(feed.sink) };
 }
 
 export class FeedManager {

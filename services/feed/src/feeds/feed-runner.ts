@@ -186,7 +186,7 @@ export class FeedRunner {
     } catch (error) {
       if (isRejectMessage(error)) {
         this.counters.rejected[error.reason] = (this.counters.rejected[error.reason] ?? 0) + 1;
-        msg.term(error.reason);
+        msg.term();
         return;
       }
       this.deps.onWarning?.(`feed ${this.feed.id}: alert at sequence ${seq} not checked, will retry`, error);

@@ -167,7 +167,7 @@ export class DigestIndexer {
       verified = await this.options.verifier.verify(msg, country);
     } catch (error) {
       if (isRejectMessage(error)) {
-        msg.term(error.reason);
+        msg.term();
         return;
       }
       this.options.onWarning?.(

@@ -1,0 +1,579 @@
+/**
+ * FIU feeds end to end, on a real nats-server with the real registry: alerts of several
+ * countries and kinds are signed with their origin's key and published on ENLACE_ALERTS (some
+ * forged, some H2), and the feed service delivers what each feed may have — in order, each
+ * record carrying the original SignedAlert, re-verified here with nothing but the registry's
+ * JWKS, protobufjs and node:crypto. A webhook that fails for a while then recovers gets
+ * everything; a restart of the feed service loses nothing; a malformed definition creates
+ * nothing; matching finds exactly the planted digests.
+ */
+import { createHmac, createPublicKey, randomBytes, verify } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+
+import { signAlert } from '@enlace/crypto';
+import type { PrivateSigningJwk } from '@enlace/crypto';
+import { createFeedApp } from '@enlace/feed';
+import type { FeedApp } from '@enlace/feed';
+import { issueToken, REGISTRY_PRIVATE_KEY_FILE } from '@enlace/registry/auth';
+import { alertFromJson, encodeAlert, encodeSignedAlert } from '@enlace/schema';
+import { alertSubject, ensureEnlaceStreams, publishAlert } from '@enlace/transport';
+import { startNatsServer } from '@enlace/testing';
+import type { NatsServerHandle } from '@enlace/testing';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import type { JetStreamClient } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import protobuf from 'protobufjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { createEnlaceNetwork, uuidv7, waitFor } from './support/enlace-network.js';
+import type { EnlaceNetwork } from './support/enlace-network.js';
+
+/** Parsed JSON from the API, read field by field in assertions. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Loose = any;
+
+const protoDir = resolve(import.meta.dirname, '../proto');
+const COUNTRIES = ['MX', 'GT', 'HN', 'CR'];
+const MATCH_KEY = { keyId: 'fiu-exchange-match-2026-01', secret: randomBytes(32) };
+
+let server: NatsServerHandle;
+let nc: NatsConnection;
+let js: JetStreamClient;
+let net: EnlaceNetwork;
+let feed: FeedApp;
+let gtToken: string;
+let mxToken: string;
+let adminToken: string;
+
+interface Published {
+  readonly id: string;
+  readonly origin: string;
+  readonly kind: string;
+  readonly network: string;
+  readonly handling: string;
+  readonly forged: boolean;
+}
+const published: Published[] = [];
+
+function digest(canonical: string): string {
+  return createHmac('sha256', MATCH_KEY.secret).update(canonical, 'utf8').digest('base64');
+}
+
+function header(
+  origin: string,
+  network: string,
+  kind: string,
+  handling: string,
+  title: string,
+): Record<string, unknown> {
+  return {
+    origin,
+    network,
+    kind,
+    expiresAt: new Date(Date.now() + 30 * 86_400_000).toISOString(),
+    handling: `HANDLING_CODE_${handling}`,
+    tlp: 'TLP_MARKING_AMBER',
+    grading: {
+      sourceReliability: 'SOURCE_RELIABILITY_B',
+      informationCredibility: 'INFORMATION_CREDIBILITY_2',
+    },
+    title,
+    summary: 'Alerta de prueba de los feeds.',
+    language: 'es',
+  };
+}
+
+const route = {
+  waypoints: [
+    {
+      country: 'GT',
+      place: 'Tecún Umán',
+      crossing: 'CROSSING_TYPE_NONE',
+      transportMode: 'TRANSPORT_MODE_BUS',
+    },
+    {
+      country: 'MX',
+      place: 'Ciudad Hidalgo',
+      crossing: 'CROSSING_TYPE_INFORMAL',
+      transportMode: 'TRANSPORT_MODE_RIVER_RAFT',
+    },
+  ],
+  estimatedMigrants: 40,
+};
+
+function documentBody(numbers: readonly string[]): Record<string, unknown> {
+  return {
+    documentType: 'DOCUMENT_TYPE_PASSPORT',
+    issuingCountry: 'CR',
+    fraudType: 'FRAUD_TYPE_COUNTERFEIT',
+    numberPatterns: ['A01######'],
+    numberDigests: numbers.map((n) => ({ digest: digest(`doc:CR:${n}`), keyId: MATCH_KEY.keyId })),
+    detections: [
+      {
+        country: 'MX',
+        place: 'Aeropuerto de Tapachula',
+        detectedAt: new Date(Date.now() - 86_400_000).toISOString(),
+        quantity: 2,
+        point: 'DETECTION_POINT_AIRPORT',
+      },
+    ],
+  };
+}
+
+function networkBody(accounts: readonly string[]): Record<string, unknown> {
+  return {
+    entities: [
+      { pseudonym: 'El Contador', roles: ['ENTITY_ROLE_FINANCIER'], countries: ['GT'] },
+      { pseudonym: 'E2', roles: ['ENTITY_ROLE_RECRUITER'], countries: ['GT'] },
+    ],
+    links: [{ from: 'El Contador', to: 'E2', relation: 'LINK_RELATION_DIRECTS' }],
+    countriesOfOperation: ['GT', 'MX'],
+    modusOperandi: 'Cobros por remesas fraccionadas a cuentas de terceros.',
+    financial: {
+      accounts: accounts.map((a) => ({
+        digest: { digest: digest(`acct:GT:${a}`), keyId: MATCH_KEY.keyId },
+        country: 'GT',
+        type: 'ACCOUNT_TYPE_BANK_ACCOUNT',
+        holderPseudonym: 'El Contador',
+      })),
+      estimatedProceeds: { currency: 'USD', min: '50000', max: '90000' },
+    },
+  };
+}
+
+/** Signs and publishes an alert as its origin's node would (or with a forged signature). */
+async function publish(
+  origin: string,
+  network: string,
+  kind: 'route' | 'document' | 'network',
+  handling: string,
+  body: Record<string, unknown>,
+  options: { forged?: boolean } = {},
+): Promise<Published> {
+  const id = uuidv7();
+  const alert = alertFromJson({
+    header: {
+      ...header(origin, network, `ALERT_KIND_${kind.toUpperCase()}`, handling, `${kind} ${published.length}`),
+      id,
+      issuedAt: new Date().toISOString(),
+    },
+    [kind]: body,
+  });
+  const parts = await signAlert(encodeAlert(alert), net.signingKeys[origin] as PrivateSigningJwk);
+  const signature = Uint8Array.from(parts.signature);
+  if (options.forged === true) signature[0] = (signature[0]! + 1) % 256;
+  await publishAlert(js, {
+    subject: alertSubject({ network, kind, origin }),
+    envelope: encodeSignedAlert({ alert: parts.alert, protectedHeader: parts.protectedHeader, signature }),
+    msgId: id,
+  });
+  const entry = { id, origin, kind, network, handling, forged: options.forged === true };
+  published.push(entry);
+  return entry;
+}
+
+async function api(
+  method: string,
+  path: string,
+  token: string | undefined,
+  body?: unknown,
+): Promise<{ status: number; json: Loose }> {
+  const response = await fetch(`${feed.url}${path}`, {
+    method,
+    headers: {
+      ...(token !== undefined && { authorization: `Bearer ${token}` }),
+      ...(body !== undefined && { 'content-type': 'application/json' }),
+    },
+    ...(body !== undefined && { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  return {
+    status: response.status,
+    json: text === '' ? undefined : (JSON.parse(text.split('\n')[0]!) as unknown),
+  };
+}
+
+async function startFeed(): Promise<FeedApp> {
+  return createFeedApp({
+    natsUrl: server.url,
+    dataDir: join(net.root, 'feed'),
+    registryPublicJwk: net.pinned,
+    logger: false,
+  });
+}
+
+/** What GT may receive of the published alerts: trafficking-liaison routes/documents and fiu-exchange networks, not forged, no H2 of others. */
+function expectedFor(country: string, filter: (p: Published) => boolean = () => true): string[] {
+  return published
+    .filter((p) => !p.forged && !(p.handling === 'H2' && p.origin !== country) && filter(p))
+    .map((p) => p.id);
+}
+
+async function readJsonl(dir: string): Promise<Array<Record<string, Loose>>> {
+  const files = (await readdir(dir)).filter((f) => f.endsWith('.jsonl')).sort();
+  const lines: Array<Record<string, Loose>> = [];
+  // Rotated files carry a timestamp after the feed id; the current file is the newest.
+  const current = files.filter((f) => /^[a-z]+-[a-z0-9-]+\.jsonl$/.test(f) && !/-\d{8}T/.test(f));
+  const rotated = files.filter((f) => !current.includes(f));
+  for (const file of [...rotated, ...current])
+    for (const line of (await readFile(join(dir, file), 'utf8')).split('\n'))
+      if (line.trim() !== '') lines.push(JSON.parse(line));
+  return lines;
+}
+
+beforeAll(async () => {
+  server = await startNatsServer({ backend: 'binary', name: 'feeds-e2e' });
+  nc = await server.connect();
+  js = jetstream(nc);
+  await ensureEnlaceStreams(await jetstreamManager(nc));
+  net = await createEnlaceNetwork({ natsUrl: server.url, countries: COUNTRIES });
+  const privateJwk = JSON.parse(
+    await readFile(join(net.root, 'registry', REGISTRY_PRIVATE_KEY_FILE), 'utf8'),
+  );
+  const key = { privateJwk, kid: net.pinned['kid'] as string };
+  gtToken = await issueToken(key, {
+    subject: 'gt-ive-analyst',
+    roles: ['fiu-analyst'],
+    country: 'GT',
+    ttlSeconds: 3600,
+  });
+  mxToken = await issueToken(key, {
+    subject: 'mx-uif-analyst',
+    roles: ['fiu-analyst'],
+    country: 'MX',
+    ttlSeconds: 3600,
+  });
+  adminToken = await issueToken(key, {
+    subject: 'admin@secretariat',
+    roles: ['administrator'],
+    ttlSeconds: 3600,
+  });
+
+  // 24 alerts before any feed exists: routes, documents with digests, networks with accounts,
+  // two forged, two H2 of HN.
+  for (let i = 0; i < 6; i++) await publish('MX', 'trafficking-liaison', 'route', 'H1', route);
+  await publish('HN', 'trafficking-liaison', 'route', 'H2', route);
+  await publish('MX', 'trafficking-liaison', 'route', 'H1', route, { forged: true });
+  for (let i = 0; i < 5; i++)
+    await publish('CR', 'trafficking-liaison', 'document', 'H0', documentBody([`A0123456${i}`, `B99${i}`]));
+  for (let i = 0; i < 5; i++)
+    await publish(
+      'GT',
+      'fiu-exchange',
+      'network',
+      i === 0 ? 'H2' : 'H1',
+      networkBody([`0321800001183597${i}`]),
+    );
+  await publish('CR', 'fiu-exchange', 'network', 'H1', networkBody(['99999']), { forged: true });
+  for (let i = 0; i < 4; i++) await publish('MX', 'trafficking-liaison', 'route', 'H0', route);
+  await publish('HN', 'trafficking-liaison', 'route', 'H2', route);
+  feed = await startFeed();
+}, 120_000);
+
+afterAll(async () => {
+  await feed?.close();
+  await nc?.close();
+  await net?.close();
+  await server?.stop();
+});
+
+describe('feed definitions', () => {
+  it('a malformed definition gets every bad field named and creates nothing', async () => {
+    const before = await api('GET', '/v1/feeds', gtToken);
+    const bad = await api('POST', '/v1/feeds', gtToken, {
+      name: 'Bad Name!',
+      filter: { networks: ['no-such-network'], kinds: ['passport'], minGrading: 'Z9', colour: 'red' },
+      start: 'yesterday',
+      sink: { type: 'webhook', url: 'http://fiu.example/hook', secret: 'short' },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.json.error.code).toBe('ERR_VALIDATION');
+    const paths = bad.json.error.violations.map((v: { path: string }) => v.path);
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        'name',
+        'filter.networks[0]',
+        'filter.kinds[0]',
+        'filter.minGrading',
+        'filter.colour',
+        'start',
+        'sink.url',
+        'sink.secret',
+      ]),
+    );
+    const codes = bad.json.error.violations.map((v: { code: string }) => v.code);
+    expect(codes).toEqual(
+      expect.arrayContaining([
+        'invalid_name',
+        'unknown_network',
+        'invalid_grading',
+        'unknown_field',
+        'invalid_start',
+      ]),
+    );
+    expect((await api('POST', '/v1/feeds', gtToken, '{"name": ')).json.error.code).toBe('ERR_VALIDATION');
+    expect((await api('POST', '/v1/feeds', gtToken, [])).json.error.violations[0].code).toBe('invalid_type');
+    const after = await api('GET', '/v1/feeds', gtToken);
+    expect(after.json.feeds).toEqual(before.json.feeds);
+    const consumers = [];
+    for await (const c of (await jetstreamManager(nc)).consumers.list('ENLACE_ALERTS'))
+      consumers.push(c.name);
+    expect(consumers.filter((c) => c.startsWith('feed-gt-'))).toEqual([]);
+  });
+
+  it('refuses requests without a registry token, and hides other countries’ feeds', async () => {
+    expect((await api('GET', '/v1/feeds', undefined)).json.error.code).toBe('ERR_UNAUTHENTICATED');
+    expect((await api('GET', '/v1/feeds', 'not-a-token')).json.error.code).toBe('ERR_UNAUTHENTICATED');
+    const dir = join(net.root, 'mx-private');
+    const created = await api('POST', '/v1/feeds', mxToken, {
+      name: 'private',
+      sink: { type: 'file', directory: dir },
+    });
+    expect(created.status).toBe(201);
+    expect((await api('GET', '/v1/feeds/mx-private', gtToken)).json.error.code).toBe('ERR_NOT_FOUND');
+    expect((await api('GET', '/v1/feeds', gtToken)).json.feeds.map((f: Loose) => f.feed.id)).not.toContain(
+      'mx-private',
+    );
+    expect(
+      (await api('POST', '/v1/feeds', mxToken, { name: 'private', sink: { type: 'file', directory: dir } }))
+        .json.error.code,
+    ).toBe('ERR_CONFLICT');
+    // An administrator sees every country's feeds.
+    const all = await api('GET', '/v1/feeds', adminToken);
+    expect(all.json.feeds.map((f: Loose) => f.feed.id)).toContain('mx-private');
+    expect((await api('DELETE', '/v1/feeds/mx-private', mxToken)).status).toBe(204);
+  });
+});
+
+describe('delivery', () => {
+  it('replaying from the beginning yields every accepted alert in order, each re-verifiable with only the JWKS', async () => {
+    const dir = join(net.root, 'gt-all');
+    const created = await api('POST', '/v1/feeds', gtToken, {
+      name: 'all',
+      start: 'beginning',
+      sink: { type: 'file', directory: dir },
+    });
+    expect(created.status).toBe(201);
+    expect(created.json.feed.id).toBe('gt-all');
+    const expected = expectedFor('GT');
+    await waitFor(
+      'gt-all to deliver',
+      async () => (await readJsonl(dir).catch(() => [])).length >= expected.length,
+      30_000,
+    );
+    const records = await readJsonl(dir);
+    expect(records.map((r) => r.alert.header.id)).toEqual(expected);
+    const seqs = records.map((r) => r.seq as number);
+    expect([...seqs].sort((a, b) => a - b)).toEqual(seqs);
+    expect(new Set(records.map((r) => r.id)).size).toBe(records.length);
+    const status = await api('GET', '/v1/feeds/gt-all', gtToken);
+    expect(status.json.counters.rejected.bad_signature).toBe(2);
+    expect(status.json.counters.handlingH2).toBe(2);
+
+    // Independent re-verification: JWKS over HTTP, protobufjs reading proto/, node:crypto.
+    const jwks = (await (await fetch(`${net.registry.url}/.well-known/jwks.json`)).json()) as {
+      keys: Array<Record<string, string>>;
+    };
+    const root = new protobuf.Root();
+    root.resolvePath = (_o, target) => (target.startsWith(protoDir) ? target : join(protoDir, target));
+    await root.load(
+      (await readdir(protoDir, { recursive: true })).filter((f) => f.endsWith('.proto')),
+      { keepCase: false },
+    );
+    const SignedAlert = root.lookupType('enlace.alert.v1.SignedAlert');
+    const Alert = root.lookupType('enlace.alert.v1.Alert');
+    for (const record of records) {
+      const signed = SignedAlert.decode(Buffer.from(record.signedAlert, 'base64')) as unknown as {
+        alert: Uint8Array;
+        protectedHeader: string;
+        signature: Uint8Array;
+      };
+      const kid = JSON.parse(Buffer.from(signed.protectedHeader, 'base64url').toString('utf8')).kid as string;
+      const jwk = jwks.keys.find((k) => k['kid'] === kid)!;
+      expect(jwk, `JWKS holds ${kid}`).toBeDefined();
+      const input = Buffer.concat([Buffer.from(`${signed.protectedHeader}.`, 'ascii'), signed.alert]);
+      expect(verify(null, input, createPublicKey({ key: jwk, format: 'jwk' }), signed.signature)).toBe(true);
+      const alert = Alert.toObject(Alert.decode(signed.alert)) as { header: { id: string; origin: string } };
+      expect(alert.header.id).toBe(record.alert.header.id);
+      expect(jwk['kid']).toMatch(new RegExp(`^${alert.header.origin}-sig-`));
+    }
+  }, 60_000);
+
+  it('filters by network, kind, origin, handling, grading and financial indicators; H2 stays with its origin', async () => {
+    const fin = join(net.root, 'mx-fin');
+    await api('POST', '/v1/feeds', mxToken, {
+      name: 'fin',
+      start: 'beginning',
+      filter: { networks: ['fiu-exchange'], financialOnly: true, minGrading: 'C3', handling: ['H1', 'H2'] },
+      sink: { type: 'file', directory: fin },
+    });
+    const gtOwn = join(net.root, 'gt-own');
+    await api('POST', '/v1/feeds', gtToken, {
+      name: 'own',
+      start: 'beginning',
+      filter: { origins: ['GT'], kinds: ['network'] },
+      sink: { type: 'file', directory: gtOwn },
+    });
+    const mxExpected = expectedFor('MX', (p) => p.network === 'fiu-exchange');
+    const gtExpected = expectedFor('GT', (p) => p.origin === 'GT');
+    await waitFor(
+      'filtered feeds',
+      async () => {
+        const a = await readJsonl(fin).catch(() => []);
+        const b = await readJsonl(gtOwn).catch(() => []);
+        return a.length >= mxExpected.length && b.length >= gtExpected.length;
+      },
+      30_000,
+    );
+    const mx = await readJsonl(fin);
+    expect(mx.map((r) => r.alert.header.id)).toEqual(mxExpected);
+    expect(mx.every((r) => r.financial === true && r.alert.header.handling !== 'HANDLING_CODE_H2')).toBe(
+      true,
+    );
+    // GT's own H2 network alert reaches GT's feed, not MX's.
+    const gt = await readJsonl(gtOwn);
+    expect(gt.map((r) => r.alert.header.id)).toEqual(gtExpected);
+    expect(gt.some((r) => r.alert.header.handling === 'HANDLING_CODE_H2')).toBe(true);
+  }, 60_000);
+
+  it('a webhook receiver that fails for a while then recovers receives everything, signed, in order', async () => {
+    const secret = randomBytes(32).toString('hex');
+    const received: Array<{ id: string; seq: number }> = [];
+    let failures = 0;
+    const failUntil = Date.now() + 3_000;
+    const receiver: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        if (Date.now() < failUntil) {
+          failures++;
+          res.statusCode = 503;
+          res.end();
+          return;
+        }
+        const body = Buffer.concat(chunks).toString('utf8');
+        const timestamp = String(req.headers['enlace-timestamp']);
+        const expected = createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex');
+        if (req.headers['enlace-signature'] !== `v1=${expected}`) {
+          res.statusCode = 401;
+          res.end();
+          return;
+        }
+        const record = JSON.parse(body) as { id: string; seq: number };
+        expect(req.headers['enlace-record-id']).toBe(record.id);
+        if (!received.some((r) => r.id === record.id)) received.push({ id: record.id, seq: record.seq });
+        res.statusCode = 204;
+        res.end();
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    const port = (receiver.address() as AddressInfo).port;
+    try {
+      const created = await api('POST', '/v1/feeds', gtToken, {
+        name: 'hook',
+        start: 'beginning',
+        filter: { networks: ['trafficking-liaison'] },
+        sink: { type: 'webhook', url: `http://127.0.0.1:${port}/enlace`, secret },
+      });
+      expect(created.status).toBe(201);
+      expect(JSON.stringify(created.json)).not.toContain(secret);
+      // More alerts while the receiver is failing.
+      for (let i = 0; i < 3; i++) await publish('MX', 'trafficking-liaison', 'route', 'H1', route);
+      const expected = expectedFor('GT', (p) => p.network === 'trafficking-liaison');
+      await waitFor('the webhook to receive everything', () => received.length >= expected.length, 60_000);
+      expect(failures).toBeGreaterThan(0);
+      expect(received.map((r) => r.id)).toEqual(expected.map((id) => `gt-hook:${id}`));
+      expect(received.map((r) => r.seq)).toEqual([...received.map((r) => r.seq)].sort((a, b) => a - b));
+    } finally {
+      await api('DELETE', '/v1/feeds/gt-hook', gtToken);
+      await new Promise((r) => receiver.close(r));
+    }
+  }, 90_000);
+
+  it('a restart of the feed service loses nothing and repeats nothing', async () => {
+    const dir = join(net.root, 'gt-restart');
+    await api('POST', '/v1/feeds', gtToken, {
+      name: 'restart',
+      start: 'now',
+      sink: { type: 'file', directory: dir },
+    });
+    for (let i = 0; i < 5; i++) await publish('MX', 'trafficking-liaison', 'route', 'H0', route);
+    await waitFor('first five', async () => (await readJsonl(dir).catch(() => [])).length >= 5, 30_000);
+    await feed.close();
+    // Published while the feed service is down.
+    for (let i = 0; i < 5; i++)
+      await publish('CR', 'trafficking-liaison', 'document', 'H0', documentBody([`C7700${i}`]));
+    feed = await startFeed();
+    const expected = published.slice(-10).map((p) => p.id);
+    await waitFor('all ten after the restart', async () => (await readJsonl(dir)).length >= 10, 30_000);
+    await new Promise((r) => setTimeout(r, 500));
+    const records = await readJsonl(dir);
+    expect(records.map((r) => r.alert.header.id)).toEqual(expected);
+  }, 60_000);
+});
+
+describe('tail, replay, export', () => {
+  it('streams records as NDJSON with the number to look at, and exports a STIX bundle', async () => {
+    const records = await fetch(`${feed.url}/v1/feeds/gt-all/records?from=beginning`, {
+      headers: { authorization: `Bearer ${gtToken}` },
+    });
+    expect(records.status).toBe(200);
+    expect(Number(records.headers.get('enlace-pending'))).toBeGreaterThan(0);
+    const lines = (await records.text())
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { alert: { header: { id: string } } });
+    expect(lines.map((l) => l.alert.header.id)).toEqual(expectedFor('GT'));
+
+    const stix = await fetch(`${feed.url}/v1/feeds/gt-all/export?format=stix`, {
+      headers: { authorization: `Bearer ${gtToken}` },
+    });
+    expect(stix.headers.get('content-type')).toContain('application/stix+json');
+    const bundle = (await stix.json()) as { type: string; objects: Array<{ type: string; id: string }> };
+    expect(bundle.type).toBe('bundle');
+    const types = new Set(bundle.objects.map((o) => o.type));
+    for (const t of ['location', 'threat-actor', 'indicator', 'relationship', 'marking-definition'])
+      expect(types).toContain(t);
+    expect(new Set(bundle.objects.map((o) => o.id)).size).toBe(bundle.objects.length);
+
+    const bad = await fetch(`${feed.url}/v1/feeds/gt-all/export?format=pdf`, {
+      headers: { authorization: `Bearer ${gtToken}` },
+    });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as Loose).error.violations[0].path).toBe('format');
+  }, 60_000);
+});
+
+describe('hit/no-hit matching', () => {
+  it('answers exactly the planted hits, only in alerts the country may receive', async () => {
+    const hex = (canonical: string): string => Buffer.from(digest(canonical), 'base64').toString('hex');
+    const query = [
+      hex('doc:CR:A01234562'),
+      hex('acct:GT:03218000011835971'),
+      hex('doc:CR:NOPE'),
+      hex('acct:GT:nothing'),
+    ];
+    await waitFor(
+      'the indexer',
+      async () => (await api('GET', '/health', undefined)).json.indexedDigests >= 10,
+      30_000,
+    );
+    const result = await api('POST', '/v1/match', mxToken, { keyId: MATCH_KEY.keyId, digests: query });
+    expect(result.status).toBe(200);
+    expect(result.json.queried).toBe(4);
+    expect(result.json.matched).toBe(2);
+    expect(result.json.hits.map((h: { digest: string }) => h.digest)).toEqual([query[0], query[1]]);
+    expect(result.json.hits[0].alerts[0]).toMatchObject({
+      origin: 'CR',
+      kind: 'document',
+      field: 'document.number_digests',
+    });
+    const bad = await api('POST', '/v1/match', mxToken, { keyId: MATCH_KEY.keyId, digests: ['zz'] });
+    expect(bad.status).toBe(400);
+    expect(bad.json.error.violations[0].path).toBe('digests[0]');
+  }, 60_000);
+});
