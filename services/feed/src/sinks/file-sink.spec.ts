@@ -220,7 +220,8 @@ describe('createFileSink', () => {
     await expect.poll(() => p.beats, { timeout: 5_000 }).toBeGreaterThan(0);
 
     await rm(directory);
-    await mkdir(directory, { mode: 0o700 });
+    // The sink may well create it itself in between: both are fine.
+    await mkdir(directory, { recursive: true, mode: 0o700 });
     await delivered;
     expect(sink.status()).toMatchObject({ delivered: 1, retrying: false });
     expect((await lines(join(directory, `${FEED}.jsonl`))).map((r) => r.seq)).toEqual([1]);
@@ -256,7 +257,7 @@ describe('createFileSink', () => {
     await writeFile(directory, 'not a directory');
     const sink = createFileSink(
       { type: 'file', directory },
-      { feedId: FEED, backoff: { initialMs: 20, maxMs: 20, factor: 1 } },
+      { feedId: FEED, backoff: { initialMs: 100, maxMs: 100, factor: 1 } },
     );
     const a = new AbortController();
     const b = new AbortController();
@@ -273,7 +274,8 @@ describe('createFileSink', () => {
     expect(sink.status().retries - before).toBeLessThan(20);
 
     await rm(directory);
-    await mkdir(directory, { mode: 0o700 });
+    // The sink may well create it itself in between: both are fine.
+    await mkdir(directory, { recursive: true, mode: 0o700 });
     await first;
     await sink.deliver(record(2), progress());
     expect((await lines(join(directory, `${FEED}.jsonl`))).map((r) => r.seq)).toEqual([1, 2]);
