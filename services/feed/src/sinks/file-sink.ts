@@ -118,6 +118,11 @@ class FileSink implements FeedSink {
     return this.counters.status();
   }
 
+  /** What JSON.stringify() shows of the sink. */
+  toJSON(): { describe: string; status: SinkStatus } {
+    return { describe: this.describe, status: this.status() };
+  }
+
   lastDeliveredSeq(): Promise<number | undefined> {
     return this.exclusive(async () => {
       await this.ensureOpen();

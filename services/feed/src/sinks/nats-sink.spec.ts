@@ -113,6 +113,10 @@ describe('createNatsSink', () => {
     expect(stored?.header.get('Enlace-Feed')).toBe(FEED);
     expect(stored?.header.get('Content-Type')).toBe('application/json');
     expect(sink.status()).toMatchObject({ delivered: 3, retries: 0, retrying: false });
+    expect(JSON.parse(JSON.stringify(sink))).toMatchObject({
+      describe: `nats:${SUBJECT}`,
+      status: { delivered: 3 },
+    });
 
     expect(await sink.lastDeliveredSeq()).toBe(8);
     // Another feed of the country publishing on the same subject cannot tell.
@@ -138,6 +142,25 @@ describe('createNatsSink', () => {
     await delivered;
     expect(p.beats).toBeGreaterThan(0);
     expect(sink.status()).toMatchObject({ delivered: 1, retrying: false });
+    expect((await jsm.streams.info(FEEDS_STREAM)).state.messages).toBe(1);
+    await sink.close();
+  });
+
+  it('retries a publish that times out', async () => {
+    // A core subscriber that never answers stands in for a stream too slow to acknowledge.
+    const silent = nc.subscribe(SUBJECT);
+    const sink = createNatsSink(
+      { type: 'nats', subject: SUBJECT },
+      { feedId: FEED, js, backoff: FAST, timeoutMs: 100 },
+    );
+    const delivered = sink.deliver(record(1), progress());
+    await expect.poll(() => sink.status().retries).toBeGreaterThanOrEqual(2);
+    expect(sink.status().lastError?.message).toBe(
+      `cannot publish record ${record(1).id} on ${SUBJECT}: no acknowledgement from JetStream in time`,
+    );
+    silent.unsubscribe();
+    await ensureFeedsStream(jsm);
+    await delivered;
     expect((await jsm.streams.info(FEEDS_STREAM)).state.messages).toBe(1);
     await sink.close();
   });

@@ -116,6 +116,11 @@ class NatsSink implements FeedSink {
     return this.counters.status();
   }
 
+  /** What JSON.stringify() shows of the sink. */
+  toJSON(): { describe: string; status: SinkStatus } {
+    return { describe: this.describe, status: this.status() };
+  }
+
   deliver(record: FeedRecord, progress: DeliveryProgress): Promise<void> {
     if (this.closed)
       return Promise.reject(new FeedError('ERR_UNAVAILABLE', `the sink ${this.describe} is closed`));
