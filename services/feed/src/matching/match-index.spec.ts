@@ -33,7 +33,7 @@ function randomDigests(count: number): Uint8Array[] {
 }
 
 describe('MatchIndex among a million digests', () => {
-  it('answers exactly the planted hits, with the alerts they occur in', () => {
+  it('answers exactly the planted hits, with the alerts they occur in', async () => {
     const index = new MatchIndex({ expectedDigests: 1_000_100 });
     // Background: 1,000,000 random digests in 10,000 alerts of 100.
     const background = randomDigests(1_000_000);
@@ -84,6 +84,13 @@ describe('MatchIndex among a million digests', () => {
       expect(alerts).toEqual(i < 5 ? ['planted-01', 'planted-09'] : [`planted-0${Math.floor(i / 20) + 1}`]);
     }
     expect(result.hits[0]!.alerts[1]).toEqual(ref('planted-09', 'network.financial.accounts', 'PA'));
+
+    // In slices, yielding between them: the same answer.
+    const sliced = await index.queryAsync(KEY.keyId, query, undefined, { sliceSize: 5000 });
+    expect(sliced.matched).toBe(100);
+    expect(sliced.hits.map((hit) => [hex(hit.digest), hit.alerts])).toEqual(
+      result.hits.map((hit) => [hex(hit.digest), hit.alerts]),
+    );
 
     // Under another matching key the same bytes mean nothing.
     expect(index.query(OTHER_KEY_ID, mine).matched).toBe(0);
@@ -138,6 +145,24 @@ describe('MatchIndex', () => {
       matched: 0,
       hits: [],
     });
+  });
+
+  it('asks policy afresh for an alert that replaced a removed one between two slices', async () => {
+    const index = new MatchIndex();
+    index.add(ref('alert-01', 'document.number_digests', 'CR'), [keyed(a)]);
+    const allow = (r: AlertRef): boolean => r.origin !== 'US';
+    // Runs after the first slice and before the second: alert-01 leaves, a US alert takes its place.
+    setImmediate(() => {
+      index.removeAlert('alert-01');
+      index.add(ref('alert-02', 'network.financial.accounts', 'US'), [keyed(b)]);
+      index.add(ref('alert-03', 'document.number_digests', 'CR'), [keyed(c)]);
+    });
+    const result = await index.queryAsync(KEY.keyId, [a, b, c, a], allow, { sliceSize: 1 });
+    expect(result.hits.map((h) => [hex(h.digest), h.alerts.map((r) => r.alertId)])).toEqual([
+      [hex(a), ['alert-01']],
+      [hex(c), ['alert-03']],
+    ]);
+    expect(result.matched).toBe(2);
   });
 
   it('stops matching a removed (retracted) alert and keeps the others', () => {

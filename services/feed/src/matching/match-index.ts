@@ -62,6 +62,17 @@ export interface PackedDigests {
   readonly digests: Uint8Array;
 }
 
+/** A query under way: what it asks, and what it has found so far. */
+interface QueryRun {
+  readonly keyId: string;
+  readonly digests: readonly Uint8Array[];
+  readonly allow: ((ref: AlertRef) => boolean) | undefined;
+  readonly seen: Set<string>;
+  readonly allowed: Map<AlertRef, boolean>;
+  readonly hits: MatchHit[];
+  readonly result: { keyId: string; queried: number; matched: number; hits: MatchHit[] };
+}
+
 /** Bytes of a keyed digest (HMAC-SHA256). */
 export const DIGEST_LENGTH = 32;
 const WORDS = DIGEST_LENGTH / 4;
@@ -253,39 +264,77 @@ export class MatchIndex {
    * is refused is a no-hit. Throws RangeError for a digest that is not 32 bytes.
    */
   query(keyId: string, digests: readonly Uint8Array[], allow?: (ref: AlertRef) => boolean): MatchResult {
+    const run = this.#startQuery(keyId, digests, allow);
+    this.#queryRange(run, 0, digests.length);
+    return run.result;
+  }
+
+  /**
+   * query() in slices of `sliceSize` digests (default 2,000), yielding to the event loop between
+   * slices, so that a bulk query of 100,000 digests does not hold up single queries behind it.
+   * Each digest is answered against the index as it is when its slice runs.
+   */
+  async queryAsync(
+    keyId: string,
+    digests: readonly Uint8Array[],
+    allow?: (ref: AlertRef) => boolean,
+    options: { sliceSize?: number } = {},
+  ): Promise<MatchResult> {
+    const run = this.#startQuery(keyId, digests, allow);
+    const slice = Math.max(1, options.sliceSize ?? 2000);
+    for (let at = 0; at < digests.length; at += slice) {
+      if (at > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      this.#queryRange(run, at, Math.min(at + slice, digests.length));
+    }
+    return run.result;
+  }
+
+  #startQuery(keyId: string, digests: readonly Uint8Array[], allow?: (ref: AlertRef) => boolean): QueryRun {
     for (const [i, digest] of digests.entries()) {
       if (!(digest instanceof Uint8Array) || digest.length !== DIGEST_LENGTH) {
         throw new RangeError(`digests[${i}]: a keyed digest must be ${DIGEST_LENGTH} bytes`);
       }
     }
     const hits: MatchHit[] = [];
-    const keyNo = this.#keyNos.get(keyId);
-    if (keyNo !== undefined && this.#distinct > 0) {
-      const seen = new Set<number>();
-      const allowed = new Map<number, boolean>();
-      for (const digest of digests) {
-        const slot = this.#find(keyNo, this.#load(digest, 0));
-        if (slot === NONE) continue;
-        const head = this.#slots[slot]! - 1;
-        if (seen.has(head)) continue;
-        seen.add(head);
-        const alerts: AlertRef[] = [];
-        for (let entry = head; entry !== NONE; entry = this.#next[entry]!) {
-          const refNo = this.#ref[entry]!;
-          const ref = this.#refs[refNo]!;
-          let ok = allowed.get(refNo);
-          if (ok === undefined) {
-            ok = allow === undefined || allow(ref);
-            allowed.set(refNo, ok);
-          }
-          if (ok) alerts.push(ref);
+    return {
+      keyId,
+      digests,
+      allow,
+      // Keyed by the digest and by the ref object, never by slot or entry numbers, which an
+      // alert removed and another added between two slices may reuse.
+      seen: new Set<string>(),
+      allowed: new Map<AlertRef, boolean>(),
+      hits,
+      result: { keyId, queried: digests.length, matched: 0, hits },
+    };
+  }
+
+  #queryRange(run: QueryRun, from: number, to: number): void {
+    const keyNo = this.#keyNos.get(run.keyId);
+    if (keyNo === undefined || this.#distinct === 0) return;
+    for (let i = from; i < to; i++) {
+      const digest = run.digests[i]!;
+      const slot = this.#find(keyNo, this.#load(digest, 0));
+      if (slot === NONE) continue;
+      const alerts: AlertRef[] = [];
+      for (let entry = this.#slots[slot]! - 1; entry !== NONE; entry = this.#next[entry]!) {
+        const ref = this.#refs[this.#ref[entry]!]!;
+        let ok = run.allowed.get(ref);
+        if (ok === undefined) {
+          ok = run.allow === undefined || run.allow(ref);
+          run.allowed.set(ref, ok);
         }
-        if (alerts.length === 0) continue;
-        alerts.sort(byIssuedAt);
-        hits.push({ digest: Uint8Array.from(digest), alerts });
+        if (ok) alerts.push(ref);
       }
+      if (alerts.length === 0) continue;
+      const copy = Uint8Array.from(digest);
+      const key = Buffer.from(copy.buffer).toString('latin1');
+      if (run.seen.has(key)) continue;
+      run.seen.add(key);
+      alerts.sort(byIssuedAt);
+      run.hits.push({ digest: copy, alerts });
+      run.result.matched = run.hits.length;
     }
-    return { keyId, queried: digests.length, matched: hits.length, hits };
   }
 
   /** Copies the digest at `offset` into the probe words (little-endian, at any byte offset). */
