@@ -79,6 +79,7 @@ class NatsSink implements FeedSink {
   private readonly counters = new SinkCounters();
   private readonly queue = new SerialQueue();
   private closed = false;
+  private readonly closing = new AbortController();
 
   constructor(
     private readonly def: NatsSinkDefinition,
@@ -125,12 +126,15 @@ class NatsSink implements FeedSink {
     if (this.closed)
       return Promise.reject(new FeedError('ERR_UNAVAILABLE', `the sink ${this.describe} is closed`));
     const stopHeartbeat = startHeartbeat(progress, this.workingIntervalMs);
-    return this.queue.run(() => this.deliverNow(record, progress.signal)).finally(stopHeartbeat);
+    const signal = AbortSignal.any([progress.signal, this.closing.signal]);
+    return this.queue.run(() => this.deliverNow(record, signal)).finally(stopHeartbeat);
   }
 
   /** Waits for deliveries under way; the connection belongs to the caller. */
   async close(): Promise<void> {
     this.closed = true;
+    // A delivery still retrying gives up now rather than holding close() for ever.
+    this.closing.abort();
     await this.queue.idle();
   }
 

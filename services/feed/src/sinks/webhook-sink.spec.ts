@@ -348,6 +348,18 @@ describe.skipIf(!haveOpenssl)('createWebhookSink against a local HTTPS receiver'
     expect(Date.now() - started).toBeLessThan(500);
   });
 
+  it('gives up a delivery still retrying when it is closed', async () => {
+    const r = receiver(() => ({ status: 503 }));
+    const s = sink(await r.listen(), { backoff: { initialMs: 60_000, maxMs: 60_000, factor: 2 } });
+    const delivered = s.deliver(record(1), progress());
+    await expect.poll(() => s.status().retries).toBe(1);
+    const started = Date.now();
+    await s.close();
+    await expect(delivered).rejects.toMatchObject({ code: 'ERR_UNAVAILABLE' });
+    expect(Date.now() - started).toBeLessThan(500);
+    await expect(s.deliver(record(2), progress())).rejects.toThrow(/is closed$/);
+  });
+
   it('never shows the secret', async () => {
     const r = receiver((n) => (n === 0 ? { status: 403 } : { status: 200 }));
     const s = sink(`${await r.listen()}?token=abc`);

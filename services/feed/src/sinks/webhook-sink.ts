@@ -158,6 +158,7 @@ class WebhookSink implements FeedSink {
   private readonly queue = new SerialQueue();
   private readonly agent: HttpAgent | HttpsAgent | undefined;
   private closed = false;
+  private readonly closing = new AbortController();
   /** A #private field: util.inspect() and JSON.stringify() never show it. */
   readonly #secret: string;
 
@@ -205,11 +206,14 @@ class WebhookSink implements FeedSink {
     if (this.closed)
       return Promise.reject(new FeedError('ERR_UNAVAILABLE', `the sink ${this.describe} is closed`));
     const stopHeartbeat = startHeartbeat(progress, this.workingIntervalMs);
-    return this.queue.run(() => this.deliverNow(record, progress.signal)).finally(stopHeartbeat);
+    const signal = AbortSignal.any([progress.signal, this.closing.signal]);
+    return this.queue.run(() => this.deliverNow(record, signal)).finally(stopHeartbeat);
   }
 
   async close(): Promise<void> {
     this.closed = true;
+    // A delivery still retrying gives up now rather than holding close() for ever.
+    this.closing.abort();
     await this.queue.idle();
     this.agent?.destroy();
   }
