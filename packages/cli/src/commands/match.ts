@@ -97,9 +97,10 @@ export function registerMatchCommands(program: Command, io: CliIo = processIo): 
     .exitOverride();
   key
     .command('generate')
+    .summary("generate a network's matching key (mode 0600)")
     .description(
-      'generate a matching key for a network: 32 random bytes as a JWK (kty "oct", HS256) with the\n' +
-        'network, written with mode 0600. Distribute it to the network members out of band; whoever\n' +
+      'Generate a matching key for a network: 32 random bytes as a JWK (kty "oct", HS256) with the ' +
+        'network, written with mode 0600. Distribute it to the network members out of band; whoever ' +
         'holds it can test guesses against digests, so guard it like a private key.',
     )
     .requiredOption('-n, --network <id>', 'the network the key is for, e.g. fiu-exchange')
@@ -134,7 +135,10 @@ export function registerMatchCommands(program: Command, io: CliIo = processIo): 
 
   const withValues = (command: Command): Command =>
     command
-      .argument('[values...]', 'your document or account numbers (or use --file)')
+      .argument(
+        '[values...]',
+        'your document or account numbers (or --file); put -- before values that begin with "-"',
+      )
       .requiredOption('-k, --key <file>', "the network's matching key (from `enlace match key generate`)")
       .addOption(
         new Option('--kind <kind>', 'doc: document numbers; acct: account identifiers')
@@ -149,10 +153,11 @@ export function registerMatchCommands(program: Command, io: CliIo = processIo): 
       .exitOverride();
 
   withValues(match.command('digest'))
+    .summary('print the keyed digests of your values (only digests: shareable)')
     .description(
-      'print the keyed digest of each value, one per line in input order (hex), or as JSON\n' +
-        '[{ digest, keyId }]. Only digests are printed, so the output can be handed on; values are\n' +
-        'upper-cased and lose spaces, hyphens, dots and slashes first ("A-0123 4567" = "A01234567").',
+      'Print the keyed digest of each value, one per line in input order (hex), or as JSON ' +
+        '[{ digest, keyId }]. Only digests are printed, so the output can be handed on. Values are ' +
+        'upper-cased and lose spaces, hyphens, dots and slashes first ("A-0123 4567" is "A01234567").',
     )
     .option('--json', 'print [{ digest, keyId }] as JSON')
     .addHelpText(
@@ -173,10 +178,11 @@ export function registerMatchCommands(program: Command, io: CliIo = processIo): 
     });
 
   withValues(match.command('query'))
+    .summary('ask the feed service which of your values occur in alerts (sends only digests)')
     .description(
-      'ask the feed service which of your values occur in alerts your country may receive. The\n' +
-        'digests are computed here and only they are sent (POST <feed-url>/v1/match, at most 100,000\n' +
-        'per request; longer inputs are sent in several). The answer is mapped back to your values\n' +
+      'Ask the feed service which of your values occur in alerts your country may receive. The ' +
+        'digests are computed here and only they are sent (POST <feed-url>/v1/match, at most 100,000 ' +
+        'per request; longer inputs are sent in several). The answer is mapped back to your values ' +
         'here: the output names them, so keep it with the case.',
     )
     .option('--feed-url <url>', 'feed service URL (default $ENLACE_FEED_URL)')
