@@ -14,6 +14,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 
+import { main } from '@enlace/cli';
 import { signAlert } from '@enlace/crypto';
 import type { PrivateSigningJwk } from '@enlace/crypto';
 import { createFeedApp } from '@enlace/feed';
@@ -576,4 +577,96 @@ describe('hit/no-hit matching', () => {
     expect(bad.status).toBe(400);
     expect(bad.json.error.violations[0].path).toBe('digests[0]');
   }, 60_000);
+});
+
+describe('enlace feed (the CLI against the running service)', () => {
+  async function enlace(
+    args: string[],
+    env: Record<string, string> = {},
+  ): Promise<{ code: number; out: string; err: string }> {
+    let out = '';
+    let err = '';
+    const code = await main(args, {
+      stdout: { write: (t) => void (out += t) },
+      stderr: { write: (t) => void (err += t) },
+      env: { ENLACE_FEED_URL: feed.url, ENLACE_FEED_TOKEN: gtToken, ...env },
+    });
+    return { code, out, err };
+  }
+
+  it('creates, lists, exports with progress, replays to a file and deletes', async () => {
+    const dir = join(net.root, 'cli-docs');
+    const created = await enlace([
+      'feed',
+      'create',
+      '--name',
+      'cli-docs',
+      '--kind',
+      'document',
+      '--from',
+      'beginning',
+      '--to-dir',
+      dir,
+      '--json',
+    ]);
+    expect(created.code, created.err).toBe(0);
+    expect((JSON.parse(created.out) as Loose).feed.id).toBe('gt-cli-docs');
+
+    const list = await enlace(['feed', 'list', '--json']);
+    expect((JSON.parse(list.out) as Loose[]).map((f) => f.feed.id)).toContain('gt-cli-docs');
+    const human = await enlace(['feed', 'show', 'gt-cli-docs']);
+    expect(human.out).toContain('filter:     kinds=document');
+
+    const docs = expectedFor('GT', (p) => p.kind === 'document');
+    const stixFile = join(net.root, 'cli-docs.stix.json');
+    const exported = await enlace(['feed', 'export', 'gt-cli-docs', '--format', 'stix', '--out', stixFile]);
+    expect(exported.code, exported.err).toBe(0);
+    expect(exported.err).toContain('100%');
+    expect(exported.err).toContain(`${docs.length} alerts`);
+    const bundle = JSON.parse(await readFile(stixFile, 'utf8')) as {
+      objects: Array<{ type: string; pattern?: string }>;
+    };
+    expect(bundle.objects.filter((o) => o.type === 'report')).toHaveLength(docs.length);
+    expect(
+      bundle.objects.some((o) => o.type === 'indicator' && o.pattern?.includes("MATCHES '^A01[0-9]{6}$'")),
+    ).toBe(true);
+
+    const replayFile = join(net.root, 'cli-docs.jsonl');
+    const replay = await enlace(['feed', 'replay', 'gt-cli-docs', '--out', replayFile, '--json']);
+    expect(replay.code, replay.err).toBe(0);
+    expect(JSON.parse(replay.out)).toMatchObject({ feed: 'gt-cli-docs', alerts: docs.length });
+    const lines = (await readFile(replayFile, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Loose);
+    expect(lines.map((l) => l.alert.header.id)).toEqual(docs);
+
+    expect((await enlace(['feed', 'delete', 'gt-cli-docs'])).code).toBe(0);
+    expect((await enlace(['feed', 'show', 'gt-cli-docs'])).err).toContain('ERR_NOT_FOUND');
+  }, 60_000);
+
+  it('says what is wrong, with the fields, and exits 1 or 2', async () => {
+    const bad = await enlace([
+      'feed',
+      'create',
+      '--name',
+      'Bad!',
+      '--to-webhook',
+      'http://fiu.example/x',
+      '--webhook-secret',
+      'x',
+    ]);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toContain('feed service refused (ERR_VALIDATION, HTTP 400)');
+    expect(bad.err).toMatch(/fields: .*name.*sink\.url/);
+    const usage = await enlace(['feed', 'create', '--name', 'x']);
+    expect(usage.code).toBe(2);
+    expect(usage.err).toContain('exactly one destination');
+    const noToken = await enlace(['feed', 'list'], { ENLACE_FEED_TOKEN: '' });
+    expect(noToken.code).toBe(2);
+    expect(noToken.err).toContain('ENLACE_FEED_TOKEN');
+    const down = await enlace(['feed', 'list'], { ENLACE_FEED_URL: 'http://127.0.0.1:9' });
+    expect(down.code).toBe(1);
+    expect(down.err).toContain('cannot reach the feed service');
+  });
 });

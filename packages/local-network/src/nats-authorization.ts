@@ -16,6 +16,8 @@ import { LocalNetworkError } from './errors.js';
 
 /** The user the registry, and the launcher before it, connect as. */
 export const REGISTRY_NATS_USER = 'registry';
+/** The user the feed service connects as. */
+export const FEED_NATS_USER = 'feed';
 export const NATS_USERS_FILE = 'nats-users.json';
 /** A status change may take effect later than it was recorded: render again this often anyway. */
 const RERENDER_INTERVAL_MS = 30_000;
@@ -102,7 +104,11 @@ export async function createNatsAuthorization(options: {
 }): Promise<NatsAuthorization> {
   const file = join(options.stateDir, NATS_USERS_FILE);
   const codes = options.registry.listCountries().map((country) => country.code);
-  let passwords = await loadNatsPasswords(file, [REGISTRY_NATS_USER, ...codes.map(countryNatsUser)]);
+  let passwords = await loadNatsPasswords(file, [
+    REGISTRY_NATS_USER,
+    FEED_NATS_USER,
+    ...codes.map(countryNatsUser),
+  ]);
   let applied: string | undefined;
   let statuses: Record<string, NatsCountryStatus> = {};
   let running: Promise<boolean> = Promise.resolve(false);
@@ -112,7 +118,7 @@ export async function createNatsAuthorization(options: {
     const countries = options.registry.listCountries();
     const users = countries.map((country) => countryNatsUser(country.code));
     if (users.some((user) => passwords[user] === undefined))
-      passwords = await loadNatsPasswords(file, [REGISTRY_NATS_USER, ...users]);
+      passwords = await loadNatsPasswords(file, [REGISTRY_NATS_USER, FEED_NATS_USER, ...users]);
     const current: Record<string, NatsCountryStatus> = {};
     const text = renderNatsAuthorization({
       // Each country's replies come on its own inbox prefix (nodes connect with it), so no
@@ -120,6 +126,7 @@ export async function createNatsAuthorization(options: {
       inboxes: 'per-user',
       services: {
         registry: { user: REGISTRY_NATS_USER, credential: { password: passwords[REGISTRY_NATS_USER]! } },
+        feed: { user: FEED_NATS_USER, credential: { password: passwords[FEED_NATS_USER]! } },
       },
       countries: countries.flatMap((country) => {
         const status = statusAt(country.statusHistory, now);

@@ -38,7 +38,19 @@ interface Started {
 async function start(stateDir: string, ...args: string[]): Promise<Started> {
   const child = spawn(
     process.execPath,
-    [bin, '--state-dir', stateDir, '--nats-port', '0', '--registry-port', '0', '--json', ...args],
+    [
+      bin,
+      '--state-dir',
+      stateDir,
+      '--nats-port',
+      '0',
+      '--registry-port',
+      '0',
+      '--feed-port',
+      '0',
+      '--json',
+      ...args,
+    ],
     { env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stdout = '';
@@ -234,6 +246,31 @@ describe.skipIf(!haveNats)('npm start', () => {
         /demo: GT published \S+ as \S+ on enlace\.v1\.alert\.[a-z-]+\.[a-z]+\.GT/,
       );
       expect(started.stderr()).not.toContain('could not publish');
+
+      // The feed service runs as its own NATS user: GT's FIU gets a feed replaying what it may see.
+      const feeds = join(stateDir, 'fiu-gt');
+      const created = await fetch(`${started.info.feed.url}/v1/feeds`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${started.info.feed.tokens['GT']}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({ name: 'demo', start: 'beginning', sink: { type: 'file', directory: feeds } }),
+      });
+      expect(created.status).toBe(201);
+      const until = Date.now() + 15_000;
+      let delivered = 0;
+      while (Date.now() < until && delivered === 0) {
+        const status = (await (
+          await fetch(`${started.info.feed.url}/v1/feeds/gt-demo`, {
+            headers: { authorization: `Bearer ${started.info.feed.tokens['GT']}` },
+          })
+        ).json()) as { counters?: { delivered: number } };
+        delivered = status.counters?.delivered ?? 0;
+        if (delivered === 0) await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      expect(delivered).toBeGreaterThan(0);
+      expect(started.info.feed.matchingKeys['fiu-exchange']).toMatch(/fiu-exchange\.json$/);
     } finally {
       expect(await stop(started)).toBe(0);
     }

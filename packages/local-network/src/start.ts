@@ -40,6 +40,7 @@ import { loadDemoDrafts, startDemo } from './demo.js';
 import { LocalNetworkError } from './errors.js';
 import type { NatsAuthorization, NatsPasswords } from './nats-authorization.js';
 import {
+  FEED_NATS_USER,
   NATS_USERS_FILE,
   REGISTRY_NATS_USER,
   createNatsAuthorization,
@@ -383,8 +384,10 @@ export async function startLocalNetwork(options: StartOptions, io: Io): Promise<
           host: options.host,
           port: feedPort.port,
           logger: ['error'],
-          // The feed service is operated by the process's secretariat, like the registry.
-          ...registryCredentials,
+          ...(authorization !== undefined && {
+            natsUser: FEED_NATS_USER,
+            natsPass: authorization.passwords[FEED_NATS_USER]!,
+          }),
         }),
       (app) => app.url,
     );

@@ -24,8 +24,12 @@ export {
   exponentialNakDelay,
 } from './consume-durable.js';
 export {
+  FEED_INBOX_PREFIX,
+  FEEDS_BUCKET,
+  FEEDS_STREAM,
   countryNatsPermissions,
   countryNatsUser,
+  feedNatsPermissions,
   inboxPrefixOf,
   nodeDurablesOf,
   registryNatsPermissions,

@@ -9,6 +9,7 @@ import { consumeDurable } from './consume-durable.js';
 import type { NatsCountryStatus, NatsCountryUser } from './nats-permissions.js';
 import {
   countryNatsPermissions,
+  feedNatsPermissions,
   countryNatsUser,
   inboxPrefixOf,
   registryNatsPermissions,
@@ -347,5 +348,50 @@ describe('per-user inboxes', () => {
       await mx.close();
       await gt.close();
     }
+  });
+});
+
+describe('feedNatsPermissions', () => {
+  const permissions = feedNatsPermissions();
+  const mayPublish = (subject: string): boolean =>
+    permissions.publish.some((p) => subjectMatches(p, subject));
+
+  it('reads alerts through its own consumers and delivers on enlace.v1.feed.>, nothing more', () => {
+    expect(mayPublish('$JS.API.CONSUMER.CREATE.ENLACE_ALERTS.feed-gt-all-1.enlace.v1.alert.*.*.*')).toBe(
+      true,
+    );
+    expect(mayPublish('$JS.API.CONSUMER.MSG.NEXT.ENLACE_ALERTS.feed-gt-all-1')).toBe(true);
+    expect(mayPublish('$JS.ACK.ENLACE_ALERTS.feed-gt-all-1.1.2.3.4.5')).toBe(true);
+    expect(mayPublish('enlace.v1.feed.GT.cases')).toBe(true);
+    expect(mayPublish('$KV.enlace_feeds.gt-all')).toBe(true);
+    // Never an alert, a change to the alerts stream, the registry's state or the audit trail.
+    for (const subject of [
+      'enlace.v1.alert.trafficking-liaison.route.MX',
+      'enlace.v1.direct.GT.MX',
+      '$JS.API.STREAM.DELETE.ENLACE_ALERTS',
+      '$JS.API.STREAM.PURGE.ENLACE_ALERTS',
+      '$JS.API.STREAM.UPDATE.ENLACE_ALERTS',
+      '$KV.enlace_registry_state.countries',
+      'enlace.v1.audit.registry.admin',
+      'enlace.v1.registry.event.country.MX',
+    ])
+      expect(mayPublish(subject), subject).toBe(false);
+    expect(permissions.subscribe).toEqual(['_INBOX.feed.>', 'enlace.v1.registry.event.>']);
+  });
+
+  it('renders the feed user beside the registry; the two may not share a name', () => {
+    const services = { registry: { user: 'registry', credential: { password: 'registry-secret-1' } } };
+    const text = renderNatsAuthorization({
+      countries: [],
+      services: { ...services, feed: { user: 'feed', credential: { password: 'feed-secret-12' } } },
+    });
+    expect(text).toContain('# feed service');
+    expect(text).toContain('"enlace.v1.feed.>"');
+    expect(() =>
+      renderNatsAuthorization({
+        countries: [],
+        services: { ...services, feed: { user: 'registry', credential: { password: 'feed-secret-12' } } },
+      }),
+    ).toThrow(TransportError);
   });
 });

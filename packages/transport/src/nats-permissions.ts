@@ -68,6 +68,8 @@ export interface NatsAuthorizationInput {
   readonly services: {
     /** The registry, and the launcher or operator that creates the streams before nodes start. */
     readonly registry: NatsServiceUser;
+    /** The FIU feed service (services/feed), when it runs: feedNatsPermissions(). */
+    readonly feed?: NatsServiceUser;
   };
   /** `authorization` (default: global account) or `account` (an `ENLACE` account with JetStream). */
   readonly mode?: 'authorization' | 'account';
@@ -175,6 +177,55 @@ export function countryNatsPermissions(
   }
 }
 
+/** The stream and KV bucket the feed service keeps (services/feed). */
+export const FEEDS_STREAM = 'ENLACE_FEEDS';
+export const FEEDS_BUCKET = 'enlace_feeds';
+/** The feed service's replies come on `_INBOX.feed.*` (its client connects with this prefix). */
+export const FEED_INBOX_PREFIX = '_INBOX.feed';
+
+/**
+ * The permissions of the feed service user: it reads ENLACE_ALERTS through consumers of its own
+ * (one durable per feed, the matching index, short-lived readers for tail and export), keeps its
+ * feed definitions in the `enlace_feeds` KV bucket and delivers to `enlace.v1.feed.>` (stream
+ * ENLACE_FEEDS). It cannot publish alerts, change or purge ENLACE_ALERTS, or read the audit trail.
+ * NATS wildcards match whole tokens, so consumer operations cover every consumer name of
+ * ENLACE_ALERTS: the service is operated by the process's secretariat, like the registry.
+ */
+export function feedNatsPermissions(): NatsPermissions {
+  const own = [FEEDS_STREAM, `KV_${FEEDS_BUCKET}`].flatMap((s) => [
+    `${JS_API}.STREAM.CREATE.${s}`,
+    `${JS_API}.STREAM.INFO.${s}`,
+    `${JS_API}.STREAM.MSG.GET.${s}`,
+    `${JS_API}.DIRECT.GET.${s}`,
+    `${JS_API}.DIRECT.GET.${s}.>`,
+    `${JS_API}.CONSUMER.CREATE.${s}`,
+    `${JS_API}.CONSUMER.CREATE.${s}.>`,
+    `${JS_API}.CONSUMER.INFO.${s}.*`,
+    `${JS_API}.CONSUMER.DELETE.${s}.*`,
+    `${JS_API}.CONSUMER.MSG.NEXT.${s}.*`,
+    `$JS.ACK.${s}.>`,
+  ]);
+  return {
+    publish: [
+      `${SUBJECT_ROOT}.feed.>`,
+      ...REGISTRY_RPC_OPERATIONS.map((op) => registryRpcSubject(op)),
+      `$KV.${FEEDS_BUCKET}.>`,
+      `${JS_API}.INFO`,
+      `${JS_API}.STREAM.INFO.${ALERTS_STREAM}`,
+      `${JS_API}.CONSUMER.CREATE.${ALERTS_STREAM}.>`,
+      `${JS_API}.CONSUMER.INFO.${ALERTS_STREAM}.*`,
+      `${JS_API}.CONSUMER.DELETE.${ALERTS_STREAM}.*`,
+      `${JS_API}.CONSUMER.MSG.NEXT.${ALERTS_STREAM}.*`,
+      `$JS.ACK.${ALERTS_STREAM}.>`,
+      // Replicas and limits of an existing ENLACE_FEEDS are kept; ensureFeedsStream may widen its subjects.
+      `${JS_API}.STREAM.UPDATE.${FEEDS_STREAM}`,
+      ...own,
+      '$JS.FC.>',
+    ],
+    subscribe: [`${FEED_INBOX_PREFIX}.>`, REGISTRY_EVENTS_WILDCARD],
+  };
+}
+
 /** The permissions of the registry service user. */
 export function registryNatsPermissions(
   options: Pick<NatsAuthorizationInput, 'registryBuckets'> = {},
@@ -245,6 +296,15 @@ export function renderNatsAuthorization(input: NatsAuthorizationInput): string {
   entries.push(
     renderUser(`registry service`, registry.user, registry.credential, registryNatsPermissions(input)),
   );
+  const feed = input.services.feed;
+  if (feed !== undefined) {
+    if (!NAME.test(feed.user) || feed.user.startsWith('node-') || feed.user === registry.user)
+      throw new TransportError(
+        'ERR_INVALID_OPTION',
+        `the feed service's user must be letters, digits, '-' or '_', not start with node- and differ from the registry's, got ${JSON.stringify(feed.user)}`,
+      );
+    entries.push(renderUser('feed service', feed.user, feed.credential, feedNatsPermissions()));
+  }
   const countries = [...input.countries].sort((a, b) => a.code.localeCompare(b.code));
   for (const country of countries) {
     const cc = checkCountry(country.code);

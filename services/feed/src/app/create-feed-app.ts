@@ -11,7 +11,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import { TrustState } from '@enlace/node';
-import { ensureEnlaceStreams } from '@enlace/transport';
+import { FEED_INBOX_PREFIX, ensureEnlaceStreams } from '@enlace/transport';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -77,6 +77,8 @@ export async function createFeedApp(options: CreateFeedAppOptions): Promise<Feed
       servers,
       name: 'enlace-feed',
       maxReconnectAttempts: -1,
+      // Replies on the feed service's own inboxes, which its NATS user alone may read.
+      inboxPrefix: FEED_INBOX_PREFIX,
       ...(options.natsUser !== undefined && { user: options.natsUser }),
       ...(options.natsPass !== undefined && { pass: options.natsPass }),
     });

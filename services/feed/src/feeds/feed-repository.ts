@@ -8,10 +8,12 @@ import { Kvm } from '@nats-io/kv';
 import type { KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 
+import { FEEDS_BUCKET } from '@enlace/transport';
+
 import { FeedError } from '../errors.js';
 import type { FeedDefinition } from './feed-definition.js';
 
-export const FEEDS_BUCKET = 'enlace_feeds';
+export { FEEDS_BUCKET };
 
 export interface StoredFeed {
   readonly feed: FeedDefinition;
