@@ -11,7 +11,7 @@ import { signingInput } from '@enlace/crypto';
 import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 
-import { asyncRateFor, now, pool, progress, rateFor, until } from './measure.js';
+import { asyncRateFor, cpuMicros, now, pool, progress, rateFor, until } from './measure.js';
 import type { BenchAlert } from './network.js';
 
 export interface CeilingResults {
@@ -22,6 +22,9 @@ export interface CeilingResults {
   readonly verify_threadpool_per_s: number;
   readonly js_publish_per_s: number;
   readonly js_consume_per_s: number;
+  /** CPU time of one sign, one verify (microseconds, synchronous). */
+  readonly sign_cpu_us: number;
+  readonly verify_cpu_us: number;
 }
 
 export async function measureCrypto(
@@ -29,19 +32,30 @@ export async function measureCrypto(
   privateKey: KeyObject,
   publicKey: KeyObject,
   ms: number,
-): Promise<Pick<CeilingResults, 'sign_per_s' | 'verify_per_s' | 'verify_threadpool_per_s'>> {
+): Promise<
+  Pick<
+    CeilingResults,
+    'sign_per_s' | 'verify_per_s' | 'verify_threadpool_per_s' | 'sign_cpu_us' | 'verify_cpu_us'
+  >
+> {
   const input = signingInput({ alert: alert.alertBytes, protectedHeader: alert.protectedHeader });
   const signature = sign(null, input, privateKey);
   if (!verify(null, input, publicKey, alert.signature)) throw new Error('bench: raw verify disagrees');
   rateFor(200, () => verify(null, input, publicKey, signature)); // warm up
-  const sign_per_s = rateFor(ms, () => sign(null, input, privateKey));
-  const verify_per_s = rateFor(ms, () => verify(null, input, publicKey, signature));
+  let cpu = cpuMicros();
+  let count = 0;
+  const sign_per_s = rateFor(ms, () => (count++, sign(null, input, privateKey)));
+  const sign_cpu_us = (cpuMicros() - cpu) / count;
+  cpu = cpuMicros();
+  count = 0;
+  const verify_per_s = rateFor(ms, () => (count++, verify(null, input, publicKey, signature)));
+  const verify_cpu_us = (cpuMicros() - cpu) / count;
   const verifyAsync = (): Promise<boolean> =>
     new Promise((resolve, reject) =>
       verify(null, input, publicKey, signature, (error, ok) => (error ? reject(error) : resolve(ok))),
     );
   const verify_threadpool_per_s = await asyncRateFor(ms, 64, verifyAsync);
-  return { sign_per_s, verify_per_s, verify_threadpool_per_s };
+  return { sign_per_s, verify_per_s, verify_threadpool_per_s, sign_cpu_us, verify_cpu_us };
 }
 
 /**

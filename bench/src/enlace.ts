@@ -37,7 +37,7 @@ import type { JetStreamClient, JsMsg } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/transport-node';
 
-import { median, now, openLoop, percentile, pool, progress, until } from './measure.js';
+import { cpuMicros, median, now, openLoop, percentile, pool, progress, until } from './measure.js';
 import type { BenchAlert, BenchNetwork } from './network.js';
 import { signedAlert } from './network.js';
 import {
@@ -130,8 +130,12 @@ export interface EnlaceResults {
   readonly publish_per_s: number;
   readonly inbound_per_s: number;
   readonly e2e_per_s: number;
+  /** CPU time per alert in this process (microseconds). */
+  readonly publish_cpu_us: number;
+  readonly inbound_cpu_us: number;
+  readonly e2e_cpu_us: number;
   readonly latency_ms: Readonly<Record<string, number>>;
-  readonly replay: { readonly alerts: number; readonly per_s: number };
+  readonly replay: { readonly alerts: number; readonly per_s: number; readonly cpu_us: number };
   readonly fanout_ms: Readonly<Record<string, number>>;
   readonly fanout_rounds: number;
 }
@@ -161,7 +165,7 @@ export async function measureEnlace(options: {
   const purge = () => jsm.streams.purge(ALERTS_STREAM);
   try {
     // Inbound path, in memory: envelopes signed beforehand, handed to InboundAlerts.handle().
-    const inbound_per_s = await measureInbound(nc, js, net, draft, mxKey, sizes.inbound);
+    const inbound = await measureInbound(nc, js, net, draft, mxKey, sizes.inbound);
 
     // Publish path and end to end, with full nodes.
     const mx = await net.startNode('MX', 'e2e');
@@ -172,9 +176,11 @@ export async function measureEnlace(options: {
       progress(
         `enlace: publish path, ${sizes.publish} alerts (validate, policy, sign, publish, outbox, audit)`,
       );
+      let cpu = cpuMicros();
       let start = now();
       await pool(sizes.publish, 64, publish);
       const publish_per_s = (sizes.publish * 1000) / (now() - start);
+      const publish_cpu_us = (cpuMicros() - cpu) / sizes.publish;
 
       await purge();
       gt = await net.startNode('GT', 'e2e');
@@ -187,10 +193,12 @@ export async function measureEnlace(options: {
 
       progress(`enlace: end to end, ${sizes.e2e} alerts MX node -> GT node (full nodes)`);
       arrived.clear();
+      cpu = cpuMicros();
       start = now();
       await pool(sizes.e2e, 64, publish);
       await until('end-to-end alerts', () => arrived.size >= sizes.e2e, 120_000);
       const e2e_per_s = (sizes.e2e * 1000) / (now() - start);
+      const e2e_cpu_us = (cpuMicros() - cpu) / sizes.e2e;
 
       const latency_ms: Record<string, number> = {};
       for (const perSecond of sizes.loads) {
@@ -212,8 +220,11 @@ export async function measureEnlace(options: {
       const fanout = await measureFanout(natsUrl, js, net, draft, mxKey, sizes);
       return {
         publish_per_s,
-        inbound_per_s,
+        publish_cpu_us,
+        inbound_per_s: inbound.per_s,
+        inbound_cpu_us: inbound.cpu_us,
         e2e_per_s,
+        e2e_cpu_us,
         latency_ms,
         replay,
         fanout_ms: fanout,
@@ -235,7 +246,7 @@ async function measureInbound(
   draft: Record<string, unknown>,
   key: PrivateKeyRecord,
   count: number,
-): Promise<number> {
+): Promise<{ per_s: number; cpu_us: number }> {
   progress(`enlace: signing ${count} alerts for the inbound path`);
   const alerts: BenchAlert[] = [];
   for (let i = 0; i < count; i++) alerts.push(await signedAlert(draft, 'MX', key));
@@ -253,11 +264,13 @@ async function measureInbound(
     const warm = Math.min(500, Math.floor(count / 10));
     await pool(warm, DEFAULT_INBOUND_CONCURRENCY, handle);
     progress(`enlace: inbound path, ${count - warm} alerts (decode, verify, policy, store)`);
+    const cpu = cpuMicros();
     const start = now();
     await pool(count - warm, DEFAULT_INBOUND_CONCURRENCY, (i) => handle(i + warm));
-    const perS = ((count - warm) * 1000) / (now() - start);
+    const per_s = ((count - warm) * 1000) / (now() - start);
+    const cpu_us = (cpuMicros() - cpu) / (count - warm);
     if (receiver.stored !== count) throw new Error(`bench: ${receiver.stored} of ${count} alerts stored`);
-    return perS;
+    return { per_s, cpu_us };
   } finally {
     await receiver.close();
     await trust.close();
@@ -271,7 +284,7 @@ async function measureReplay(
   key: PrivateKeyRecord,
   count: number,
   purge: () => Promise<unknown>,
-): Promise<{ alerts: number; per_s: number }> {
+): Promise<{ alerts: number; per_s: number; cpu_us: number }> {
   await purge();
   progress(`enlace: replay, signing and publishing ${count} alerts`);
   let published = 0;
@@ -288,11 +301,12 @@ async function measureReplay(
     js,
   });
   progress(`enlace: replay, draining ${count} alerts through a fresh durable`);
+  const cpu = cpuMicros();
   const start = now();
   const consumer = await consumeDurable(js, nodeConsumerOptions('replay-GT'), handleWith(receiver));
   try {
     await until('replay', () => receiver.stored >= count, 30 * 60_000, 20);
-    return { alerts: count, per_s: (count * 1000) / (now() - start) };
+    return { alerts: count, per_s: (count * 1000) / (now() - start), cpu_us: (cpuMicros() - cpu) / count };
   } finally {
     await consumer.close();
     await (await js.jetstreamManager()).consumers.delete(ALERTS_STREAM, 'replay-GT');

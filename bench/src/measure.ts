@@ -8,6 +8,16 @@ import { performance } from 'node:perf_hooks';
 /** Milliseconds since an arbitrary origin, sub-millisecond resolution. */
 export const now = (): number => performance.now();
 
+/**
+ * CPU time this process has used, in microseconds (every thread: the event loop, the thread
+ * pool, the garbage collector; not the nats-server). On a shared machine, CPU per alert moves
+ * far less than alerts per second when other processes take the cores.
+ */
+export function cpuMicros(): number {
+  const { user, system } = process.cpuUsage();
+  return user + system;
+}
+
 export function progress(message: string): void {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 }

@@ -19,7 +19,7 @@ import type { ClientProxy, MicroserviceOptions } from '@nestjs/microservices';
 import { CompactSign, compactVerify } from 'jose';
 import { lastValueFrom } from 'rxjs';
 
-import { now, openLoop, percentile, pool, progress, until } from './measure.js';
+import { cpuMicros, now, openLoop, percentile, pool, progress, until } from './measure.js';
 import { alertOf } from './network.js';
 
 const PEER_SUBJECT = 'peer.alert.trafficking-liaison.route.MX';
@@ -28,6 +28,8 @@ const decoder = new TextDecoder();
 
 export interface PeerResults {
   readonly e2e_per_s: number;
+  /** CPU time per alert of sender and receiver together (one process). */
+  readonly e2e_cpu_us: number;
   readonly latency_ms: Readonly<Record<string, number>>;
 }
 
@@ -94,10 +96,12 @@ export async function measurePeer(options: {
 
     progress(`peer: ${options.count} alerts end to end (Nest NATS transport, JSON + jose JWS)`);
     receiver.received = 0;
+    const cpu = cpuMicros();
     const start = now();
     await pool(options.count, 64, send);
     await until('peer alerts', () => receiver.received >= options.count, 120_000);
     const e2e_per_s = (options.count * 1000) / (now() - start);
+    const e2e_cpu_us = (cpuMicros() - cpu) / options.count;
 
     const latency_ms: Record<string, number> = {};
     for (const perSecond of options.loads) {
@@ -110,7 +114,7 @@ export async function measurePeer(options: {
       latency_ms[`p50_at_${perSecond}`] = percentile(latencies, 50);
       latency_ms[`p99_at_${perSecond}`] = percentile(latencies, 99);
     }
-    return { e2e_per_s, latency_ms };
+    return { e2e_per_s, e2e_cpu_us, latency_ms };
   } finally {
     await client.close();
     await app.close();

@@ -14,15 +14,23 @@ export interface ReportInput {
     readonly model: string;
     readonly memory_gib: number;
     readonly load_average_1m_at_start: number;
+    readonly load_average_1m_at_end: number;
   };
   readonly versions: { readonly node: string; readonly nats_server: string };
   readonly alert: { readonly signed_bytes: number; readonly envelope_bytes: number };
   readonly ceiling: Readonly<Record<string, number>>;
-  readonly peer: { readonly e2e_per_s: number; readonly latency_ms: Readonly<Record<string, number>> };
+  readonly peer: {
+    readonly e2e_per_s: number;
+    readonly e2e_cpu_us: number;
+    readonly latency_ms: Readonly<Record<string, number>>;
+  };
   readonly enlace: {
     readonly publish_per_s: number;
     readonly inbound_per_s: number;
     readonly e2e_per_s: number;
+    readonly publish_cpu_us: number;
+    readonly inbound_cpu_us: number;
+    readonly e2e_cpu_us: number;
     readonly replay: { readonly alerts: number; readonly per_s: number };
     readonly fanout_rounds: number;
   };
@@ -77,6 +85,24 @@ export function renderTable(r: ReportInput): string {
       met('end to end ÷ peer'),
     ],
   ];
+  rows.push(
+    [
+      'CPU time per alert, inbound path (µs)',
+      int(r.enlace.inbound_cpu_us),
+      `${int(c['verify_cpu_us'])} per verify`,
+      '',
+      `${ratio(r.ratios['verify_vs_raw_cpu'])} raw verify`,
+      '',
+    ],
+    [
+      'CPU time per alert, end to end, sender and receiver (µs)',
+      int(r.enlace.e2e_cpu_us),
+      '',
+      int(r.peer.e2e_cpu_us),
+      `${ratio(r.ratios['e2e_vs_peer_cpu'])} peer`,
+      '',
+    ],
+  );
   for (const load of [100, 1_000]) {
     rows.push([
       `Latency p50 / p99 at ${int(load)} alerts/s`,
@@ -110,7 +136,7 @@ export function renderTable(r: ReportInput): string {
   const m = r.machine;
   return [
     `${r.mode} run of ${r.started_at.slice(0, 16).replace('T', ' ')} UTC, ${r.duration_s} s: ${m.cpus} × ${m.model}, ` +
-      `${m.memory_gib} GiB, load ${m.load_average_1m_at_start} at start; Node ${r.versions.node}, ` +
+      `${m.memory_gib} GiB, load average ${m.load_average_1m_at_start} at start and ${m.load_average_1m_at_end} at end; Node ${r.versions.node}, ` +
       `nats-server ${r.versions.nats_server}; alerts of ${r.alert.signed_bytes} B (${r.alert.envelope_bytes} B envelope).`,
     '',
     ...lines,

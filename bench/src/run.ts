@@ -44,7 +44,7 @@ const QUICK: Sizes = {
     e2e: 1_000,
     loads: [100, 1_000],
     loadMs: 2_000,
-    replay: 10_000,
+    replay: 5_000,
     fanout: [10, 50, 200],
     fanoutRounds: 3,
   },
@@ -104,6 +104,7 @@ async function main(): Promise<void> {
     process.env['PATH'] = `${process.env['PATH'] ?? ''}:/usr/sbin`;
 
   const startedAt = new Date();
+  const loadAtStart = loadavg()[0] ?? 0;
   const t0 = now();
   const root = await mkdtemp(join(tmpdir(), 'enlace-bench-'));
   const servers: NatsServerHandle[] = [];
@@ -160,7 +161,8 @@ async function main(): Promise<void> {
         model: cpuList[0]?.model ?? 'unknown',
         memory_gib: round(totalmem() / 2 ** 30, 1),
         free_memory_gib: round(freemem() / 2 ** 30, 1),
-        load_average_1m_at_start: round(loadavg()[0] ?? 0, 2),
+        load_average_1m_at_start: round(loadAtStart, 2),
+        load_average_1m_at_end: round(loadavg()[0] ?? 0, 2),
         os: `${platform()} ${release()}`,
       },
       versions: {
@@ -173,12 +175,23 @@ async function main(): Promise<void> {
       },
       alert: { signed_bytes: sample.alertBytes.length, envelope_bytes: sample.envelope.length },
       ceiling: roundAll(ceiling),
-      peer: { e2e_per_s: round(peer.e2e_per_s), latency_ms: roundAll(peer.latency_ms, 2) },
+      peer: {
+        e2e_per_s: round(peer.e2e_per_s),
+        e2e_cpu_us: round(peer.e2e_cpu_us),
+        latency_ms: roundAll(peer.latency_ms, 2),
+      },
       enlace: {
         publish_per_s: round(enlace.publish_per_s),
         inbound_per_s: round(enlace.inbound_per_s),
         e2e_per_s: round(enlace.e2e_per_s),
-        replay: { alerts: enlace.replay.alerts, per_s: round(enlace.replay.per_s) },
+        publish_cpu_us: round(enlace.publish_cpu_us),
+        inbound_cpu_us: round(enlace.inbound_cpu_us),
+        e2e_cpu_us: round(enlace.e2e_cpu_us),
+        replay: {
+          alerts: enlace.replay.alerts,
+          per_s: round(enlace.replay.per_s),
+          cpu_us: round(enlace.replay.cpu_us),
+        },
         fanout_rounds: enlace.fanout_rounds,
       },
       ratios: {
@@ -188,6 +201,9 @@ async function main(): Promise<void> {
         publish_vs_raw_sign: round(enlace.publish_per_s / ceiling.sign_per_s, 3),
         publish_vs_raw_publish: round(enlace.publish_per_s / ceiling.js_publish_per_s, 3),
         replay_vs_raw_consume: round(enlace.replay.per_s / ceiling.js_consume_per_s, 3),
+        // The same comparisons by CPU time per alert: what each would do with one whole core.
+        verify_vs_raw_cpu: round(ceiling.verify_cpu_us / enlace.inbound_cpu_us, 3),
+        e2e_vs_peer_cpu: round(peer.e2e_cpu_us / enlace.e2e_cpu_us, 3),
       },
       latency_ms: roundAll(enlace.latency_ms, 2),
       fanout_ms: roundAll(enlace.fanout_ms, 1),

@@ -65,9 +65,9 @@ export class InboundAlerts {
     }
     // A redelivery of what is already stored, byte for byte: nothing to check again.
     if (msg.msgId !== undefined) {
-      const existing = store.get(msg.msgId);
+      const existing = store.envelopeOf(msg.msgId);
       if (existing !== undefined && Buffer.compare(existing.envelope, msg.data) === 0)
-        return this.#duplicate(existing.id, existing.box === 'outbox');
+        return this.#duplicate(msg.msgId, existing.box === 'outbox');
     }
     let verified;
     try {

@@ -130,6 +130,8 @@ describe('AlertStore', () => {
       });
     }
     expect(results[0]!.retractedBy).toBe(retraction.id);
+    expect(store.envelopeOf(fresh.id)).toEqual({ box: 'inbox', envelope: Buffer.from(fresh.envelope) });
+    expect(store.envelopeOf('0190a000-0000-7000-8000-000000000000')).toBeUndefined();
     expect(results[1]!.receivedAt).toEqual(receivedAt);
     expect(store.counts()).toEqual({ inbox: 3, outbox: 0 });
   });

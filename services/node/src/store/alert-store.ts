@@ -181,6 +181,7 @@ export class AlertStore {
   readonly #replace: Database.Statement;
   readonly #insertReturning: Database.Statement<[Record<string, unknown>], Marks>;
   readonly #get: Database.Statement<[string], Row>;
+  readonly #envelope: Database.Statement<[string], { box: Box; envelope: Buffer }>;
   readonly #markRetracted: Database.Statement;
   readonly #markSuperseded: Database.Statement;
   readonly #count: Database.Statement<[], { box: Box; n: number }>;
@@ -211,6 +212,9 @@ export class AlertStore {
       `${insertSql('INSERT OR IGNORE')} RETURNING retracted_by, superseded_by`,
     );
     this.#get = db.prepare<[string], Row>('SELECT * FROM alerts WHERE id = ?');
+    this.#envelope = db.prepare<[string], { box: Box; envelope: Buffer }>(
+      'SELECT box, envelope FROM alerts WHERE id = ?',
+    );
     // Only an alert of the same origin may retract or supersede another.
     this.#markRetracted = db.prepare(
       'UPDATE alerts SET retracted_by = @by WHERE id = @id AND origin = @origin AND retracted_by IS NULL',
@@ -325,6 +329,11 @@ export class AlertStore {
   get(id: string): StoredAlert | undefined {
     const row = this.#get.get(id);
     return row === undefined ? undefined : fromRow(row);
+  }
+
+  /** The box and SignedAlert envelope of an alert, without reading the rest of it. */
+  envelopeOf(id: string): { readonly box: Box; readonly envelope: Uint8Array } | undefined {
+    return this.#envelope.get(id);
   }
 
   has(id: string): boolean {
