@@ -8,7 +8,7 @@
  * nothing; matching finds exactly the planted digests.
  */
 import { createHmac, createPublicKey, randomBytes, verify } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -644,6 +644,47 @@ describe('enlace feed (the CLI against the running service)', () => {
     expect((await enlace(['feed', 'delete', 'gt-cli-docs'])).code).toBe(0);
     expect((await enlace(['feed', 'show', 'gt-cli-docs'])).err).toContain('ERR_NOT_FOUND');
   }, 60_000);
+
+  it('enlace match query computes digests locally and finds the planted document number', async () => {
+    await waitFor(
+      'the indexer',
+      async () => (await api('GET', '/health', undefined)).json.indexedDigests >= 10,
+      30_000,
+    );
+    const keyFile = join(net.root, 'fiu-exchange.match.json');
+    await writeFile(
+      keyFile,
+      JSON.stringify({
+        kty: 'oct',
+        alg: 'HS256',
+        kid: MATCH_KEY.keyId,
+        network: 'fiu-exchange',
+        k: MATCH_KEY.secret.toString('base64url'),
+      }),
+      { mode: 0o600 },
+    );
+    const result = await enlace(
+      [
+        'match',
+        'query',
+        '--key',
+        keyFile,
+        '--kind',
+        'doc',
+        '--country',
+        'CR',
+        'A0123-4562',
+        'Z99999999',
+        '--json',
+      ],
+      { ENLACE_FEED_TOKEN: mxToken },
+    );
+    expect(result.code, result.err).toBe(0);
+    const answer = JSON.parse(result.out) as Loose;
+    expect(answer.matched).toBe(1);
+    expect(answer.hits[0].value).toBe('A0123-4562');
+    expect(answer.hits[0].alerts[0]).toMatchObject({ origin: 'CR', field: 'document.number_digests' });
+  });
 
   it('says what is wrong, with the fields, and exits 1 or 2', async () => {
     const bad = await enlace([

@@ -12,6 +12,7 @@ import { alertVerify } from './commands/alert-verify.js';
 import { alertDecode } from './commands/alert-decode.js';
 import { addDeployCommands } from './commands/deploy.js';
 import { addFeedCommands } from './commands/feed.js';
+import { registerMatchCommands } from './commands/match.js';
 import { addRegistryCommands } from './commands/registry.js';
 import { CliError } from './errors.js';
 import type { Output } from './io.js';
@@ -129,6 +130,7 @@ export function createProgram(io: CliIo): Command {
 
   addRegistryCommands(program, io);
   addFeedCommands(program, io);
+  registerMatchCommands(program, io);
   addDeployCommands(program, io);
 
   program.addOption(new Option('--no-color', 'accepted for compatibility; output has no colour').hideHelp());

@@ -15,3 +15,21 @@ export type { FeedActor, FeedStatus } from './feeds/feed-manager.js';
 export { parseFeedDefinition, feedId } from './feeds/feed-definition.js';
 export type { FeedDefinition, FeedFilter } from './feeds/feed-definition.js';
 export { hasFinancialIndicators } from './feeds/feed-filter.js';
+export { MatchIndex, DIGEST_LENGTH, MATCH_FIELDS } from './matching/match-index.js';
+export type {
+  AlertRef,
+  KeyedDigestEntry,
+  MatchField,
+  MatchHit,
+  MatchResult,
+} from './matching/match-index.js';
+export { MatchStore, MATCH_STORE_FILE } from './matching/match-store.js';
+export { MATCH_REQUEST_MAX_DIGESTS, matchResultToJson, parseMatchRequest } from './matching/match-request.js';
+export type { MatchRequest, MatchResultJson } from './matching/match-request.js';
+export { createSink } from './sinks/create-sink.js';
+export { ensureFeedsStream } from './sinks/nats-sink.js';
+export { parseSinkDefinition, redactSinkDefinition, sinkViolations } from './sinks/sink-definition.js';
+export type { SinkDefinition } from './sinks/sink-definition.js';
+export { verifyWebhookSignature } from './sinks/webhook-sink.js';
+export { toStixBundle } from './stix/index.js';
+export type { StixBundle, StixExportOptions, StixSource } from './stix/index.js';

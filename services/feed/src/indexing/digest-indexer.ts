@@ -19,7 +19,7 @@ import { ALERTS_STREAM, isRejectMessage, parseMessageSubject } from '@enlace/tra
 
 import { FeedError } from '../errors.js';
 import type { AlertVerifier } from '../feeds/alert-verifier.js';
-import { MatchIndex } from '../matching/match-index.js';
+import type { MatchIndex } from '../matching/match-index.js';
 import type { AlertRef, KeyedDigestEntry, MatchField } from '../matching/match-index.js';
 import { matchResultToJson, parseMatchRequest } from '../matching/match-request.js';
 import { MatchStore } from '../matching/match-store.js';
@@ -67,8 +67,7 @@ export class DigestIndexer {
 
   static async open(options: DigestIndexerOptions): Promise<DigestIndexer> {
     const store = MatchStore.open(options.dataDir);
-    const index = new MatchIndex();
-    store.load(index);
+    const index = store.load();
     const indexer = new DigestIndexer(options, index, store);
     try {
       await indexer.#ensureConsumer();
@@ -114,7 +113,8 @@ export class DigestIndexer {
               at: ref.issuedAt,
               receivedAt: now,
             }).allowed;
-    return matchResultToJson(this.index.query(request.keyId, request.digests, allow));
+    // Sliced, so that a bulk query of 100,000 digests does not hold up single ones.
+    return matchResultToJson(await this.index.queryAsync(request.keyId, request.digests, allow));
   }
 
   async #ensureConsumer(): Promise<void> {
@@ -194,7 +194,14 @@ export class DigestIndexer {
           issuedAt: verified.issuedAt.toISOString(),
           field,
         };
-        this.store.add(ref, digests);
+        try {
+          this.store.add(ref, digests);
+        } catch (error) {
+          // A digest that is not 32 bytes or has no key id: the schema should have refused it.
+          this.options.onWarning?.(`matching indexer: alert ${header.id} not indexed`, error);
+          msg.term();
+          return;
+        }
         this.index.add(ref, digests);
       }
       this.indexedAlerts++;
