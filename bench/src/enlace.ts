@@ -123,6 +123,7 @@ function handleWith(receiver: BenchReceiver) {
       data: msg.data,
       msgId: msg.headers?.get('Nats-Msg-Id') || undefined,
       streamSeq: msg.seq,
+      deliveryCount: msg.info.deliveryCount,
     });
 }
 
@@ -259,7 +260,13 @@ async function measureInbound(
   try {
     const handle = (i: number) => {
       const a = alerts[i]!;
-      return receiver.inbound.handle({ subject: a.subject, data: a.envelope, msgId: a.id, streamSeq: i + 1 });
+      return receiver.inbound.handle({
+        subject: a.subject,
+        data: a.envelope,
+        msgId: a.id,
+        streamSeq: i + 1,
+        deliveryCount: 1,
+      });
     };
     const warm = Math.min(500, Math.floor(count / 10));
     await pool(warm, DEFAULT_INBOUND_CONCURRENCY, handle);

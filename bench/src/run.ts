@@ -41,9 +41,9 @@ const QUICK: Sizes = {
   enlace: {
     publish: 500,
     inbound: 2_000,
-    e2e: 1_000,
+    e2e: 500,
     loads: [100, 1_000],
-    loadMs: 2_000,
+    loadMs: 1_000,
     replay: 5_000,
     fanout: [10, 50, 200],
     fanoutRounds: 3,

@@ -21,6 +21,8 @@ const SNAPSHOT_WAIT_MS = 10_000;
 
 export interface InboundDelivery extends InboundMessage {
   readonly streamSeq?: number;
+  /** 1 on the first delivery; unknown (undefined) is taken as a possible redelivery. */
+  readonly deliveryCount?: number;
 }
 
 /**
@@ -63,8 +65,10 @@ export class InboundAlerts {
       metrics.retried();
       throw new Error('no verified registry snapshot yet: the message will be redelivered');
     }
-    // A redelivery of what is already stored, byte for byte: nothing to check again.
-    if (msg.msgId !== undefined) {
+    // A redelivery of what is already stored, byte for byte: nothing to check again. Also this
+    // country's own alerts, which its publisher stored already. A first delivery of another
+    // country's alert skips the lookup: were it stored anyway, the insert below finds it.
+    if (msg.msgId !== undefined && (msg.deliveryCount !== 1 || this.#ownSubject(msg.subject))) {
       const existing = store.envelopeOf(msg.msgId);
       if (existing !== undefined && Buffer.compare(existing.envelope, msg.data) === 0)
         return this.#duplicate(msg.msgId, existing.box === 'outbox');
@@ -115,6 +119,11 @@ export class InboundAlerts {
     const outcome = { outcome: 'stored', alert: stored } as const;
     this.#emit(outcome);
     return outcome;
+  }
+
+  /** Whether the subject names this country as the origin (its last token). */
+  #ownSubject(subject: string): boolean {
+    return subject.endsWith(`.${this.deps.country}`);
   }
 
   /** An alert stored already; the origin's own copy (stored when it published) is not counted. */

@@ -23,6 +23,7 @@ export class InboundController {
       data,
       msgId: ctx.getMsgId(),
       streamSeq: ctx.getStreamSequence(),
+      deliveryCount: ctx.getDeliveryCount(),
     });
   }
 }
