@@ -24,7 +24,7 @@ import { alertFromJson, encodeAlert, encodeSignedAlert } from '@enlace/schema';
 import { alertSubject, ensureEnlaceStreams, publishAlert } from '@enlace/transport';
 import { startNatsServer } from '@enlace/testing';
 import type { NatsServerHandle } from '@enlace/testing';
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { JetStreamClient } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import protobuf from 'protobufjs';
@@ -709,5 +709,43 @@ describe('enlace feed (the CLI against the running service)', () => {
     const down = await enlace(['feed', 'list'], { ENLACE_FEED_URL: 'http://127.0.0.1:9' });
     expect(down.code).toBe(1);
     expect(down.err).toContain('cannot reach the feed service');
+  });
+});
+
+describe('audit trail', () => {
+  it('records feed commands and match queries, refusals too, with counts and never a digest', async () => {
+    const jsm = await jetstreamManager(nc);
+    await jsm.consumers.add('ENLACE_AUDIT', {
+      name: 'feed-audit-check',
+      filter_subject: 'enlace.v1.audit.feed.>',
+      ack_policy: AckPolicy.None,
+    });
+    const consumer = await js.consumers.get('ENLACE_AUDIT', 'feed-audit-check');
+    const records: Loose[] = [];
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline) {
+      const batch = await consumer.fetch({ max_messages: 500, expires: 1_000 });
+      let n = 0;
+      for await (const msg of batch) {
+        records.push(msg.json());
+        n++;
+      }
+      if (n === 0) break;
+    }
+    const of = (action: string, outcome: string): Loose[] =>
+      records.filter((r) => r.action === action && r.outcome === outcome);
+    expect(of('feed.create', 'ok').map((r) => r.entityId)).toEqual(
+      expect.arrayContaining(['gt-all', 'mx-fin']),
+    );
+    expect(
+      of('feed.create', 'rejected').some((r) => r.code === 'ERR_VALIDATION' && r.actor === 'gt-ive-analyst'),
+    ).toBe(true);
+    expect(of('feed.delete', 'ok').map((r) => r.entityId)).toContain('mx-private');
+    const queries = of('match.query', 'ok');
+    expect(queries.length).toBeGreaterThan(0);
+    expect(queries[0].details).toMatchObject({ keyId: MATCH_KEY.keyId, queried: 4, matched: 2 });
+    expect(of('match.query', 'rejected')[0]?.code).toBe('ERR_VALIDATION');
+    const text = JSON.stringify(records);
+    expect(text).not.toContain(Buffer.from(digest('doc:CR:A01234562'), 'base64').toString('hex'));
   });
 });

@@ -364,6 +364,7 @@ describe('feedNatsPermissions', () => {
     expect(mayPublish('$JS.ACK.ENLACE_ALERTS.feed-gt-all-1.1.2.3.4.5')).toBe(true);
     expect(mayPublish('enlace.v1.feed.GT.cases')).toBe(true);
     expect(mayPublish('$KV.enlace_feeds.gt-all')).toBe(true);
+    expect(mayPublish('enlace.v1.audit.feed.gt-ive-analyst')).toBe(true);
     // Never an alert, a change to the alerts stream, the registry's state or the audit trail.
     for (const subject of [
       'enlace.v1.alert.trafficking-liaison.route.MX',

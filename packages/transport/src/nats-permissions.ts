@@ -208,6 +208,7 @@ export function feedNatsPermissions(): NatsPermissions {
   return {
     publish: [
       `${SUBJECT_ROOT}.feed.>`,
+      `${SUBJECT_ROOT}.audit.feed.>`,
       ...REGISTRY_RPC_OPERATIONS.map((op) => registryRpcSubject(op)),
       `$KV.${FEEDS_BUCKET}.>`,
       `${JS_API}.INFO`,

@@ -22,6 +22,7 @@ import { ExpressAdapter } from '@nestjs/platform-express';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 
+import { FeedAudit } from '../audit/feed-audit.js';
 import { FeedError } from '../errors.js';
 import { AlertVerifier } from '../feeds/alert-verifier.js';
 import { FeedManager } from '../feeds/feed-manager.js';
@@ -129,7 +130,9 @@ export async function createFeedApp(options: CreateFeedAppOptions): Promise<Feed
     cleanup.push(() => trust.close());
     const verifier = new AlertVerifier(trust);
     const repository = await FeedRepository.open(nc);
+    const audit = new FeedAudit(js, (error) => warn('audit record not written', error));
     const manager = new FeedManager({
+      audit,
       js,
       jsm,
       repository,
@@ -161,7 +164,24 @@ export async function createFeedApp(options: CreateFeedAppOptions): Promise<Feed
       manager,
       reader: new FeedReader({ js, jsm, verifier }),
       trust,
-      match: (body, country) => indexer.match(body, country),
+      match: (body, actor) =>
+        audit.around(
+          {
+            actor: actor.id,
+            ...(actor.country !== undefined && { country: actor.country }),
+            action: 'match.query',
+            entity: 'match',
+            entityId: actor.country ?? 'all',
+          },
+          () => indexer.match(body, actor.country),
+          // Counts only: the digests themselves are not written anywhere.
+          (result) => ({
+            keyId: result.keyId,
+            queried: result.queried,
+            matched: result.matched,
+            alerts: [...new Set(result.hits.flatMap((h) => h.alerts.map((a) => a.alertId)))].length,
+          }),
+        ),
       indexedDigests: () => indexer.size,
       natsConnected: () => !nc.isClosed(),
     };

@@ -7,6 +7,7 @@
  */
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 
+import type { FeedAudit } from '../audit/feed-audit.js';
 import { FeedError } from '../errors.js';
 import { createSink } from '../sinks/create-sink.js';
 import { redactSinkDefinition } from '../sinks/sink-definition.js';
@@ -41,6 +42,8 @@ export interface FeedStatus {
 }
 
 export interface FeedManagerDeps {
+  /** Records every create, delete and replay, also when refused. */
+  readonly audit?: FeedAudit;
   readonly js: JetStreamClient;
   readonly jsm: JetStreamManager;
   readonly repository: FeedRepository;
@@ -96,7 +99,42 @@ export class FeedManager {
     return actor.country === undefined || actor.country === feed.country;
   }
 
+  #audited<T>(
+    action: string,
+    id: string,
+    actor: FeedActor,
+    act: () => Promise<T>,
+    details?: (result: T) => Readonly<Record<string, unknown>>,
+  ): Promise<T> {
+    const audit = this.deps.audit;
+    if (audit === undefined) return act();
+    return audit.around(
+      {
+        actor: actor.id,
+        ...(actor.country !== undefined && { country: actor.country }),
+        action,
+        entity: 'feed',
+        entityId: id,
+      },
+      act,
+      details,
+    );
+  }
+
   async create(input: unknown, actor: FeedActor): Promise<FeedStatus> {
+    const name = typeof input === 'object' && input !== null ? (input as { name?: unknown }).name : undefined;
+    return this.#audited(
+      'feed.create',
+      typeof name === 'string'
+        ? `${(actor.country ?? '??').toLowerCase()}-${name}`.slice(0, 60)
+        : '(unnamed)',
+      actor,
+      () => this.#create(input, actor),
+      (status) => ({ filter: status.feed.filter, start: status.feed.start, sink: status.feed.sink.type }),
+    );
+  }
+
+  async #create(input: unknown, actor: FeedActor): Promise<FeedStatus> {
     if (!actor.canWrite)
       throw new FeedError('ERR_FORBIDDEN', 'this token may read feeds but not create them');
     const feed = parseFeedDefinition(input, { country: actor.country, actor: actor.id }, this.deps.context());
@@ -137,6 +175,10 @@ export class FeedManager {
   }
 
   async delete(id: string, actor: FeedActor): Promise<void> {
+    return this.#audited('feed.delete', id, actor, () => this.#delete(id, actor));
+  }
+
+  async #delete(id: string, actor: FeedActor): Promise<void> {
     if (!actor.canWrite)
       throw new FeedError('ERR_FORBIDDEN', 'this token may read feeds but not delete them');
     const feed = await this.get(id, actor);
@@ -148,6 +190,19 @@ export class FeedManager {
 
   /** Delivers the feed's alerts again to its sink, from `from` (`beginning` or an ISO instant). */
   async replay(id: string, from: unknown, actor: FeedActor): Promise<FeedStatus> {
+    return this.#audited(
+      'feed.replay',
+      id,
+      actor,
+      () => this.#replay(id, from, actor),
+      (status) => ({
+        from: status.feed.start,
+        generation: status.feed.generation,
+      }),
+    );
+  }
+
+  async #replay(id: string, from: unknown, actor: FeedActor): Promise<FeedStatus> {
     if (!actor.canWrite)
       throw new FeedError('ERR_FORBIDDEN', 'this token may read feeds but not replay them');
     const problem = startViolation(from ?? 'beginning', 'from', new Date());

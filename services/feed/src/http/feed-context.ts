@@ -1,7 +1,8 @@
 /** What the feed service's controllers work with, built once by createFeedApp. */
 import type { TrustState } from '@enlace/node';
 
-import type { FeedManager } from '../feeds/feed-manager.js';
+import type { FeedActor, FeedManager } from '../feeds/feed-manager.js';
+import type { MatchResultJson } from '../matching/match-request.js';
 import type { FeedReader } from '../feeds/feed-reader.js';
 
 export interface FeedContext {
@@ -9,8 +10,8 @@ export interface FeedContext {
   readonly manager: FeedManager;
   readonly reader: FeedReader;
   readonly trust: TrustState;
-  /** Answers a hit/no-hit query (POST /v1/match) for an FIU of `country` (undefined: administrator). */
-  readonly match: (body: unknown, country: string | undefined) => Promise<unknown>;
+  /** Answers a hit/no-hit query (POST /v1/match) for `actor` (an administrator sees every hit). */
+  readonly match: (body: unknown, actor: FeedActor) => Promise<MatchResultJson>;
   /** Digests held by the matching index, for /health. */
   readonly indexedDigests: () => number;
   readonly natsConnected: () => boolean;

@@ -20,6 +20,6 @@ export class MatchController {
     const actor = req.actor;
     if (actor === undefined || !actor.canWrite)
       throw new FeedError('ERR_FORBIDDEN', 'matching takes an FIU analyst or administrator token');
-    return this.ctx.match(body, actor.country);
+    return this.ctx.match(body, actor);
   }
 }

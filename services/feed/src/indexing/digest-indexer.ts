@@ -22,6 +22,7 @@ import type { AlertVerifier } from '../feeds/alert-verifier.js';
 import type { MatchIndex } from '../matching/match-index.js';
 import type { AlertRef, KeyedDigestEntry, MatchField } from '../matching/match-index.js';
 import { matchResultToJson, parseMatchRequest } from '../matching/match-request.js';
+import type { MatchResultJson } from '../matching/match-request.js';
 import { MatchStore } from '../matching/match-store.js';
 
 export const INDEXER_CONSUMER = 'feed-match-index';
@@ -93,7 +94,7 @@ export class DigestIndexer {
   }
 
   /** Answers POST /v1/match for an FIU of `country` (undefined: an administrator sees every hit). */
-  async match(body: unknown, country: string | undefined): Promise<unknown> {
+  async match(body: unknown, country: string | undefined): Promise<MatchResultJson> {
     const request = parseMatchRequest(body);
     const view = this.options.trust.current();
     if (view === undefined) throw new FeedError('ERR_UNAVAILABLE', 'no verified registry snapshot yet');
