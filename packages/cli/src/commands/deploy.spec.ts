@@ -60,9 +60,9 @@ describe('enlace deploy nats-config', () => {
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
     expect(first.stdout).toContain(
-      `${out}: written (mode 0600): BR new (withdrawn), GT new (member), MX new (member)`,
+      `${out}: written (mode 0600): feed service user added, BR new (withdrawn), GT new (member), MX new (member)`,
     );
-    expect(first.stdout).toContain('generated passwords for registry, node-mx, node-gt');
+    expect(first.stdout).toContain('generated passwords for registry, feed, node-mx, node-gt');
     expect((await stat(out)).mode & 0o777).toBe(0o600);
     const secrets = join(dir, 'a', 'nats-users.json');
     expect((await stat(secrets)).mode & 0o777).toBe(0o600);
@@ -70,9 +70,17 @@ describe('enlace deploy nats-config', () => {
     const text = await readFile(out, 'utf8');
     expect(text).toContain(`user: "node-mx"\n      password: "${passwords['node-mx']}"`);
     expect(text).toContain('# BR withdrawn: no user');
+    expect(text).toContain(
+      `# feed service\n    {\n      user: "feed"\n      password: "${passwords['feed']}"`,
+    );
 
     const again = await run('deploy', 'nats-config', '--snapshot', snapshot, '--out', out, '--json');
-    expect(JSON.parse(again.stdout)).toMatchObject({ written: false, changes: [], generatedPasswords: [] });
+    expect(JSON.parse(again.stdout)).toMatchObject({
+      written: false,
+      changes: [],
+      feedUser: 'feed',
+      generatedPasswords: [],
+    });
 
     await writeFile(snapshot, JSON.stringify(snapshotOf({ MX: 'member', GT: 'suspended', BR: 'withdrawn' })));
     const third = await run('deploy', 'nats-config', '--snapshot', snapshot, '--out', out, '--json');
@@ -83,6 +91,72 @@ describe('enlace deploy nats-config', () => {
     });
     // Passwords stay what they were.
     expect(JSON.parse(await readFile(secrets, 'utf8'))).toEqual(passwords);
+  });
+
+  it('renders the feed service user from the secrets file; --feed-user renames it, --no-feed leaves it out', async () => {
+    const snapshot = join(dir, 'feed-snapshot.json');
+    await writeFile(snapshot, JSON.stringify(snapshotOf({ MX: 'member' })));
+    const out = join(dir, 'feed', 'users.conf');
+    const secrets = join(dir, 'feed-secrets.json');
+    // Passwords already kept for the services (e.g. by `npm start` or an earlier render) are used as they are.
+    await writeFile(secrets, JSON.stringify({ registry: 'registry-secret-1', feed: 'feed-secret-123' }), {
+      mode: 0o600,
+    });
+    const base = ['deploy', 'nats-config', '--snapshot', snapshot, '--out', out, '--secrets', secrets];
+
+    const first = await run(...base, '--json');
+    expect(first.stderr).toBe('');
+    expect(JSON.parse(first.stdout)).toMatchObject({
+      written: true,
+      feedUser: 'feed',
+      feedChange: 'added',
+      generatedPasswords: ['node-mx'],
+    });
+    const text = await readFile(out, 'utf8');
+    expect(text).toContain('# feed service\n    {\n      user: "feed"\n      password: "feed-secret-123"');
+    expect(text).toContain('"enlace.v1.feed.>"');
+    expect(text).toContain('"_INBOX.feed.>"');
+
+    const renamed = await run(...base, '--feed-user', 'fiu-feed');
+    expect(renamed.stderr).toBe('');
+    expect(renamed.stdout).toContain(`${out}: written (mode 0600): permissions changed`);
+    expect(renamed.stdout).toContain(`generated passwords for fiu-feed in ${secrets}`);
+    expect(await readFile(out, 'utf8')).toContain('user: "fiu-feed"');
+
+    const without = await run(...base, '--no-feed');
+    expect(without.stderr).toBe('');
+    expect(without.stdout).toBe(`${out}: written (mode 0600): feed service user removed\n`);
+    const textWithout = await readFile(out, 'utf8');
+    expect(textWithout).not.toContain('feed service');
+    expect(textWithout).not.toContain('enlace.v1.feed.');
+    const json = await run(...base, '--no-feed', '--json');
+    expect(JSON.parse(json.stdout)).toMatchObject({ written: false, feedUser: null });
+    expect(JSON.parse(json.stdout)).not.toHaveProperty('feedChange');
+
+    const back = await run(...base);
+    expect(back.stdout).toBe(`${out}: written (mode 0600): feed service user added\n`);
+    expect(await readFile(out, 'utf8')).toBe(text);
+  });
+
+  it('refuses a feed user it cannot render before storing a password for it', async () => {
+    const snapshot = join(dir, 'feed-bad.json');
+    await writeFile(snapshot, JSON.stringify(snapshotOf({ MX: 'member' })));
+    const out = join(dir, 'feed-bad', 'users.conf');
+    const base = ['deploy', 'nats-config', '--snapshot', snapshot, '--out', out];
+    for (const [user, reason] of [
+      ['registry', /differ from the registry's, got "registry"/],
+      ['node-mx', /not start with node-/],
+      ['fiu feed', /letters, digits/],
+    ] as const) {
+      const result = await run(...base, '--feed-user', user);
+      expect(result.code, user).toBe(2);
+      expect(result.stderr).toMatch(reason);
+    }
+    await expect(stat(join(dir, 'feed-bad', 'nats-users.json'))).rejects.toThrow(/ENOENT/);
+    await expect(stat(out)).rejects.toThrow(/ENOENT/);
+    const both = await run(...base, '--no-feed', '--feed-user', 'fiu-feed');
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain("option '--no-feed' cannot be used with option '--feed-user <name>'");
   });
 
   it('reads the registry over HTTP with the bearer token', async () => {
@@ -225,6 +299,33 @@ describe('enlace deploy nats-config --reload on a running nats-server', () => {
       expect(violation?.message).toMatch(
         /Permissions Violation for Publish to "enlace\.v1\.alert\.trafficking-liaison\.route\.MX"/,
       );
+
+      // The feed service's user (rendered by default) delivers on enlace.v1.feed.> and may not
+      // publish an alert.
+      const feed = await connect({
+        servers: `127.0.0.1:${port}`,
+        user: 'feed',
+        pass: passwords['feed']!,
+        inboxPrefix: '_INBOX.feed',
+      });
+      try {
+        const feedErrors: unknown[] = [];
+        void (async () => {
+          for await (const s of feed.status()) if (s.type === 'error') feedErrors.push(s.error);
+        })();
+        feed.publish('enlace.v1.feed.GT.cases', 'x');
+        await feed.flush();
+        expect(feedErrors).toEqual([]);
+        feed.publish('enlace.v1.alert.trafficking-liaison.route.GT', 'x');
+        const until = Date.now() + 5_000;
+        while (feedErrors.length === 0 && Date.now() < until)
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        expect(String(feedErrors[0])).toMatch(
+          /Permissions Violation for Publish to "enlace\.v1\.alert\.trafficking-liaison\.route\.GT"/,
+        );
+      } finally {
+        await feed.close();
+      }
     } finally {
       await sub.close();
     }

@@ -8,6 +8,10 @@
  * from a file: a policy snapshot (`GET /v1/snapshot?format=json`, or its `snapshot` member) or the
  * `GET /v1/countries` answer. Passwords live in a secrets file (JSON `{ "<user>": "<password>" }`,
  * mode 0600; the format `npm start` keeps in .enlace/nats-users.json); missing ones are generated.
+ *
+ * Besides the countries, the file holds the service users: the registry's (`--registry-user`) and
+ * the FIU feed service's (`--feed-user`, default `feed`; `--no-feed` leaves it out), whose
+ * passwords come from the same secrets file.
  */
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -24,6 +28,8 @@ import type { CliIo } from '../main.js';
 import { RegistryHttp } from '../registry/registry-http.js';
 
 const STATUSES = ['member', 'observer', 'suspended', 'withdrawn'] as const;
+/** A password renderNatsAuthorization() accepts: used to check user names before any is stored. */
+const PLACEHOLDER_PASSWORD = 'placeholder-password';
 
 export interface NatsConfigOptions {
   out: string;
@@ -32,6 +38,10 @@ export interface NatsConfigOptions {
   snapshot?: string;
   secrets?: string;
   registryUser: string;
+  /** The feed service's NATS user (commander sets it to the default `feed`). */
+  feedUser?: string;
+  /** False with --no-feed: no feed service user. */
+  feed?: boolean;
   mode: 'authorization' | 'account';
   inboxes: 'shared' | 'per-user';
   reload?: string;
@@ -62,6 +72,7 @@ export function addDeployCommands(program: Command, io: CliIo): void {
       'render the nats-server users and permissions from the registry: one user per country ' +
         '(node-<cc>) that may publish only on its own origin subjects and read only its own durables; ' +
         'suspended countries keep registry reads only; withdrawn ones get no user. ' +
+        "Also the registry's user and the FIU feed service's (unless --no-feed). " +
         'Writes FILE atomically (mode 0600) and prints which countries changed.',
     )
     .requiredOption('-o, --out <file>', 'the configuration file to write (include it from nats-server.conf)')
@@ -76,6 +87,15 @@ export function addDeployCommands(program: Command, io: CliIo): void {
       'passwords file, JSON {"<user>": "<password>"}, created mode 0600 (default: nats-users.json beside --out)',
     )
     .option('--registry-user <name>', "the registry service's NATS user", 'registry')
+    .addOption(
+      new Option(
+        '--feed-user <name>',
+        "the FIU feed service's NATS user (services/feed: its own consumers on ENLACE_ALERTS, stream ENLACE_FEEDS, bucket enlace_feeds)",
+      ).default('feed'),
+    )
+    .addOption(
+      new Option('--no-feed', 'render no feed service user (no feed service runs)').conflicts('feedUser'),
+    )
     .addOption(
       new Option('--mode <mode>', 'authorization block (global account) or an ENLACE account')
         .choices(['authorization', 'account'])
@@ -115,28 +135,39 @@ export async function deployNatsConfig(opts: NatsConfigOptions, io: CliIo): Prom
   }
 
   const secretsFile = opts.secrets ?? join(dirname(opts.out), 'nats-users.json');
-  const users = [opts.registryUser, ...[...statuses.keys()].map(countryNatsUser)];
+  const feedUser = opts.feed === false ? undefined : (opts.feedUser ?? 'feed');
+  const render = (passwordOf: (user: string) => string): string => {
+    try {
+      return renderNatsAuthorization({
+        mode: opts.mode,
+        inboxes: opts.inboxes,
+        services: {
+          registry: { user: opts.registryUser, credential: { password: passwordOf(opts.registryUser) } },
+          ...(feedUser !== undefined && {
+            feed: { user: feedUser, credential: { password: passwordOf(feedUser) } },
+          }),
+        },
+        countries: [...statuses].map(([code, status]) => ({
+          code,
+          status,
+          credential: { password: passwordOf(countryNatsUser(code)) },
+        })),
+      });
+    } catch (error) {
+      if (error instanceof TransportError)
+        throw new CliError('ERR_INPUT_INVALID', error.message, { cause: error });
+      throw error;
+    }
+  };
+  // User names are checked before the secrets file gets passwords for them.
+  render(() => PLACEHOLDER_PASSWORD);
+  const users = [
+    opts.registryUser,
+    ...(feedUser !== undefined ? [feedUser] : []),
+    ...[...statuses.keys()].map(countryNatsUser),
+  ];
   const { passwords, generated } = await loadSecrets(secretsFile, users);
-
-  let text: string;
-  try {
-    text = renderNatsAuthorization({
-      mode: opts.mode,
-      inboxes: opts.inboxes,
-      services: {
-        registry: { user: opts.registryUser, credential: { password: passwords[opts.registryUser]! } },
-      },
-      countries: [...statuses].map(([code, status]) => ({
-        code,
-        status,
-        credential: { password: passwords[countryNatsUser(code)]! },
-      })),
-    });
-  } catch (error) {
-    if (error instanceof TransportError)
-      throw new CliError('ERR_INPUT_INVALID', error.message, { cause: error });
-    throw error;
-  }
+  const text = render((user) => passwords[user]!);
 
   const previous = await readFile(opts.out, 'utf8').catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return undefined;
@@ -144,6 +175,7 @@ export async function deployNatsConfig(opts: NatsConfigOptions, io: CliIo): Prom
   });
   const changed = previous !== text;
   const changes = diffStatuses(previous === undefined ? new Map() : renderedStatuses(previous), statuses);
+  const feedChange = diffFeed(previous, feedUser !== undefined);
   if (changed) await writeOutputFile(opts.out, text, { mode: 0o600 });
 
   let reloaded: number | undefined;
@@ -157,6 +189,8 @@ export async function deployNatsConfig(opts: NatsConfigOptions, io: CliIo): Prom
           written: changed,
           countries: Object.fromEntries(statuses),
           changes,
+          feedUser: feedUser ?? null,
+          ...(feedChange !== undefined && { feedChange }),
           secrets: secretsFile,
           generatedPasswords: generated,
           ...(opts.reload !== undefined && { reloaded: reloaded !== undefined, pid: reloaded }),
@@ -170,7 +204,11 @@ export async function deployNatsConfig(opts: NatsConfigOptions, io: CliIo): Prom
   const lines: string[] = [];
   if (!changed) lines.push(`${opts.out}: unchanged (${statuses.size} countries); nothing written`);
   else {
-    const what = changes.length === 0 ? 'permissions changed' : changes.map(describeChange).join(', ');
+    const described = [
+      ...(feedChange !== undefined ? [`feed service user ${feedChange}`] : []),
+      ...changes.map(describeChange),
+    ];
+    const what = described.length === 0 ? 'permissions changed' : described.join(', ');
     lines.push(`${opts.out}: written (mode 0600): ${what}`);
   }
   if (generated.length > 0)
@@ -294,6 +332,13 @@ function renderedStatuses(text: string): Map<string, NatsCountryStatus> {
   for (const match of text.matchAll(/^\s*# ([A-Z]{2}) (member|observer|suspended|withdrawn)\b/gm))
     statuses.set(match[1]!, match[2] as NatsCountryStatus);
   return statuses;
+}
+
+/** Whether the feed service's user appears or disappears (renderNatsAuthorization's `# feed service` line). */
+function diffFeed(previous: string | undefined, now: boolean): 'added' | 'removed' | undefined {
+  const before = previous !== undefined && /^\s*# feed service$/m.test(previous);
+  if (before === now) return undefined;
+  return now ? 'added' : 'removed';
 }
 
 function diffStatuses(
