@@ -62,8 +62,18 @@ function fixedTrust(view: TrustView): InboundTrust {
 }
 
 /** The settings createNodeApp gives the node's inbound durable consumer. */
+/** What consumers reported (pull failures, unconfirmed acks): shown with the results. */
+const consumerErrors: string[] = [];
+
 function nodeConsumerOptions(durable: string, deliverPolicy: 'all' | 'new' = 'all') {
   return {
+    onError: (error: unknown) => {
+      const cause = (error as { cause?: unknown }).cause;
+      consumerErrors.push(
+        `${new Date().toISOString().slice(11, 23)} ${durable}: ${(error as Error).message}` +
+          (cause instanceof Error ? ` (${cause.message})` : ''),
+      );
+    },
     stream: ALERTS_STREAM,
     durable,
     filterSubject: `${SUBJECT_ROOT}.alert.>`,
@@ -394,6 +404,12 @@ async function measureFanout(
         await until(`fan-out to ${n}`, () => nodes.every((x) => x.receiver.stored > round + 1), 60_000, 1);
         const ms = now() - start;
         if (round >= 0) times.push(ms);
+        if (consumerErrors.length > 0) {
+          progress(
+            `enlace: fan-out consumers reported ${consumerErrors.length} errors, e.g. ${consumerErrors[0]}`,
+          );
+          consumerErrors.length = 0;
+        }
         progress(
           `enlace: fan-out to ${n} nodes, ${round < 0 ? 'warm-up' : `round ${round + 1}`}: ${ms.toFixed(1)} ms`,
         );
