@@ -712,6 +712,55 @@ describe('enlace feed (the CLI against the running service)', () => {
   });
 });
 
+describe('a suspended country', () => {
+  it('has its feeds wait while suspended and deliver, on reinstatement, what it is entitled to', async () => {
+    const privateJwk = JSON.parse(
+      await readFile(join(net.root, 'registry', REGISTRY_PRIVATE_KEY_FILE), 'utf8'),
+    );
+    const key = { privateJwk, kid: net.pinned['kid'] as string };
+    const hnToken = await issueToken(key, {
+      subject: 'hn-uaf',
+      roles: ['fiu-analyst'],
+      country: 'HN',
+      ttlSeconds: 600,
+    });
+    const admin = { actor: { id: 'admin@secretariat', roles: ['administrator' as const] }, reason: 'test' };
+    const mxRoutes = (): string[] =>
+      published.filter((p) => p.origin === 'MX' && p.kind === 'route' && !p.forged).map((p) => p.id);
+    const before = mxRoutes();
+    await net.registry.service.suspendCountry({ code: 'HN' }, { ...admin, decision: 'test' });
+    // A feed of the suspended country replays nothing yet: it waits rather than have it all refused.
+    const dir = join(net.root, 'hn-routes');
+    await api('POST', '/v1/feeds', hnToken, {
+      name: 'routes',
+      start: 'beginning',
+      filter: { origins: ['MX'], kinds: ['route'] },
+      sink: { type: 'file', directory: dir },
+    });
+    await waitFor(
+      'the feed to pause',
+      async () => (await api('GET', '/v1/feeds/hn-routes', hnToken)).json.paused === true,
+      15_000,
+    );
+    const during = await publish('MX', 'trafficking-liaison', 'route', 'H0', route);
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(await readJsonl(dir).catch(() => [])).toEqual([]);
+    await net.registry.service.reinstateCountry({ code: 'HN' }, { ...admin, decision: 'test' });
+    const after = await publish('MX', 'trafficking-liaison', 'route', 'H0', route);
+    await waitFor(
+      'the routes HN may have',
+      async () => (await readJsonl(dir).catch(() => [])).length >= before.length + 1,
+      20_000,
+    );
+    // Everything issued before the suspension, and after it; not what was issued while suspended.
+    expect((await readJsonl(dir)).map((r) => r.alert.header.id)).toEqual([...before, after.id]);
+    const status = await api('GET', '/v1/feeds/hn-routes', hnToken);
+    expect(status.json.paused).toBe(false);
+    expect(status.json.counters.rejected).toEqual({ bad_signature: 1, not_recipient: 1 });
+    expect(mxRoutes()).toContain(during.id);
+  }, 60_000);
+});
+
 describe('audit trail', () => {
   it('records feed commands and match queries, refusals too, with counts and never a digest', async () => {
     const jsm = await jetstreamManager(nc);

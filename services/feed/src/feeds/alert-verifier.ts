@@ -19,6 +19,16 @@ export class AlertVerifier {
     return (await this.trust.whenAvailable(timeoutMs)) !== undefined;
   }
 
+  /**
+   * Whether `country` may receive anything now: false while it is suspended or withdrawn (or
+   * unknown) in the registry. Feeds of such a country stop pulling rather than have every alert
+   * refused and lost to them; they resume where they stopped on reinstatement.
+   */
+  mayReceiveNow(country: string): boolean {
+    const status = this.trust.current()?.policy.statusAt(country, new Date());
+    return status === 'member' || status === 'observer';
+  }
+
   /** Verifies a message of the alerts stream for `country`; throws RejectMessage with the reason. */
   async verify(msg: Pick<JsMsg, 'subject' | 'data' | 'headers'>, country: string): Promise<VerifiedAlert> {
     const view = this.trust.current();

@@ -33,6 +33,8 @@ export interface FeedStatus {
   readonly feed: ReturnType<typeof redactFeed>;
   readonly consumer: string;
   readonly running: boolean;
+  /** Its country is suspended or withdrawn: the feed waits, and resumes where it stopped. */
+  readonly paused: boolean;
   /** Alerts of the stream the consumer has not looked at yet. */
   readonly pending: number | undefined;
   /** Looked at but not acknowledged yet (being delivered). */
@@ -249,6 +251,7 @@ export class FeedManager {
       feed: redactFeed(feed),
       consumer: consumerName(feed),
       running: runner?.running ?? false,
+      paused: runner?.paused ?? false,
       pending,
       inFlight,
       counters: runner?.counters,

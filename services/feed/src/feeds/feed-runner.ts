@@ -103,6 +103,8 @@ export class FeedRunner {
   };
   readonly #abort = new AbortController();
   #loop: Promise<void> | undefined;
+  /** True while the feed's country is suspended or withdrawn: nothing is pulled. */
+  paused = false;
   #floor: number | undefined;
 
   constructor(
@@ -139,6 +141,12 @@ export class FeedRunner {
     while (!signal.aborted && !(await verifier.ready(1_000)));
     const consumer = await js.consumers.get(ALERTS_STREAM, consumerName(this.feed));
     while (!signal.aborted) {
+      if (!verifier.mayReceiveNow(this.feed.country)) {
+        this.paused = true;
+        await new Promise((r) => setTimeout(r, 1_000));
+        continue;
+      }
+      this.paused = false;
       let batch: JsMsg[];
       try {
         const messages = await consumer.fetch({ max_messages: BATCH, expires: 1_000 });
