@@ -323,6 +323,9 @@ async function measureReplay(
   const consumer = await consumeDurable(js, nodeConsumerOptions('replay-GT'), handleWith(receiver));
   try {
     await until('replay', () => receiver.stored >= count, 30 * 60_000, 20);
+    if (consumerErrors.length > 0)
+      progress(`enlace: replay consumer reported ${consumerErrors.length} errors, e.g. ${consumerErrors[0]}`);
+    consumerErrors.length = 0;
     return { alerts: count, per_s: (count * 1000) / (now() - start), cpu_us: (cpuMicros() - cpu) / count };
   } finally {
     await consumer.close();
