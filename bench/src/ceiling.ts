@@ -27,6 +27,12 @@ export interface CeilingResults {
   readonly verify_cpu_us: number;
 }
 
+/** Raw one-core verify/s of the alert's signing input, over about `ms`. */
+export function rawVerifyRate(alert: BenchAlert, publicKey: KeyObject, ms: number): number {
+  const input = signingInput({ alert: alert.alertBytes, protectedHeader: alert.protectedHeader });
+  return rateFor(ms, () => verify(null, input, publicKey, alert.signature));
+}
+
 export async function measureCrypto(
   alert: BenchAlert,
   privateKey: KeyObject,

@@ -140,6 +140,8 @@ function handleWith(receiver: BenchReceiver) {
 export interface EnlaceResults {
   readonly publish_per_s: number;
   readonly inbound_per_s: number;
+  /** Raw verify/s measured right before and right after the inbound path (mean). */
+  readonly raw_verify_beside_inbound_per_s: number;
   readonly e2e_per_s: number;
   /** CPU time per alert in this process (microseconds). */
   readonly publish_cpu_us: number;
@@ -167,6 +169,8 @@ export async function measureEnlace(options: {
   readonly net: BenchNetwork;
   readonly draft: Record<string, unknown>;
   readonly sizes: EnlaceSizes;
+  /** Measures the raw verify rate again (alerts/s), to take it beside the inbound path. */
+  readonly rawVerify: () => number;
 }): Promise<EnlaceResults> {
   const { net, draft, sizes, natsUrl } = options;
   const mxKey = net.signing.get('MX')!;
@@ -176,7 +180,7 @@ export async function measureEnlace(options: {
   const purge = () => jsm.streams.purge(ALERTS_STREAM);
   try {
     // Inbound path, in memory: envelopes signed beforehand, handed to InboundAlerts.handle().
-    const inbound = await measureInbound(nc, js, net, draft, mxKey, sizes.inbound);
+    const inbound = await measureInbound(nc, js, net, draft, mxKey, sizes.inbound, options.rawVerify);
 
     // Publish path and end to end, with full nodes.
     const mx = await net.startNode('MX', 'e2e');
@@ -233,6 +237,7 @@ export async function measureEnlace(options: {
         publish_per_s,
         publish_cpu_us,
         inbound_per_s: inbound.per_s,
+        raw_verify_beside_inbound_per_s: inbound.raw_verify_per_s,
         inbound_cpu_us: inbound.cpu_us,
         e2e_per_s,
         e2e_cpu_us,
@@ -257,7 +262,8 @@ async function measureInbound(
   draft: Record<string, unknown>,
   key: PrivateKeyRecord,
   count: number,
-): Promise<{ per_s: number; cpu_us: number }> {
+  rawVerify: () => number,
+): Promise<{ per_s: number; cpu_us: number; raw_verify_per_s: number }> {
   progress(`enlace: signing ${count} alerts for the inbound path`);
   const alerts: BenchAlert[] = [];
   for (let i = 0; i < count; i++) alerts.push(await signedAlert(draft, 'MX', key));
@@ -281,13 +287,16 @@ async function measureInbound(
     const warm = Math.min(500, Math.floor(count / 10));
     await pool(warm, DEFAULT_INBOUND_CONCURRENCY, handle);
     progress(`enlace: inbound path, ${count - warm} alerts (decode, verify, policy, store)`);
+    // The machine's load moves: the raw rate is taken again right before and right after.
+    const before = rawVerify();
     const cpu = cpuMicros();
     const start = now();
     await pool(count - warm, DEFAULT_INBOUND_CONCURRENCY, (i) => handle(i + warm));
     const per_s = ((count - warm) * 1000) / (now() - start);
     const cpu_us = (cpuMicros() - cpu) / (count - warm);
+    const raw_verify_per_s = (before + rawVerify()) / 2;
     if (receiver.stored !== count) throw new Error(`bench: ${receiver.stored} of ${count} alerts stored`);
-    return { per_s, cpu_us };
+    return { per_s, cpu_us, raw_verify_per_s };
   } finally {
     await receiver.close();
     await trust.close();
