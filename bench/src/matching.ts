@@ -42,10 +42,10 @@ export async function measureMatching(sizes: MatchingSizes): Promise<MatchingRes
   const perAlert = 4;
   const pool = randomBytes(sizes.digests * 32);
   const digestAt = (i: number): Uint8Array => pool.subarray(i * 32, i * 32 + 32);
-  const index = new MatchIndex({ expectedDigests: sizes.digests });
-  const map = new Map<string, AlertRef[]>();
   const heapBefore = process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
   const t0 = now();
+  const index = new MatchIndex({ expectedDigests: sizes.digests });
+  const map = new Map<string, AlertRef[]>();
   for (let a = 0; a * perAlert < sizes.digests; a++) {
     const ref: AlertRef = {
       alertId: `01a2${a.toString(16).padStart(4, '0')}-0000-7000-8000-${a.toString(16).padStart(12, '0')}`,

@@ -35,6 +35,16 @@ export interface ReportInput {
     readonly replay: { readonly alerts: number; readonly per_s: number };
     readonly fanout_rounds: number;
   };
+  readonly matching?: {
+    readonly digests: number;
+    readonly load_ms: number;
+    readonly index_mb: number;
+    readonly single_p50_ms: number;
+    readonly single_p99_ms: number;
+    readonly map_p99_ms: number;
+    readonly bulk_digests: number;
+    readonly bulk_ms: number;
+  };
   readonly ratios: Readonly<Record<string, number>>;
   readonly latency_ms: Readonly<Record<string, number>>;
   readonly fanout_ms: Readonly<Record<string, number>>;
@@ -133,6 +143,27 @@ export function renderTable(r: ReportInput): string {
     `${ratio(r.ratios['replay_vs_raw_consume'])} raw consume`,
     '',
   ]);
+  const mt = r.matching;
+  if (mt !== undefined) {
+    rows.push(
+      [
+        `Hit/no-hit match, one digest among ${int(mt.digests)} (parse, index, access filter, answer), p50 / p99`,
+        `${mt.single_p50_ms.toFixed(4)} ms / ${mt.single_p99_ms.toFixed(4)} ms`,
+        `${mt.map_p99_ms.toFixed(4)} ms p99 (bare Map lookup)`,
+        '',
+        '',
+        `p99 ${met('matching p99, one digest among 1,000,000 (ms)')}`,
+      ],
+      [
+        `Hit/no-hit match, one request of ${int(mt.bulk_digests)} digests; index load, memory`,
+        `${ms(mt.bulk_ms)}; ${ms(mt.load_ms)} to load, ${mt.index_mb.toFixed(0)} MB`,
+        '',
+        '',
+        '',
+        '',
+      ],
+    );
+  }
   const lines = rows.map((row) => `| ${row.join(' | ')} |`);
   lines.splice(1, 0, `|${rows[0]!.map(() => ' --- ').join('|')}|`);
   const m = r.machine;

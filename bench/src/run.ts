@@ -16,6 +16,8 @@ import type { NatsServerHandle } from '@enlace/testing';
 import { measureCrypto, measureJetStream, rawVerifyRate } from './ceiling.js';
 import type { CeilingResults } from './ceiling.js';
 import { measureEnlace } from './enlace.js';
+import { measureMatching } from './matching.js';
+import type { MatchingResults, MatchingSizes } from './matching.js';
 import type { EnlaceResults, EnlaceSizes } from './enlace.js';
 import { now, progress, round } from './measure.js';
 import { REPO, createBenchNetwork, routeDraft, signedAlert, startServer } from './network.js';
@@ -32,6 +34,7 @@ interface Sizes {
   readonly rawMessages: number;
   readonly peer: number;
   readonly enlace: EnlaceSizes;
+  readonly matching: MatchingSizes;
 }
 
 const QUICK: Sizes = {
@@ -48,6 +51,7 @@ const QUICK: Sizes = {
     fanout: [10, 50, 200],
     fanoutRounds: 3,
   },
+  matching: { digests: 1_000_000, queries: 20_000, bulk: 100_000 },
 };
 
 const FULL: Sizes = {
@@ -64,6 +68,7 @@ const FULL: Sizes = {
     fanout: [10, 50, 200],
     fanoutRounds: 5,
   },
+  matching: { digests: 1_000_000, queries: 100_000, bulk: 100_000 },
 };
 
 export const TARGETS = {
@@ -71,6 +76,7 @@ export const TARGETS = {
   e2e_vs_peer: 1.5,
   p99_at_1000_ms: 10,
   fanout_n200_ms: 1_000,
+  matching_p99_ms: 1,
 } as const;
 
 function natsServerVersion(): string {
@@ -156,6 +162,8 @@ async function main(): Promise<void> {
     } finally {
       await net.close();
     }
+    // Last, alone: a million digests in memory, no server needed.
+    const matching: MatchingResults = await measureMatching(sizes.matching);
 
     const cpuList = cpus();
     const results = {
@@ -215,6 +223,7 @@ async function main(): Promise<void> {
         verify_vs_raw_cpu: round(ceiling.verify_cpu_us / enlace.inbound_cpu_us, 3),
         e2e_vs_peer_cpu: round(peer.e2e_cpu_us / enlace.e2e_cpu_us, 3),
       },
+      matching,
       latency_ms: roundAll(enlace.latency_ms, 2),
       fanout_ms: roundAll(enlace.fanout_ms, 1),
       targets: [] as Array<{ name: string; target: string; value: number; met: boolean }>,
@@ -239,6 +248,12 @@ async function main(): Promise<void> {
         target: `< ${TARGETS.p99_at_1000_ms}`,
         value: p99,
         met: p99 < TARGETS.p99_at_1000_ms,
+      },
+      {
+        name: 'matching p99, one digest among 1,000,000 (ms)',
+        target: `< ${TARGETS.matching_p99_ms}`,
+        value: matching.single_p99_ms,
+        met: matching.single_p99_ms < TARGETS.matching_p99_ms,
       },
       {
         name: 'fan-out to 200 nodes (ms)',
