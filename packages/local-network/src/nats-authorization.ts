@@ -10,7 +10,7 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RegistryService } from '@enlace/registry';
 import type { NatsCountryStatus } from '@enlace/transport';
-import { SUBJECT_ROOT, countryNatsUser, renderNatsAuthorization } from '@enlace/transport';
+import { SUBJECT_ROOT, countryNatsUser, fiuNatsUser, renderNatsAuthorization } from '@enlace/transport';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { LocalNetworkError } from './errors.js';
 
@@ -108,6 +108,7 @@ export async function createNatsAuthorization(options: {
     REGISTRY_NATS_USER,
     FEED_NATS_USER,
     ...codes.map(countryNatsUser),
+    ...codes.map(fiuNatsUser),
   ]);
   let applied: string | undefined;
   let statuses: Record<string, NatsCountryStatus> = {};
@@ -116,7 +117,7 @@ export async function createNatsAuthorization(options: {
   const render = async (): Promise<{ text: string; statuses: Record<string, NatsCountryStatus> }> => {
     const now = (options.clock ?? (() => new Date()))();
     const countries = options.registry.listCountries();
-    const users = countries.map((country) => countryNatsUser(country.code));
+    const users = countries.flatMap((country) => [countryNatsUser(country.code), fiuNatsUser(country.code)]);
     if (users.some((user) => passwords[user] === undefined))
       passwords = await loadNatsPasswords(file, [REGISTRY_NATS_USER, FEED_NATS_USER, ...users]);
     const current: Record<string, NatsCountryStatus> = {};
@@ -128,6 +129,17 @@ export async function createNatsAuthorization(options: {
         registry: { user: REGISTRY_NATS_USER, credential: { password: passwords[REGISTRY_NATS_USER]! } },
         feed: { user: FEED_NATS_USER, credential: { password: passwords[FEED_NATS_USER]! } },
       },
+      // Each country's FIU reads its NATS-delivered feeds (enlace.v1.feed.<CC>.>) as fiu-<cc>;
+      // a withdrawn country's FIU has no user.
+      fius: countries
+        .filter((country) => {
+          const status = statusAt(country.statusHistory, now);
+          return status !== undefined && status !== 'withdrawn';
+        })
+        .map((country) => ({
+          code: country.code,
+          credential: { password: passwords[fiuNatsUser(country.code)]! },
+        })),
       countries: countries.flatMap((country) => {
         const status = statusAt(country.statusHistory, now);
         if (status === undefined) return [];

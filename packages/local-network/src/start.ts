@@ -32,7 +32,7 @@ import type { FeedApp } from '@enlace/feed';
 import { createNodeApp } from '@enlace/node';
 import type { RegistryApp } from '@enlace/registry';
 import { createRegistryApp, issueToken, REGISTRY_PRIVATE_KEY_FILE } from '@enlace/registry';
-import { countryNatsUser, ensureEnlaceStreams } from '@enlace/transport';
+import { countryNatsUser, fiuNatsUser, ensureEnlaceStreams } from '@enlace/transport';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -101,6 +101,8 @@ export interface NetworkFile {
     readonly tokens: Readonly<Record<string, string>>;
     /** Files of the per-network matching keys (held by members; never sent to the service). */
     readonly matchingKeys: Readonly<Record<string, string>>;
+    /** Each country's FIU NATS user (password in nats-users.json), for feeds delivered to NATS. */
+    readonly natsUsers: Readonly<Record<string, string>>;
   };
 }
 
@@ -411,7 +413,15 @@ export async function startLocalNetwork(options: StartOptions, io: Io): Promise<
         publicKey: registry.registryKey.publicJwk,
       },
       nodes,
-      feed: { url: feed.url, docs: `${feed.url}/docs`, tokens: feedTokens, matchingKeys },
+      feed: {
+        url: feed.url,
+        docs: `${feed.url}/docs`,
+        tokens: feedTokens,
+        matchingKeys,
+        natsUsers: Object.fromEntries(
+          Object.keys(feedTokens).map((country) => [country, fiuNatsUser(country)]),
+        ),
+      },
     };
     await writeFile(join(options.stateDir, 'network.json'), `${JSON.stringify(info, null, 2)}\n`, {
       mode: 0o600,

@@ -10,6 +10,8 @@ import type { NatsCountryStatus, NatsCountryUser } from './nats-permissions.js';
 import {
   countryNatsPermissions,
   feedNatsPermissions,
+  fiuInboxPrefixOf,
+  fiuNatsUser,
   countryNatsUser,
   inboxPrefixOf,
   registryNatsPermissions,
@@ -394,5 +396,84 @@ describe('feedNatsPermissions', () => {
         services: { ...services, feed: { user: 'registry', credential: { password: 'feed-secret-12' } } },
       }),
     ).toThrow(TransportError);
+  });
+});
+
+describe('an FIU reads only its own country’s feed deliveries (nats-server enforces it)', () => {
+  let server: NatsServerHandle;
+  let feed: NatsConnection;
+  let fiuMx: NatsConnection;
+  const feedUser = { user: 'feed', credential: { password: 'feed-secret-0123456' } };
+
+  beforeAll(async () => {
+    server = await startNatsServer({
+      backend: 'binary',
+      name: 'transport-fiu-permissions',
+      config: renderNatsAuthorization({
+        countries: [],
+        services: { registry, feed: feedUser },
+        fius: [
+          { code: 'MX', credential: pw('fiu-MX') },
+          { code: 'GT', credential: pw('fiu-GT') },
+        ],
+      }),
+    });
+    feed = await server.connect({
+      user: 'feed',
+      pass: feedUser.credential.password,
+      inboxPrefix: '_INBOX.feed',
+    });
+    await (
+      await jetstreamManager(feed)
+    ).streams.add({ name: 'ENLACE_FEEDS', subjects: ['enlace.v1.feed.>'] });
+    const js = jetstream(feed);
+    await js.publish('enlace.v1.feed.MX.cases', JSON.stringify({ id: 'mx-cases:1' }));
+    await js.publish('enlace.v1.feed.GT.cases', JSON.stringify({ id: 'gt-cases:1' }));
+    fiuMx = await server.connect({
+      user: fiuNatsUser('MX'),
+      pass: pw('fiu-MX').password,
+      inboxPrefix: fiuInboxPrefixOf('MX'),
+    });
+  });
+
+  afterAll(async () => {
+    await fiuMx?.close();
+    await feed?.close();
+    await server?.stop();
+  });
+
+  it('fiu-mx pulls MX deliveries through its durable', async () => {
+    const jsm = await jetstreamManager(fiuMx, { checkAPI: false });
+    await jsm.consumers.add('ENLACE_FEEDS', {
+      durable_name: 'fiu-mx',
+      filter_subject: 'enlace.v1.feed.MX.>',
+      ack_policy: AckPolicy.Explicit,
+    });
+    const consumer = await jetstream(fiuMx).consumers.get('ENLACE_FEEDS', 'fiu-mx');
+    const msg = await consumer.next({ expires: 2_000 });
+    expect(msg?.json()).toEqual({ id: 'mx-cases:1' });
+    await msg?.ackAck();
+  });
+
+  it('fiu-mx may not read GT deliveries, alerts, or another consumer', async () => {
+    const jsm = await jetstreamManager(fiuMx, { checkAPI: false });
+    await expect(
+      jsm.consumers.add('ENLACE_FEEDS', {
+        durable_name: 'fiu-mx',
+        filter_subject: 'enlace.v1.feed.GT.>',
+        ack_policy: AckPolicy.Explicit,
+      }),
+    ).rejects.toThrow(/Permissions Violation/);
+    await expect(
+      jsm.consumers.add('ENLACE_FEEDS', {
+        durable_name: 'fiu-gt',
+        filter_subject: 'enlace.v1.feed.GT.>',
+        ack_policy: AckPolicy.Explicit,
+      }),
+    ).rejects.toThrow(/Permissions Violation/);
+    const gt = fiuMx.subscribe('enlace.v1.feed.GT.>');
+    await expect(gt.closed).resolves.toBeInstanceOf(errors.PermissionViolationError);
+    const alerts = fiuMx.subscribe('enlace.v1.alert.>');
+    await expect(alerts.closed).resolves.toBeInstanceOf(errors.PermissionViolationError);
   });
 });

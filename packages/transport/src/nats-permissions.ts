@@ -71,6 +71,11 @@ export interface NatsAuthorizationInput {
     /** The FIU feed service (services/feed), when it runs: feedNatsPermissions(). */
     readonly feed?: NatsServiceUser;
   };
+  /**
+   * Financial intelligence units that read their feeds from NATS (`fiu-<cc>`,
+   * fiuNatsPermissions): each only its own country's `enlace.v1.feed.<CC>.>`.
+   */
+  readonly fius?: ReadonlyArray<{ readonly code: string; readonly credential: NatsCredential }>;
   /** `authorization` (default: global account) or `account` (an `ENLACE` account with JetStream). */
   readonly mode?: 'authorization' | 'account';
   /** Account name in mode `account` (default `ENLACE`). */
@@ -227,6 +232,40 @@ export function feedNatsPermissions(): NatsPermissions {
   };
 }
 
+/** The NATS user of a country's financial intelligence unit, e.g. `fiu-mx`. */
+export function fiuNatsUser(code: string): string {
+  return `fiu-${checkCountry(code).toLowerCase()}`;
+}
+
+/** The inbox prefix an FIU's client connects with (`_INBOX.fiu-mx`): no one else reads its replies. */
+export function fiuInboxPrefixOf(code: string): string {
+  return `_INBOX.${fiuNatsUser(code)}`;
+}
+
+/**
+ * The permissions of a country's FIU user: it reads the records the feed service delivers to its
+ * country's NATS subjects (`enlace.v1.feed.<CC>.>`, stream ENLACE_FEEDS), live or through its one
+ * durable consumer, named after the user (`fiu-mx`) and filtered to its own subjects; nothing
+ * else — no alerts, no other country's deliveries, no stream administration.
+ */
+export function fiuNatsPermissions(code: string): NatsPermissions {
+  const cc = checkCountry(code);
+  const user = fiuNatsUser(cc);
+  const own = `${SUBJECT_ROOT}.feed.${cc}.>`;
+  return {
+    publish: [
+      `${JS_API}.INFO`,
+      `${JS_API}.STREAM.INFO.${FEEDS_STREAM}`,
+      // nats-server >= 2.9 checks that the filter in the subject is the consumer's.
+      `${JS_API}.CONSUMER.CREATE.${FEEDS_STREAM}.${user}.${own}`,
+      `${JS_API}.CONSUMER.INFO.${FEEDS_STREAM}.${user}`,
+      `${JS_API}.CONSUMER.MSG.NEXT.${FEEDS_STREAM}.${user}`,
+      `$JS.ACK.${FEEDS_STREAM}.${user}.>`,
+    ],
+    subscribe: [`${fiuInboxPrefixOf(cc)}.>`, own],
+  };
+}
+
 /** The permissions of the registry service user. */
 export function registryNatsPermissions(
   options: Pick<NatsAuthorizationInput, 'registryBuckets'> = {},
@@ -319,6 +358,21 @@ export function renderNatsAuthorization(input: NatsAuthorizationInput): string {
     if (country.credential === undefined)
       throw new TransportError('ERR_INVALID_OPTION', `country ${cc} (${country.status}) has no credential`);
     entries.push(renderUser(`${cc} ${country.status}`, countryNatsUser(cc), country.credential, permissions));
+  }
+  const fius = [...(input.fius ?? [])].sort((a, b) => a.code.localeCompare(b.code));
+  const seenFius = new Set<string>();
+  for (const fiu of fius) {
+    const cc = checkCountry(fiu.code);
+    if (seenFius.has(cc)) throw new TransportError('ERR_INVALID_OPTION', `FIU ${cc} is listed twice`);
+    seenFius.add(cc);
+    entries.push(
+      renderUser(
+        `${cc} financial intelligence unit`,
+        fiuNatsUser(cc),
+        fiu.credential,
+        fiuNatsPermissions(cc),
+      ),
+    );
   }
   const users = `users = [\n${entries.join('\n')}\n  ]`;
   const header =

@@ -138,6 +138,36 @@ describe('enlace deploy nats-config', () => {
     expect(await readFile(out, 'utf8')).toBe(text);
   });
 
+  it('--fius renders a fiu-<cc> user per country not withdrawn, reading only its own feeds', async () => {
+    const snapshot = join(dir, 'fius-snapshot.json');
+    await writeFile(snapshot, JSON.stringify(snapshotOf({ MX: 'member', GT: 'suspended', BR: 'withdrawn' })));
+    const out = join(dir, 'fius', 'users.conf');
+    const secrets = join(dir, 'fius-secrets.json');
+    const result = await run(
+      'deploy',
+      'nats-config',
+      '--snapshot',
+      snapshot,
+      '--out',
+      out,
+      '--secrets',
+      secrets,
+      '--fius',
+      '--json',
+    );
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout).generatedPasswords).toEqual(
+      expect.arrayContaining(['fiu-mx', 'fiu-gt']),
+    );
+    const text = await readFile(out, 'utf8');
+    expect(text).toContain('# MX financial intelligence unit');
+    expect(text).toContain('"$JS.API.CONSUMER.CREATE.ENLACE_FEEDS.fiu-mx.enlace.v1.feed.MX.>"');
+    expect(text).toContain('# GT financial intelligence unit');
+    expect(text).not.toContain('fiu-br');
+    const passwords = JSON.parse(await readFile(secrets, 'utf8')) as Record<string, string>;
+    expect(passwords['fiu-br']).toBeUndefined();
+  });
+
   it('refuses a feed user it cannot render before storing a password for it', async () => {
     const snapshot = join(dir, 'feed-bad.json');
     await writeFile(snapshot, JSON.stringify(snapshotOf({ MX: 'member' })));

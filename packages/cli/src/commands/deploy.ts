@@ -18,7 +18,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
 import type { NatsCountryStatus } from '@enlace/transport';
-import { TransportError, countryNatsUser, renderNatsAuthorization } from '@enlace/transport';
+import { TransportError, countryNatsUser, fiuNatsUser, renderNatsAuthorization } from '@enlace/transport';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 
@@ -42,6 +42,8 @@ export interface NatsConfigOptions {
   feedUser?: string;
   /** False with --no-feed: no feed service user. */
   feed?: boolean;
+  /** --fius: a `fiu-<cc>` user per country not withdrawn, reading its own NATS-delivered feeds. */
+  fius?: boolean;
   mode: 'authorization' | 'account';
   inboxes: 'shared' | 'per-user';
   reload?: string;
@@ -96,6 +98,10 @@ export function addDeployCommands(program: Command, io: CliIo): void {
     .addOption(
       new Option('--no-feed', 'render no feed service user (no feed service runs)').conflicts('feedUser'),
     )
+    .option(
+      '--fius',
+      'also render a fiu-<cc> user per country (not withdrawn) that reads only its own feeds delivered to NATS (enlace.v1.feed.<CC>.>)',
+    )
     .addOption(
       new Option('--mode <mode>', 'authorization block (global account) or an ENLACE account')
         .choices(['authorization', 'account'])
@@ -136,6 +142,7 @@ export async function deployNatsConfig(opts: NatsConfigOptions, io: CliIo): Prom
 
   const secretsFile = opts.secrets ?? join(dirname(opts.out), 'nats-users.json');
   const feedUser = opts.feed === false ? undefined : (opts.feedUser ?? 'feed');
+  const fiuCountries = [...statuses].filter(([, status]) => status !== 'withdrawn').map(([code]) => code);
   const render = (passwordOf: (user: string) => string): string => {
     try {
       return renderNatsAuthorization({
@@ -152,6 +159,12 @@ export async function deployNatsConfig(opts: NatsConfigOptions, io: CliIo): Prom
           status,
           credential: { password: passwordOf(countryNatsUser(code)) },
         })),
+        ...(opts.fius === true && {
+          fius: fiuCountries.map((code) => ({
+            code,
+            credential: { password: passwordOf(fiuNatsUser(code)) },
+          })),
+        }),
       });
     } catch (error) {
       if (error instanceof TransportError)
@@ -165,6 +178,7 @@ export async function deployNatsConfig(opts: NatsConfigOptions, io: CliIo): Prom
     opts.registryUser,
     ...(feedUser !== undefined ? [feedUser] : []),
     ...[...statuses.keys()].map(countryNatsUser),
+    ...(opts.fius === true ? fiuCountries.map(fiuNatsUser) : []),
   ];
   const { passwords, generated } = await loadSecrets(secretsFile, users);
   const text = render((user) => passwords[user]!);
