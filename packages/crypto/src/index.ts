@@ -31,7 +31,7 @@ export {
 } from './keyed-digest.js';
 export { generateEncryptionKey, generateSigningKey } from './keys.js';
 export { createKid, parseKid } from './kid.js';
-export { signAlert } from './sign.js';
+export { signAlert, signAlertSync } from './sign.js';
 export { signingInput } from './signing-input.js';
 export { verifySignedAlert } from './verify.js';
 

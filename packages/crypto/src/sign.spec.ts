@@ -1,12 +1,12 @@
 import { createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
 
-import { flattenedVerify, importJWK } from 'jose';
+import { FlattenedSign, flattenedVerify, importJWK } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { importPrivateKey, importPublicKey } from './import-key.js';
 import { generateEncryptionKey, generateSigningKey } from './keys.js';
 import type { EncryptionKeyPair, SigningKeyPair } from './keys.js';
-import { signAlert } from './sign.js';
+import { signAlert, signAlertSync } from './sign.js';
 import { signingInput } from './signing-input.js';
 
 let mx: SigningKeyPair;
@@ -143,5 +143,40 @@ describe('signAlert', () => {
       message:
         'key "MX-sig-2026-02" is not valid at 2027-01-01T00:00:00.000Z (valid from 2026-01-01T00:00:00.000Z until 2027-01-01T00:00:00.000Z)',
     });
+  });
+
+  it('makes exactly what jose FlattenedSign makes (same header, same signature)', async () => {
+    const record = importPrivateKey(mx.privateJwk, 'sig');
+    const jws = await new FlattenedSign(alertBytes)
+      .setProtectedHeader({ alg: 'EdDSA', kid: 'MX-sig-2026-01', b64: false, crit: ['b64'] })
+      .sign(record.key);
+    for (const signed of [await signAlert(alertBytes, record), signAlertSync(alertBytes, record)]) {
+      expect(signed.protectedHeader).toBe(jws.protected);
+      expect(Buffer.from(signed.signature).toString('base64url')).toBe(jws.signature);
+    }
+  });
+});
+
+describe('signAlertSync', () => {
+  it('signs at once, with the result signAlert resolves to', async () => {
+    const record = importPrivateKey(mx.privateJwk, 'sig');
+    expect(signAlertSync(alertBytes, record)).toEqual(await signAlert(alertBytes, record));
+    expect(signAlertSync(alertBytes, mx.privateJwk)).toEqual(await signAlert(alertBytes, record));
+  });
+
+  it('throws what signAlert rejects with, however often a record was used before', () => {
+    const record = importPrivateKey(mx.privateJwk, 'sig');
+    signAlertSync(alertBytes, record);
+    expect(() => signAlertSync('alert' as never, record)).toThrow(
+      expect.objectContaining({ code: 'ERR_ARGUMENT_INVALID' }),
+    );
+    const forged = { ...importPrivateKey(mxEnc.privateJwk), kid: record.kid };
+    for (let i = 0; i < 2; i++)
+      expect(() => signAlertSync(alertBytes, forged as never)).toThrow(
+        expect.objectContaining({ code: 'ERR_KEY_WRONG_TYPE' }),
+      );
+    expect(() => signAlertSync(alertBytes, record, { at: new Date(Number.NaN) })).toThrow(
+      expect.objectContaining({ code: 'ERR_KEY_OUTSIDE_VALIDITY' }),
+    );
   });
 });
