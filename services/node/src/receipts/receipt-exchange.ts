@@ -20,7 +20,7 @@ import type { NodeAudit } from '../audit/node-audit.js';
 import { NodeError } from '../errors.js';
 import type { AlertStore, StoredAlert } from '../store/alert-store.js';
 import type { TrustState } from '../trust/trust-state.js';
-import { RECEIPT_FORMAT, ReceiptError, signReceipt, verifyReceipt } from './receipt.js';
+import { RECEIPT_FORMAT, ReceiptError, signReceiptSync, verifyReceipt } from './receipt.js';
 import type { ReceiptStatus } from './receipt.js';
 
 export class ReceiptExchange {
@@ -67,7 +67,7 @@ export class ReceiptExchange {
       at: at.toISOString(),
       ...(officer !== undefined && { officer }),
     } as const;
-    const jws = await signReceipt(receipt, key);
+    const jws = signReceiptSync(receipt, key);
     const subject = ackSubject({ origin: alert.origin, from: country });
     try {
       await publishAlert(js, {

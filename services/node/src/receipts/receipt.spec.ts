@@ -1,0 +1,81 @@
+import { generateSigningKey, importPrivateKey, importPublicKey } from '@enlace/crypto';
+import type { SigningKeyPair } from '@enlace/crypto';
+import { CompactSign, compactVerify } from 'jose';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+import type { TrustView } from '../trust/trust-view.js';
+import { RECEIPT_FORMAT, RECEIPT_JWS_TYPE, signReceipt, signReceiptSync, verifyReceipt } from './receipt.js';
+import type { Receipt } from './receipt.js';
+
+let gt: SigningKeyPair;
+let trust: TrustView;
+const receipt: Receipt = {
+  format: RECEIPT_FORMAT,
+  alertId: '0190a0a0-0000-7000-8000-000000000001',
+  origin: 'MX',
+  from: 'GT',
+  status: 'received',
+  at: '2026-11-26T12:00:00.000Z',
+};
+
+beforeAll(async () => {
+  gt = await generateSigningKey({ country: 'GT', kid: 'GT-sig-2026-01' });
+  const record = {
+    kid: gt.kid,
+    country: 'GT',
+    use: 'sig',
+    publicJwk: gt.publicJwk,
+    notBefore: '2026-01-01T00:00:00.000Z',
+  };
+  trust = {
+    key: (kid: string) => (kid === gt.kid ? record : undefined),
+    publicKey: (kid: string) => (kid === gt.kid ? importPublicKey(gt.publicJwk, 'sig') : undefined),
+  } as unknown as TrustView;
+});
+
+describe('receipts', () => {
+  it('are the compact JWS jose makes, and jose verifies them', async () => {
+    const key = importPrivateKey(gt.privateJwk, 'sig');
+    const jws = signReceiptSync(receipt, key);
+    expect(await signReceipt(receipt, key)).toBe(jws);
+    const byJose = await new CompactSign(new TextEncoder().encode(JSON.stringify(receipt)))
+      .setProtectedHeader({ alg: 'EdDSA', kid: key.kid, typ: RECEIPT_JWS_TYPE })
+      .sign(key.key);
+    expect(jws).toBe(byJose);
+    const { payload, protectedHeader } = await compactVerify(jws, importPublicKey(gt.publicJwk).key);
+    expect(JSON.parse(new TextDecoder().decode(payload))).toEqual(receipt);
+    expect(protectedHeader).toEqual({ alg: 'EdDSA', kid: key.kid, typ: RECEIPT_JWS_TYPE });
+  });
+
+  it('verify, and anything altered is refused with its reason', async () => {
+    const jws = signReceiptSync(receipt, importPrivateKey(gt.privateJwk, 'sig'));
+    await expect(verifyReceipt(jws, { origin: 'MX', from: 'GT' }, trust)).resolves.toEqual({
+      ...receipt,
+      kid: gt.kid,
+    });
+    const [h, p, s] = jws.split('.') as [string, string, string];
+    const other = Buffer.from(JSON.stringify({ ...receipt, status: 'read' })).toString('base64url');
+    const flipped = `${s[0] === 'A' ? 'B' : 'A'}${s.slice(1)}`;
+    const reasons = async (text: string, subject = { origin: 'MX', from: 'GT' }) =>
+      verifyReceipt(text, subject, trust).then(
+        () => 'accepted',
+        (error: { reason: string }) => error.reason,
+      );
+    expect(await reasons(`${h}.${other}.${s}`)).toBe('bad_signature');
+    expect(await reasons(`${h}.${p}.${flipped}`)).toBe('bad_signature');
+    expect(await reasons(`${h}.${p}.${s}=`)).toBe('malformed');
+    expect(await reasons(`${h}.${p}`)).toBe('malformed');
+    expect(await reasons('not a jws')).toBe('malformed');
+    const crit = Buffer.from(
+      JSON.stringify({ alg: 'EdDSA', kid: gt.kid, typ: RECEIPT_JWS_TYPE, crit: ['x'], x: 1 }),
+    ).toString('base64url');
+    expect(await reasons(`${crit}.${p}.${s}`)).toBe('malformed');
+    expect(await reasons(jws, { origin: 'MX', from: 'HN' })).toBe('unknown_key');
+    expect(await reasons(jws, { origin: 'HN', from: 'GT' })).toBe('subject_mismatch');
+  });
+
+  it('refuses to sign with a key that is not a private signing key', async () => {
+    const enc = importPublicKey(gt.publicJwk, 'sig');
+    expect(() => signReceiptSync(receipt, enc as never)).toThrow(/not a private Ed25519 signing key/);
+  });
+});
