@@ -7,7 +7,7 @@
  * key, and the envelope is published with `Nats-Msg-Id` = id. Nothing is published unless every
  * step before it succeeded.
  */
-import { encryptForRecipients, signAlert } from '@enlace/crypto';
+import { encryptForRecipients, signAlertSync } from '@enlace/crypto';
 import type { PrivateKeyRecord } from '@enlace/crypto';
 import type { Alert, AlertBody } from '@enlace/schema';
 import {
@@ -31,6 +31,7 @@ import type { TrustState } from '../trust/trust-state.js';
 import type { TrustView } from '../trust/trust-view.js';
 import { handlingName, kindName } from './alert-codes.js';
 import { toRow } from './alert-view.js';
+import { OutboxWriter } from './outbox-writer.js';
 
 /** Who asks, for the audit trail. */
 export interface Officer {
@@ -53,6 +54,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 export class AlertPublisher {
+  readonly #outbox: OutboxWriter;
+
   constructor(
     private readonly deps: {
       readonly country: string;
@@ -64,7 +67,14 @@ export class AlertPublisher {
       readonly audit: NodeAudit;
       readonly now?: () => Date;
     },
-  ) {}
+  ) {
+    this.#outbox = new OutboxWriter(deps.store);
+  }
+
+  /** Writes the outbox rows still waiting for their group commit (before the store closes). */
+  close(): void {
+    this.#outbox.flush();
+  }
 
   /** Publishes a draft; throws NodeError (ERR_VALIDATION, ERR_POLICY_DENIED, ERR_NO_RECIPIENT_KEY, ...). */
   async publish(
@@ -284,7 +294,7 @@ export class AlertPublisher {
     }
 
     const signingKey = this.#signingKey(view, issuedAt);
-    const parts = await signAlert(encodeAlert(alert), signingKey, { at: issuedAt });
+    const parts = signAlertSync(encodeAlert(alert), signingKey, { at: issuedAt });
     const envelope = encodeSignedAlert({
       alert: parts.alert,
       protectedHeader: parts.protectedHeader,
@@ -303,7 +313,8 @@ export class AlertPublisher {
         },
       );
     }
-    this.deps.store.replace(
+    // Committed with the other rows of this turn; the row comes back as stored (no read back).
+    const stored = await this.#outbox.write(
       toRow({
         box: 'outbox',
         alert,
@@ -324,6 +335,7 @@ export class AlertPublisher {
       }),
     );
     this.deps.metrics.published();
+    // Queued, not awaited to the stream: NodeAudit writes it behind (it waits only when full).
     await this.deps.audit.record({
       actor: officer.id,
       roles: officer.roles,
@@ -339,7 +351,7 @@ export class AlertPublisher {
       stream: published.stream,
       seq: published.seq,
       duplicate: published.duplicate,
-      alert: this.deps.store.get(header.id)!,
+      alert: stored,
     };
   }
 

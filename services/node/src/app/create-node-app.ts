@@ -211,6 +211,9 @@ export async function createNodeApp(options: CreateNodeAppOptions): Promise<Node
     const audit = new NodeAudit(js, country, (error) =>
       logger.warn(`audit record not written: ${(error as Error).message}`),
     );
+    // Records are written behind: what is queued goes out after everything that records has
+    // stopped (cleanup runs in reverse), before the connection drains.
+    cleanup.push(() => audit.close());
     const receipts = new ReceiptExchange({
       country,
       js,
@@ -238,13 +241,16 @@ export async function createNodeApp(options: CreateNodeAppOptions): Promise<Node
             logger.warn(`receipt for ${event.alert.id} not sent: ${(error as Error).message}`),
           );
     });
+    const publisher = new AlertPublisher({ country, js, trust, store, keys, metrics, audit });
+    // Outbox rows waiting for their group commit are written before the store closes.
+    cleanup.push(() => publisher.close());
     const context: NodeContext = {
       country,
       registryPublicJwk: options.registryPublicJwk,
       trust,
       store,
       metrics,
-      publisher: new AlertPublisher({ country, js, trust, store, keys, metrics, audit }),
+      publisher,
       inbound,
       receipts,
       natsConnected: () => !nc.isClosed(),
