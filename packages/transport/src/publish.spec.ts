@@ -118,4 +118,36 @@ describe('publishAlert', () => {
     const again = await publishAlert(js, { subject, envelope: envelope('during'), msgId: 'id-during' });
     expect(again).toMatchObject({ seq: during.seq, duplicate: true });
   });
+
+  it(
+    'acknowledges many publishes in flight at once, each with its own sequence',
+    { timeout: 15_000 },
+    async () => {
+      const results = await Promise.all(
+        Array.from({ length: 300 }, (_, i) =>
+          publishAlert(js, {
+            subject,
+            envelope: envelope(`many ${i}`),
+            msgId: `id-many-${i}`,
+            headers: { 'Enlace-Trace': `t${i}` },
+          }),
+        ),
+      );
+      const seqs = results.map((r) => r.seq);
+      expect(new Set(seqs).size).toBe(300);
+      expect(results.every((r) => r.stream === ALERTS_STREAM && !r.duplicate && r.attempts === 1)).toBe(true);
+      const stored = await jsm.streams.getMessage(ALERTS_STREAM, { seq: results[7]!.seq });
+      expect(stored?.header.get('Nats-Msg-Id')).toBe('id-many-7');
+      expect(stored?.header.get('Enlace-Trace')).toBe('t7');
+      expect(new TextDecoder().decode(stored?.data)).toBe('many 7');
+    },
+  );
+
+  it('publishes through a client that does not expose its connection', { timeout: 15_000 }, async () => {
+    const wrapped = { publish: js.publish.bind(js) } as unknown as JetStreamClient;
+    const first = await publishAlert(wrapped, { subject, envelope: envelope('w'), msgId: 'id-wrapped' });
+    const again = await publishAlert(js, { subject, envelope: envelope('w'), msgId: 'id-wrapped' });
+    expect(first).toMatchObject({ stream: ALERTS_STREAM, duplicate: false });
+    expect(again).toMatchObject({ seq: first.seq, duplicate: true });
+  });
 });

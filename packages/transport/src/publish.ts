@@ -3,8 +3,14 @@
  * has stored it. The alert id travels as `Nats-Msg-Id`, so the stream drops a repeat within its
  * duplicate window; that is what makes retrying a timed-out publish safe, and why this function
  * retries timeouts and no-responders (a server restarting, a leader election) with backoff.
+ *
+ * The acknowledgements of all publishes on one connection come back on one wildcard inbox
+ * subscription (AckInbox), as nats.js's own requests do, but without what nats.js makes for each
+ * request: two errors built ahead for their stack traces, a third one thrown away when the
+ * request is settled, and a timer. One sweep a tenth of a second fails what waited too long. A
+ * JetStreamClient that does not expose its connection is published through as before.
  */
-import type { JetStreamClient, PubAck } from '@nats-io/jetstream';
+import type { ApiError, JetStreamClient, PubAck } from '@nats-io/jetstream';
 import { JetStreamApiError, JetStreamError } from '@nats-io/jetstream';
 import {
   ClosedConnectionError,
@@ -12,9 +18,10 @@ import {
   NoRespondersError,
   RequestError,
   TimeoutError,
+  createInbox,
   headers as createHeaders,
 } from '@nats-io/transport-node';
-import type { MsgHdrs } from '@nats-io/transport-node';
+import type { Msg, MsgHdrs, NatsConnection, Subscription } from '@nats-io/transport-node';
 
 import { TransportError } from './transport-error.js';
 
@@ -25,7 +32,10 @@ const BACKOFF_MAX_MS = 5_000;
 
 /** Options of publishAlert(). */
 export interface PublishAlertOptions {
-  /** An alert, direct or ack subject of ENLACE_ALERTS (build it with alertSubject() and friends). */
+  /**
+   * An alert, direct or ack subject of ENLACE_ALERTS (build it with alertSubject() and friends),
+   * or any other subject a stream holds (audit records).
+   */
   readonly subject: string;
   /** The serialized SignedAlert, published as is. */
   readonly envelope: Uint8Array;
@@ -74,13 +84,17 @@ export async function publishAlert(
   for (let attempt = 1; attempt <= retries + 1; attempt++) {
     if (attempt > 1) await sleep(backoffMs(attempt - 1));
     try {
-      const ack: PubAck = await js.publish(subject, envelope, {
-        msgID: msgId,
-        timeout: timeoutMs,
-        // Retries are ours, so that timeouts are retried too and every attempt is counted.
-        retries: 1,
-        ...(options.headers !== undefined && { headers: natsHeaders(options.headers) }),
-      });
+      const inbox = ackInboxOf(js);
+      const ack: PubAck =
+        inbox !== undefined
+          ? await inbox.publish(subject, envelope, msgId, timeoutMs, options.headers)
+          : await js.publish(subject, envelope, {
+              msgID: msgId,
+              timeout: timeoutMs,
+              // Retries are ours, so that timeouts are retried too and every attempt is counted.
+              retries: 1,
+              ...(options.headers !== undefined && { headers: natsHeaders(options.headers) }),
+            });
       return { stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate, attempts: attempt };
     } catch (err) {
       const error = classify(err, subject, msgId, attempt);
@@ -135,6 +149,125 @@ function isRetryable(error: TransportError): boolean {
 function backoffMs(retry: number): number {
   const base = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (retry - 1));
   return Math.round(base * (0.8 + Math.random() * 0.4));
+}
+
+const SWEEP_MS = 100;
+
+interface WaitingAck {
+  readonly resolve: (ack: PubAck) => void;
+  readonly reject: (error: unknown) => void;
+  readonly deadline: number;
+  readonly subject: string;
+}
+
+/** Where one connection's publishes are acknowledged (see the top of this file). */
+class AckInbox {
+  readonly #nc: NatsConnection;
+  readonly #prefix: string;
+  readonly #waiting = new Map<string, WaitingAck>();
+  readonly #sub: Subscription;
+  #next = 0;
+  #sweep: NodeJS.Timeout | undefined;
+  /** Set when the subscription failed: publishes go through js.publish from then on. */
+  broken = false;
+
+  constructor(nc: NatsConnection, inboxPrefix: string | undefined) {
+    this.#nc = nc;
+    this.#prefix = `${createInbox(inboxPrefix)}.`;
+    this.#sub = nc.subscribe(`${this.#prefix}*`, {
+      callback: (error, msg) => (error !== null ? this.#fail(error) : this.#answer(msg)),
+    });
+    void this.#sub.closed.then(
+      () => this.#fail(new ClosedConnectionError()),
+      (error: unknown) => this.#fail(error),
+    );
+  }
+
+  publish(
+    subject: string,
+    data: Uint8Array,
+    msgId: string,
+    timeoutMs: number,
+    extra: Readonly<Record<string, string>> | undefined,
+  ): Promise<PubAck> {
+    const h = createHeaders();
+    if (extra !== undefined) for (const [key, value] of Object.entries(extra)) h.set(key, value);
+    h.set('Nats-Msg-Id', msgId);
+    const token = (this.#next++).toString(36);
+    return new Promise<PubAck>((resolve, reject) => {
+      // Throws when the connection is closed or draining: classify() names it.
+      this.#nc.publish(subject, data, { reply: this.#prefix + token, headers: h });
+      this.#waiting.set(token, { resolve, reject, deadline: Date.now() + timeoutMs, subject });
+      this.#sweep ??= setInterval(() => this.#expire(), SWEEP_MS).unref();
+    });
+  }
+
+  #answer(msg: Msg): void {
+    const token = msg.subject.slice(this.#prefix.length);
+    const waiting = this.#waiting.get(token);
+    if (waiting === undefined) return; // Too late: it timed out and was retried.
+    this.#waiting.delete(token);
+    if (msg.headers?.code === 503) {
+      waiting.reject(new NoRespondersError(waiting.subject));
+      return;
+    }
+    let reply: { stream?: unknown; seq?: unknown; duplicate?: unknown; error?: ApiError };
+    try {
+      reply = msg.json();
+    } catch (error) {
+      waiting.reject(new JetStreamError('invalid ack response', { cause: error }));
+      return;
+    }
+    if (reply.error !== undefined) waiting.reject(new JetStreamApiError(reply.error));
+    else if (typeof reply.stream !== 'string' || reply.stream === '' || typeof reply.seq !== 'number')
+      waiting.reject(new JetStreamError('invalid ack response'));
+    else
+      waiting.resolve({
+        stream: reply.stream,
+        seq: reply.seq,
+        duplicate: reply.duplicate === true,
+        domain: '',
+      } as PubAck);
+  }
+
+  #expire(): void {
+    const now = Date.now();
+    for (const [token, waiting] of this.#waiting)
+      if (waiting.deadline <= now) {
+        this.#waiting.delete(token);
+        waiting.reject(new TimeoutError());
+      }
+    if (this.#waiting.size === 0) {
+      clearInterval(this.#sweep);
+      this.#sweep = undefined;
+    }
+  }
+
+  /** The subscription ended (connection closed, permission refused): fail what waits. */
+  #fail(error: unknown): void {
+    this.broken = true;
+    clearInterval(this.#sweep);
+    this.#sweep = undefined;
+    for (const waiting of this.#waiting.values()) waiting.reject(error);
+    this.#waiting.clear();
+  }
+}
+
+const ackInboxes = new WeakMap<object, AckInbox>();
+
+/** The AckInbox of the connection behind `js`, or undefined to publish through js.publish. */
+function ackInboxOf(js: JetStreamClient): AckInbox | undefined {
+  const nc = (js as { nc?: NatsConnection }).nc;
+  if (nc === undefined || typeof nc.subscribe !== 'function' || nc.isClosed()) return undefined;
+  let inbox = ackInboxes.get(nc);
+  if (inbox === undefined || inbox.broken) {
+    if (inbox?.broken === true || (nc as { isDraining?: () => boolean }).isDraining?.() === true)
+      return undefined;
+    const options = (nc as { options?: { inboxPrefix?: string } }).options;
+    inbox = new AckInbox(nc, options?.inboxPrefix);
+    ackInboxes.set(nc, inbox);
+  }
+  return inbox;
 }
 
 function natsHeaders(values: Readonly<Record<string, string>>): MsgHdrs {
