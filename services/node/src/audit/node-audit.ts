@@ -12,7 +12,7 @@
  * node whose audit stream is unreachable slows down rather than forgets. close() waits for the
  * queue to empty (bounded), and reports what it could not write.
  */
-import { auditSubject } from '@enlace/transport';
+import { auditSubject, publishAlert } from '@enlace/transport';
 import type { JetStreamClient } from '@nats-io/jetstream';
 import { v7 as uuidv7 } from 'uuid';
 
@@ -43,8 +43,10 @@ const CLOSE_TIMEOUT_MS = 4_000;
 interface Pending {
   readonly id: string;
   readonly subject: string;
-  readonly payload: string;
+  readonly payload: Uint8Array;
 }
+
+const utf8 = new TextEncoder();
 
 export class NodeAudit {
   readonly service: string;
@@ -95,7 +97,7 @@ export class NodeAudit {
     const pending: Pending = {
       id: record.id,
       subject: auditSubject(this.service, entry.actor),
-      payload: JSON.stringify(record),
+      payload: utf8.encode(JSON.stringify(record)),
     };
     if (this.#closed) {
       this.onError(new Error(`audit record ${record.id} (${entry.action}) not written: the node is closed`));
@@ -173,42 +175,44 @@ export class NodeAudit {
 
   #send(pending: Pending): void {
     this.#inFlight++;
-    this.js
-      .publish(pending.subject, pending.payload, {
-        msgID: pending.id,
-        timeout: PUBLISH_TIMEOUT_MS,
-      })
-      .then(
-        () => {
-          this.#inFlight--;
-          this.#failures = 0;
+    // Retries are the queue's own (below), so that a long outage does not hold a slot each.
+    publishAlert(this.js, {
+      subject: pending.subject,
+      envelope: pending.payload,
+      msgId: pending.id,
+      timeoutMs: PUBLISH_TIMEOUT_MS,
+      retries: 0,
+    }).then(
+      () => {
+        this.#inFlight--;
+        this.#failures = 0;
+        this.#settled();
+      },
+      (error: unknown) => {
+        this.#inFlight--;
+        if (this.#closed) {
+          this.onError(error);
           this.#settled();
-        },
-        (error: unknown) => {
-          this.#inFlight--;
-          if (this.#closed) {
-            this.onError(error);
-            this.#settled();
-            return;
-          }
-          // Back to the head of the queue, tried again after the back-off; reported once per pause.
-          if (this.#head > 0) this.#queue[--this.#head] = pending;
-          else this.#queue.unshift(pending);
-          if (this.#retryTimer === undefined) {
-            this.#failures++;
-            this.onError(error);
-            const base = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (this.#failures - 1));
-            this.#retryTimer = setTimeout(
-              () => {
-                this.#retryTimer = undefined;
-                this.#pump();
-              },
-              Math.round(base * (0.8 + Math.random() * 0.4)),
-            );
-            this.#retryTimer.unref();
-          }
-        },
-      );
+          return;
+        }
+        // Back to the head of the queue, tried again after the back-off; reported once per pause.
+        if (this.#head > 0) this.#queue[--this.#head] = pending;
+        else this.#queue.unshift(pending);
+        if (this.#retryTimer === undefined) {
+          this.#failures++;
+          this.onError(error);
+          const base = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (this.#failures - 1));
+          this.#retryTimer = setTimeout(
+            () => {
+              this.#retryTimer = undefined;
+              this.#pump();
+            },
+            Math.round(base * (0.8 + Math.random() * 0.4)),
+          );
+          this.#retryTimer.unref();
+        }
+      },
+    );
   }
 
   #settled(): void {
