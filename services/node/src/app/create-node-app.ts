@@ -223,6 +223,7 @@ export async function createNodeApp(options: CreateNodeAppOptions): Promise<Node
       signing: keys.signing,
       durable: `${options.durable ?? `node-${country}`}-receipts`,
       onError: (error) => logger.debug?.(`receipts: ${(error as Error).message}`),
+      onSendError: (error) => logger.warn((error as Error).message),
     });
     const inbound = new InboundAlerts({
       country,
@@ -233,14 +234,11 @@ export async function createNodeApp(options: CreateNodeAppOptions): Promise<Node
       encryptionKeys: keys.encryption,
     });
     // Tell the origin that this country received each alert it stores.
+    // (In batches, kept until JetStream stores them; sent before the connection drains on close.)
     inbound.onOutcome((event) => {
-      if (event.outcome === 'stored' && event.alert.box === 'inbox')
-        receipts
-          .send(event.alert, 'received')
-          .catch((error: unknown) =>
-            logger.warn(`receipt for ${event.alert.id} not sent: ${(error as Error).message}`),
-          );
+      if (event.outcome === 'stored' && event.alert.box === 'inbox') receipts.received(event.alert);
     });
+    cleanup.push(() => receipts.flush());
     const publisher = new AlertPublisher({ country, js, trust, store, keys, metrics, audit });
     // Outbox rows waiting for their group commit are written before the store closes.
     cleanup.push(() => publisher.close());

@@ -4,7 +4,14 @@ import { CompactSign, compactVerify } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import type { TrustView } from '../trust/trust-view.js';
-import { RECEIPT_FORMAT, RECEIPT_JWS_TYPE, signReceipt, signReceiptSync, verifyReceipt } from './receipt.js';
+import {
+  RECEIPT_BATCH_FORMAT,
+  RECEIPT_FORMAT,
+  RECEIPT_JWS_TYPE,
+  signReceipt,
+  signReceiptSync,
+  verifyReceipt,
+} from './receipt.js';
 import type { Receipt } from './receipt.js';
 
 let gt: SigningKeyPair;
@@ -49,8 +56,10 @@ describe('receipts', () => {
 
   it('verify, and anything altered is refused with its reason', async () => {
     const jws = signReceiptSync(receipt, importPrivateKey(gt.privateJwk, 'sig'));
+    const { alertId, format: _format, ...rest } = receipt;
     await expect(verifyReceipt(jws, { origin: 'MX', from: 'GT' }, trust)).resolves.toEqual({
-      ...receipt,
+      ...rest,
+      alertIds: [alertId],
       kid: gt.kid,
     });
     const [h, p, s] = jws.split('.') as [string, string, string];
@@ -72,6 +81,39 @@ describe('receipts', () => {
     expect(await reasons(`${crit}.${p}.${s}`)).toBe('malformed');
     expect(await reasons(jws, { origin: 'MX', from: 'HN' })).toBe('unknown_key');
     expect(await reasons(jws, { origin: 'HN', from: 'GT' })).toBe('subject_mismatch');
+  });
+
+  it('verify as a batch: one receipt per alert id, none when one is not an id', async () => {
+    const key = importPrivateKey(gt.privateJwk, 'sig');
+    const batch = {
+      format: RECEIPT_BATCH_FORMAT,
+      alertIds: ['a-1', 'a-2', 'a-3'],
+      origin: 'MX',
+      from: 'GT',
+      status: 'received',
+      at: '2026-11-26T12:00:00.000Z',
+    } as const;
+    await expect(
+      verifyReceipt(signReceiptSync(batch, key), { origin: 'MX', from: 'GT' }, trust),
+    ).resolves.toEqual({
+      alertIds: ['a-1', 'a-2', 'a-3'],
+      origin: 'MX',
+      from: 'GT',
+      status: 'received',
+      at: batch.at,
+      kid: gt.kid,
+    });
+    for (const alertIds of [[], ['a-1', 7], ['a-1', ''], Array.from({ length: 257 }, (_, i) => `a-${i}`)])
+      await expect(
+        verifyReceipt(
+          signReceiptSync({ ...batch, alertIds } as never, key),
+          { origin: 'MX', from: 'GT' },
+          trust,
+        ),
+      ).rejects.toMatchObject({ reason: 'malformed' });
+    await expect(
+      verifyReceipt(signReceiptSync({ ...batch, origin: 'HN' }, key), { origin: 'MX', from: 'GT' }, trust),
+    ).rejects.toMatchObject({ reason: 'subject_mismatch' });
   });
 
   it('refuses to sign with a key that is not a private signing key', async () => {

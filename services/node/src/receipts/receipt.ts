@@ -33,7 +33,32 @@ export interface Receipt {
   readonly officer?: string;
 }
 
-export interface VerifiedReceipt extends Receipt {
+/**
+ * The `received` receipts of several alerts of one origin, signed once: what a node sends for the
+ * alerts it stored together (ReceiptExchange.received), with `Nats-Msg-Id`
+ * `<first alert id>.<from>.received.<count>`. It stands for one receipt per alert id, all at `at`.
+ */
+export interface ReceiptBatch {
+  readonly format: typeof RECEIPT_BATCH_FORMAT;
+  readonly alertIds: readonly string[];
+  readonly origin: string;
+  readonly from: string;
+  readonly status: ReceiptStatus;
+  readonly at: string;
+}
+
+export const RECEIPT_BATCH_FORMAT = 'enlace.receipt-batch.v1';
+/** Alert ids in one batch at most. */
+export const RECEIPT_BATCH_MAX = 256;
+
+/** A verified receipt or batch: one receipt per alert id. */
+export interface VerifiedReceipt {
+  readonly alertIds: readonly string[];
+  readonly origin: string;
+  readonly from: string;
+  readonly status: ReceiptStatus;
+  readonly at: string;
+  readonly officer?: string;
   readonly kid: string;
 }
 
@@ -51,7 +76,7 @@ function receiptHeader(kid: string): string {
 }
 
 /** The receipt as a compact JWS (EdDSA), at once. */
-export function signReceiptSync(receipt: Receipt, key: PrivateKeyRecord): string {
+export function signReceiptSync(receipt: Receipt | ReceiptBatch, key: PrivateKeyRecord): string {
   if (key.use !== 'sig' || key.key.type !== 'private' || key.key.asymmetricKeyType !== 'ed25519')
     throw new Error(`${key.kid} is not a private Ed25519 signing key`);
   const input = `${receiptHeader(key.kid)}.${Buffer.from(JSON.stringify(receipt)).toString('base64url')}`;
@@ -59,7 +84,7 @@ export function signReceiptSync(receipt: Receipt, key: PrivateKeyRecord): string
   return `${input}.${signature.toString('base64url')}`;
 }
 
-export async function signReceipt(receipt: Receipt, key: PrivateKeyRecord): Promise<string> {
+export async function signReceipt(receipt: Receipt | ReceiptBatch, key: PrivateKeyRecord): Promise<string> {
   return signReceiptSync(receipt, key);
 }
 
@@ -115,7 +140,7 @@ export class ReceiptError extends Error {
   }
 }
 
-/** Checks a receipt received on `enlace.v1.ack.<origin>.<from>`; throws ReceiptError. */
+/** Checks a receipt (or a batch) received on `enlace.v1.ack.<origin>.<from>`; throws ReceiptError. */
 export async function verifyReceipt(
   jws: string,
   subject: { origin: string; from: string },
@@ -147,20 +172,41 @@ export async function verifyReceipt(
   }
   if (!verified) throw new ReceiptError('bad_signature', `the receipt does not verify with ${key.kid}`);
   const payload = compact.payload;
-  let receipt: Receipt;
+  let receipt: {
+    format?: unknown;
+    alertId?: unknown;
+    alertIds?: unknown;
+    origin?: unknown;
+    from?: unknown;
+    status?: unknown;
+    at?: unknown;
+    officer?: unknown;
+  };
   try {
-    receipt = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(payload)) as Receipt;
+    receipt = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(payload)) as typeof receipt;
   } catch {
     throw new ReceiptError('malformed', 'the receipt payload is not JSON');
   }
+  if (typeof receipt !== 'object' || receipt === null || Array.isArray(receipt))
+    throw new ReceiptError('malformed', 'the receipt payload is not a JSON object');
   const at = new Date(typeof receipt.at === 'string' ? receipt.at : Number.NaN);
+  const alertIds =
+    receipt.format === RECEIPT_FORMAT && typeof receipt.alertId === 'string'
+      ? [receipt.alertId]
+      : receipt.format === RECEIPT_BATCH_FORMAT &&
+          Array.isArray(receipt.alertIds) &&
+          receipt.alertIds.length > 0 &&
+          receipt.alertIds.length <= RECEIPT_BATCH_MAX &&
+          receipt.alertIds.every((id) => typeof id === 'string' && id !== '')
+        ? (receipt.alertIds as string[]).slice()
+        : undefined;
   if (
-    receipt.format !== RECEIPT_FORMAT ||
-    typeof receipt.alertId !== 'string' ||
-    !(RECEIPT_STATUSES as readonly string[]).includes(receipt.status) ||
+    alertIds === undefined ||
+    !(RECEIPT_STATUSES as readonly unknown[]).includes(receipt.status) ||
+    (receipt.officer !== undefined && typeof receipt.officer !== 'string') ||
     Number.isNaN(at.getTime())
   )
-    throw new ReceiptError('malformed', 'the receipt lacks format, alertId, status or at');
+    throw new ReceiptError('malformed', 'the receipt lacks format, alertId (or alertIds), status or at');
   if (receipt.origin !== subject.origin || receipt.from !== subject.from)
     throw new ReceiptError('subject_mismatch', 'the subject names other countries than the receipt');
   const problem = keyProblemAt(key, at);
@@ -168,5 +214,13 @@ export async function verifyReceipt(
     throw new ReceiptError('revoked_key', `${key.kid} was revoked before ${receipt.at}`);
   if (problem !== undefined)
     throw new ReceiptError('expired_key', `${key.kid} was not valid at ${receipt.at}`);
-  return { ...receipt, kid: key.kid };
+  return {
+    alertIds,
+    origin: subject.origin,
+    from: subject.from,
+    status: receipt.status as ReceiptStatus,
+    at: receipt.at as string,
+    ...(typeof receipt.officer === 'string' && { officer: receipt.officer }),
+    kid: key.kid,
+  };
 }
