@@ -178,7 +178,7 @@ class AckInbox {
       callback: (error, msg) => (error !== null ? this.#fail(error) : this.#answer(msg)),
     });
     void this.#sub.closed.then(
-      () => this.#fail(new ClosedConnectionError()),
+      (why: unknown) => this.#fail(why instanceof Error ? why : new ClosedConnectionError()),
       (error: unknown) => this.#fail(error),
     );
   }
