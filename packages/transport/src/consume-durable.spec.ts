@@ -1,12 +1,12 @@
 import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
-import type { JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
+import type { ConsumerNotification, JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { startNatsServer } from '@enlace/testing';
 import type { NatsServerHandle } from '@enlace/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { DeadLetter, DurableConsumer, RejectedMessage } from './consume-durable.js';
-import { consumeDurable, exponentialNakDelay } from './consume-durable.js';
+import { consumeDurable, exponentialNakDelay, pullRetryDelay } from './consume-durable.js';
 import { publishAlert } from './publish.js';
 import { RejectMessage } from './reject-message.js';
 import { ensureEnlaceStreams } from './streams.js';
@@ -237,6 +237,136 @@ describe('consumeDurable', () => {
     });
   });
 
+  it(
+    'pulls ahead: at most maxInFlight handlers, the next messages already held',
+    { timeout: 30_000 },
+    async () => {
+      const ids = Array.from({ length: 48 }, (_, i) => `ahead-${i}`);
+      await publishIds('read-ahead', ids);
+      const handled = new Map<string, number>();
+      let running = 0;
+      let maxRunning = 0;
+      let maxAckPending = 0;
+      const consumer = await consumeDurable(
+        js,
+        {
+          stream: ALERTS_STREAM,
+          durable: 'read-ahead',
+          filterSubject: filterOf('read-ahead'),
+          maxInFlight: 4,
+        },
+        async (msg) => {
+          running++;
+          maxRunning = Math.max(maxRunning, running);
+          // What the server counts as delivered and not acknowledged: running plus pulled ahead.
+          const info = await jsm.consumers.info(ALERTS_STREAM, 'read-ahead');
+          maxAckPending = Math.max(maxAckPending, info.num_ack_pending);
+          await sleep(20);
+          handled.set(idOf(msg), (handled.get(idOf(msg)) ?? 0) + 1);
+          running--;
+        },
+      );
+      try {
+        await waitFor('every id', () => handled.size === ids.length);
+        await consumer.close();
+        expect([...handled.values()].every((n) => n === 1)).toBe(true);
+        expect(maxRunning).toBe(4);
+        // Four running and up to four more pulled ahead (maxAckPending, 16 by default, allows it).
+        expect(maxAckPending).toBeGreaterThan(4);
+        expect(maxAckPending).toBeLessThanOrEqual(8);
+        expect(consumer.counters()).toMatchObject({ received: ids.length, acked: ids.length, naked: 0 });
+        // Acks are not waited for one by one; close() made sure the server has them all.
+        const info = await jsm.consumers.info(ALERTS_STREAM, 'read-ahead');
+        expect(info.num_ack_pending).toBe(0);
+        expect(info.num_pending).toBe(0);
+      } finally {
+        await consumer.close();
+      }
+    },
+  );
+
+  it(
+    'replaces a pull whose heartbeats went missing at once (server paused with SIGSTOP)',
+    { timeout: 30_000 },
+    async () => {
+      const pid = server.pid;
+      expect(pid).toBeDefined();
+      const statuses: { type: string; at: number }[] = [];
+      const handled = new Map<string, number>();
+      const consumer = await consumeDurable(
+        js,
+        {
+          stream: ALERTS_STREAM,
+          durable: 'missed-heartbeats',
+          filterSubject: filterOf('missed-heartbeats'),
+          // Idle heartbeats every 500 ms: nats.js gives a pull up after about a second without any.
+          pullExpiresMs: 1_000,
+          onStatus: (status: ConsumerNotification) =>
+            void statuses.push({ type: status.type, at: Date.now() }),
+        },
+        (msg) => void handled.set(idOf(msg), Date.now()),
+      );
+      try {
+        await publishIds('missed-heartbeats', ['before-pause']);
+        await waitFor('the message before the pause', () => handled.has('before-pause'));
+        process.kill(pid!, 'SIGSTOP');
+        try {
+          await waitFor(
+            'two missed-heartbeat pulls',
+            () => statuses.filter((s) => s.type === 'heartbeats_missed').length >= 2,
+          );
+          await sleep(300);
+        } finally {
+          process.kill(pid!, 'SIGCONT');
+        }
+        const resumedAt = Date.now();
+        await publishIds('missed-heartbeats', ['after-pause']);
+        await waitFor('the message after the pause', () => handled.has('after-pause'));
+        expect(handled.get('after-pause')! - resumedAt).toBeLessThan(2_000);
+
+        // Each pull given up on is followed by a new pull request at once, not after a back-off.
+        const missed = statuses.filter((s) => s.type === 'heartbeats_missed');
+        expect(missed.length).toBeGreaterThanOrEqual(2);
+        for (const m of missed) {
+          const next = statuses.find((s) => s.type === 'next' && s.at >= m.at);
+          expect(next).toBeDefined();
+          expect(next!.at - m.at).toBeLessThan(250);
+        }
+      } finally {
+        await consumer.close();
+      }
+    },
+  );
+
+  it(
+    'opens a small extra pull once deliveries pause (nats-server 2.9 may stop serving the others)',
+    { timeout: 30_000 },
+    async () => {
+      const handled: string[] = [];
+      const consumer = await consumeDurable(
+        js,
+        { stream: ALERTS_STREAM, durable: 'nudge', filterSubject: filterOf('nudge') },
+        (msg) => void handled.push(idOf(msg)),
+      );
+      const waiting = async () => (await jsm.consumers.info(ALERTS_STREAM, 'nudge')).num_waiting;
+      try {
+        // Two pull requests open, each for half of what may be held.
+        await waitFor('two pull requests', async () => (await waiting()) === 2);
+        await publishIds('nudge', ['nudge-1']);
+        await waitFor('the message', () => handled.length === 1);
+        // Both pulls stay open (not full); about 100 ms later a one-message pull joins them.
+        await waitFor('the nudge pull', async () => (await waiting()) === 3, 5_000);
+        // It expires after a second; nothing more is asked for while nothing comes.
+        await waitFor('the nudge pull to expire', async () => (await waiting()) === 2, 5_000);
+        await publishIds('nudge', ['nudge-2']);
+        await waitFor('the second message', () => handled.length === 2);
+        expect(handled).toEqual(['nudge-1', 'nudge-2']);
+      } finally {
+        await consumer.close();
+      }
+    },
+  );
+
   it('refuses a stream that does not exist', async () => {
     await expect(
       consumeDurable(js, { stream: 'NO_SUCH_STREAM', durable: 'x', filterSubject: 'x.>' }, () => undefined),
@@ -244,5 +374,23 @@ describe('consumeDurable', () => {
       code: 'ERR_NO_STREAM',
       message: 'cannot create consumer x on stream NO_SUCH_STREAM: stream NO_SUCH_STREAM does not exist',
     });
+  });
+});
+
+describe('pullRetryDelay', () => {
+  it('pulls again at once after a pull that ended, or the first two that missed heartbeats', () => {
+    expect(pullRetryDelay('ended', 0)).toBe(0);
+    expect(pullRetryDelay('heartbeats_missed', 1)).toBe(0);
+    expect(pullRetryDelay('heartbeats_missed', 2)).toBe(0);
+  });
+
+  it('backs off when heartbeats keep missing, and after refused or failed pulls', () => {
+    expect([3, 4, 5, 6, 7, 8, 50].map((n) => pullRetryDelay('heartbeats_missed', n))).toEqual([
+      500, 1_000, 2_000, 4_000, 5_000, 5_000, 5_000,
+    ]);
+    expect([1, 2, 3, 4, 5, 6, 50].map((n) => pullRetryDelay('failed', n))).toEqual([
+      500, 1_000, 2_000, 4_000, 5_000, 5_000, 5_000,
+    ]);
+    expect(pullRetryDelay('refused', 1)).toBe(500);
   });
 });
