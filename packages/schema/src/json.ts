@@ -10,12 +10,12 @@
  */
 import { fromBinary, fromJson, ScalarType, toBinary, toJson } from '@bufbuild/protobuf';
 import type { DescEnum, DescField, DescMessage, DescOneof } from '@bufbuild/protobuf';
-import { decodeAlert, decodeAlertBody, encodeAlert, encodeAlertBody } from './codec.js';
+import { encodeAlert, encodeAlertBody } from './codec.js';
 import type { SchemaTypeName } from './descriptors.js';
 import { messageDesc } from './descriptors.js';
 import type { Violation, ViolationCode } from './errors.js';
 import { AlertValidationError, UnencodableMessageError } from './errors.js';
-import type { Alert, AlertBody } from './gen/enlace/alert/v1/alert.js';
+import { Alert, AlertBody } from './gen/enlace/alert/v1/alert.js';
 import type { ValidationContext } from './validate.js';
 import { validateAlert } from './validate.js';
 
@@ -56,7 +56,7 @@ export function alertFromJson(value: unknown, opts: AlertFromJsonOptions = {}): 
     }
   }
   if (violations.length > 0) throw new AlertValidationError(violations);
-  const alert = convert('enlace.alert.v1.Alert', value, decodeAlert);
+  const alert = convert('enlace.alert.v1.Alert', value, Alert);
   if (opts.validate !== undefined && opts.validate !== false) {
     const ctx: ValidationContext = { ...(opts.validate === true ? {} : opts.validate), draft };
     const semantic = validateAlert(alert, ctx);
@@ -74,7 +74,7 @@ export function alertToJson(alert: Alert): JsonObject {
 export function alertBodyFromJson(value: unknown): AlertBody {
   const violations = checkJson('enlace.alert.v1.AlertBody', value);
   if (violations.length > 0) throw new AlertValidationError(violations);
-  return convert('enlace.alert.v1.AlertBody', value, decodeAlertBody);
+  return convert('enlace.alert.v1.AlertBody', value, AlertBody);
 }
 
 /** Writes an alert body as canonical proto3 JSON. */
@@ -85,10 +85,12 @@ export function alertBodyToJson(body: AlertBody): JsonObject {
 // ---------------------------------------------------------------------------------------------
 // conversion
 
-function convert<T>(typeName: SchemaTypeName, value: unknown, decode: (bytes: Uint8Array) => T): T {
+function convert<T>(typeName: SchemaTypeName, value: unknown, codec: { decode(bytes: Uint8Array): T }): T {
   const desc = messageDesc(typeName);
   try {
-    return decode(toBinary(desc, fromJson(desc, value as JsonValue, { ignoreUnknownFields: false })));
+    // The bytes are toBinary's own, fresh and well formed: the generated decoder reads them
+    // directly (decodeAlert's private copy and structural re-read are for bytes from outside).
+    return codec.decode(toBinary(desc, fromJson(desc, value as JsonValue, { ignoreUnknownFields: false })));
   } catch (cause) {
     // The walk accepts only what the reader accepts; reaching here means the two disagree.
     const message = cause instanceof Error ? cause.message : String(cause);
@@ -257,13 +259,19 @@ const FLOAT32_MAX = 3.4028234663852886e38;
 const INTEGER_STRING = /^-?(?:0|[1-9]\d*)$/;
 const DECIMAL_STRING = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const ANY_SURROGATE = /[\uD800-\uDFFF]/;
+
+/** Whether a string holds an unpaired surrogate (the full test only when it holds any). */
+function hasLoneSurrogate(value: string): boolean {
+  return ANY_SURROGATE.test(value) && LONE_SURROGATE.test(value);
+}
 
 function checkScalar(out: Violation[], type: ScalarType, value: unknown, path: string): void {
   switch (type) {
     case ScalarType.STRING:
       if (typeof value !== 'string')
         out.push(violation(path, 'wrong_type', `expected a string, got ${jsonType(value)}`));
-      else if (LONE_SURROGATE.test(value))
+      else if (hasLoneSurrogate(value))
         out.push(
           violation(path, 'invalid_string', 'contains an unpaired UTF-16 surrogate (not encodable as UTF-8)'),
         );
@@ -342,9 +350,30 @@ function checkFloat(out: Violation[], value: unknown, path: string, float32: boo
     out.push(violation(path, 'out_of_range', `${String(value)} is out of range`));
 }
 
+const enumNames = new WeakMap<DescEnum, ReadonlySet<string>>();
+const enumNumbers = new WeakMap<DescEnum, ReadonlySet<number>>();
+
+function enumNameSet(desc: DescEnum): ReadonlySet<string> {
+  let set = enumNames.get(desc);
+  if (set === undefined) {
+    set = new Set(desc.values.map((v) => v.name));
+    enumNames.set(desc, set);
+  }
+  return set;
+}
+
+function enumNumberSet(desc: DescEnum): ReadonlySet<number> {
+  let set = enumNumbers.get(desc);
+  if (set === undefined) {
+    set = new Set(desc.values.map((v) => v.number));
+    enumNumbers.set(desc, set);
+  }
+  return set;
+}
+
 function checkEnum(out: Violation[], desc: DescEnum, value: unknown, path: string): void {
   if (typeof value === 'string') {
-    if (!desc.values.some((v) => v.name === value))
+    if (!enumNameSet(desc).has(value))
       out.push(
         violation(
           path,
@@ -353,7 +382,7 @@ function checkEnum(out: Violation[], desc: DescEnum, value: unknown, path: strin
         ),
       );
   } else if (typeof value === 'number') {
-    if (!desc.values.some((v) => v.number === value))
+    if (!enumNumberSet(desc).has(value))
       out.push(violation(path, 'unknown_enum', `${value} is not a value of ${desc.name}`));
   } else {
     out.push(violation(path, 'wrong_type', `expected a name of ${desc.name}, got ${jsonType(value)}`));
@@ -363,8 +392,7 @@ function checkEnum(out: Violation[], desc: DescEnum, value: unknown, path: strin
 function checkMapKey(out: Violation[], type: ScalarType, key: string, path: string): void {
   switch (type) {
     case ScalarType.STRING:
-      if (LONE_SURROGATE.test(key))
-        out.push(violation(path, 'invalid_string', 'key has an unpaired surrogate'));
+      if (hasLoneSurrogate(key)) out.push(violation(path, 'invalid_string', 'key has an unpaired surrogate'));
       return;
     case ScalarType.BOOL:
       if (key !== 'true' && key !== 'false')
