@@ -183,8 +183,9 @@ export class ReceiptExchange {
           key,
         );
         await publishAlert(js, { subject, envelope: new TextEncoder().encode(jws), msgId });
-        for (const alertId of alertIds)
-          store.insertReceipt({ alertId, from: country, status: 'received', at, kid: key.kid });
+        store.insertReceipts(
+          alertIds.map((alertId) => ({ alertId, from: country, status: 'received', at, kid: key.kid })),
+        );
         return;
       } catch (error) {
         this.deps.onSendError?.(
@@ -255,14 +256,16 @@ export class ReceiptExchange {
     }
     // Outside the try: a store error is transient, and the message comes again.
     const at = new Date(receipt.at);
-    for (const alertId of receipt.alertIds)
-      this.deps.store.insertReceipt({
+    // One commit for the whole batch.
+    this.deps.store.insertReceipts(
+      receipt.alertIds.map((alertId) => ({
         alertId,
         from: receipt.from,
         status: receipt.status,
         at,
         kid: receipt.kid,
         ...(receipt.officer !== undefined && { officer: receipt.officer }),
-      });
+      })),
+    );
   }
 }

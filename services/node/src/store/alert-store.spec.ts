@@ -155,4 +155,24 @@ describe('AlertStore', () => {
     expect(store.insertReceipt({ ...receipt, at: new Date(T0 + 5) })).toBe(false);
     expect(store.receipts(receipt.alertId)).toEqual([receipt]);
   });
+
+  it('keeps a batch of receipts in one transaction, each once, and none when one fails', () => {
+    const alertId = uuidv7();
+    const at = new Date(T0);
+    const from = (c: string): { alertId: string; from: string; status: string; at: Date; kid: string } => ({
+      alertId,
+      from: c,
+      status: 'received',
+      at,
+      kid: `${c}-sig-2026-01`,
+    });
+    expect(store.insertReceipts([])).toBe(0);
+    expect(store.insertReceipts([from('GT')])).toBe(1);
+    // GT's again (kept once), HN's twice in the same batch (once), SV's.
+    expect(store.insertReceipts([from('GT'), from('HN'), from('HN'), from('SV')])).toBe(2);
+    expect(store.receipts(alertId).map((r) => r.from)).toEqual(['GT', 'HN', 'SV']);
+    const bad = { ...from('PA'), at: 'yesterday' as never };
+    expect(() => store.insertReceipts([from('CR'), bad])).toThrow(TypeError);
+    expect(store.receipts(alertId).map((r) => r.from)).toEqual(['GT', 'HN', 'SV']);
+  });
 });

@@ -387,6 +387,20 @@ export class AlertStore {
     );
   }
 
+  /**
+   * Stores receipts in one transaction (one commit), each unless the same (alert, country,
+   * status) is there; answers how many were stored. All or none: an error rolls them all back.
+   */
+  insertReceipts(receipts: readonly StoredReceipt[]): number {
+    if (receipts.length === 0) return 0;
+    if (receipts.length === 1) return this.insertReceipt(receipts[0]!) ? 1 : 0;
+    return this.#db.transaction(() => {
+      let stored = 0;
+      for (const receipt of receipts) if (this.insertReceipt(receipt)) stored++;
+      return stored;
+    })();
+  }
+
   receipts(alertId: string): StoredReceipt[] {
     return this.#receipts.all(alertId).map((r) => ({
       alertId,
