@@ -19,6 +19,12 @@ import { verifyInbound } from './verify-inbound.js';
 /** How long a message waits for a first registry snapshot before it is handed back. */
 const SNAPSHOT_WAIT_MS = 10_000;
 
+/**
+ * When one of this country's own alerts comes back before its outbox row is committed: the
+ * waits (0 = the next turn) before looking again, ahead of the full check.
+ */
+const OWN_COPY_RECHECK_MS = [0, 5, 25] as const;
+
 export interface InboundDelivery extends InboundMessage {
   readonly streamSeq?: number;
   /** 1 on the first delivery; unknown (undefined) is taken as a possible redelivery. */
@@ -68,10 +74,13 @@ export class InboundAlerts {
     // A redelivery of what is already stored, byte for byte: nothing to check again. Also this
     // country's own alerts, which its publisher stored already. A first delivery of another
     // country's alert skips the lookup: were it stored anyway, the insert below finds it.
-    if (msg.msgId !== undefined && (msg.deliveryCount !== 1 || this.#ownSubject(msg.subject))) {
-      const existing = store.envelopeOf(msg.msgId);
-      if (existing !== undefined && Buffer.compare(existing.envelope, msg.data) === 0)
-        return this.#duplicate(msg.msgId, existing.box === 'outbox');
+    if (msg.msgId !== undefined) {
+      const own = this.#ownSubject(msg.subject);
+      if (own || msg.deliveryCount !== 1) {
+        const existing = own ? await this.#ownCopy(msg.msgId) : store.envelopeOf(msg.msgId);
+        if (existing !== undefined && Buffer.compare(existing.envelope, msg.data) === 0)
+          return this.#duplicate(msg.msgId, existing.box === 'outbox');
+      }
     }
     let verified;
     try {
@@ -119,6 +128,27 @@ export class InboundAlerts {
     const outcome = { outcome: 'stored', alert: stored } as const;
     this.#emit(outcome);
     return outcome;
+  }
+
+  /**
+   * The stored copy of one of this country's own alerts. Its publisher writes the outbox row once
+   * JetStream acknowledged the publish, and this consumer may get the message back before that
+   * (in the same read, or just before the acknowledgement): so when the row is not there yet,
+   * look again after the turn and shortly after, before falling back to the full check. An
+   * alert of this origin the outbox never gets (another process publishing as this country, a
+   * lost store) then takes the full path, as any other.
+   */
+  async #ownCopy(id: string): Promise<{ readonly box: string; readonly envelope: Uint8Array } | undefined> {
+    const { store } = this.deps;
+    let existing = store.envelopeOf(id);
+    for (const delayMs of OWN_COPY_RECHECK_MS) {
+      if (existing !== undefined) break;
+      await (delayMs === 0
+        ? new Promise((resolve) => setImmediate(resolve))
+        : new Promise((resolve) => setTimeout(resolve, delayMs)));
+      existing = store.envelopeOf(id);
+    }
+    return existing;
   }
 
   /** Whether the subject names this country as the origin (its last token). */
