@@ -1,8 +1,11 @@
 import { readFileSync } from 'node:fs';
+import { fromBinary, toJson } from '@bufbuild/protobuf';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import type { Violation } from './errors.js';
+import { encodeAlert } from './codec.js';
+import { messageDesc } from './descriptors.js';
 import { AlertValidationError } from './errors.js';
 import type { Alert } from './gen/enlace/alert/v1/alert.js';
 import { AlertKind } from './gen/enlace/alert/v1/alert.js';
@@ -521,5 +524,76 @@ describe('fuzzing the strict reader', () => {
       }
     }
     expect(rejected).toBeGreaterThan(1_000);
+  });
+
+  /** alertToJson as it was written before: encoded, read back, written. */
+  function throughBytes(alert: Alert): unknown {
+    const desc = messageDesc('enlace.alert.v1.Alert');
+    return toJson(desc, fromBinary(desc, encodeAlert(alert)));
+  }
+
+  function sameAsThroughBytes(alert: Alert): void {
+    let expected: unknown;
+    try {
+      expected = throughBytes(alert);
+    } catch {
+      expect(() => alertToJson(alert)).toThrow();
+      return;
+    }
+    expect(alertToJson(alert)).toEqual(expected);
+  }
+
+  it('writes every mutated draft it reads, and odd messages, as through the bytes', () => {
+    const rand = prng(11);
+    const bases = DEMOS.map((file) => demoJson(file) as JsonValue);
+    let compared = 0;
+    for (let i = 0; i < 3_000; i++) {
+      let json = bases[i % bases.length] ?? null;
+      for (let n = Math.floor(rand() * 3); n > 0; n--) json = mutate(json, rand);
+      let alert: Alert;
+      try {
+        alert = alertFromJson(json, { draft: true });
+      } catch {
+        continue;
+      }
+      if (rand() < 0.5 && alert.header !== undefined) {
+        alert.header.id = ID;
+        alert.header.issuedAt = new Date(Date.UTC(2026, 10, 10, 12, 0, 0, Math.floor(rand() * 1000)));
+      }
+      sameAsThroughBytes(alert);
+      compared++;
+    }
+    expect(compared).toBeGreaterThan(1_000);
+    const odd: Array<(a: Alert & Record<string, unknown>) => void> = [
+      (a) => (a.header!.title = 'lone \uD800 surrogate'),
+      (a) => (a.header!.tlp = -0),
+      (a) => (a.header!.tlp = 99 as never),
+      (a) => (a.header!.tlp = 1.5 as never),
+      (a) => (a.header!.issuedAt = new Date(-1500)),
+      (a) => (a.header!.issuedAt = new Date(0)),
+      (a) => (a.header!.issuedAt = new Date(NaN)),
+      (a) => (a.header!.expiresAt = null as never),
+      (a) => (a.header!.recipients = undefined as never),
+      (a) => (a.header!.recipients = ['GT', '']),
+      (a) => (a.header = undefined),
+      (a) => (a.body = undefined),
+      (a) => (a.body = { $case: 'route' } as never),
+      (a) => (a.body = { $case: 'nothing' } as never),
+      (a) => (a.extra = 'ignored'),
+      (a) => {
+        if (a.body?.$case === 'route') a.body.route.waypoints[0]!.coordinates!.latitude = -0;
+      },
+      (a) => {
+        if (a.body?.$case === 'route') a.body.route.waypoints[0]!.coordinates!.latitude = NaN;
+      },
+      (a) => {
+        if (a.body?.$case === 'route') a.body.route.waypoints.push(undefined as never);
+      },
+    ];
+    for (const change of odd) {
+      const alert = alertFromJson(routeJson());
+      change(alert as Alert & Record<string, unknown>);
+      sameAsThroughBytes(alert);
+    }
   });
 });

@@ -8,7 +8,7 @@
  * message of the schema is covered without code per field. Accepted input is then converted by
  * @bufbuild/protobuf's conformance-tested JSON reader; output goes through its JSON writer.
  */
-import { fromBinary, fromJson, ScalarType, toBinary, toJson } from '@bufbuild/protobuf';
+import { create, fromBinary, fromJson, ScalarType, toBinary, toJson } from '@bufbuild/protobuf';
 import type { DescEnum, DescField, DescMessage, DescOneof } from '@bufbuild/protobuf';
 import { encodeAlert, encodeAlertBody } from './codec.js';
 import type { SchemaTypeName } from './descriptors.js';
@@ -67,6 +67,15 @@ export function alertFromJson(value: unknown, opts: AlertFromJsonOptions = {}): 
 
 /** Writes an alert (or draft) as canonical proto3 JSON: lowerCamelCase names, defaults omitted. */
 export function alertToJson(alert: Alert): JsonObject {
+  const desc = messageDesc('enlace.alert.v1.Alert');
+  const direct = directInit(desc, alert);
+  if (direct !== BAIL) {
+    try {
+      return toJson(desc, create(desc, direct)) as JsonObject;
+    } catch {
+      // Written the long way below, which reports the error as it always has.
+    }
+  }
   return write('enlace.alert.v1.Alert', () => encodeAlert(alert));
 }
 
@@ -106,6 +115,140 @@ function write(typeName: SchemaTypeName, encode: () => Uint8Array): JsonObject {
   } catch (cause) {
     const message = cause instanceof Error ? cause.message : String(cause);
     throw new UnencodableMessageError(`cannot write ${desc.name} as JSON: ${message}`, { cause });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// direct writing
+
+/**
+ * What directInit gives up with: the message holds something whose binary round trip (ts-proto's
+ * encoder, then the reflective reader) could change it or fail (a string with a surrogate, a
+ * number out of its type's range, -0, NaN, a date before 1970 or after 9999, a missing or null
+ * field), so it is written the long way, through those bytes.
+ */
+const BAIL: unique symbol = Symbol('bail');
+
+const TIMESTAMP_TYPE = 'google.protobuf.Timestamp';
+const MAX_TIMESTAMP_MS = 253_402_300_799_999;
+const UINT64_END = 2n ** 64n;
+
+/** Whether every field's ts-proto property name is its @bufbuild/protobuf local name (checked once). */
+const namesAgree = new WeakMap<DescMessage, boolean>();
+
+function sameNames(desc: DescMessage): boolean {
+  let ok = namesAgree.get(desc);
+  if (ok === undefined) {
+    ok =
+      desc.fields.every((f) => f.localName === f.jsonName) &&
+      desc.oneofs.every(
+        (o) => o.localName === o.name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()),
+      );
+    namesAgree.set(desc, ok);
+  }
+  return ok;
+}
+
+/**
+ * The init object of @bufbuild/protobuf's `create` for a ts-proto message: the same message the
+ * reader would make of ts-proto's encoding, without the bytes, for the values whose round trip
+ * is the identity; BAIL otherwise.
+ */
+function directInit(desc: DescMessage, value: unknown): Record<string, unknown> | typeof BAIL {
+  if (typeof value !== 'object' || value === null || !sameNames(desc)) return BAIL;
+  const msg = value as Record<string, unknown>;
+  const init: Record<string, unknown> = {};
+  for (const oneof of desc.oneofs) {
+    const selected = msg[oneof.localName];
+    if (selected === undefined) continue;
+    if (typeof selected !== 'object' || selected === null) return BAIL;
+    const $case = (selected as { $case?: unknown }).$case;
+    const field = oneof.fields.find((f) => f.localName === $case);
+    if (field === undefined) return BAIL;
+    const v = directField(field, (selected as Record<string, unknown>)[field.localName]);
+    if (v === BAIL || v === undefined) return BAIL;
+    init[oneof.localName] = { case: field.localName, value: v };
+  }
+  for (const field of desc.fields) {
+    if (field.oneof !== undefined) continue;
+    const v = directField(field, msg[field.localName]);
+    if (v === BAIL) return BAIL;
+    if (v !== undefined) init[field.localName] = v;
+  }
+  return init;
+}
+
+function directField(field: DescField, value: unknown): unknown {
+  switch (field.fieldKind) {
+    case 'scalar':
+      return directScalar(field.scalar, value);
+    case 'enum':
+      return directEnum(value);
+    case 'message':
+      if (value === undefined) return undefined;
+      return directMessage(field.message, value);
+    case 'list': {
+      if (!Array.isArray(value)) return BAIL;
+      const out: unknown[] = [];
+      for (const item of value) {
+        const v =
+          field.listKind === 'scalar'
+            ? directScalar(field.scalar, item)
+            : field.listKind === 'enum'
+              ? directEnum(item)
+              : directMessage(field.message, item);
+        if (v === BAIL || v === undefined) return BAIL;
+        out.push(v);
+      }
+      return out;
+    }
+    default:
+      return BAIL;
+  }
+}
+
+function directMessage(desc: DescMessage, value: unknown): unknown {
+  if (desc.typeName === TIMESTAMP_TYPE) {
+    if (!(value instanceof Date)) return BAIL;
+    const ms = value.getTime();
+    if (!Number.isInteger(ms) || ms < 0 || ms > MAX_TIMESTAMP_MS) return BAIL;
+    return { seconds: BigInt(Math.trunc(ms / 1000)), nanos: (ms % 1000) * 1_000_000 };
+  }
+  if (SPECIAL_JSON_TYPES.has(desc.typeName)) return BAIL;
+  return directInit(desc, value);
+}
+
+function directEnum(value: unknown): unknown {
+  return typeof value === 'number' &&
+    Number.isInteger(value) &&
+    !Object.is(value, -0) &&
+    value >= -0x80000000 &&
+    value <= 0x7fffffff
+    ? value
+    : BAIL;
+}
+
+function directScalar(type: ScalarType, value: unknown): unknown {
+  switch (type) {
+    case ScalarType.STRING:
+      return typeof value === 'string' && !ANY_SURROGATE.test(value) ? value : BAIL;
+    case ScalarType.BYTES:
+      return value instanceof Uint8Array ? value : BAIL;
+    case ScalarType.UINT32:
+      return typeof value === 'number' &&
+        Number.isInteger(value) &&
+        !Object.is(value, -0) &&
+        value >= 0 &&
+        value <= 0xffffffff
+        ? value
+        : BAIL;
+    case ScalarType.UINT64:
+      return typeof value === 'bigint' && value >= 0n && value < UINT64_END ? value : BAIL;
+    case ScalarType.DOUBLE:
+      return typeof value === 'number' && Number.isFinite(value) && !Object.is(value, -0) ? value : BAIL;
+    default:
+      // No other scalar type in the alert schema: the long way.
+      return BAIL;
   }
 }
 
