@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { fromBinary, toJson } from '@bufbuild/protobuf';
+import { fromBinary, fromJson, toBinary, toJson } from '@bufbuild/protobuf';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
@@ -7,8 +7,7 @@ import type { Violation } from './errors.js';
 import { encodeAlert } from './codec.js';
 import { messageDesc } from './descriptors.js';
 import { AlertValidationError } from './errors.js';
-import type { Alert } from './gen/enlace/alert/v1/alert.js';
-import { AlertKind } from './gen/enlace/alert/v1/alert.js';
+import { Alert, AlertKind } from './gen/enlace/alert/v1/alert.js';
 import type { JsonObject, JsonValue } from './json.js';
 import { alertBodyFromJson, alertBodyToJson, alertFromJson, alertToJson } from './json.js';
 
@@ -524,6 +523,50 @@ describe('fuzzing the strict reader', () => {
       }
     }
     expect(rejected).toBeGreaterThan(1_000);
+  });
+
+  /** alertFromJson's conversion as it was before: read, encoded, decoded by ts-proto. */
+  function readThroughBytes(json: JsonValue): Alert {
+    const desc = messageDesc('enlace.alert.v1.Alert');
+    return Alert.decode(toBinary(desc, fromJson(desc, json)));
+  }
+
+  it('reads every mutated draft it accepts, and odd values, to what the bytes decode to', () => {
+    const rand = prng(13);
+    const bases = DEMOS.map((file) => demoJson(file) as JsonValue);
+    let compared = 0;
+    const check = (json: JsonValue): void => {
+      let alert: Alert;
+      try {
+        alert = alertFromJson(json);
+      } catch {
+        return;
+      }
+      expect(alert).toStrictEqual(readThroughBytes(json));
+      compared++;
+    };
+    for (let i = 0; i < 3_000; i++) {
+      let json = bases[i % bases.length] ?? null;
+      for (let n = Math.floor(rand() * 3); n > 0; n--) json = mutate(json, rand);
+      check(json);
+    }
+    expect(compared).toBeGreaterThan(1_000);
+    const odd: Array<(j: ReturnType<typeof routeJson>) => void> = [
+      (j) => (j.route.waypoints[0]!.coordinates = { latitude: -0, longitude: 'NaN' }),
+      (j) => (j.route.waypoints[0]!.coordinates = { latitude: '-Infinity', longitude: '1e2' }),
+      (j) => (j.header.issuedAt = '1969-12-31T23:59:59.5Z'),
+      (j) => (j.header.expiresAt = '2030-01-01T00:00:00.123+05:30'),
+      (j) => (j.header.tlp = 0),
+      (j) => (j.header.kind = 1),
+      (j) => (j.header.grading = {}),
+      (j) => (j.route = {} as never),
+      (j) => (j.route = null as never),
+    ];
+    for (const change of odd) {
+      const json = routeJson();
+      change(json);
+      check(json);
+    }
   });
 
   /** alertToJson as it was written before: encoded, read back, written. */

@@ -97,9 +97,13 @@ export function alertBodyToJson(body: AlertBody): JsonObject {
 function convert<T>(typeName: SchemaTypeName, value: unknown, codec: { decode(bytes: Uint8Array): T }): T {
   const desc = messageDesc(typeName);
   try {
+    const message = fromJson(desc, value as JsonValue, { ignoreUnknownFields: false });
+    // The ts-proto message made straight from the reader's, when that is what its bytes decode to.
+    const direct = directTs(desc, message);
+    if (direct !== BAIL) return direct as T;
     // The bytes are toBinary's own, fresh and well formed: the generated decoder reads them
     // directly (decodeAlert's private copy and structural re-read are for bytes from outside).
-    return codec.decode(toBinary(desc, fromJson(desc, value as JsonValue, { ignoreUnknownFields: false })));
+    return codec.decode(toBinary(desc, message));
   } catch (cause) {
     // The walk accepts only what the reader accepts; reaching here means the two disagree.
     const message = cause instanceof Error ? cause.message : String(cause);
@@ -176,6 +180,103 @@ function directInit(desc: DescMessage, value: unknown): Record<string, unknown> 
     if (v !== undefined) init[field.localName] = v;
   }
   return init;
+}
+
+/**
+ * The ts-proto message that the generated decoder makes of toBinary(message), built without the
+ * bytes: defaults for what is unset, Timestamps as Dates (as ts-proto's fromTimestamp makes
+ * them); BAIL for anything whose round trip is not plainly the identity (-0, a representation
+ * not expected here).
+ */
+function directTs(desc: DescMessage, message: unknown): Record<string, unknown> | typeof BAIL {
+  if (typeof message !== 'object' || message === null || !sameNames(desc)) return BAIL;
+  const msg = message as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const field of desc.fields) {
+    const oneof = field.oneof;
+    if (oneof !== undefined) {
+      if (oneof.fields[0] !== field) continue;
+      const selected = msg[oneof.localName] as { case?: unknown; value?: unknown } | undefined;
+      if (selected === undefined || selected === null || typeof selected !== 'object') return BAIL;
+      if (selected.case === undefined) {
+        out[oneof.localName] = undefined;
+        continue;
+      }
+      const chosen = oneof.fields.find((f) => f.localName === selected.case);
+      if (chosen === undefined) return BAIL;
+      const v = tsField(chosen, selected.value);
+      if (v === BAIL) return BAIL;
+      out[oneof.localName] = { $case: chosen.localName, [chosen.localName]: v };
+      continue;
+    }
+    const v = tsField(field, msg[field.localName]);
+    if (v === BAIL) return BAIL;
+    out[field.localName] = v;
+  }
+  return out;
+}
+
+function tsField(field: DescField, value: unknown): unknown {
+  switch (field.fieldKind) {
+    case 'scalar':
+      return tsScalar(field.scalar, value);
+    case 'enum':
+      return typeof value === 'number' && Number.isInteger(value) && !Object.is(value, -0) ? value : BAIL;
+    case 'message':
+      return value === undefined ? undefined : tsMessage(field.message, value);
+    case 'list': {
+      if (!Array.isArray(value)) return BAIL;
+      const out: unknown[] = [];
+      for (const item of value) {
+        const v =
+          field.listKind === 'scalar'
+            ? tsScalar(field.scalar, item)
+            : field.listKind === 'enum'
+              ? typeof item === 'number' && Number.isInteger(item) && !Object.is(item, -0)
+                ? item
+                : BAIL
+              : tsMessage(field.message, item);
+        if (v === BAIL || v === undefined) return BAIL;
+        out.push(v);
+      }
+      return out;
+    }
+    default:
+      return BAIL;
+  }
+}
+
+function tsMessage(desc: DescMessage, value: unknown): unknown {
+  if (desc.typeName === TIMESTAMP_TYPE) {
+    const t = value as { seconds?: unknown; nanos?: unknown };
+    if (typeof t !== 'object' || t === null || typeof t.seconds !== 'bigint' || typeof t.nanos !== 'number')
+      return BAIL;
+    // As ts-proto's fromTimestamp.
+    let millis = (Number(t.seconds.toString()) || 0) * 1_000;
+    millis += (t.nanos || 0) / 1_000_000;
+    return new Date(millis);
+  }
+  if (SPECIAL_JSON_TYPES.has(desc.typeName)) return BAIL;
+  return directTs(desc, value);
+}
+
+function tsScalar(type: ScalarType, value: unknown): unknown {
+  switch (type) {
+    case ScalarType.STRING:
+      return typeof value === 'string' ? value : BAIL;
+    case ScalarType.BYTES:
+      return value instanceof Uint8Array ? value : BAIL;
+    case ScalarType.UINT32:
+      return typeof value === 'number' && Number.isInteger(value) && value >= 0 && !Object.is(value, -0)
+        ? value
+        : BAIL;
+    case ScalarType.UINT64:
+      return typeof value === 'bigint' && value >= 0n ? value : BAIL;
+    case ScalarType.DOUBLE:
+      return typeof value === 'number' && !Object.is(value, -0) ? value : BAIL;
+    default:
+      return BAIL;
+  }
 }
 
 function directField(field: DescField, value: unknown): unknown {
