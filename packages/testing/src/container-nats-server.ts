@@ -141,8 +141,10 @@ export class ContainerNatsServer implements NatsServerHandle {
       } catch (error) {
         await removeContainers(engine, `${LABEL_INSTANCE}=${instance}`);
         const message = errorText(error);
-        // Another process took one of the ports between findFreePorts() and the bind: try again.
-        if (attempt < START_ATTEMPTS && /address already in use|already allocated/i.test(message)) continue;
+        // Another process took one of the ports between findFreePorts() and the bind, or the
+        // engine's runtime failed transiently (Podman: "write child: broken pipe"): try again.
+        if (attempt < START_ATTEMPTS && /address already in use|already allocated|broken pipe/i.test(message))
+          continue;
         const code = /not received after/.test(message) ? 'ERR_NATS_START_TIMEOUT' : 'ERR_NATS_START_FAILED';
         throw new HarnessError(code, `cannot start a nats-server container from ${image}: ${message}`, {
           cause: error,
