@@ -124,9 +124,20 @@ export class FeedRunner {
   async start(): Promise<void> {
     await ensureFeedConsumer(this.deps.jsm, this.feed);
     this.#floor = await this.deps.sink.lastDeliveredSeq();
-    this.#loop = this.#run().catch((error: unknown) => {
-      if (!this.#abort.signal.aborted) this.deps.onWarning?.(`feed ${this.feed.id} stopped`, error);
-    });
+    // Whatever stops the loop short of stop() (NATS gone at the wrong moment, the consumer
+    // removed by an operator) is reported and the loop starts again: a feed never goes quiet.
+    this.#loop = (async () => {
+      while (!this.#abort.signal.aborted) {
+        try {
+          await this.#run();
+        } catch (error) {
+          if (this.#abort.signal.aborted) return;
+          this.deps.onWarning?.(`feed ${this.feed.id} interrupted, starting again in 2 s`, error);
+          await new Promise((r) => setTimeout(r, 2_000));
+          await ensureFeedConsumer(this.deps.jsm, this.feed).catch(() => undefined);
+        }
+      }
+    })();
   }
 
   async stop(): Promise<void> {

@@ -76,9 +76,18 @@ export class DigestIndexer {
       store.close();
       throw error;
     }
-    indexer.#loop = indexer.#run().catch((error: unknown) => {
-      if (!indexer.#abort.signal.aborted) options.onWarning?.('the matching indexer stopped', error);
-    });
+    indexer.#loop = (async () => {
+      while (!indexer.#abort.signal.aborted) {
+        try {
+          await indexer.#run();
+        } catch (error) {
+          if (indexer.#abort.signal.aborted) return;
+          options.onWarning?.('the matching indexer was interrupted, starting again in 2 s', error);
+          await new Promise((r) => setTimeout(r, 2_000));
+          await indexer.#ensureConsumer().catch(() => undefined);
+        }
+      }
+    })();
     return indexer;
   }
 
