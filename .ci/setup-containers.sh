@@ -126,11 +126,23 @@ if [[ "$conf_changed" == 1 && -f "$PID_FILE" ]]; then
   rm -f -- "$PID_FILE"
 fi
 
+# A service started from a directory since removed (an earlier clone of this repository) answers
+# /_ping but fails every container start ("write child: broken pipe"): start a new one.
+for old_pid in $(pgrep -f "podman system service --time=0 $DOCKER_HOST_URL" || true); do
+  if [[ "$(readlink "/proc/$old_pid/cwd" 2>/dev/null)" == *"(deleted)" ]]; then
+    log "restarting the Podman API service (pid $old_pid): its working directory was removed"
+    kill "$old_pid" 2>/dev/null
+    for _ in $(seq 50); do kill -0 "$old_pid" 2>/dev/null || break; sleep 0.1; done
+    rm -f -- "$PID_FILE"
+  fi
+done
+
 if ! ping; then
   rm -f -- "$SOCKET_PATH"
   log "starting podman system service on $DOCKER_HOST_URL (log: $SERVICE_LOG)"
   # setsid + redirections: the service must not hold the caller's terminal or $(...) pipe open.
-  setsid nohup podman system service --time=0 "$DOCKER_HOST_URL" </dev/null >>"$SERVICE_LOG" 2>&1 &
+  # From /, so that removing the directory CI ran in does not break the service for later runs.
+  (cd / && exec setsid nohup podman system service --time=0 "$DOCKER_HOST_URL" </dev/null >>"$SERVICE_LOG" 2>&1) &
   echo $! >"$PID_FILE"
   for _ in $(seq 100); do
     ping && break
