@@ -93,14 +93,20 @@ describe('a receiving node killed and restarted mid-stream', () => {
     const publishing = Promise.all(Array.from({ length: 4 }, publisher));
 
     // Kill GT once it has taken in a third, at a moment when it holds unacknowledged messages.
+    // GT acknowledges within a millisecond or two, so it is frozen first (SIGSTOP): the server
+    // keeps delivering to the pulls it has open, and those messages are in flight when it dies.
     await waitFor(
-      'GT mid-stream with messages in flight',
-      async () => {
-        const state = await consumer().catch(() => undefined);
-        return state !== undefined && state.ackFloor >= ALERTS / 3 && state.ackPending > 0;
-      },
+      'GT to take in a third',
+      async () => ((await consumer().catch(() => undefined))?.ackFloor ?? 0) >= ALERTS / 3,
       30_000,
       5,
+    );
+    process.kill(gt.pid, 'SIGSTOP');
+    await waitFor(
+      'messages in flight to the frozen GT',
+      async () => (await consumer()).ackPending > 0,
+      10_000,
+      20,
     );
     await gt.kill();
     const atKill = await consumer();
