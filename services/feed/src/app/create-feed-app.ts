@@ -11,7 +11,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import { TrustState } from '@enlace/node';
-import { FEED_INBOX_PREFIX, ensureEnlaceStreams } from '@enlace/transport';
+import { ALERTS_STREAM, FEED_INBOX_PREFIX, ensureEnlaceStreams } from '@enlace/transport';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -112,7 +112,7 @@ export async function createFeedApp(options: CreateFeedAppOptions): Promise<Feed
   try {
     const jsm = await jetstreamManager(nc);
     const js = jetstream(nc);
-    const haveAlerts = await jsm.streams.info('ENLACE_ALERTS').then(
+    const haveAlerts = await jsm.streams.info(ALERTS_STREAM).then(
       () => true,
       () => false,
     );

@@ -14,7 +14,7 @@ import { redactSinkDefinition } from '../sinks/sink-definition.js';
 import type { PublicSinkDefinition } from '../sinks/sink-definition.js';
 import type { SinkStatus } from '../sinks/sink.js';
 import type { AlertVerifier } from './alert-verifier.js';
-import { consumerName, parseFeedDefinition, startViolation } from './feed-definition.js';
+import { consumerName, feedId, parseFeedDefinition, startViolation } from './feed-definition.js';
 import type { DefinitionContext, FeedDefinition } from './feed-definition.js';
 import type { FeedRepository } from './feed-repository.js';
 import { deleteFeedConsumer, ensureFeedConsumer, FeedRunner } from './feed-runner.js';
@@ -127,9 +127,7 @@ export class FeedManager {
     const name = typeof input === 'object' && input !== null ? (input as { name?: unknown }).name : undefined;
     return this.#audited(
       'feed.create',
-      typeof name === 'string'
-        ? `${(actor.country ?? '??').toLowerCase()}-${name}`.slice(0, 60)
-        : '(unnamed)',
+      typeof name === 'string' ? feedId(actor.country ?? '??', name).slice(0, 60) : '(unnamed)',
       actor,
       () => this.#create(input, actor),
       (status) => ({ filter: status.feed.filter, start: status.feed.start, sink: status.feed.sink.type }),

@@ -50,7 +50,8 @@ export interface FeedRunnerDeps {
   readonly onRecord?: (record: FeedRecord) => void;
 }
 
-function isNotFound(error: unknown): boolean {
+/** A JetStream API answer that the stream or consumer does not exist. */
+export function isNotFound(error: unknown): boolean {
   return error instanceof JetStreamApiError && (error.code === 10014 || error.status === 404);
 }
 

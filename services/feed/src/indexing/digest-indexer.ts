@@ -11,7 +11,7 @@
  * may receive under the registry policy now (the receive rules do not depend on the handling
  * code: H2 restricts passing an alert on, and a hit passes nothing on but the alert's id).
  */
-import { AckPolicy, DeliverPolicy, JetStreamApiError } from '@nats-io/jetstream';
+import { AckPolicy, DeliverPolicy } from '@nats-io/jetstream';
 import type { JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
 import type { TrustState, VerifiedAlert } from '@enlace/node';
@@ -19,6 +19,7 @@ import { ALERTS_STREAM, isRejectMessage, parseMessageSubject } from '@enlace/tra
 
 import { FeedError } from '../errors.js';
 import type { AlertVerifier } from '../feeds/alert-verifier.js';
+import { isNotFound } from '../feeds/feed-runner.js';
 import type { MatchIndex } from '../matching/match-index.js';
 import type { AlertRef, KeyedDigestEntry, MatchField } from '../matching/match-index.js';
 import { matchResultToJson, parseMatchRequest } from '../matching/match-request.js';
@@ -132,7 +133,7 @@ export class DigestIndexer {
     try {
       await jsm.consumers.info(ALERTS_STREAM, INDEXER_CONSUMER);
     } catch (error) {
-      if (!(error instanceof JetStreamApiError)) throw error;
+      if (!isNotFound(error)) throw error;
       await jsm.consumers.add(ALERTS_STREAM, {
         durable_name: INDEXER_CONSUMER,
         description: 'Enlace feed service: keyed digests for hit/no-hit matching',

@@ -25,6 +25,7 @@ import {
   headers as createHeaders,
   nanos,
 } from '@nats-io/transport-node';
+import { FEEDS_STREAM } from '@enlace/transport';
 
 import { FeedError } from '../errors.js';
 import type { FeedRecord } from '../feed-record.js';
@@ -44,7 +45,7 @@ import {
   stoppedError,
 } from './retry.js';
 
-export const FEEDS_STREAM = 'ENLACE_FEEDS';
+export { FEEDS_STREAM };
 export const FEEDS_STREAM_SUBJECTS = [`${FEED_SUBJECT_PREFIX}.>`] as const;
 const DAY = 24 * 60 * 60_000;
 /** Feed messages are kept 30 days: time enough for an FIU to catch up after an outage. */

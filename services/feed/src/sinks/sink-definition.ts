@@ -13,6 +13,7 @@
 import { X509Certificate } from 'node:crypto';
 import { isAbsolute } from 'node:path';
 
+import { SUBJECT_ROOT } from '@enlace/transport';
 import { z } from 'zod';
 
 import type { FieldViolation } from '../errors.js';
@@ -33,7 +34,7 @@ export const MAX_WEBHOOK_SECRET_LENGTH = 1024;
 /** What redactSinkDefinition() shows in place of the webhook secret. */
 export const REDACTED = '[redacted]';
 /** Feed subjects: `enlace.v1.feed.<CC>.<token>`. */
-export const FEED_SUBJECT_PREFIX = 'enlace.v1.feed';
+export const FEED_SUBJECT_PREFIX = `${SUBJECT_ROOT}.feed`;
 
 const FEED_SUBJECT = /^enlace\.v1\.feed\.([A-Z]{2})\.([A-Za-z0-9_-]{1,64})$/;
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
