@@ -19,7 +19,7 @@ import { signAlert } from '@enlace/crypto';
 import type { PrivateSigningJwk } from '@enlace/crypto';
 import { createFeedApp } from '@enlace/feed';
 import type { FeedApp } from '@enlace/feed';
-import { issueToken, REGISTRY_PRIVATE_KEY_FILE } from '@enlace/registry/auth';
+import { issueToken, REGISTRY_PRIVATE_KEY_FILE } from '@enlace/trust';
 import { alertFromJson, encodeAlert, encodeSignedAlert } from '@enlace/schema';
 import { alertSubject, ensureEnlaceStreams, publishAlert } from '@enlace/transport';
 import { startNatsServer } from '@enlace/testing';

@@ -17,12 +17,12 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import type { PrivateKeyRecord } from '@enlace/crypto';
-import { AlertStore } from '@enlace/node';
-import type { NodeApp, TrustView } from '@enlace/node';
+import { AlertStore, DEFAULT_INBOUND_CONCURRENCY, InboundAlerts, NodeAudit, NodeMetrics } from '@enlace/node';
+import type { InboundTrust, NodeApp } from '@enlace/node';
 import type { Country, Membership } from '@enlace/policy';
-import { createRegistryRpcClient, loadOrCreateRegistryKey, signSnapshot } from '@enlace/registry';
-import type { RegistrySnapshot } from '@enlace/registry';
-import { verifySignedSnapshot } from '@enlace/registry/trust';
+import { loadOrCreateRegistryKey, signSnapshot } from '@enlace/registry';
+import { createRegistryRpcClient, createTrustView, verifySignedSnapshot } from '@enlace/trust';
+import type { RegistrySnapshot, TrustView } from '@enlace/trust';
 import { COUNTRY_CODES } from '@enlace/schema';
 import {
   ALERTS_STREAM,
@@ -40,14 +40,6 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { cpuMicros, median, now, openLoop, percentile, pool, progress, until } from './measure.js';
 import type { BenchAlert, BenchNetwork } from './network.js';
 import { signedAlert } from './network.js';
-import {
-  DEFAULT_INBOUND_CONCURRENCY,
-  InboundAlerts,
-  NodeAudit,
-  NodeMetrics,
-  createTrustView,
-} from './node-internals.js';
-import type { InboundTrust } from './node-internals.js';
 import { skipWarmUp } from './peer.js';
 
 const OFFICER = { id: 'bench.officer@mx', roles: ['focal-point'], country: 'MX' };

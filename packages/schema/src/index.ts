@@ -86,6 +86,18 @@ export {
   validateAlertBody,
 } from './validate.js';
 
+export {
+  HANDLING_NAMES,
+  KIND_NAMES,
+  TLP_NAMES,
+  handlingFromName,
+  handlingName,
+  kindFromName,
+  kindName,
+  tlpFromName,
+  tlpName,
+} from './enum-names.js';
+export type { AlertKindName, HandlingCodeName, TlpMarkingName } from './enum-names.js';
 export { COUNTRY_CODES, CURRENCY_CODES, isCountryCode, isCurrencyCode } from './countries.js';
 
 // Registry request/reply and change events (enlace.registry.v1), as one namespace: its message

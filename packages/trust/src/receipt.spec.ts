@@ -3,9 +3,10 @@ import type { SigningKeyPair } from '@enlace/crypto';
 import { CompactSign, compactVerify } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import type { TrustView } from '../trust/trust-view.js';
+import { TrustError } from './errors.js';
 import {
   RECEIPT_BATCH_FORMAT,
+  ReceiptError,
   RECEIPT_FORMAT,
   RECEIPT_JWS_TYPE,
   signReceipt,
@@ -13,9 +14,13 @@ import {
   verifyReceipt,
 } from './receipt.js';
 import type { Receipt } from './receipt.js';
+import type { TrustView } from './trust-view.js';
 
 let gt: SigningKeyPair;
 let trust: TrustView;
+/** The sender's status in the registry, as the trust view's policy reports it. */
+let gtStatus: 'member' | 'suspended' | 'withdrawn' = 'member';
+let gtRevokedAt: string | undefined;
 const receipt: Receipt = {
   format: RECEIPT_FORMAT,
   alertId: '0190a0a0-0000-7000-8000-000000000001',
@@ -35,7 +40,9 @@ beforeAll(async () => {
     notBefore: '2026-01-01T00:00:00.000Z',
   };
   trust = {
-    key: (kid: string) => (kid === gt.kid ? record : undefined),
+    key: (kid: string) =>
+      kid === gt.kid ? { ...record, ...(gtRevokedAt !== undefined && { revokedAt: gtRevokedAt }) } : undefined,
+    policy: { statusAt: (country: string) => (country === 'GT' ? gtStatus : 'member') },
     publicKey: (kid: string) => (kid === gt.kid ? importPublicKey(gt.publicJwk, 'sig') : undefined),
   } as unknown as TrustView;
 });
@@ -79,7 +86,11 @@ describe('receipts', () => {
       JSON.stringify({ alg: 'EdDSA', kid: gt.kid, typ: RECEIPT_JWS_TYPE, crit: ['x'], x: 1 }),
     ).toString('base64url');
     expect(await reasons(`${crit}.${p}.${s}`)).toBe('malformed');
-    expect(await reasons(jws, { origin: 'MX', from: 'HN' })).toBe('unknown_key');
+    // The subject and the signed receipt must name the same countries (checked first, as for alerts).
+    expect(await reasons(jws, { origin: 'MX', from: 'HN' })).toBe('subject_mismatch');
+    // A receipt claiming to come from HN, signed with GT's key: not a key of the sender.
+    const asHn = signReceiptSync({ ...receipt, from: 'HN' }, importPrivateKey(gt.privateJwk, 'sig'));
+    expect(await reasons(asHn, { origin: 'MX', from: 'HN' })).toBe('unknown_key');
     expect(await reasons(jws, { origin: 'HN', from: 'GT' })).toBe('subject_mismatch');
   });
 
@@ -114,6 +125,40 @@ describe('receipts', () => {
     await expect(
       verifyReceipt(signReceiptSync({ ...batch, origin: 'HN' }, key), { origin: 'MX', from: 'GT' }, trust),
     ).rejects.toMatchObject({ reason: 'subject_mismatch' });
+  });
+
+  it('go through the envelope core: sender status and key revocation at the receipt time', async () => {
+    const jws = signReceiptSync(receipt, importPrivateKey(gt.privateJwk, 'sig'));
+    const subject = { origin: 'MX', from: 'GT' };
+    const refusal = async (): Promise<ReceiptError> =>
+      verifyReceipt(jws, subject, trust).then(
+        () => {
+          throw new Error('expected a refusal');
+        },
+        (error: unknown) => error as ReceiptError,
+      );
+    try {
+      gtStatus = 'suspended';
+      const suspended = await refusal();
+      expect(suspended).toBeInstanceOf(ReceiptError);
+      expect(suspended).toBeInstanceOf(TrustError);
+      expect(suspended.code).toBe('ERR_ENVELOPE_REJECTED');
+      expect(suspended.reason).toBe('origin_suspended');
+      expect(suspended.message).toContain('GT was suspended');
+      gtStatus = 'withdrawn';
+      expect((await refusal()).reason).toBe('origin_not_member');
+      gtStatus = 'member';
+      gtRevokedAt = '2026-11-26T11:00:00.000Z';
+      const revoked = await refusal();
+      expect(revoked.reason).toBe('revoked_key');
+      expect(revoked.message).toContain('was revoked at 2026-11-26T11:00:00.000Z');
+      // Revoked only after the receipt was signed: it still verifies.
+      gtRevokedAt = '2026-11-26T13:00:00.000Z';
+      await expect(verifyReceipt(jws, subject, trust)).resolves.toMatchObject({ kid: gt.kid });
+    } finally {
+      gtStatus = 'member';
+      gtRevokedAt = undefined;
+    }
   });
 
   it('refuses to sign with a key that is not a private signing key', async () => {

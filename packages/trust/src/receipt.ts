@@ -4,7 +4,8 @@
  * (EdDSA, typ `enlace-receipt+jws`) over a small JSON payload, signed with the receiving node's
  * signing key and published on `enlace.v1.ack.<origin>.<from>` with `Nats-Msg-Id`
  * `<alert id>.<from>.<status>`, so each receipt is stored once. The origin checks it with the
- * registry's record of the sender's key, exactly as it would an alert.
+ * registry's record of the sender's key, exactly as it would an alert: through the same
+ * envelope core (verifyEnvelope: subject, key at the receipt's time, signature, sender status).
  *
  * Signed and checked with node:crypto directly (the bytes jose's CompactSign makes, and that its
  * compactVerify accepts), synchronously: jose goes through WebCrypto jobs, several times dearer
@@ -13,9 +14,12 @@
 import { sign as ed25519Sign, verify as ed25519Verify } from 'node:crypto';
 
 import type { PrivateKeyRecord } from '@enlace/crypto';
+import { isRejectMessage } from '@enlace/transport';
+import type { RejectionReason } from '@enlace/transport';
 
-import type { TrustView } from '../trust/trust-view.js';
-import { keyProblemAt } from '../trust/trust-view.js';
+import { verifyEnvelope } from './envelope.js';
+import { TrustError } from './errors.js';
+import type { TrustView } from './trust-view.js';
 
 export const RECEIPT_JWS_TYPE = 'enlace-receipt+jws';
 export const RECEIPT_FORMAT = 'enlace.receipt.v1';
@@ -128,15 +132,14 @@ function splitCompact(jws: string): CompactParts | undefined {
   };
 }
 
-/** Why a receipt is refused; undefined reasons never happen (the union is closed). */
-export class ReceiptError extends Error {
-  constructor(
-    readonly reason:
-      'malformed' | 'subject_mismatch' | 'unknown_key' | 'revoked_key' | 'expired_key' | 'bad_signature',
-    message: string,
-  ) {
-    super(message);
+/** Why a receipt is refused: code ERR_ENVELOPE_REJECTED, `reason` the stable rejection reason. */
+export class ReceiptError extends TrustError {
+  readonly reason: RejectionReason;
+
+  constructor(reason: RejectionReason, message: string, options?: { cause?: unknown }) {
+    super('ERR_ENVELOPE_REJECTED', message, options);
     this.name = 'ReceiptError';
+    this.reason = reason;
   }
 }
 
@@ -157,21 +160,7 @@ export async function verifyReceipt(
   )
     throw new ReceiptError('malformed', 'not a receipt JWS');
   const kid = compact.header['kid'];
-  const key = typeof kid === 'string' ? trust.key(kid) : undefined;
-  if (key === undefined || key.use !== 'sig' || key.country !== subject.from)
-    throw new ReceiptError('unknown_key', `${String(kid)} is not a signing key of ${subject.from}`);
-  const publicKey = trust.publicKey(key.kid);
-  if (publicKey === undefined) throw new ReceiptError('unknown_key', `${key.kid} is not usable`);
-  let verified = false;
-  try {
-    verified =
-      compact.signature.length === 64 &&
-      ed25519Verify(null, compact.signingInput, publicKey.key, compact.signature);
-  } catch {
-    verified = false;
-  }
-  if (!verified) throw new ReceiptError('bad_signature', `the receipt does not verify with ${key.kid}`);
-  const payload = compact.payload;
+  if (typeof kid !== 'string' || kid === '') throw new ReceiptError('malformed', 'the receipt JWS names no kid');
   let receipt: {
     format?: unknown;
     alertId?: unknown;
@@ -183,7 +172,7 @@ export async function verifyReceipt(
     officer?: unknown;
   };
   try {
-    receipt = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(payload)) as typeof receipt;
+    receipt = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(compact.payload)) as typeof receipt;
   } catch {
     throw new ReceiptError('malformed', 'the receipt payload is not JSON');
   }
@@ -203,17 +192,34 @@ export async function verifyReceipt(
   if (
     alertIds === undefined ||
     !(RECEIPT_STATUSES as readonly unknown[]).includes(receipt.status) ||
+    typeof receipt.origin !== 'string' ||
+    typeof receipt.from !== 'string' ||
     (receipt.officer !== undefined && typeof receipt.officer !== 'string') ||
     Number.isNaN(at.getTime())
   )
-    throw new ReceiptError('malformed', 'the receipt lacks format, alertId (or alertIds), status or at');
-  if (receipt.origin !== subject.origin || receipt.from !== subject.from)
-    throw new ReceiptError('subject_mismatch', 'the subject names other countries than the receipt');
-  const problem = keyProblemAt(key, at);
-  if (problem === 'revoked')
-    throw new ReceiptError('revoked_key', `${key.kid} was revoked before ${receipt.at}`);
-  if (problem !== undefined)
-    throw new ReceiptError('expired_key', `${key.kid} was not valid at ${receipt.at}`);
+    throw new ReceiptError('malformed', 'the receipt lacks format, alertId (or alertIds), origin, from, status or at');
+  const { origin, from } = receipt as { origin: string; from: string };
+  let key;
+  try {
+    ({ key } = await verifyEnvelope(
+      {
+        signer: from,
+        kid,
+        at,
+        tokens: [
+          { name: 'origin', outside: subject.origin, signed: origin },
+          { name: 'from', outside: subject.from, signed: from },
+        ],
+        verifySignature: (publicKey) =>
+          compact.signature.length === 64 &&
+          ed25519Verify(null, compact.signingInput, publicKey.key, compact.signature),
+      },
+      trust,
+    ));
+  } catch (cause) {
+    if (isRejectMessage(cause)) throw new ReceiptError(cause.reason, cause.message, { cause });
+    throw cause;
+  }
   return {
     alertIds,
     origin: subject.origin,

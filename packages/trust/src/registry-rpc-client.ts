@@ -1,7 +1,8 @@
 /**
- * A small typed client of the registry's NATS request/reply, for nodes and tests: protobuf in,
- * protobuf out, and every failure a RegistryError — the registry's refusal with its code and
- * field paths, ERR_UNAVAILABLE when nobody answers in time or nobody listens.
+ * A small typed client of the registry's NATS request/reply, for nodes, the feed service and
+ * tests: protobuf in, protobuf out, and every failure a TrustError — the registry's refusal
+ * rebuilt with its code (from the answer, or its `Nats-Service-Error-Code` header) and field
+ * paths, ERR_UNAVAILABLE when nobody answers in time or nobody listens.
  */
 import { errors as natsErrors } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -9,9 +10,9 @@ import { registryV1 } from '@enlace/schema';
 import { registryRpcSubject } from '@enlace/transport';
 import type { RegistryRpcOperation } from '@enlace/transport';
 
-import { REGISTRY_ERROR_STATUS, RegistryError } from '../domain/errors.js';
-import type { RegistryErrorCode } from '../domain/errors.js';
-import type { ProtoCodec } from './protobuf-codec.js';
+import { isTrustErrorCode, TrustError } from './errors.js';
+import { SERVICE_ERROR_CODE_HEADER } from './rpc-codec.js';
+import type { ProtoCodec } from './rpc-codec.js';
 
 export interface RegistryRpcClientOptions {
   /** How long to wait for an answer, in ms (default 5000). */
@@ -60,12 +61,15 @@ function toDecideRequest(query: DecideQuery | registryV1.DecideRequest): registr
   });
 }
 
-/** Rebuilds the registry's refusal on this side. */
-export function fromRpcError(error: registryV1.RpcError): RegistryError {
-  const known = Object.hasOwn(REGISTRY_ERROR_STATUS, error.code);
-  return new RegistryError(
-    known ? (error.code as RegistryErrorCode) : 'ERR_UNAVAILABLE',
-    known ? error.message : `${error.code}: ${error.message}`,
+/**
+ * Rebuilds the registry's refusal on this side with its code; a code outside TrustErrorCode
+ * becomes ERR_UNAVAILABLE with the registry's code in the message.
+ */
+export function fromRpcError(error: registryV1.RpcError): TrustError {
+  const code = error.code;
+  return new TrustError(
+    isTrustErrorCode(code) ? code : 'ERR_UNAVAILABLE',
+    isTrustErrorCode(code) ? error.message : `${code}: ${error.message}`,
     { violations: error.violations.map((v) => ({ path: v.path, code: v.code, message: v.message })) },
   );
 }
@@ -76,20 +80,23 @@ export function createRegistryRpcClient(
 ): RegistryRpcClient {
   const timeout = options.timeoutMs ?? 5000;
 
-  async function requestRaw(operation: RegistryRpcOperation, data: Uint8Array): Promise<Uint8Array> {
+  async function request(
+    operation: RegistryRpcOperation,
+    data: Uint8Array,
+  ): Promise<{ data: Uint8Array; errorCode: string | undefined }> {
     const subject = registryRpcSubject(operation);
     try {
       const reply = await nc.request(subject, data, { timeout });
-      return reply.data;
+      return { data: reply.data, errorCode: reply.headers?.get(SERVICE_ERROR_CODE_HEADER) || undefined };
     } catch (cause) {
       const noResponders =
         cause instanceof natsErrors.NoRespondersError ||
         (cause instanceof natsErrors.RequestError && cause.isNoResponders());
       if (noResponders) {
-        throw new RegistryError('ERR_UNAVAILABLE', `no registry is listening on ${subject}`, { cause });
+        throw new TrustError('ERR_UNAVAILABLE', `no registry is listening on ${subject}`, { cause });
       }
       if (cause instanceof natsErrors.TimeoutError || (cause as Error).name === 'TimeoutError') {
-        throw new RegistryError(
+        throw new TrustError(
           'ERR_UNAVAILABLE',
           `the registry did not answer ${operation} within ${timeout} ms`,
           {
@@ -97,7 +104,7 @@ export function createRegistryRpcClient(
           },
         );
       }
-      throw new RegistryError(
+      throw new TrustError(
         'ERR_UNAVAILABLE',
         `registry ${operation} request failed: ${(cause as Error).message}`,
         {
@@ -107,23 +114,30 @@ export function createRegistryRpcClient(
     }
   }
 
+  async function requestRaw(operation: RegistryRpcOperation, data: Uint8Array): Promise<Uint8Array> {
+    return (await request(operation, data)).data;
+  }
+
   async function call<Res extends { result: unknown }>(
     operation: RegistryRpcOperation,
     data: Uint8Array,
     codec: ProtoCodec<Res>,
   ): Promise<Exclude<Res['result'], undefined | { $case: 'error' }>> {
-    const bytes = await requestRaw(operation, data);
+    const { data: bytes, errorCode } = await request(operation, data);
     let response: Res;
     try {
       response = codec.decode(bytes);
     } catch (cause) {
-      throw new RegistryError('ERR_UNAVAILABLE', `the registry's answer to ${operation} does not decode`, {
+      // A refusal whose body does not decode still says what it was in its headers.
+      if (errorCode !== undefined)
+        throw fromRpcError({ code: errorCode, message: `the registry refused ${operation}`, violations: [] });
+      throw new TrustError('ERR_UNAVAILABLE', `the registry's answer to ${operation} does not decode`, {
         cause,
       });
     }
     const result = response.result as { $case: string; error?: registryV1.RpcError } | undefined;
     if (result === undefined) {
-      throw new RegistryError('ERR_UNAVAILABLE', `the registry's answer to ${operation} is empty`);
+      throw new TrustError('ERR_UNAVAILABLE', `the registry's answer to ${operation} is empty`);
     }
     if (result.$case === 'error') throw fromRpcError(result.error!);
     return result as Exclude<Res['result'], undefined | { $case: 'error' }>;

@@ -1,7 +1,7 @@
 /**
  * What a node needs to trust the registry (DESIGN.md, trust model 1): checks of signed
  * snapshots and signed change events against the registry public key the node pins. No NATS, no
- * Nest, no file system: importable as `@enlace/registry/trust` from anywhere.
+ * Nest, no file system.
  */
 import type { PublicKeyRecord } from '@enlace/crypto';
 import { createJwksResolver, importPublicKey, verifySignedAlert } from '@enlace/crypto';
@@ -10,10 +10,10 @@ import { isInstant, validateSnapshot } from '@enlace/policy';
 import { registryV1 } from '@enlace/schema';
 import { compactVerify, decodeProtectedHeader } from 'jose';
 
-import { RegistryError } from './domain/errors.js';
-import type { FieldViolation } from './domain/errors.js';
-import type { KeyRecord, RegistryChange, RegistrySnapshot } from './domain/model.js';
-import { REGISTRY_SNAPSHOT_FORMAT } from './domain/model.js';
+import { TrustError } from './errors.js';
+import type { FieldViolation } from './errors.js';
+import type { KeyRecord, RegistryChange, RegistrySnapshot } from './signed-state.js';
+import { REGISTRY_SNAPSHOT_FORMAT } from './signed-state.js';
 
 /** `typ` of the protected header of a snapshot JWS. */
 export const SNAPSHOT_JWS_TYPE = 'enlace-registry-snapshot+jws';
@@ -32,7 +32,7 @@ function importPinned(pinnedPublicJwk: unknown): PublicKeyRecord {
   try {
     return importPublicKey(pinnedPublicJwk, 'sig');
   } catch (cause) {
-    throw new RegistryError('ERR_VALIDATION', 'the pinned registry key is not a public Ed25519 JWK', {
+    throw new TrustError('ERR_VALIDATION', 'the pinned registry key is not a public Ed25519 JWK', {
       cause,
       violations: [
         { path: 'pinnedPublicJwk', code: 'invalid_jwk', message: String((cause as Error).message) },
@@ -43,7 +43,7 @@ function importPinned(pinnedPublicJwk: unknown): PublicKeyRecord {
 
 /**
  * Verifies a snapshot JWS with the pinned registry key and returns the snapshot it carries.
- * Throws RegistryError: ERR_SNAPSHOT_INVALID when it is not a compact JWS of typ SNAPSHOT_JWS_TYPE, not signed with
+ * Throws TrustError: ERR_SNAPSHOT_INVALID when it is not a compact JWS of typ SNAPSHOT_JWS_TYPE, not signed with
  * EdDSA, or its payload is not a valid registry snapshot (its policy part is checked with
  * packages/policy's validateSnapshot); ERR_SIGNATURE_INVALID when the kid is not the pinned
  * key's or the signature does not verify; ERR_VALIDATION when the pinned key itself is unusable.
@@ -51,28 +51,28 @@ function importPinned(pinnedPublicJwk: unknown): PublicKeyRecord {
 export async function verifySignedSnapshot(jws: string, pinnedPublicJwk: unknown): Promise<RegistrySnapshot> {
   const pinned = importPinned(pinnedPublicJwk);
   if (typeof jws !== 'string' || jws.split('.').length !== 3)
-    throw new RegistryError('ERR_SNAPSHOT_INVALID', 'a signed snapshot must be a compact JWS (three parts)');
+    throw new TrustError('ERR_SNAPSHOT_INVALID', 'a signed snapshot must be a compact JWS (three parts)');
   let header: { alg?: unknown; kid?: unknown; typ?: unknown };
   try {
     header = decodeProtectedHeader(jws);
   } catch (cause) {
-    throw new RegistryError('ERR_SNAPSHOT_INVALID', 'the snapshot JWS has no readable protected header', {
+    throw new TrustError('ERR_SNAPSHOT_INVALID', 'the snapshot JWS has no readable protected header', {
       cause,
     });
   }
   if (header.alg !== 'EdDSA')
-    throw new RegistryError(
+    throw new TrustError(
       'ERR_SNAPSHOT_INVALID',
       `the snapshot JWS uses alg ${String(header.alg)}, not EdDSA`,
     );
   // The registry key also signs other things (e.g. bearer tokens): only a snapshot JWS is one.
   if (header.typ !== SNAPSHOT_JWS_TYPE)
-    throw new RegistryError(
+    throw new TrustError(
       'ERR_SNAPSHOT_INVALID',
       `the JWS has typ ${JSON.stringify(header.typ)}, not "${SNAPSHOT_JWS_TYPE}": it is not a registry snapshot`,
     );
   if (header.kid !== pinned.kid)
-    throw new RegistryError(
+    throw new TrustError(
       'ERR_SIGNATURE_INVALID',
       `the snapshot is signed by ${JSON.stringify(header.kid)}, not by the pinned registry key ${JSON.stringify(pinned.kid)}`,
     );
@@ -80,7 +80,7 @@ export async function verifySignedSnapshot(jws: string, pinnedPublicJwk: unknown
   try {
     ({ payload } = await compactVerify(jws, pinned.key, { algorithms: ['EdDSA'] }));
   } catch (cause) {
-    throw new RegistryError(
+    throw new TrustError(
       'ERR_SIGNATURE_INVALID',
       'the snapshot signature does not verify with the pinned registry key',
       {
@@ -92,12 +92,12 @@ export async function verifySignedSnapshot(jws: string, pinnedPublicJwk: unknown
   try {
     snapshot = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(payload));
   } catch (cause) {
-    throw new RegistryError('ERR_SNAPSHOT_INVALID', 'the snapshot payload is not JSON', { cause });
+    throw new TrustError('ERR_SNAPSHOT_INVALID', 'the snapshot payload is not JSON', { cause });
   }
   const violations = snapshotViolations(snapshot, pinned.kid);
   if (violations.length > 0) {
     const first = violations[0] as FieldViolation;
-    throw new RegistryError(
+    throw new TrustError(
       'ERR_SNAPSHOT_INVALID',
       `invalid registry snapshot: ${first.path}: ${first.message}`,
       {
@@ -180,7 +180,7 @@ export function keysOf(snapshot: RegistrySnapshot, country: string, use?: KeyRec
 
 /**
  * Decodes and verifies a SignedRegistryEvent (the bytes received on
- * enlace.v1.registry.event.<entity>.<id>) with the pinned registry key. Throws RegistryError:
+ * enlace.v1.registry.event.<entity>.<id>) with the pinned registry key. Throws TrustError:
  * ERR_EVENT_INVALID when it is not a well-formed signed event, ERR_SIGNATURE_INVALID when it is
  * not signed by the pinned key.
  */
@@ -193,7 +193,7 @@ export async function verifyRegistryEvent(
   try {
     signed = registryV1.SignedRegistryEvent.decode(data);
   } catch (cause) {
-    throw new RegistryError('ERR_EVENT_INVALID', 'not a SignedRegistryEvent', { cause });
+    throw new TrustError('ERR_EVENT_INVALID', 'not a SignedRegistryEvent', { cause });
   }
   try {
     await verifySignedAlert(
@@ -203,8 +203,8 @@ export async function verifyRegistryEvent(
   } catch (cause) {
     const code = (cause as { code?: unknown }).code;
     if (code === 'ERR_JWS_MALFORMED')
-      throw new RegistryError('ERR_EVENT_INVALID', 'the event signature is malformed', { cause });
-    throw new RegistryError('ERR_SIGNATURE_INVALID', 'the event is not signed by the pinned registry key', {
+      throw new TrustError('ERR_EVENT_INVALID', 'the event signature is malformed', { cause });
+    throw new TrustError('ERR_SIGNATURE_INVALID', 'the event is not signed by the pinned registry key', {
       cause,
     });
   }
@@ -212,11 +212,11 @@ export async function verifyRegistryEvent(
   try {
     event = registryV1.RegistryEvent.decode(signed.event);
   } catch (cause) {
-    throw new RegistryError('ERR_EVENT_INVALID', 'the signed bytes are not a RegistryEvent', { cause });
+    throw new TrustError('ERR_EVENT_INVALID', 'the signed bytes are not a RegistryEvent', { cause });
   }
   const entity = event.entity as RegistryChange['entity'];
   if (!ENTITIES.includes(entity) || event.id === '' || event.action === '' || event.at === undefined)
-    throw new RegistryError('ERR_EVENT_INVALID', 'the RegistryEvent lacks entity, id, action or at');
+    throw new TrustError('ERR_EVENT_INVALID', 'the RegistryEvent lacks entity, id, action or at');
   return {
     revision: Number(event.revision),
     entity,

@@ -4,8 +4,8 @@ import { SignJWT, importJWK } from 'jose';
 import type { JWK } from 'jose';
 import { describe, expect, it } from 'vitest';
 
-import { RegistryError } from '../domain/errors.js';
-import { issueToken, TOKEN_AUDIENCE, TOKEN_ISSUER, verifyToken } from './token.js';
+import { TrustError } from './errors.js';
+import { issueToken, SERVICE_AUDIENCES, TOKEN_AUDIENCE, TOKEN_ISSUER, verifyToken } from './token.js';
 
 function keyPair(kid: string): { privateJwk: Record<string, unknown>; publicJwk: Record<string, unknown> } {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
@@ -18,13 +18,13 @@ function keyPair(kid: string): { privateJwk: Record<string, unknown>; publicJwk:
 const registry = keyPair('registry-sig-2026-01');
 const signer = { privateJwk: registry.privateJwk, kid: 'registry-sig-2026-01' };
 
-async function rejection(promise: Promise<unknown>): Promise<RegistryError> {
+async function rejection(promise: Promise<unknown>): Promise<TrustError> {
   const error = await promise.then(
     () => undefined,
     (e: unknown) => e,
   );
-  expect(error).toBeInstanceOf(RegistryError);
-  return error as RegistryError;
+  expect(error).toBeInstanceOf(TrustError);
+  return error as TrustError;
 }
 
 describe('issueToken / verifyToken', () => {
@@ -57,7 +57,6 @@ describe('issueToken / verifyToken', () => {
     });
     const error = await rejection(verifyToken(token, registry.publicJwk));
     expect(error.code).toBe('ERR_UNAUTHENTICATED');
-    expect(error.status).toBe(401);
     expect(error.message).toBe('the bearer token has expired');
   });
 
@@ -126,5 +125,28 @@ describe('issueToken / verifyToken', () => {
     );
     expect(error.code).toBe('ERR_VALIDATION');
     expect(error.violations.map((v) => v.path)).toEqual(['subject', 'roles', 'country', 'ttlSeconds']);
+  });
+
+  it('issues for a service audience, which only that service accepts', async () => {
+    const token = await issueToken(signer, {
+      subject: 'gt-ivs-fiu-1',
+      roles: ['fiu-analyst'],
+      country: 'GT',
+      ttlSeconds: 60,
+      audience: SERVICE_AUDIENCES.feed,
+    });
+    await expect(
+      verifyToken(token, registry.publicJwk, { audience: [SERVICE_AUDIENCES.feed, TOKEN_AUDIENCE] }),
+    ).resolves.toEqual({ id: 'gt-ivs-fiu-1', roles: ['fiu-analyst'], country: 'GT' });
+    const elsewhere = await rejection(verifyToken(token, registry.publicJwk, { audience: SERVICE_AUDIENCES.node }));
+    expect(elsewhere.code).toBe('ERR_UNAUTHENTICATED');
+    expect(elsewhere.message).toContain('"aud" claim');
+    const byDefault = await rejection(verifyToken(token, registry.publicJwk));
+    expect(byDefault.code).toBe('ERR_UNAUTHENTICATED');
+    const none = await rejection(
+      issueToken(signer, { subject: 'x', roles: ['auditor'], ttlSeconds: 60, audience: [] }),
+    );
+    expect(none.code).toBe('ERR_VALIDATION');
+    expect(none.violations.map((v) => v.path)).toEqual(['audience']);
   });
 });

@@ -1,26 +1,35 @@
 /**
- * Bearer tokens of the registry API: JWTs signed with the registry key (EdDSA), issued to
- * administrators, auditors and focal points. A token names its subject, its roles and, for a
- * focal point, its country; it always expires. verifyToken turns a token into the Actor that
- * commands and the audit trail carry, or throws RegistryError ERR_UNAUTHENTICATED.
- *
- * Importable alone as `@enlace/registry/auth` (no Nest, no NATS), e.g. by `enlace registry token`.
+ * Bearer tokens of Enlace (DESIGN.md trust model 6), in one place: JWTs signed with the registry
+ * key (EdDSA), issued to administrators, auditors, focal points and FIU analysts. A token names
+ * its subject, its roles, its audience (the service(s) it is for) and, for a focal point, its
+ * country; it always expires. verifyToken turns a token into the Actor that commands and the
+ * audit trail carry, or throws TrustError ERR_UNAUTHENTICATED. The registry issues tokens
+ * through issueToken with its own key; tools that hold the registry's data directory (the CLI,
+ * the local network) do the same. No Nest, no NATS.
  */
 import { errors as joseErrors, importJWK, jwtVerify, SignJWT } from 'jose';
 import type { JWK } from 'jose';
 
 type JoseKey = Awaited<ReturnType<typeof importJWK>>;
 
-import { RegistryError } from '../domain/errors.js';
-import { TOKEN_ROLES } from '../domain/model.js';
-import type { Actor, TokenRole } from '../domain/model.js';
+import { TrustError } from './errors.js';
+import type { FieldViolation } from './errors.js';
+import { TOKEN_ROLES } from './signed-state.js';
+import type { Actor, TokenRole } from './signed-state.js';
 
-// Where the registry keeps the key that signs tokens, for tools that issue them from its data dir.
-export { REGISTRY_PRIVATE_KEY_FILE, REGISTRY_PUBLIC_KEY_FILE } from '../registry-key.js';
-export { RegistryError };
+/** Where the registry keeps the key that signs tokens and snapshots, in its data directory. */
+export const REGISTRY_PRIVATE_KEY_FILE = 'registry.private.jwk';
+export const REGISTRY_PUBLIC_KEY_FILE = 'registry.public.jwk';
 
 export const TOKEN_ISSUER = 'enlace-registry';
+/** The audience of a token valid at every service (what tokens carry unless told otherwise). */
 export const TOKEN_AUDIENCE = 'enlace';
+/** Each service's own audience, for tokens meant for one service only. */
+export const SERVICE_AUDIENCES = {
+  registry: 'enlace-registry',
+  node: 'enlace-node',
+  feed: 'enlace-feed',
+} as const;
 /** Longest lifetime a token may be issued with: 30 days. */
 export const MAX_TOKEN_TTL_SECONDS = 30 * 24 * 3600;
 
@@ -37,7 +46,16 @@ export interface IssueTokenOptions {
   /** ISO 3166-1 alpha-2 of the holder's country (focal-point tokens). */
   readonly country?: string;
   readonly ttlSeconds: number;
+  /** The service(s) it is for (`aud`); default TOKEN_AUDIENCE. */
+  readonly audience?: string | readonly string[];
   /** Issue time; default now. For tests. */
+  readonly now?: Date;
+}
+
+export interface VerifyTokenOptions {
+  /** The audience(s) this verifier accepts, any one of them; default TOKEN_AUDIENCE. */
+  readonly audience?: string | readonly string[];
+  /** Verification time; default now. For tests. */
   readonly now?: Date;
 }
 
@@ -45,9 +63,9 @@ function isTokenRole(value: unknown): value is TokenRole {
   return typeof value === 'string' && (TOKEN_ROLES as readonly string[]).includes(value);
 }
 
-/** Signs a bearer token with the registry key. Throws RegistryError ERR_VALIDATION on bad options. */
+/** Signs a bearer token with the registry key. Throws TrustError ERR_VALIDATION on bad options. */
 export async function issueToken(key: TokenSigningKey, options: IssueTokenOptions): Promise<string> {
-  const violations: Array<{ path: string; code: string; message: string }> = [];
+  const violations: FieldViolation[] = [];
   if (options.subject.trim() === '' || options.subject.length > 200) {
     violations.push({ path: 'subject', code: 'invalid', message: 'must be 1 to 200 characters' });
   }
@@ -66,6 +84,10 @@ export async function issueToken(key: TokenSigningKey, options: IssueTokenOption
   if (options.country !== undefined && !/^[A-Z]{2}$/.test(options.country)) {
     violations.push({ path: 'country', code: 'invalid_country', message: 'must be two upper-case letters' });
   }
+  const audience = options.audience === undefined ? [TOKEN_AUDIENCE] : [options.audience].flat();
+  if (audience.length === 0 || audience.some((a) => typeof a !== 'string' || a.trim() === '')) {
+    violations.push({ path: 'audience', code: 'invalid', message: 'must name at least one service' });
+  }
   if (
     !Number.isInteger(options.ttlSeconds) ||
     options.ttlSeconds <= 0 ||
@@ -78,7 +100,7 @@ export async function issueToken(key: TokenSigningKey, options: IssueTokenOption
     });
   }
   if (violations.length > 0) {
-    throw new RegistryError(
+    throw new TrustError(
       'ERR_VALIDATION',
       `cannot issue token: ${violations[0]!.path} ${violations[0]!.message}`,
       {
@@ -90,7 +112,7 @@ export async function issueToken(key: TokenSigningKey, options: IssueTokenOption
   try {
     privateKey = await importJWK({ ...(key.privateJwk as JWK) }, 'EdDSA');
   } catch (cause) {
-    throw new RegistryError('ERR_VALIDATION', 'the registry private key is not a usable Ed25519 JWK', {
+    throw new TrustError('ERR_VALIDATION', 'the registry private key is not a usable Ed25519 JWK', {
       violations: [{ path: 'privateJwk', code: 'invalid_key', message: (cause as Error).message }],
       cause,
     });
@@ -101,25 +123,25 @@ export async function issueToken(key: TokenSigningKey, options: IssueTokenOption
   return new SignJWT(claims)
     .setProtectedHeader({ alg: 'EdDSA', kid: key.kid, typ: 'JWT' })
     .setIssuer(TOKEN_ISSUER)
-    .setAudience(TOKEN_AUDIENCE)
+    .setAudience(audience.length === 1 ? (audience[0] as string) : audience)
     .setSubject(options.subject)
     .setIssuedAt(issuedAt)
     .setExpirationTime(issuedAt + options.ttlSeconds)
     .sign(privateKey);
 }
 
-function unauthenticated(message: string, cause?: unknown): RegistryError {
-  return new RegistryError('ERR_UNAUTHENTICATED', message, cause === undefined ? undefined : { cause });
+function unauthenticated(message: string, cause?: unknown): TrustError {
+  return new TrustError('ERR_UNAUTHENTICATED', message, cause === undefined ? undefined : { cause });
 }
 
 /**
  * Verifies a bearer token against the registry public key and returns its Actor. Throws
- * RegistryError ERR_UNAUTHENTICATED saying why (expired, bad signature, wrong issuer, ...).
+ * TrustError ERR_UNAUTHENTICATED saying why (expired, bad signature, wrong issuer, ...).
  */
 export async function verifyToken(
   token: string,
   publicJwk: Readonly<Record<string, unknown>>,
-  options: { now?: Date } = {},
+  options: VerifyTokenOptions = {},
 ): Promise<Actor> {
   let publicKey: JoseKey;
   try {
@@ -133,7 +155,7 @@ export async function verifyToken(
     const verified = await jwtVerify(token, publicKey, {
       algorithms: ['EdDSA'],
       issuer: TOKEN_ISSUER,
-      audience: TOKEN_AUDIENCE,
+      audience: options.audience === undefined ? TOKEN_AUDIENCE : [options.audience].flat(),
       requiredClaims: ['exp', 'sub'],
       // The registry key also signs snapshots: only a JWT-typed JWS is a token.
       typ: 'JWT',

@@ -1,6 +1,6 @@
 /**
- * The node's view of the registry (DESIGN.md trust model 1): the last signed snapshot that
- * verified against the pinned registry key. On start it is fetched over the registry RPC; it is
+ * A node's (or the feed service's) view of the registry (DESIGN.md trust model 1): the last
+ * signed snapshot that verified against the pinned registry key. On start it is fetched over the registry RPC; it is
  * fetched again on every signed change event (`enlace.v1.registry.event.>`) and on a slow
  * timer, in case an event was lost. Each verified snapshot is written to the data directory, so
  * a node whose registry is down keeps working with the last state it trusted, also across a
@@ -9,13 +9,14 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { createRegistryRpcClient } from '@enlace/registry';
-import type { RegistryChange, RegistryRpcClient } from '@enlace/registry';
-import { verifyRegistryEvent, verifySignedSnapshot } from '@enlace/registry/trust';
 import { REGISTRY_EVENTS_WILDCARD } from '@enlace/transport';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 
-import { NodeError } from '../errors.js';
+import { TrustError } from './errors.js';
+import { createRegistryRpcClient } from './registry-rpc-client.js';
+import type { RegistryRpcClient } from './registry-rpc-client.js';
+import { verifyRegistryEvent, verifySignedSnapshot } from './registry-verification.js';
+import type { RegistryChange } from './signed-state.js';
 import { createTrustView } from './trust-view.js';
 import type { TrustSource, TrustView } from './trust-view.js';
 
@@ -83,7 +84,7 @@ export class TrustState {
   /** The snapshot in force; ERR_UNAVAILABLE when there is none yet. */
   require(): TrustView {
     if (this.#view === undefined)
-      throw new NodeError(
+      throw new TrustError(
         'ERR_UNAVAILABLE',
         'no verified registry snapshot yet: the registry has not answered and none is stored',
       );

@@ -6,7 +6,8 @@ import { importPublicKey } from '@enlace/crypto';
 import type { PublicKeyRecord } from '@enlace/crypto';
 import { createPolicyEvaluator } from '@enlace/policy';
 import type { PolicyEvaluator } from '@enlace/policy';
-import type { KeyRecord, RegistrySnapshot } from '@enlace/registry';
+
+import type { KeyRecord, RegistrySnapshot } from './signed-state.js';
 
 /** Where the snapshot in force came from. */
 export type TrustSource = 'registry' | 'disk';

@@ -16,25 +16,28 @@
  *
  * All judged against the registry state as a signed snapshot describes it, at `issued_at`. A
  * restricted alert of other recipients is kept with its header only (`bodyReadable` false).
+ * Checks 2–5 are the envelope core's (verifyEnvelope), which receipts go through too; this is
+ * the alert front end: the SignedAlert form, the RFC 7797 signature, the receive policy.
  */
 import { decryptForRecipient, listJweRecipients, verifySignedAlert } from '@enlace/crypto';
 import type { PrivateKeyRecord } from '@enlace/crypto';
-import type { PolicyDecision, PolicyReason } from '@enlace/policy';
+import type { PolicyDecision } from '@enlace/policy';
 import type { Alert, AlertBody, AlertKind, SignedAlert } from '@enlace/schema';
 import {
   alertKindOfBody,
   decodeAlert,
   decodeAlertBody,
   decodeSignedAlert,
+  handlingName,
+  kindName,
   validateAlert,
   validateAlertBody,
 } from '@enlace/schema';
-import { parseMessageSubject, RejectMessage } from '@enlace/transport';
-import type { RejectionReason } from '@enlace/transport';
+import { parseMessageSubject } from '@enlace/transport';
 
-import { handlingName, kindName } from '../alerts/alert-codes.js';
-import type { TrustView } from '../trust/trust-view.js';
-import { keyProblemAt } from '../trust/trust-view.js';
+import { rejectEnvelope as reject, rejectionReasonOf, verifyEnvelope } from './envelope.js';
+import type { EnvelopeToken } from './envelope.js';
+import type { TrustView } from './trust-view.js';
 
 export interface InboundMessage {
   readonly subject: string;
@@ -76,27 +79,6 @@ export interface VerifyContext {
    */
   readonly encryptionKeys: ReadonlyMap<string, PrivateKeyRecord> | undefined;
   readonly now?: Date;
-}
-
-function reject(reason: RejectionReason, message: string, cause?: unknown): never {
-  throw new RejectMessage(reason, message, cause === undefined ? undefined : { cause });
-}
-
-/** The rejection reason for a policy refusal (policy reasons are finer than the wire's). */
-export function rejectionReasonOf(reason: PolicyReason): RejectionReason {
-  switch (reason) {
-    case 'origin_suspended':
-      return 'origin_suspended';
-    case 'origin_not_member':
-    case 'origin_withdrawn':
-    case 'origin_denied':
-      return 'origin_not_member';
-    case 'unknown_network':
-    case 'kind_not_allowed':
-      return 'kind_not_allowed';
-    default:
-      return 'not_recipient';
-  }
 }
 
 function kidOf(protectedHeader: string): string {
@@ -147,72 +129,56 @@ export async function verifyInbound(msg: InboundMessage, ctx: VerifyContext): Pr
     reject('subject_mismatch', `${msg.subject} is not an alert subject`, cause);
   }
   let forwardedBy: string | undefined;
+  const tokens: EnvelopeToken[] = [];
   if (parsed.type === 'direct') {
     if (parsed.dest !== country)
       reject('subject_mismatch', `${msg.subject} is addressed to ${parsed.dest}, not ${country}`);
     forwardedBy = parsed.origin === header.origin ? undefined : parsed.origin;
-    const expected = `${header.id}.fwd.${country}`;
-    if (msg.msgId !== undefined && msg.msgId !== '' && msg.msgId !== expected)
-      reject('subject_mismatch', `Nats-Msg-Id ${JSON.stringify(msg.msgId)} is not ${expected}`);
+    tokens.push({ name: 'Nats-Msg-Id', outside: msg.msgId, signed: `${header.id}.fwd.${country}` });
   } else {
     if (parsed.type !== 'alert') reject('subject_mismatch', `${msg.subject} is not an alert subject`);
-    for (const [token, value] of [
-      ['network', header.network],
-      ['kind', kind],
-      ['origin', header.origin],
-    ] as const) {
-      if (parsed[token] !== value)
-        reject(
-          'subject_mismatch',
-          `the subject says ${token} ${JSON.stringify(parsed[token])}, the signed header ${JSON.stringify(value)}`,
-        );
-    }
-    if (msg.msgId !== undefined && msg.msgId !== '' && msg.msgId !== header.id)
-      reject('subject_mismatch', `Nats-Msg-Id ${JSON.stringify(msg.msgId)} is not the alert id ${header.id}`);
-  }
-
-  // 3. the key, as registered, at issued_at
-  const kid = kidOf(signed.protectedHeader);
-  const key = trust.key(kid);
-  if (key === undefined) reject('unknown_key', `the registry knows no key ${JSON.stringify(kid)}`);
-  if (key.country !== header.origin || key.use !== 'sig')
-    reject('unknown_key', `key ${kid} is not a signing key of ${header.origin}`);
-  const problem = keyProblemAt(key, issuedAt);
-  if (problem === 'revoked')
-    reject('revoked_key', `key ${kid} was revoked at ${key.revokedAt}, before the alert was issued`);
-  if (problem !== undefined)
-    reject('expired_key', `key ${kid} was not valid at ${issuedAt.toISOString()} (${problem})`);
-  const publicKey = trust.publicKey(kid);
-  if (publicKey === undefined) reject('unknown_key', `the registered key ${kid} is not a usable public key`);
-
-  // 4. the signature
-  try {
-    await verifySignedAlert(
-      { alert: signed.alert, protectedHeader: signed.protectedHeader, signature: signed.signature },
-      { resolve: (k) => Promise.resolve(k === kid ? publicKey : undefined) },
-      { at: issuedAt },
+    tokens.push(
+      { name: 'network', outside: parsed.network, signed: header.network },
+      { name: 'kind', outside: parsed.kind, signed: kind },
+      { name: 'origin', outside: parsed.origin, signed: header.origin },
+      { name: 'Nats-Msg-Id', outside: msg.msgId, signed: header.id },
     );
-  } catch (cause) {
-    const code = (cause as { code?: unknown }).code;
-    if (code === 'ERR_JWS_MALFORMED')
-      reject('malformed', 'the JWS protected header is not an Enlace header', cause);
-    if (code === 'ERR_KEY_OUTSIDE_VALIDITY')
-      reject('expired_key', `key ${kid} was not valid at ${issuedAt.toISOString()}`, cause);
-    reject('bad_signature', `the signature does not verify with ${kid}`, cause);
   }
 
-  // 5. could the origin publish it then?
-  const publish = trust.policy.evaluatePublish({
-    origin: header.origin,
-    network: header.network,
-    kind,
-    at: issuedAt,
-  });
-  if (!publish.allowed) reject(rejectionReasonOf(publish.reason), publish.message);
+  // 3.–5. the key as registered, the signature, could the origin publish it then
+  const kid = kidOf(signed.protectedHeader);
+  const { decision: publish } = await verifyEnvelope(
+    {
+      signer: header.origin,
+      kid,
+      at: issuedAt,
+      tokens,
+      async verifySignature(publicKey) {
+        try {
+          await verifySignedAlert(
+            { alert: signed.alert, protectedHeader: signed.protectedHeader, signature: signed.signature },
+            { resolve: (k) => Promise.resolve(k === kid ? publicKey : undefined) },
+            { at: issuedAt },
+          );
+          return true;
+        } catch (cause) {
+          const code = (cause as { code?: unknown }).code;
+          if (code === 'ERR_JWS_MALFORMED')
+            reject('malformed', 'the JWS protected header is not an Enlace header', cause);
+          if (code === 'ERR_KEY_OUTSIDE_VALIDITY')
+            reject('expired_key', `key ${kid} was not valid at ${issuedAt.toISOString()}`, cause);
+          reject('bad_signature', `the signature does not verify with ${kid}`, cause);
+        }
+      },
+      policy: (view) =>
+        view.policy.evaluatePublish({ origin: header.origin, network: header.network, kind, at: issuedAt }),
+    },
+    trust,
+  );
 
   // 6. may this country receive it?
   const restricted = header.recipients.length > 0;
-  let rules: readonly string[] = publish.rules;
+  let rules: readonly string[] = publish?.rules ?? [];
   let bodyReadable = true;
   if (header.origin !== country) {
     const now = ctx.now ?? new Date();

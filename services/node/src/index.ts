@@ -17,10 +17,13 @@ export type {
   StoreSync,
   VerificationRecord,
 } from './store/alert-store.js';
-export { SNAPSHOT_FILE, TrustState } from './trust/trust-state.js';
-export type { TrustView } from './trust/trust-view.js';
-export { verifyInbound, rejectionReasonOf } from './inbound/verify-inbound.js';
-export type { InboundMessage, VerifiedAlert, VerifyContext } from './inbound/verify-inbound.js';
+// The inbound pipeline a deployment runs inside createNodeApp, exported for the benchmarks,
+// which drive it without the HTTP API (verification itself is @enlace/trust's).
+export { InboundAlerts } from './inbound/inbound-alerts.js';
+export type { InboundTrust } from './inbound/inbound-alerts.js';
+export { DEFAULT_INBOUND_CONCURRENCY } from './app/create-node-app.js';
+export { NodeMetrics } from './metrics/node-metrics.js';
+export { NodeAudit } from './audit/node-audit.js';
 export { loadNodeKeys, PRIVATE_KEY_SUFFIX } from './keys/node-keys.js';
 export type { NodeKeys } from './keys/node-keys.js';
 export type { NodeContext } from './http/node-context.js';

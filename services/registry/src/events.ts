@@ -2,7 +2,7 @@
  * Signed change events: after each change the registry publishes a SignedRegistryEvent on
  * `enlace.v1.registry.event.<entity>.<id>` (core NATS), the serialized RegistryEvent signed with
  * the registry key exactly as alerts are signed (RFC 7797 detached JWS, EdDSA). Nodes that see
- * one fetch a new snapshot; verifyRegistryEvent (./trust.ts) checks one.
+ * one fetch a new snapshot; verifyRegistryEvent (@enlace/trust) checks one.
  */
 import { signAlert } from '@enlace/crypto';
 import { registryV1 } from '@enlace/schema';
@@ -11,8 +11,6 @@ import type { NatsConnection } from '@nats-io/transport-node';
 
 import type { RegistryChange } from './domain/model.js';
 import type { RegistryKey } from './registry-key.js';
-
-export { verifyRegistryEvent } from './trust.js';
 
 /** The bytes of a SignedRegistryEvent for `change`, signed with the registry key. */
 export async function encodeSignedRegistryEvent(

@@ -19,20 +19,9 @@ export {
 export type { RegistryKey } from './registry-key.js';
 export { RegistryEventPublisher, encodeSignedRegistryEvent } from './events.js';
 export { SnapshotSigner, buildPolicySnapshot, buildRegistrySnapshot } from './snapshot.js';
-// What nodes need to trust the registry; also importable alone as `@enlace/registry/trust`.
-export { SNAPSHOT_JWS_TYPE, snapshotViolations, verifyRegistryEvent, verifySignedSnapshot } from './trust.js';
+// Verifying the registry's signed state, bearer tokens and the RPC client are @enlace/trust's.
 
-// The API surface: bearer tokens, HTTP (NestJS) and NATS RPC, and the app that runs them.
-export {
-  issueToken,
-  verifyToken,
-  MAX_TOKEN_TTL_SECONDS,
-  TOKEN_AUDIENCE,
-  TOKEN_ISSUER,
-} from './auth/token.js';
-export type { IssueTokenOptions, TokenSigningKey } from './auth/token.js';
-export { createRegistryRpcClient, fromRpcError } from './rpc/registry-rpc-client.js';
-export type { DecideQuery, RegistryRpcClient, RegistryRpcClientOptions } from './rpc/registry-rpc-client.js';
+// The API surface: HTTP (NestJS) and NATS RPC, and the app that runs them.
 export { SEED_ACTOR, SEED_FILES, applySeeds, loadSeeds, parseSeedFiles } from './seeds/seed-loader.js';
 export type {
   ApplySeedsOptions,

@@ -7,7 +7,6 @@ import { POLICY_SNAPSHOT_FORMAT } from '@enlace/policy';
 import { CompactSign } from 'jose';
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { RegistryError } from './domain/errors.js';
 import type { RegistrySnapshot } from './domain/model.js';
 import { REGISTRY_SNAPSHOT_FORMAT } from './domain/model.js';
 import {
@@ -16,8 +15,7 @@ import {
   loadOrCreateRegistryKey,
   signSnapshot,
 } from './registry-key.js';
-import { verifySignedSnapshot } from './trust.js';
-import * as trust from '@enlace/registry/trust';
+import { TrustError, verifySignedSnapshot } from '@enlace/trust';
 
 const dirs: string[] = [];
 async function tempDir(): Promise<string> {
@@ -53,10 +51,10 @@ async function code(fn: () => Promise<unknown>): Promise<string> {
   try {
     await fn();
   } catch (err) {
-    expect(err).toBeInstanceOf(RegistryError);
-    return (err as RegistryError).code;
+    expect(err).toBeInstanceOf(TrustError);
+    return (err as TrustError).code;
   }
-  throw new Error('expected a RegistryError');
+  throw new Error('expected a TrustError');
 }
 
 describe('loadOrCreateRegistryKey', () => {
@@ -88,11 +86,6 @@ describe('loadOrCreateRegistryKey', () => {
 });
 
 describe('verifySignedSnapshot', () => {
-  it('is importable alone as @enlace/registry/trust', () => {
-    expect(trust.verifySignedSnapshot).toBe(verifySignedSnapshot);
-    expect(typeof trust.verifyRegistryEvent).toBe('function');
-  });
-
   it('returns the snapshot signed by the pinned key and refuses anything else', async () => {
     const key = await loadOrCreateRegistryKey(await tempDir());
     const jws = await signSnapshot(snapshot(7, key.kid), key);
@@ -107,9 +100,9 @@ describe('verifySignedSnapshot', () => {
 
     // Signed, but not a valid snapshot: refused on content, with paths.
     const bad = await signSnapshot({ ...snapshot(7, key.kid), keys: [{ kid: 1 }] } as never, key);
-    const err = await verifySignedSnapshot(bad, key.publicJwk).catch((e: unknown) => e as RegistryError);
+    const err = await verifySignedSnapshot(bad, key.publicJwk).catch((e: unknown) => e as TrustError);
     expect(err).toMatchObject({ code: 'ERR_SNAPSHOT_INVALID' });
-    expect((err as RegistryError).violations.map((v) => v.path)).toContain('keys[0].kid');
+    expect((err as TrustError).violations.map((v) => v.path)).toContain('keys[0].kid');
     const token = await new CompactSign(new TextEncoder().encode(JSON.stringify(snapshot(7, key.kid))))
       .setProtectedHeader({ alg: 'EdDSA', kid: key.kid, typ: 'JWT' })
       .sign(key.privateKey.key);

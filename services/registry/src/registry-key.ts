@@ -15,10 +15,9 @@ import { CompactSign } from 'jose';
 
 import { RegistryError } from './domain/errors.js';
 import type { RegistrySnapshot } from './domain/model.js';
-import { SNAPSHOT_JWS_TYPE } from './trust.js';
+import { REGISTRY_PRIVATE_KEY_FILE, REGISTRY_PUBLIC_KEY_FILE, SNAPSHOT_JWS_TYPE } from '@enlace/trust';
 
-export const REGISTRY_PRIVATE_KEY_FILE = 'registry.private.jwk';
-export const REGISTRY_PUBLIC_KEY_FILE = 'registry.public.jwk';
+export { REGISTRY_PRIVATE_KEY_FILE, REGISTRY_PUBLIC_KEY_FILE };
 
 /** The registry key, imported once. The private half lives only in `privateKey`. */
 export interface RegistryKey {

@@ -15,7 +15,7 @@ import { RegistryError } from './domain/errors.js';
 import type { CommandContext, CountryRecord } from './domain/model.js';
 import type { RegistryCore } from './registry-service.js';
 import { openRegistryCore } from './registry-service.js';
-import { verifyRegistryEvent, verifySignedSnapshot } from './trust.js';
+import { TrustError, verifyRegistryEvent, verifySignedSnapshot } from '@enlace/trust';
 
 if (!(process.env['PATH'] ?? '').split(':').includes('/usr/sbin'))
   process.env['PATH'] = `${process.env['PATH'] ?? ''}:/usr/sbin`;
@@ -27,6 +27,17 @@ const admin: CommandContext = {
 };
 const seedCtx: CommandContext = { actor: { id: 'seed', roles: ['administrator'] } };
 const names = (n: string) => ({ en: n, es: n, fr: n, pt: n });
+
+/** Runs `fn` and returns the TrustError it throws (verifying the registry's signed state). */
+async function trustRejection(fn: () => Promise<unknown> | unknown): Promise<TrustError> {
+  try {
+    await fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(TrustError);
+    return err as TrustError;
+  }
+  throw new Error('expected a TrustError');
+}
 
 /** Runs `fn` and returns the RegistryError it throws. */
 async function rejection(fn: () => Promise<unknown> | unknown): Promise<RegistryError> {
@@ -571,7 +582,7 @@ describe('events and snapshots', () => {
 
     // Another key does not verify it; flipped bytes do not either.
     const stranger = await generateSigningKey({ country: 'ZZ', kid: 'registry-sig-2026-01' });
-    expect((await rejection(() => verifyRegistryEvent(got!.data, stranger.publicJwk))).code).toBe(
+    expect((await trustRejection(() => verifyRegistryEvent(got!.data, stranger.publicJwk))).code).toBe(
       'ERR_SIGNATURE_INVALID',
     );
     await core.service.reinstateCountry({ code: 'MX' }, admin);
@@ -589,14 +600,14 @@ describe('events and snapshots', () => {
 
     const [h, p, sig] = signed.jws.split('.') as [string, string, string];
     const tampered = `${h}.${Buffer.from(JSON.stringify({ ...snapshot, revision: 1 })).toString('base64url')}.${sig}`;
-    expect((await rejection(() => verifySignedSnapshot(tampered, core.registryKey.publicJwk))).code).toBe(
+    expect((await trustRejection(() => verifySignedSnapshot(tampered, core.registryKey.publicJwk))).code).toBe(
       'ERR_SIGNATURE_INVALID',
     );
     const stranger = await generateSigningKey({ country: 'ZZ', kid: snapshot.registryKid });
-    expect((await rejection(() => verifySignedSnapshot(signed.jws, stranger.publicJwk))).code).toBe(
+    expect((await trustRejection(() => verifySignedSnapshot(signed.jws, stranger.publicJwk))).code).toBe(
       'ERR_SIGNATURE_INVALID',
     );
-    expect((await rejection(() => verifySignedSnapshot(`${h}.${p}`, core.registryKey.publicJwk))).code).toBe(
+    expect((await trustRejection(() => verifySignedSnapshot(`${h}.${p}`, core.registryKey.publicJwk))).code).toBe(
       'ERR_SNAPSHOT_INVALID',
     );
 

@@ -13,7 +13,8 @@ import { CliError } from '../errors.js';
 import { readStructuredFile, writeOutputFile } from '../io.js';
 import type { CliIo } from '../main.js';
 // The registry's own lists (a module without Nest or NATS), so the CLI offers exactly what it accepts.
-import { FOCAL_POINT_ROLES, MEMBERSHIP_ROLES, TOKEN_ROLES } from '@enlace/registry/model';
+import { MEMBERSHIP_ROLES } from '@enlace/policy';
+import { FOCAL_POINT_ROLES, TOKEN_ROLES } from '@enlace/trust';
 import { RegistryHttp } from '../registry/registry-http.js';
 import type { CountryJson, KeyJson } from '../registry/render.js';
 import { currentStatus, keyState, renderCountry, table } from '../registry/render.js';
@@ -159,8 +160,8 @@ export function addRegistryCommands(program: Command, io: CliIo): void {
       }) => {
         const ttlSeconds = parseTtl(opts.ttl);
         const country = opts.country === undefined ? undefined : upperCountry(opts.country);
-        const { issueToken, REGISTRY_PRIVATE_KEY_FILE, RegistryError } =
-          await import('@enlace/registry/auth');
+        const { issueToken, REGISTRY_PRIVATE_KEY_FILE, TrustError: RegistryError } =
+          await import('@enlace/trust');
         const keyFile = join(opts.data, REGISTRY_PRIVATE_KEY_FILE);
         const jwk = await readStructuredFile(keyFile, 'registry private key');
         if (typeof jwk !== 'object' || jwk === null || typeof (jwk as { kid?: unknown }).kid !== 'string') {
@@ -746,10 +747,7 @@ export function addRegistryCommands(program: Command, io: CliIo): void {
       let verified = false;
       if (opts.verifyWith !== undefined) {
         const pinned = await readStructuredFile(opts.verifyWith, 'pinned registry key');
-        const [{ verifySignedSnapshot }, { RegistryError }] = await Promise.all([
-          import('@enlace/registry/trust'),
-          import('@enlace/registry/auth'),
-        ]);
+        const { verifySignedSnapshot, TrustError: RegistryError } = await import('@enlace/trust');
         try {
           snapshot = (await verifySignedSnapshot(jws, pinned)) as unknown as Record<string, unknown>;
           verified = true;

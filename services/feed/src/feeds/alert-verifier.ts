@@ -1,13 +1,13 @@
 /**
  * The feed service checks every alert exactly as a receiving node does (DESIGN.md trust model 3,
- * @enlace/node verifyInbound), for the feed's country, against the registry's signed state at
+^ * @enlace/trust verifyInbound), for the feed's country, against the registry's signed state at
  * `issued_at`. It holds no country's private keys: restricted bodies stay encrypted
  * (`bodyReadable` false) and are delivered as they are.
  */
 import type { JsMsg } from '@nats-io/jetstream';
 
-import { verifyInbound } from '@enlace/node';
-import type { TrustState, VerifiedAlert } from '@enlace/node';
+import { verifyInbound } from '@enlace/trust';
+import type { TrustState, VerifiedAlert } from '@enlace/trust';
 
 import { FeedError } from '../errors.js';
 

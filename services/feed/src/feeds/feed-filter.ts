@@ -7,7 +7,7 @@
 import type { AlertBody } from '@enlace/schema';
 import { SUBJECT_ROOT } from '@enlace/transport';
 
-import type { VerifiedAlert } from '@enlace/node';
+import type { VerifiedAlert } from '@enlace/trust';
 
 import type { FeedDefinition, FeedFilter } from './feed-definition.js';
 

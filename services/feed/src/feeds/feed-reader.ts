@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { AckPolicy, DeliverPolicy } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
-import type { VerifiedAlert } from '@enlace/node';
+import type { VerifiedAlert } from '@enlace/trust';
 import { ALERTS_STREAM, isRejectMessage } from '@enlace/transport';
 
 import type { FeedRecord } from '../feed-record.js';

@@ -1,7 +1,7 @@
 /**
  * Turns a verified alert into the FeedRecord every sink delivers (see feed-record.ts).
  */
-import type { VerifiedAlert } from '@enlace/node';
+import type { VerifiedAlert } from '@enlace/trust';
 import { alertToJson } from '@enlace/schema';
 
 import { FEED_RECORD_FORMAT } from '../feed-record.js';

@@ -1,5 +1,5 @@
 /** What the feed service's controllers work with, built once by createFeedApp. */
-import type { TrustState } from '@enlace/node';
+import type { TrustState } from '@enlace/trust';
 
 import type { FeedActor, FeedManager } from '../feeds/feed-manager.js';
 import type { MatchResultJson } from '../matching/match-request.js';

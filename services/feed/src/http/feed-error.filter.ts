@@ -8,7 +8,9 @@ import { Catch, HttpException, Logger } from '@nestjs/common';
 import type { ArgumentsHost, ExceptionFilter } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-import { FeedError } from '../errors.js';
+import { TrustError } from '@enlace/trust';
+
+import { FEED_ERROR_STATUS, FeedError } from '../errors.js';
 import type { FeedErrorCode } from '../errors.js';
 
 interface BodyParserError extends Error {
@@ -29,6 +31,9 @@ const HTTP_CODES: Record<number, FeedErrorCode> = {
 
 export function toFeedError(error: unknown, req?: IncomingMessage & { originalUrl?: string }): FeedError {
   if (error instanceof FeedError) return error;
+  // The trust core's refusals (no snapshot yet: ERR_UNAVAILABLE) keep their code where the feed has it.
+  if (error instanceof TrustError && Object.hasOwn(FEED_ERROR_STATUS, error.code))
+    return new FeedError(error.code as FeedErrorCode, error.message, { cause: error, violations: error.violations });
   const parser = error as BodyParserError;
   if (error instanceof Error && typeof parser.type === 'string' && typeof parser.status === 'number') {
     if (parser.type === 'entity.parse.failed') {

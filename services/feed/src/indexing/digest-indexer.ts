@@ -14,7 +14,7 @@
 import { AckPolicy, DeliverPolicy } from '@nats-io/jetstream';
 import type { JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
-import type { TrustState, VerifiedAlert } from '@enlace/node';
+import type { TrustState, VerifiedAlert } from '@enlace/trust';
 import { ALERTS_STREAM, isRejectMessage, parseMessageSubject } from '@enlace/transport';
 
 import { FeedError } from '../errors.js';

@@ -17,9 +17,12 @@ import {
   encodeAlert,
   encodeAlertBody,
   encodeSignedAlert,
+  handlingName,
+  kindName,
 } from '@enlace/schema';
 import { alertSubject, directSubject, publishAlert } from '@enlace/transport';
 import type { JetStreamClient } from '@nats-io/jetstream';
+import type { TrustState, TrustView } from '@enlace/trust';
 import { v7 as uuidv7 } from 'uuid';
 
 import type { NodeAudit } from '../audit/node-audit.js';
@@ -27,9 +30,6 @@ import { NodeError } from '../errors.js';
 import type { NodeKeys } from '../keys/node-keys.js';
 import type { NodeMetrics } from '../metrics/node-metrics.js';
 import type { AlertStore, StoredAlert } from '../store/alert-store.js';
-import type { TrustState } from '../trust/trust-state.js';
-import type { TrustView } from '../trust/trust-view.js';
-import { handlingName, kindName } from './alert-codes.js';
 import { toRow } from './alert-view.js';
 import { OutboxWriter } from './outbox-writer.js';
 

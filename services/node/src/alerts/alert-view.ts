@@ -4,7 +4,7 @@
  * H1 is flagged in every output; handling and grading travel unchanged.
  */
 import type { Alert, AlertBody } from '@enlace/schema';
-import { alertToJson } from '@enlace/schema';
+import { alertToJson, tlpName } from '@enlace/schema';
 
 import type {
   Box,
@@ -13,7 +13,7 @@ import type {
   StoredReceipt,
   VerificationRecord,
 } from '../store/alert-store.js';
-import { H1_NOTICE, tlpName } from './alert-codes.js';
+import { H1_NOTICE } from './alert-codes.js';
 
 export interface RowInput {
   readonly box: Box;
@@ -39,7 +39,7 @@ export function toRow(input: RowInput): NewAlertRow {
     network: header.network,
     kind: input.kind,
     handling: input.handling,
-    tlp: tlpName(header.tlp),
+    tlp: tlpName(header.tlp) ?? 'unspecified',
     issuedAt: header.issuedAt!,
     expiresAt: header.expiresAt,
     title: header.title,

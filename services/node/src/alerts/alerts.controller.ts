@@ -1,7 +1,7 @@
 /**
  * The officers' HTTP API: publish a draft, page through the inbox and outbox, read one alert
  * with its verification record, and fetch the exact signed envelope. Thin: the rules live in
- * AlertPublisher, verify-inbound.ts and the store.
+ * AlertPublisher, @enlace/trust's verifyInbound, @enlace/policy's evaluateRead and the store.
  */
 import { Controller, Get, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
 import {
@@ -14,6 +14,9 @@ import {
   ApiResponse,
   ApiTags,
 } from '@nestjs/swagger';
+import { HANDLING_NAMES, KIND_NAMES } from '@enlace/schema';
+import { RECEIPT_STATUSES } from '@enlace/trust';
+import type { ReceiptStatus } from '@enlace/trust';
 import type { ServerResponse } from 'node:http';
 
 import { Officers } from '../auth/officer.guard.js';
@@ -24,10 +27,8 @@ import type { NodeContext } from '../http/node-context.js';
 import { NODE_CONTEXT } from '../http/tokens.js';
 import type { AlertQuery, Box } from '../store/alert-store.js';
 import { InvalidCursorError } from '../store/alert-store.js';
-import { RECEIPT_STATUSES } from '../receipts/receipt.js';
-import type { ReceiptStatus } from '../receipts/receipt.js';
 import type { PublishedAlertResult } from './alert-publisher.js';
-import { HANDLING_NAMES, KIND_NAMES } from './alert-codes.js';
+
 import { detailView, summaryView } from './alert-view.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

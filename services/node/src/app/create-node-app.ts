@@ -43,7 +43,7 @@ import { NodeMetrics } from '../metrics/node-metrics.js';
 import { ReceiptExchange } from '../receipts/receipt-exchange.js';
 import { AlertStore } from '../store/alert-store.js';
 import type { StoreSync } from '../store/alert-store.js';
-import { TrustState } from '../trust/trust-state.js';
+import { TrustState } from '@enlace/trust';
 import { NodeAppModule } from './node-app.module.js';
 
 /** Largest request body the API reads (drafts are far smaller). */

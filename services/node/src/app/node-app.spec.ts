@@ -11,7 +11,8 @@ import { join, resolve } from 'node:path';
 
 import { generateEncryptionKey, generateSigningKey, signAlert } from '@enlace/crypto';
 import type { PrivateSigningJwk } from '@enlace/crypto';
-import { createRegistryApp, issueToken, REGISTRY_PRIVATE_KEY_FILE } from '@enlace/registry';
+import { createRegistryApp } from '@enlace/registry';
+import { issueToken, REGISTRY_PRIVATE_KEY_FILE } from '@enlace/trust';
 import type { RegistryApp } from '@enlace/registry';
 import { alertFromJson, decodeSignedAlert, encodeAlert, encodeSignedAlert } from '@enlace/schema';
 import type { NatsServerHandle } from '@enlace/testing';

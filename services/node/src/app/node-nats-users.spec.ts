@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 
 import { generateEncryptionKey, generateSigningKey } from '@enlace/crypto';
-import { createRegistryApp, issueToken, REGISTRY_PRIVATE_KEY_FILE } from '@enlace/registry';
+import { createRegistryApp } from '@enlace/registry';
+import { issueToken, REGISTRY_PRIVATE_KEY_FILE } from '@enlace/trust';
 import type { RegistryApp } from '@enlace/registry';
 import type { NatsServerHandle } from '@enlace/testing';
 import { startNatsServer } from '@enlace/testing';

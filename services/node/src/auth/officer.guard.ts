@@ -7,7 +7,7 @@
 import { Inject, Injectable, SetMetadata } from '@nestjs/common';
 import type { CanActivate, ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { verifyToken } from '@enlace/registry/auth';
+import { verifyToken } from '@enlace/trust';
 import type { IncomingMessage } from 'node:http';
 
 import type { Officer } from '../alerts/alert-publisher.js';

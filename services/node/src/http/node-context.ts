@@ -7,7 +7,7 @@ import type { InboundAlerts } from '../inbound/inbound-alerts.js';
 import type { NodeMetrics } from '../metrics/node-metrics.js';
 import type { ReceiptExchange } from '../receipts/receipt-exchange.js';
 import type { AlertStore } from '../store/alert-store.js';
-import type { TrustState } from '../trust/trust-state.js';
+import type { TrustState } from '@enlace/trust';
 
 export interface NodeContext {
   readonly country: string;

@@ -10,7 +10,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { throwError } from 'rxjs';
 import type { Observable } from 'rxjs';
 
-import { NodeError } from '../errors.js';
+import { TrustError } from '@enlace/trust';
+
+import { NODE_ERROR_STATUS, NodeError } from '../errors.js';
 import type { NodeErrorCode } from '../errors.js';
 
 interface BodyParserError extends Error {
@@ -32,6 +34,9 @@ const HTTP_CODES: Record<number, NodeErrorCode> = {
 /** Maps anything thrown while serving a request to a NodeError. */
 export function toNodeError(error: unknown, req?: IncomingMessage & { originalUrl?: string }): NodeError {
   if (error instanceof NodeError) return error;
+  // The trust core's refusals (no snapshot yet: ERR_UNAVAILABLE) keep their code where the node has it.
+  if (error instanceof TrustError && Object.hasOwn(NODE_ERROR_STATUS, error.code))
+    return new NodeError(error.code as NodeErrorCode, error.message, { cause: error, violations: error.violations });
   const parser = error as BodyParserError;
   if (error instanceof Error && typeof parser.type === 'string' && typeof parser.status === 'number') {
     if (parser.type === 'entity.parse.failed') {

@@ -12,9 +12,8 @@ import { toRow } from '../alerts/alert-view.js';
 import type { NodeAudit } from '../audit/node-audit.js';
 import type { NodeMetrics } from '../metrics/node-metrics.js';
 import type { AlertStore, NewAlertRow, StoredAlert } from '../store/alert-store.js';
-import type { TrustState } from '../trust/trust-state.js';
-import type { InboundMessage } from './verify-inbound.js';
-import { verifyInbound } from './verify-inbound.js';
+import { verifyInbound } from '@enlace/trust';
+import type { InboundMessage, TrustState } from '@enlace/trust';
 
 /** How long a message waits for a first registry snapshot before it is handed back. */
 const SNAPSHOT_WAIT_MS = 10_000;

@@ -25,7 +25,6 @@ import type { JetStreamClient } from '@nats-io/jetstream';
 import type { NodeAudit } from '../audit/node-audit.js';
 import { NodeError } from '../errors.js';
 import type { AlertStore, StoredAlert } from '../store/alert-store.js';
-import type { TrustState } from '../trust/trust-state.js';
 import {
   RECEIPT_BATCH_FORMAT,
   RECEIPT_BATCH_MAX,
@@ -33,8 +32,8 @@ import {
   ReceiptError,
   signReceiptSync,
   verifyReceipt,
-} from './receipt.js';
-import type { ReceiptStatus, VerifiedReceipt } from './receipt.js';
+} from '@enlace/trust';
+import type { ReceiptStatus, TrustState, VerifiedReceipt } from '@enlace/trust';
 
 const RETRY_BASE_MS = 500;
 const RETRY_MAX_MS = 10_000;

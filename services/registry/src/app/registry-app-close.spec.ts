@@ -13,7 +13,7 @@ import { startNatsServer } from '@enlace/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import { RegistryError } from '../domain/errors.js';
-import { createRegistryRpcClient } from '../rpc/registry-rpc-client.js';
+import { createRegistryRpcClient } from '@enlace/trust';
 import { createRegistryApp } from './create-registry-app.js';
 import type { RegistryApp } from './create-registry-app.js';
 

@@ -14,9 +14,9 @@ import { compactVerify, importJWK } from 'jose';
 import type { JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { issueToken } from '../auth/token.js';
+import { issueToken } from '@enlace/trust';
 import type { TokenRole } from '../domain/model.js';
-import { verifySignedSnapshot } from '../trust.js';
+import { verifySignedSnapshot } from '@enlace/trust';
 import { loadOrCreateRegistryKey } from '../registry-key.js';
 import { createRegistryApp } from './create-registry-app.js';
 import type { RegistryApp } from './create-registry-app.js';

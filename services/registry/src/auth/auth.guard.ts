@@ -18,7 +18,7 @@ import { REGISTRY_KEY, REGISTRY_SERVICE } from '../http/tokens.js';
 import type { RegistryPublicKey } from '../http/tokens.js';
 import { ACCESS_METADATA } from './access.decorator.js';
 import type { Access } from './access.decorator.js';
-import { verifyToken } from './token.js';
+import { verifyToken } from './registry-token.js';
 
 const BEARER = /^Bearer\s+([A-Za-z0-9._~+/=-]+)\s*$/i;
 

@@ -12,10 +12,22 @@ import type {
   Network,
   NetworkId,
   PolicyRule,
-  PolicySnapshot,
 } from '@enlace/policy';
 
+import type { Actor, FocalPointRole, KeyRecord } from '@enlace/trust';
+
 export type { Instant, LocalizedText, NetworkId };
+// The signed state's shape lives in @enlace/trust (what nodes verify); the registry builds it.
+export { FOCAL_POINT_ROLES, REGISTRY_SNAPSHOT_FORMAT, TOKEN_ROLES } from '@enlace/trust';
+export type {
+  Actor,
+  FocalPointRole,
+  KeyRecord,
+  KeyUse,
+  RegistryChange,
+  RegistrySnapshot,
+  TokenRole,
+} from '@enlace/trust';
 /** Roles a country can hold on a network (packages/policy's list). */
 export { MEMBERSHIP_ROLES } from '@enlace/policy';
 
@@ -45,15 +57,6 @@ export interface MembershipRecord extends Membership {
   readonly endReason?: string;
 }
 
-export const FOCAL_POINT_ROLES = [
-  'liaison-officer',
-  'consular-protection-officer',
-  'migration-expert',
-  'fiu-analyst',
-  'administrator',
-] as const;
-export type FocalPointRole = (typeof FOCAL_POINT_ROLES)[number];
-
 export const CONTACT_CHANNELS = ['email', 'phone', 'secure-messaging'] as const;
 export type ContactChannel = (typeof CONTACT_CHANNELS)[number];
 
@@ -72,26 +75,6 @@ export interface FocalPointRecord {
   readonly createdAt: Instant;
   readonly deactivatedAt?: Instant;
   readonly deactivationReason?: string;
-}
-
-export type KeyUse = 'sig' | 'enc';
-
-/** A public key of a country, as registered. The private half never reaches the registry. */
-export interface KeyRecord {
-  /** `<CC>-<use>-<year>-<seq>`, e.g. "MX-sig-2026-01"; its country part must equal `country`. */
-  readonly kid: string;
-  readonly country: string;
-  readonly use: KeyUse;
-  /** Public JWK (OKP Ed25519 for sig, OKP X25519 for enc) with kid and use set, nothing private. */
-  readonly publicJwk: Readonly<Record<string, unknown>>;
-  /** Valid from (inclusive). */
-  readonly notBefore: Instant;
-  /** Valid until (exclusive); absent: open-ended. */
-  readonly notAfter?: Instant;
-  readonly registeredAt: Instant;
-  /** From this instant the key verifies nothing issued at or after it. */
-  readonly revokedAt?: Instant;
-  readonly revocationReason?: string;
 }
 
 export interface GlossaryTerm {
@@ -116,41 +99,6 @@ export interface RegistryState {
   readonly keys: readonly KeyRecord[];
   readonly rules: readonly PolicyRule[];
   readonly glossary: readonly GlossaryTerm[];
-}
-
-export const REGISTRY_SNAPSHOT_FORMAT = 'enlace.registry.snapshot.v1';
-
-/**
- * What nodes trust: signed by the registry key as a compact JWS (EdDSA, payload = this JSON),
- * checked against the pinned registry public key. `policy` is exactly what
- * createPolicyEvaluator() takes; `keys` are all registered keys, revoked ones included (with
- * revokedAt), so a node can tell revoked_key from unknown_key and judge keys at issued_at.
- */
-export interface RegistrySnapshot {
-  readonly format: typeof REGISTRY_SNAPSHOT_FORMAT;
-  readonly revision: number;
-  readonly generatedAt: Instant;
-  /** kid of the registry key that signed it. */
-  readonly registryKid: string;
-  readonly policy: PolicySnapshot;
-  readonly keys: readonly KeyRecord[];
-}
-
-/**
- * Roles carried by registry-issued bearer tokens (JWT). `fiu-analyst`: an analyst of a country's
- * financial intelligence unit (2010 Declaration, initiative 14), who manages that country's feeds
- * and matches its cases; it always names its country.
- */
-export const TOKEN_ROLES = ['administrator', 'focal-point', 'auditor', 'fiu-analyst'] as const;
-export type TokenRole = (typeof TOKEN_ROLES)[number];
-
-/** Who does something, for authorization and the audit trail. */
-export interface Actor {
-  /** Token subject, e.g. "admin@secretariat" or "seed". */
-  readonly id: string;
-  readonly roles: readonly TokenRole[];
-  /** The actor's country, for focal-point tokens. */
-  readonly country?: string;
 }
 
 /** What every administrative command carries for the audit trail. */
@@ -200,15 +148,6 @@ export interface AuditQuery {
   readonly until?: Instant;
   /** Default 100, at most 1000; newest first. */
   readonly limit?: number;
-}
-
-/** A change event on enlace.v1.registry.event.<entity>.<id>, signed by the registry. */
-export interface RegistryChange {
-  readonly revision: number;
-  readonly entity: 'country' | 'network' | 'membership' | 'focal-point' | 'key' | 'rule' | 'glossary';
-  readonly id: string;
-  readonly action: string;
-  readonly at: Instant;
 }
 
 export type { MembershipRole, PolicyRule };

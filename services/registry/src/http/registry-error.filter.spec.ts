@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startRegistryApi } from '../app/registry-api.js';
 import type { RegistryApi } from '../app/registry-api.js';
-import { issueToken } from '../auth/token.js';
+import { issueToken } from '@enlace/trust';
 import { RegistryError } from '../domain/errors.js';
 import type { RegistryService } from '../domain/service.js';
 import { toErrorResponse } from './registry-error.filter.js';

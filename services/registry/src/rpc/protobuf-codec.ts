@@ -14,13 +14,13 @@ import type {
   OutgoingResponse,
 } from '@nestjs/microservices';
 import { registryV1 } from '@enlace/schema';
+import { SERVICE_ERROR_CODE_HEADER, SERVICE_ERROR_HEADER } from '@enlace/trust';
+import type { ProtoCodec } from '@enlace/trust';
 import { randomUUID } from 'node:crypto';
 
-/** What ts-proto generates for each message, as far as the transport needs it. */
-export interface ProtoCodec<T> {
-  encode(message: T): { finish(): Uint8Array };
-  decode(input: Uint8Array): T;
-}
+// The codec shape and the error headers are shared with the client side (@enlace/trust).
+export { SERVICE_ERROR_CODE_HEADER, SERVICE_ERROR_HEADER };
+export type { ProtoCodec };
 
 /** An encoded reply: the response message and, when it is a refusal, its error. */
 export class ProtoReply<T = unknown> {
@@ -43,8 +43,6 @@ export class MalformedRequest {
   ) {}
 }
 
-export const SERVICE_ERROR_CODE_HEADER = 'Nats-Service-Error-Code';
-export const SERVICE_ERROR_HEADER = 'Nats-Service-Error';
 
 /**
  * Every registry response has `RpcError error = 2` in its `result` oneof, so a refusal encodes

@@ -20,9 +20,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRegistryApp } from '../app/create-registry-app.js';
 import type { RegistryApp } from '../app/create-registry-app.js';
 import { RegistryError } from '../domain/errors.js';
-import { SERVICE_ERROR_CODE_HEADER } from './protobuf-codec.js';
-import { createRegistryRpcClient } from './registry-rpc-client.js';
-import type { RegistryRpcClient } from './registry-rpc-client.js';
+import { createRegistryRpcClient, SERVICE_ERROR_CODE_HEADER } from '@enlace/trust';
+import type { RegistryRpcClient } from '@enlace/trust';
 
 const SEEDS = resolve(import.meta.dirname, '../../../../seeds/registry');
 const admin = { actor: { id: 'admin@secretariat', roles: ['administrator' as const] }, reason: 'test' };
