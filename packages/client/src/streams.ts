@@ -52,7 +52,7 @@ async function* lineChunks(
   let rest = '';
   try {
     for (;;) {
-      let chunk: ReadableStreamReadResult<Uint8Array>;
+      let chunk: Awaited<ReturnType<typeof reader.read>>;
       try {
         chunk = await reader.read();
       } catch (cause) {
