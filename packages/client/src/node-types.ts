@@ -112,6 +112,8 @@ export interface NodeHealthJson {
   readonly registry:
     | { readonly status: 'no snapshot' }
     | { readonly revision: number; readonly source: string; readonly verifiedAt: string };
-  readonly stored: Record<string, number>;
-  readonly pulling: unknown;
+  /** Alerts stored, by box. */
+  readonly stored: Readonly<Record<AlertBox, number>>;
+  /** `paused` while this country is suspended (its NATS user may not read its durables then). */
+  readonly pulling: 'running' | 'paused';
 }
