@@ -16,6 +16,7 @@ import { addFocalPointsCommands } from './registry/focal-points.js';
 import { addKeysCommands } from './registry/keys.js';
 import { addMembershipsCommands } from './registry/memberships.js';
 import type { RegistryRoles } from './registry/options.js';
+import { addPolicyCommands } from './registry/policy.js';
 import { addSnapshotCommand } from './registry/snapshot.js';
 import { addTokenCommand } from './registry/token.js';
 
@@ -44,6 +45,7 @@ export function addRegistryCommands(program: Command, io: CliIo): void {
   addMembershipsCommands(registry, io, ROLES);
   addFocalPointsCommands(registry, io, ROLES);
   addKeysCommands(registry, io);
+  addPolicyCommands(registry, io);
   addAuditCommand(registry, io);
   addSnapshotCommand(registry, io);
 }
