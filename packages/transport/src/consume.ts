@@ -19,8 +19,8 @@
  * only reported. Messages held (running or pulled ahead) are kept in progress (`working()`) every
  * half ack wait, so a slow handler or destination does not get them redelivered.
  *
- * `paused()` true: no pull request is made, open ones end, and a message that still arrives is
- * handed back (redelivered later). `stopAt: 'end'`: consumption ends, as by close(), once the
+ * `paused()` true: no pull request is made, open ones end, and what they still bring, with what
+ * was pulled ahead, is handed back once they ended (so it comes first, in order, once resumed). `stopAt: 'end'`: consumption ends, as by close(), once the
  * handler of the message that was the consumer's last (no more pending) has finished, or at once
  * when nothing was pending at the start.
  *
@@ -252,8 +252,6 @@ function checkConsumeOptions(options: ConsumeOptions): ConsumeSettings {
 const PULL_LANES = 2;
 /** How often a paused consumer looks whether it may pull again. */
 const PAUSED_CHECK_MS = 250;
-/** Redelivery delay of a message that arrived while paused. */
-const PAUSED_NAK_DELAY_MS = 1_000;
 
 function isHeartbeatsMissed(err: unknown): boolean {
   return err instanceof JetStreamError && err.message === 'heartbeats missed';
@@ -292,6 +290,8 @@ class ConsumerRunImpl implements ConsumerRun {
   #closing = false;
   /** The connection closed: nothing more can be pulled or acknowledged. */
   #ended = false;
+  /** Paused: ending the pulls and handing back what is held (see #pauseNow). */
+  #pausing: Promise<void> | undefined;
   /** With stopAt 'end': the consumer's last pending message was delivered. */
   #atEnd = false;
   /** Wake the pull lanes when a handler finishes, a pull ends, or close() begins. */
@@ -324,7 +324,8 @@ class ConsumerRunImpl implements ConsumerRun {
     const host: PullHost = {
       pulls: this.#pulls,
       requested: () => this.#requested,
-      stopped: () => this.#stopped(),
+      // No nudge for a paused consumer: it pulls nothing on purpose.
+      stopped: () => this.#stopped() || this.settings.paused(),
       extraPull: (max, expiresMs) => this.#extraPull(max, expiresMs),
     };
     this.#strategy = createPullStrategy(strategy, host, settings.pullExpiresMs);
@@ -340,6 +341,7 @@ class ConsumerRunImpl implements ConsumerRun {
     const lanes = this.#atEnd ? [] : Array.from({ length: PULL_LANES }, () => this.#lane());
     this.#done = Promise.all(lanes).then(async () => {
       await this.#strategy.stop();
+      await this.#pausing;
       // Running handlers finish; at the end of a bounded read, so do those queued before it.
       while (this.#running.size > 0) await Promise.all(this.#running.values());
       clearInterval(this.#keepAlive);
@@ -490,8 +492,8 @@ class ConsumerRunImpl implements ConsumerRun {
     }
     if (this.settings.paused()) {
       // Paused while this pull was open: no more from it, and this one comes again later.
-      this.#handBack(msg, PAUSED_NAK_DELAY_MS);
-      for (const batch of this.#pulls.keys()) void this.#endPull(batch);
+      this.#queue.push(msg);
+      this.#pauseNow();
       return;
     }
     if (this.settings.stopAtEnd && msg.info.pending === 0) this.#atEnd = true;
@@ -504,10 +506,24 @@ class ConsumerRunImpl implements ConsumerRun {
     }
   }
 
-  #handBack(msg: JsMsg, delayMs?: number): void {
+  /**
+   * Ends the open pulls, then hands back what is held and not started, in delivery order. With no
+   * pull open, the server keeps them first in line: once resumed, they come before anything newer.
+   */
+  #pauseNow(): void {
+    this.#pausing ??= (async () => {
+      await Promise.all([...this.#pulls.keys()].map((batch) => this.#endPull(batch)));
+      for (const msg of this.#queue.splice(0)) this.#handBack(msg);
+    })().finally(() => {
+      this.#pausing = undefined;
+      this.#wakeAll();
+    });
+  }
+
+  #handBack(msg: JsMsg): void {
     if (!this.#acking) return;
     try {
-      msg.nak(delayMs);
+      msg.nak();
       this.#counters.naked++;
     } catch {
       // The connection is gone: the server redelivers it after the ack wait.
@@ -551,7 +567,10 @@ class ConsumerRunImpl implements ConsumerRun {
       .finally(() => {
         this.#running.delete(msg);
         // At the end of a bounded read, what was pulled before the last message is still handled.
-        const next = this.#closing || this.#ended ? undefined : this.#queue.shift();
+        let next: JsMsg | undefined;
+        if (this.#closing || this.#ended) next = undefined;
+        else if (this.#queue.length > 0 && this.settings.paused()) this.#pauseNow();
+        else next = this.#queue.shift();
         if (next !== undefined) this.#start(next);
         this.#wakeAll();
       });
