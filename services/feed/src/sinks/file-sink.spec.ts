@@ -36,6 +36,7 @@ function record(seq: number, padding = 0): FeedRecord {
       rules: ['members-share'],
       verifiedAt: '2026-11-26T14:00:00.000Z',
       bodyReadable: true,
+      expired: false,
     },
     signedAlert: 'AAAA',
   };
@@ -66,7 +67,7 @@ async function filesInOrder(directory: string): Promise<string[]> {
 describe('createFileSink', () => {
   it('appends one JSON line per record, creating the directory 0700 and the file 0600', async () => {
     const directory = join(root, 'feeds', 'mx');
-    const sink = createFileSink({ type: 'file', directory }, { feedId: FEED });
+    const sink = createFileSink({ type: 'file', directory }, { feedId: FEED, root: tmpdir() });
     expect(sink.describe).toBe(`file:${directory}`);
     expect(await sink.lastDeliveredSeq()).toBeUndefined();
     for (const seq of [3, 5, 9]) await sink.deliver(record(seq), progress());
@@ -82,7 +83,7 @@ describe('createFileSink', () => {
   });
 
   it('writes overlapping deliveries in call order, each resolving after its line is on disk', async () => {
-    const sink = createFileSink({ type: 'file', directory: root }, { feedId: FEED });
+    const sink = createFileSink({ type: 'file', directory: root }, { feedId: FEED, root: tmpdir() });
     const path = join(root, `${FEED}.jsonl`);
     const seqs = Array.from({ length: 60 }, (_, i) => i + 1);
     await Promise.all(
@@ -100,7 +101,7 @@ describe('createFileSink', () => {
   it('rotates before a file would exceed maxBytes and keeps every record, in order', async () => {
     const sink = createFileSink(
       { type: 'file', directory: root, maxBytes: 2048, maxFiles: 100 },
-      { feedId: FEED },
+      { feedId: FEED, root: tmpdir() },
     );
     const lineBytes = Buffer.byteLength(`${JSON.stringify(record(1, 300))}\n`);
     expect(lineBytes).toBeGreaterThan(600);
@@ -125,7 +126,7 @@ describe('createFileSink', () => {
   it('rotates inside a batch of overlapping deliveries too', async () => {
     const sink = createFileSink(
       { type: 'file', directory: root, maxBytes: 2048, maxFiles: 100 },
-      { feedId: FEED },
+      { feedId: FEED, root: tmpdir() },
     );
     const seqs = Array.from({ length: 40 }, (_, i) => i + 1);
     await Promise.all(seqs.map((seq) => sink.deliver(record(seq, 300), progress())));
@@ -139,7 +140,7 @@ describe('createFileSink', () => {
   });
 
   it('gives a line longer than maxBytes a file of its own', async () => {
-    const sink = createFileSink({ type: 'file', directory: root, maxBytes: 1024 }, { feedId: FEED });
+    const sink = createFileSink({ type: 'file', directory: root, maxBytes: 1024 }, { feedId: FEED, root: tmpdir() });
     await sink.deliver(record(1), progress());
     await sink.deliver(record(2, 3000), progress());
     await sink.deliver(record(3), progress());
@@ -152,7 +153,7 @@ describe('createFileSink', () => {
   it('keeps at most maxFiles rotated files, deleting the oldest', async () => {
     const sink = createFileSink(
       { type: 'file', directory: root, maxBytes: 1024, maxFiles: 2 },
-      { feedId: FEED },
+      { feedId: FEED, root: tmpdir() },
     );
     for (let seq = 1; seq <= 12; seq++) await sink.deliver(record(seq, 700), progress());
     await sink.close();
@@ -165,14 +166,14 @@ describe('createFileSink', () => {
 
   it('cuts a torn last line away and reports the seq of the last complete one', async () => {
     const path = join(root, `${FEED}.jsonl`);
-    const first = createFileSink({ type: 'file', directory: root }, { feedId: FEED });
+    const first = createFileSink({ type: 'file', directory: root }, { feedId: FEED, root: tmpdir() });
     for (const seq of [1, 2, 3]) await first.deliver(record(seq), progress());
     await first.close();
     // A crash in the middle of writing seq 4.
     const intact = await readFile(path);
     await appendFile(path, JSON.stringify(record(4)).slice(0, 57));
 
-    const second = createFileSink({ type: 'file', directory: root }, { feedId: FEED });
+    const second = createFileSink({ type: 'file', directory: root }, { feedId: FEED, root: tmpdir() });
     expect(await second.lastDeliveredSeq()).toBe(3);
     expect(await readFile(path)).toEqual(intact);
     await second.deliver(record(4), progress());
@@ -182,7 +183,7 @@ describe('createFileSink', () => {
 
   it('reads a torn file with no complete line as empty', async () => {
     await writeFile(path(), '{"format":"enlace.feed.record.v1","seq":1', { mode: 0o600 });
-    const sink = createFileSink({ type: 'file', directory: root }, { feedId: FEED });
+    const sink = createFileSink({ type: 'file', directory: root }, { feedId: FEED, root: tmpdir() });
     expect(await sink.lastDeliveredSeq()).toBeUndefined();
     expect(await readFile(path(), 'utf8')).toBe('');
     await sink.close();
@@ -193,13 +194,13 @@ describe('createFileSink', () => {
   });
 
   it('falls back to the newest rotated file when the current one is empty or missing', async () => {
-    const first = createFileSink({ type: 'file', directory: root, maxBytes: 1024 }, { feedId: FEED });
+    const first = createFileSink({ type: 'file', directory: root, maxBytes: 1024 }, { feedId: FEED, root: tmpdir() });
     for (let seq = 1; seq <= 4; seq++) await first.deliver(record(seq, 700), progress());
     await first.close();
     // As if the service stopped right after a rotation renamed the current file.
     await rename(join(root, `${FEED}.jsonl`), join(root, `${FEED}-29991231T235959999Z-4.jsonl`));
 
-    const second = createFileSink({ type: 'file', directory: root, maxBytes: 1024 }, { feedId: FEED });
+    const second = createFileSink({ type: 'file', directory: root, maxBytes: 1024 }, { feedId: FEED, root: tmpdir() });
     expect(await second.lastDeliveredSeq()).toBe(4);
     await second.close();
   });
@@ -210,7 +211,7 @@ describe('createFileSink', () => {
     await writeFile(directory, 'not a directory');
     const sink = createFileSink(
       { type: 'file', directory },
-      { feedId: FEED, backoff: { initialMs: 5, maxMs: 20, factor: 2 }, workingIntervalMs: 10 },
+      { feedId: FEED, root: tmpdir(), backoff: { initialMs: 5, maxMs: 20, factor: 2 }, workingIntervalMs: 10 },
     );
     const p = progress();
     const delivered = sink.deliver(record(1), p);
@@ -233,7 +234,7 @@ describe('createFileSink', () => {
     await writeFile(directory, 'not a directory');
     const sink = createFileSink(
       { type: 'file', directory },
-      { feedId: FEED, backoff: { initialMs: 60_000, maxMs: 60_000, factor: 2 } },
+      { feedId: FEED, root: tmpdir(), backoff: { initialMs: 60_000, maxMs: 60_000, factor: 2 } },
     );
     const stop = new AbortController();
     const delivered = sink.deliver(record(1), progress(stop.signal));
@@ -257,7 +258,7 @@ describe('createFileSink', () => {
     await writeFile(directory, 'not a directory');
     const sink = createFileSink(
       { type: 'file', directory },
-      { feedId: FEED, backoff: { initialMs: 100, maxMs: 100, factor: 1 } },
+      { feedId: FEED, root: tmpdir(), backoff: { initialMs: 100, maxMs: 100, factor: 1 } },
     );
     const a = new AbortController();
     const b = new AbortController();
@@ -283,7 +284,7 @@ describe('createFileSink', () => {
   });
 
   it('refuses a feed id that cannot name a file', () => {
-    expect(() => createFileSink({ type: 'file', directory: root }, { feedId: '../etc' })).toThrow(
+    expect(() => createFileSink({ type: 'file', directory: root }, { feedId: '../etc', root: tmpdir() })).toThrow(
       expect.objectContaining({
         code: 'ERR_VALIDATION',
         message: expect.stringMatching(/cannot name a file/),

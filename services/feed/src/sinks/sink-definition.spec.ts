@@ -7,6 +7,7 @@ import type { JetStreamClient } from '@nats-io/jetstream';
 import { describe, expect, it } from 'vitest';
 
 import { FeedError } from '../errors.js';
+import { AddressPolicy } from './address-policy.js';
 import { createSink } from './create-sink.js';
 import {
   DEFAULT_FILE_MAX_BYTES,
@@ -220,17 +221,19 @@ describe('createSink', () => {
   const js = {} as JetStreamClient;
 
   it('makes the sink the definition asks for', () => {
-    expect(createSink({ type: 'file', directory: '/srv/feeds' }, { feedId: 'mx-cases', js }).describe).toBe(
-      'file:/srv/feeds',
-    );
+    const policy = { fileRoot: '/srv/feeds', webhooks: new AddressPolicy([]) };
+    expect(
+      createSink({ type: 'file', directory: 'cases' }, { feedId: 'mx-cases', country: 'MX', policy, js })
+        .describe,
+    ).toBe('file:cases');
     expect(
       createSink(
         { type: 'webhook', url: 'https://fiu.example/enlace', secret: SECRET },
-        { feedId: 'mx-cases', js },
+        { feedId: 'mx-cases', country: 'MX', js },
       ).describe,
     ).toBe('webhook:https://fiu.example/enlace');
     expect(
-      createSink({ type: 'nats', subject: 'enlace.v1.feed.MX.cases' }, { feedId: 'mx-cases', js }).describe,
+      createSink({ type: 'nats', subject: 'enlace.v1.feed.MX.cases' }, { feedId: 'mx-cases', country: 'MX', js }).describe,
     ).toBe('nats:enlace.v1.feed.MX.cases');
   });
 
