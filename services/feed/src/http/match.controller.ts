@@ -35,6 +35,7 @@ export class MatchController {
 
 /** Digests a match request asks about (at least 1: a malformed request still costs a unit). */
 function digestCount(body: unknown): number {
-  const digests = typeof body === 'object' && body !== null ? (body as { digests?: unknown }).digests : undefined;
+  const digests =
+    typeof body === 'object' && body !== null ? (body as { digests?: unknown }).digests : undefined;
   return Array.isArray(digests) ? Math.max(1, digests.length) : 1;
 }

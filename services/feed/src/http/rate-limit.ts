@@ -42,9 +42,15 @@ export function feedLimits(input: Partial<FeedLimits> | undefined): FeedLimits {
   const limits = { ...DEFAULT_FEED_LIMITS, ...input };
   for (const [name, value] of Object.entries(limits)) {
     if (!Number.isSafeInteger(value) || value < 1)
-      throw new FeedError('ERR_VALIDATION', `limits.${name} must be a whole number of at least 1, got ${value}`, {
-        violations: [{ path: `limits.${name}`, code: 'out_of_range', message: 'must be a whole number >= 1' }],
-      });
+      throw new FeedError(
+        'ERR_VALIDATION',
+        `limits.${name} must be a whole number of at least 1, got ${value}`,
+        {
+          violations: [
+            { path: `limits.${name}`, code: 'out_of_range', message: 'must be a whole number >= 1' },
+          ],
+        },
+      );
   }
   return limits;
 }
@@ -73,12 +79,17 @@ export class TokenBuckets {
     const now = this.now();
     const rate = this.capacity / this.periodMs;
     const bucket = this.buckets.get(key);
-    const level = bucket === undefined ? this.capacity : Math.min(this.capacity, bucket.level + (now - bucket.at) * rate);
+    const level =
+      bucket === undefined ? this.capacity : Math.min(this.capacity, bucket.level + (now - bucket.at) * rate);
     const charged = Math.min(cost, this.capacity);
     if (level < charged) {
       const wait = Math.max(1, Math.ceil((charged - level) / rate / 1000));
       this.buckets.set(key, { level, at: now });
-      throw limited(this.code, `${this.what}: at most ${this.capacity} per ${this.periodMs / 1000} s; retry in ${wait} s`, wait);
+      throw limited(
+        this.code,
+        `${this.what}: at most ${this.capacity} per ${this.periodMs / 1000} s; retry in ${wait} s`,
+        wait,
+      );
     }
     this.buckets.set(key, { level: level - charged, at: now });
     if (this.buckets.size > MAX_BUCKETS) this.prune(now, rate);
@@ -154,8 +165,20 @@ export class FeedRateLimits {
 
   constructor(limits: FeedLimits, now: () => number = Date.now) {
     this.readers = new ReaderSlots(limits.readersPerToken, limits.readersTotal);
-    this.match = new TokenBuckets(limits.matchDigestsPerMinute, 60_000, 'match_rate', 'digests matched by this token', now);
-    this.exports = new TokenBuckets(limits.exportsPerMinute, 60_000, 'export_rate', 'exports started by this token', now);
+    this.match = new TokenBuckets(
+      limits.matchDigestsPerMinute,
+      60_000,
+      'match_rate',
+      'digests matched by this token',
+      now,
+    );
+    this.exports = new TokenBuckets(
+      limits.exportsPerMinute,
+      60_000,
+      'export_rate',
+      'exports started by this token',
+      now,
+    );
   }
 }
 
@@ -163,7 +186,10 @@ export class FeedRateLimits {
  * Runs `check`; when it refuses with ERR_RATE_LIMITED, sets Retry-After on `res` (when the
  * headers are not sent yet) before rethrowing, so the error filter's 429 carries it.
  */
-export function rateLimited<T>(res: Pick<ServerResponse, 'setHeader' | 'headersSent'> | undefined, check: () => T): T {
+export function rateLimited<T>(
+  res: Pick<ServerResponse, 'setHeader' | 'headersSent'> | undefined,
+  check: () => T,
+): T {
   try {
     return check();
   } catch (error) {

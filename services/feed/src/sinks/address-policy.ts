@@ -54,7 +54,10 @@ for (const [net, prefix] of BLOCKED_V6) BLOCKED.addSubnet(net, prefix, 'ipv6');
 
 /** A problem with an allow-list entry. */
 export class AllowListError extends Error {
-  constructor(readonly entry: string, message: string) {
+  constructor(
+    readonly entry: string,
+    message: string,
+  ) {
     super(message);
     this.name = 'AllowListError';
   }
@@ -142,11 +145,16 @@ export class AddressPolicy {
       } else if (isIP(bare) !== 0) {
         this.ranges.addAddress(bare, isIP(bare) === 4 ? 'ipv4' : 'ipv6');
         this.names.add(bare);
-      } else if (/^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(entry)) {
+      } else if (
+        /^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(entry)
+      ) {
         if (entry.startsWith('*.')) this.suffixes.push(entry.slice(1));
         else this.names.add(entry);
       } else {
-        throw new AllowListError(raw, `${JSON.stringify(raw)} is neither a CIDR range, an address nor a host name`);
+        throw new AllowListError(
+          raw,
+          `${JSON.stringify(raw)} is neither a CIDR range, an address nor a host name`,
+        );
       }
     }
     this.entries = entries;
@@ -217,10 +225,10 @@ type LookupCallback = (
  */
 export function webhookLookup(
   policy: AddressPolicy,
-  resolve: (host: string, callback: (err: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void) => void = (
-    host,
-    callback,
-  ) => dnsLookup(host, { all: true, verbatim: true }, callback),
+  resolve: (
+    host: string,
+    callback: (err: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void,
+  ) => void = (host, callback) => dnsLookup(host, { all: true, verbatim: true }, callback),
 ) {
   return (host: string, options: LookupOptions, callback: LookupCallback): void => {
     resolve(host, (err, addresses) => {

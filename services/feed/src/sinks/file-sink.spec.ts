@@ -1,4 +1,15 @@
-import { appendFile, mkdir, mkdtemp, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import {
+  appendFile,
+  mkdir,
+  mkdtemp,
+  readFile,
+  readdir,
+  rename,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -140,7 +151,10 @@ describe('createFileSink', () => {
   });
 
   it('gives a line longer than maxBytes a file of its own', async () => {
-    const sink = createFileSink({ type: 'file', directory: root, maxBytes: 1024 }, { feedId: FEED, root: tmpdir() });
+    const sink = createFileSink(
+      { type: 'file', directory: root, maxBytes: 1024 },
+      { feedId: FEED, root: tmpdir() },
+    );
     await sink.deliver(record(1), progress());
     await sink.deliver(record(2, 3000), progress());
     await sink.deliver(record(3), progress());
@@ -194,13 +208,19 @@ describe('createFileSink', () => {
   });
 
   it('falls back to the newest rotated file when the current one is empty or missing', async () => {
-    const first = createFileSink({ type: 'file', directory: root, maxBytes: 1024 }, { feedId: FEED, root: tmpdir() });
+    const first = createFileSink(
+      { type: 'file', directory: root, maxBytes: 1024 },
+      { feedId: FEED, root: tmpdir() },
+    );
     for (let seq = 1; seq <= 4; seq++) await first.deliver(record(seq, 700), progress());
     await first.close();
     // As if the service stopped right after a rotation renamed the current file.
     await rename(join(root, `${FEED}.jsonl`), join(root, `${FEED}-29991231T235959999Z-4.jsonl`));
 
-    const second = createFileSink({ type: 'file', directory: root, maxBytes: 1024 }, { feedId: FEED, root: tmpdir() });
+    const second = createFileSink(
+      { type: 'file', directory: root, maxBytes: 1024 },
+      { feedId: FEED, root: tmpdir() },
+    );
     expect(await second.lastDeliveredSeq()).toBe(4);
     await second.close();
   });
@@ -211,13 +231,20 @@ describe('createFileSink', () => {
     await writeFile(directory, 'not a directory');
     const sink = createFileSink(
       { type: 'file', directory },
-      { feedId: FEED, root: tmpdir(), backoff: { initialMs: 5, maxMs: 20, factor: 2 }, workingIntervalMs: 10 },
+      {
+        feedId: FEED,
+        root: tmpdir(),
+        backoff: { initialMs: 5, maxMs: 20, factor: 2 },
+        workingIntervalMs: 10,
+      },
     );
     const p = progress();
     const delivered = sink.deliver(record(1), p);
     await expect.poll(() => sink.status().retries, { timeout: 5_000 }).toBeGreaterThanOrEqual(3);
     expect(sink.status()).toMatchObject({ delivered: 0, retrying: true });
-    expect(sink.status().lastError?.message).toMatch(/^cannot write .*mx-cases\.jsonl: E(EXIST|NOTDIR)/);
+    expect(sink.status().lastError?.message).toMatch(
+      /^cannot write to file:.*blocked: ERR_VALIDATION: sink\.directory: .*blocked exists and is not a directory/,
+    );
     await expect.poll(() => p.beats, { timeout: 5_000 }).toBeGreaterThan(0);
 
     await rm(directory);
@@ -284,11 +311,102 @@ describe('createFileSink', () => {
   });
 
   it('refuses a feed id that cannot name a file', () => {
-    expect(() => createFileSink({ type: 'file', directory: root }, { feedId: '../etc', root: tmpdir() })).toThrow(
+    expect(() =>
+      createFileSink({ type: 'file', directory: root }, { feedId: '../etc', root: tmpdir() }),
+    ).toThrow(
       expect.objectContaining({
         code: 'ERR_VALIDATION',
         message: expect.stringMatching(/cannot name a file/),
       }),
     );
+  });
+});
+
+describe('createFileSink confinement', () => {
+  async function refusal(sink: ReturnType<typeof createFileSink>): Promise<unknown> {
+    const error = await sink.lastDeliveredSeq().then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    await sink.close();
+    return error;
+  }
+  const refused = (code: string) =>
+    expect.objectContaining({
+      code: 'ERR_VALIDATION',
+      violations: [expect.objectContaining({ path: 'sink.directory', code })],
+    });
+
+  it('writes under <root>/<directory>, creating each component 0700', async () => {
+    const countryRoot = join(root, 'MX');
+    const sink = createFileSink(
+      { type: 'file', directory: 'fiu/cases' },
+      { feedId: FEED, root: countryRoot },
+    );
+    await sink.deliver(record(1), progress());
+    await sink.close();
+    expect((await lines(join(countryRoot, 'fiu', 'cases', `${FEED}.jsonl`))).map((r) => r.seq)).toEqual([1]);
+    expect((await stat(join(countryRoot, 'fiu'))).mode & 0o777).toBe(0o700);
+  });
+
+  it('takes the root itself through a link (the operator may), but no link below it', async () => {
+    const real = join(root, 'real');
+    await mkdir(join(real, 'MX'), { recursive: true });
+    await symlink(real, join(root, 'linked-root'));
+    const sink = createFileSink(
+      { type: 'file', directory: 'cases' },
+      { feedId: FEED, root: join(root, 'linked-root', 'MX') },
+    );
+    await sink.deliver(record(1), progress());
+    await sink.close();
+    expect((await lines(join(real, 'MX', 'cases', `${FEED}.jsonl`))).map((r) => r.seq)).toEqual([1]);
+  });
+
+  it('refuses a symbolic link as a directory component, and writes nothing where it points', async () => {
+    const countryRoot = join(root, 'MX');
+    const elsewhere = join(root, 'GT-secret');
+    await mkdir(countryRoot, { recursive: true });
+    await mkdir(elsewhere);
+    await symlink(elsewhere, join(countryRoot, 'cases'));
+    expect(
+      await refusal(
+        createFileSink({ type: 'file', directory: 'cases/x' }, { feedId: FEED, root: countryRoot }),
+      ),
+    ).toEqual(refused('symlink_refused'));
+    expect(
+      await refusal(
+        createFileSink({ type: 'file', directory: 'cases' }, { feedId: FEED, root: countryRoot }),
+      ),
+    ).toEqual(refused('symlink_refused'));
+    expect(await readdir(elsewhere)).toEqual([]);
+  });
+
+  it('never opens the feed file through a symbolic link (O_NOFOLLOW)', async () => {
+    const dir = join(root, 'MX', 'cases');
+    await mkdir(dir, { recursive: true });
+    const target = join(root, 'victim.txt');
+    await writeFile(target, 'untouched\n');
+    await symlink(target, join(dir, `${FEED}.jsonl`));
+    expect(
+      await refusal(
+        createFileSink({ type: 'file', directory: 'cases' }, { feedId: FEED, root: join(root, 'MX') }),
+      ),
+    ).toEqual(refused('symlink_refused'));
+    expect(await readFile(target, 'utf8')).toBe('untouched\n');
+  });
+
+  it('refuses a stored absolute directory outside the root and a path that climbs out', async () => {
+    const countryRoot = join(root, 'MX');
+    expect(
+      await refusal(
+        createFileSink({ type: 'file', directory: join(root, 'GT') }, { feedId: FEED, root: countryRoot }),
+      ),
+    ).toEqual(refused('outside_file_root'));
+    expect(
+      await refusal(
+        createFileSink({ type: 'file', directory: '../GT' }, { feedId: FEED, root: countryRoot }),
+      ),
+    ).toEqual(refused('invalid_path'));
+    await expect(readdir(join(root, 'GT'))).rejects.toMatchObject({ code: 'ENOENT' });
   });
 });

@@ -63,7 +63,10 @@ export function certificateProblem(
     };
   }
   if (blocks.length > MAX_CA_CERTIFICATES) {
-    return { code: 'certificate_too_large', message: `must hold at most ${MAX_CA_CERTIFICATES} certificates` };
+    return {
+      code: 'certificate_too_large',
+      message: `must hold at most ${MAX_CA_CERTIFICATES} certificates`,
+    };
   }
   for (const [index, block] of blocks.entries()) {
     try {

@@ -156,7 +156,11 @@ function directoryProblem(
     rel = inside.split(sep).join('/');
   }
   const parts = rel.split('/').filter((p) => p !== '');
-  if (parts.length === 0 || parts.length > MAX_DIRECTORY_DEPTH || parts.some((p) => !DIRECTORY_COMPONENT.test(p))) {
+  if (
+    parts.length === 0 ||
+    parts.length > MAX_DIRECTORY_DEPTH ||
+    parts.some((p) => !DIRECTORY_COMPONENT.test(p))
+  ) {
     return {
       code: 'invalid_path',
       message: `must be 1 to ${MAX_DIRECTORY_DEPTH} names separated by /, each of letters, digits, _, - and . (not first), such as "cases" or "fiu/2026"`,
@@ -167,55 +171,55 @@ function directoryProblem(
 
 function webhookSinkSchema(policy: SinkPolicy) {
   return z.strictObject({
-  type: z.literal('webhook'),
-  url: z.string({ error: 'must be a string' }).superRefine((value, ctx) => {
-    let url: URL;
-    try {
-      url = new URL(value);
-    } catch {
-      customIssue(ctx, 'invalid_url', 'must be an absolute URL such as https://fiu.example/enlace');
-      return;
-    }
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-      customIssue(ctx, 'invalid_url', `must be an https:// URL, not ${url.protocol}`);
-    } else if (url.username !== '' || url.password !== '') {
-      customIssue(
-        ctx,
-        'invalid_url',
-        'must not carry credentials: receivers authenticate records by their signature',
-      );
-    } else if (url.hash !== '') {
-      customIssue(ctx, 'invalid_url', 'must not have a #fragment');
-    } else if (url.protocol === 'http:' && !policy.webhooks.allowsHost(url.hostname)) {
-      customIssue(
-        ctx,
-        'insecure_url',
-        "must use https:// (http:// is allowed only to hosts on the feed service's webhook allow-list)",
-      );
-    } else if (literalBlocked(url.hostname) && !policy.webhooks.allowsHost(url.hostname)) {
-      customIssue(
-        ctx,
-        'blocked_address',
-        "must not be a loopback, private, link-local or reserved address unless the feed service's operator allow-lists it",
-      );
-    }
-  }),
-  secret: z.string({ error: 'must be a string' }).superRefine((value, ctx) => {
-    // The messages never quote the value: it is a credential.
-    if (value.length < MIN_WEBHOOK_SECRET_LENGTH) {
-      customIssue(ctx, 'secret_too_short', `must be at least ${MIN_WEBHOOK_SECRET_LENGTH} characters`);
-    } else if (value.length > MAX_WEBHOOK_SECRET_LENGTH) {
-      customIssue(ctx, 'secret_too_long', `must be at most ${MAX_WEBHOOK_SECRET_LENGTH} characters`);
-    }
-  }),
-  caCertificate: z
-    .string({ error: 'must be a string' })
-    .superRefine((value, ctx) => {
-      // Capped, then read line by line: no regular expression ever sees the field.
-      const problem = certificateProblem(value);
-      if (problem !== undefined) customIssue(ctx, problem.code, problem.message);
-    })
-    .optional(),
+    type: z.literal('webhook'),
+    url: z.string({ error: 'must be a string' }).superRefine((value, ctx) => {
+      let url: URL;
+      try {
+        url = new URL(value);
+      } catch {
+        customIssue(ctx, 'invalid_url', 'must be an absolute URL such as https://fiu.example/enlace');
+        return;
+      }
+      if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+        customIssue(ctx, 'invalid_url', `must be an https:// URL, not ${url.protocol}`);
+      } else if (url.username !== '' || url.password !== '') {
+        customIssue(
+          ctx,
+          'invalid_url',
+          'must not carry credentials: receivers authenticate records by their signature',
+        );
+      } else if (url.hash !== '') {
+        customIssue(ctx, 'invalid_url', 'must not have a #fragment');
+      } else if (url.protocol === 'http:' && !policy.webhooks.allowsHost(url.hostname)) {
+        customIssue(
+          ctx,
+          'insecure_url',
+          "must use https:// (http:// is allowed only to hosts on the feed service's webhook allow-list)",
+        );
+      } else if (literalBlocked(url.hostname) && !policy.webhooks.allowsHost(url.hostname)) {
+        customIssue(
+          ctx,
+          'blocked_address',
+          "must not be a loopback, private, link-local or reserved address unless the feed service's operator allow-lists it",
+        );
+      }
+    }),
+    secret: z.string({ error: 'must be a string' }).superRefine((value, ctx) => {
+      // The messages never quote the value: it is a credential.
+      if (value.length < MIN_WEBHOOK_SECRET_LENGTH) {
+        customIssue(ctx, 'secret_too_short', `must be at least ${MIN_WEBHOOK_SECRET_LENGTH} characters`);
+      } else if (value.length > MAX_WEBHOOK_SECRET_LENGTH) {
+        customIssue(ctx, 'secret_too_long', `must be at most ${MAX_WEBHOOK_SECRET_LENGTH} characters`);
+      }
+    }),
+    caCertificate: z
+      .string({ error: 'must be a string' })
+      .superRefine((value, ctx) => {
+        // Capped, then read line by line: no regular expression ever sees the field.
+        const problem = certificateProblem(value);
+        if (problem !== undefined) customIssue(ctx, problem.code, problem.message);
+      })
+      .optional(),
   });
 }
 
@@ -257,8 +261,8 @@ export function sinkDefinitionSchema(ownerCountry: string, policy: SinkPolicy = 
     'type',
     [fileSinkSchema(ownerCountry, policy), webhookSinkSchema(policy), natsSinkSchema(ownerCountry)],
     {
-    error: (issue) =>
-      issue.code === 'invalid_union' ? `must be one of ${SINK_TYPES.join(', ')}` : undefined,
+      error: (issue) =>
+        issue.code === 'invalid_union' ? `must be one of ${SINK_TYPES.join(', ')}` : undefined,
     },
   );
 }

@@ -306,7 +306,8 @@ class WebhookSink implements FeedSink {
     const host = normalizeHost(this.url.hostname);
     if (this.url.protocol === 'http:' && !this.policy.allowsHost(host))
       return `plain http:// to ${host} is not on the feed service's webhook allow-list: use https://`;
-    if (isIP(host) !== 0 && !this.policy.allowsAddress(host, host)) return new BlockedAddressError(host).message;
+    if (isIP(host) !== 0 && !this.policy.allowsAddress(host, host))
+      return new BlockedAddressError(host).message;
     return undefined;
   }
 
@@ -431,7 +432,8 @@ export function connectionProblem(err: unknown): string {
   if (err instanceof AggregateError && err.errors.length > 0) {
     return [...new Set(err.errors.map(connectionProblem))].join('; ');
   }
-  const code = typeof (err as { code?: unknown })?.code === 'string' ? (err as { code: string }).code : undefined;
+  const code =
+    typeof (err as { code?: unknown })?.code === 'string' ? (err as { code: string }).code : undefined;
   if (code === undefined) {
     const message = err instanceof Error ? err.message : '';
     if (message.startsWith('no answer within')) return message;

@@ -33,7 +33,10 @@ import { detailView, summaryView } from './alert-view.js';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 type ListParams = Partial<
-  Record<'box' | 'kind' | 'network' | 'origin' | 'since' | 'handling' | 'expired' | 'cursor' | 'limit', string>
+  Record<
+    'box' | 'kind' | 'network' | 'origin' | 'since' | 'handling' | 'expired' | 'cursor' | 'limit',
+    string
+  >
 >;
 
 /** Checks the list filters, reporting every bad one. */
@@ -68,7 +71,8 @@ export function parseListQuery(params: ListParams): AlertQuery {
   const since = sinceText === undefined ? undefined : new Date(sinceText);
   if (since !== undefined && Number.isNaN(since.getTime())) bad('since', 'must be an RFC 3339 instant');
   const expired = one('expired');
-  if (expired !== undefined && expired !== 'true' && expired !== 'false') bad('expired', 'must be true or false');
+  if (expired !== undefined && expired !== 'true' && expired !== 'false')
+    bad('expired', 'must be true or false');
   const limitText = one('limit');
   const limit = limitText === undefined ? undefined : Number(limitText);
   if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > 500))
