@@ -21,7 +21,7 @@ import { createFeedApp } from '@enlace/feed';
 import type { FeedApp } from '@enlace/feed';
 import { issueToken, REGISTRY_PRIVATE_KEY_FILE } from '@enlace/registry/auth';
 import { alertFromJson, encodeAlert, encodeSignedAlert } from '@enlace/schema';
-import { alertSubject, ensureEnlaceStreams, publishAlert } from '@enlace/transport';
+import { ALERTS_STREAM, alertSubject, ensureEnlaceStreams, publishAlert } from '@enlace/transport';
 import { startNatsServer } from '@enlace/testing';
 import type { NatsServerHandle } from '@enlace/testing';
 import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
@@ -577,6 +577,36 @@ describe('delivery', () => {
     await new Promise((r) => setTimeout(r, 500));
     const records = await readJsonl(dir);
     expect(records.map((r) => r.alert.header.id)).toEqual(expected);
+  }, 60_000);
+
+  it('a feed whose consumer an operator removed creates it again and keeps delivering', async () => {
+    const dir = join(net.root, 'gt-consumer-removed');
+    const created = await api('POST', '/v1/feeds', gtToken, {
+      name: 'consumer-removed',
+      start: 'now',
+      sink: { type: 'file', directory: dir },
+    });
+    expect(created.status).toBe(201);
+    const durable = created.json.consumer as string;
+    expect(durable).toMatch(/^feed-gt-consumer-removed-\d+$/);
+    const jsm = await jetstreamManager(nc);
+    await jsm.consumers.info(ALERTS_STREAM, durable);
+    await publish('MX', 'trafficking-liaison', 'route', 'H0', route);
+    await waitFor('the first record', async () => (await readJsonl(dir).catch(() => [])).length >= 1, 30_000);
+    await jsm.consumers.delete(ALERTS_STREAM, durable);
+    await waitFor(
+      'the consumer again',
+      async () =>
+        await jsm.consumers
+          .info(ALERTS_STREAM, durable)
+          .then(() => true)
+          .catch(() => false),
+      30_000,
+    );
+    await publish('CR', 'trafficking-liaison', 'document', 'H0', documentBody(['D55001']));
+    const expected = published.slice(-2).map((p) => p.id);
+    await waitFor('the record after', async () => (await readJsonl(dir)).length >= 2, 30_000);
+    expect((await readJsonl(dir)).map((r) => r.alert.header.id)).toEqual(expected);
   }, 60_000);
 });
 
