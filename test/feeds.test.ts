@@ -580,7 +580,7 @@ describe('delivery', () => {
   }, 60_000);
 
   it('a feed whose consumer an operator removed creates it again and keeps delivering', async () => {
-    const dir = join(net.root, 'gt-consumer-removed');
+    const dir = join(files(), 'GT', 'gt-consumer-removed');
     const created = await api('POST', '/v1/feeds', gtToken, {
       name: 'consumer-removed',
       start: 'now',
