@@ -154,7 +154,7 @@ async function publish(
   kind: 'route' | 'document' | 'network',
   handling: string,
   body: Record<string, unknown>,
-  options: { forged?: boolean } = {},
+  options: { forged?: boolean; expiresAt?: string } = {},
 ): Promise<Published> {
   const id = uuidv7();
   const alert = alertFromJson({
@@ -162,6 +162,7 @@ async function publish(
       ...header(origin, network, `ALERT_KIND_${kind.toUpperCase()}`, handling, `${kind} ${published.length}`),
       id,
       issuedAt: new Date().toISOString(),
+      ...(options.expiresAt !== undefined && { expiresAt: options.expiresAt }),
     },
     [kind]: body,
   });
@@ -205,7 +206,16 @@ async function startFeed(): Promise<FeedApp> {
     dataDir: join(net.root, 'feed'),
     registryPublicJwk: net.pinned,
     logger: false,
+    // Feeds' files under <files>/<CC>/; the spec's own webhook receiver listens on loopback.
+    fileRoot: files(),
+    webhookAllow: ['127.0.0.1'],
+    limits: { matchDigestsPerMinute: 1_000 },
   });
+}
+
+/** The feed service's file root. */
+function files(): string {
+  return join(net.root, 'files');
 }
 
 /** What GT may receive of the published alerts: trafficking-liaison routes/documents and fiu-exchange networks, not forged, no H2 of others. */
@@ -330,7 +340,7 @@ describe('feed definitions', () => {
   it('refuses requests without a registry token, and hides other countries’ feeds', async () => {
     expect((await api('GET', '/v1/feeds', undefined)).json.error.code).toBe('ERR_UNAUTHENTICATED');
     expect((await api('GET', '/v1/feeds', 'not-a-token')).json.error.code).toBe('ERR_UNAUTHENTICATED');
-    const dir = join(net.root, 'mx-private');
+    const dir = join(files(), 'MX', 'mx-private');
     const created = await api('POST', '/v1/feeds', mxToken, {
       name: 'private',
       sink: { type: 'file', directory: dir },
@@ -351,9 +361,62 @@ describe('feed definitions', () => {
   });
 });
 
+describe('sink confinement (file roots, webhook addresses)', () => {
+  it('keeps file sinks inside the country root and webhooks off internal addresses, naming the field', async () => {
+    const secret = randomBytes(32).toString('hex');
+    const refused = async (sink: Record<string, unknown>): Promise<Array<{ path: string; code: string }>> => {
+      const answer = await api('POST', '/v1/feeds', gtToken, { name: 'escape', sink });
+      expect(answer.status).toBe(400);
+      expect(answer.json.error.code).toBe('ERR_VALIDATION');
+      return answer.json.error.violations.map(({ path, code }: { path: string; code: string }) => ({
+        path,
+        code,
+      }));
+    };
+    expect(await refused({ type: 'file', directory: join(files(), 'MX', 'theirs') })).toEqual([
+      { path: 'sink.directory', code: 'outside_file_root' },
+    ]);
+    expect(await refused({ type: 'file', directory: '/etc' })).toEqual([
+      { path: 'sink.directory', code: 'outside_file_root' },
+    ]);
+    expect(await refused({ type: 'file', directory: '../MX' })).toEqual([
+      { path: 'sink.directory', code: 'invalid_path' },
+    ]);
+    expect(await refused({ type: 'file', directory: 'big', maxBytes: 2 ** 40 })).toEqual([
+      { path: 'sink.maxBytes', code: 'too_big' },
+    ]);
+    for (const url of [
+      'https://169.254.169.254/latest/meta-data',
+      'https://[fd00:ec2::254]/',
+      'https://10.0.0.1/',
+    ]) {
+      expect(await refused({ type: 'webhook', url, secret }), url).toEqual([
+        { path: 'sink.url', code: 'blocked_address' },
+      ]);
+    }
+    expect(await refused({ type: 'webhook', url: 'http://[::1]:9/hook', secret })).toEqual([
+      { path: 'sink.url', code: 'insecure_url' },
+    ]);
+    // A relative directory lands under <root>/GT/.
+    const created = await api('POST', '/v1/feeds', gtToken, {
+      name: 'relative',
+      start: 'beginning',
+      sink: { type: 'file', directory: 'fiu-gt' },
+    });
+    expect(created.status).toBe(201);
+    expect(created.json.feed.sink.directory).toBe('fiu-gt');
+    await waitFor(
+      'the relative feed to write',
+      async () => (await readJsonl(join(files(), 'GT', 'fiu-gt')).catch(() => [])).length > 0,
+      30_000,
+    );
+    expect((await api('DELETE', '/v1/feeds/gt-relative', gtToken)).status).toBe(204);
+  }, 60_000);
+});
+
 describe('delivery', () => {
   it('replaying from the beginning yields every accepted alert in order, each re-verifiable with only the JWKS', async () => {
-    const dir = join(net.root, 'gt-all');
+    const dir = join(files(), 'GT', 'gt-all');
     const created = await api('POST', '/v1/feeds', gtToken, {
       name: 'all',
       start: 'beginning',
@@ -406,14 +469,14 @@ describe('delivery', () => {
   }, 60_000);
 
   it('filters by network, kind, origin, handling, grading and financial indicators; H2 stays with its origin', async () => {
-    const fin = join(net.root, 'mx-fin');
+    const fin = join(files(), 'MX', 'mx-fin');
     await api('POST', '/v1/feeds', mxToken, {
       name: 'fin',
       start: 'beginning',
       filter: { networks: ['fiu-exchange'], financialOnly: true, minGrading: 'C3', handling: ['H1', 'H2'] },
       sink: { type: 'file', directory: fin },
     });
-    const gtOwn = join(net.root, 'gt-own');
+    const gtOwn = join(files(), 'GT', 'gt-own');
     await api('POST', '/v1/feeds', gtToken, {
       name: 'own',
       start: 'beginning',
@@ -497,7 +560,7 @@ describe('delivery', () => {
   }, 90_000);
 
   it('a restart of the feed service loses nothing and repeats nothing', async () => {
-    const dir = join(net.root, 'gt-restart');
+    const dir = join(files(), 'GT', 'gt-restart');
     await api('POST', '/v1/feeds', gtToken, {
       name: 'restart',
       start: 'now',
@@ -518,7 +581,7 @@ describe('delivery', () => {
   }, 60_000);
 
   it('a feed whose consumer an operator removed creates it again and keeps delivering', async () => {
-    const dir = join(net.root, 'gt-consumer-removed');
+    const dir = join(files(), 'GT', 'gt-consumer-removed');
     const created = await api('POST', '/v1/feeds', gtToken, {
       name: 'consumer-removed',
       start: 'now',
@@ -622,7 +685,7 @@ describe('enlace feed (the CLI against the running service)', () => {
   }
 
   it('creates, lists, exports with progress, replays to a file and deletes', async () => {
-    const dir = join(net.root, 'cli-docs');
+    const dir = join(files(), 'GT', 'cli-docs');
     const created = await enlace([
       'feed',
       'create',
@@ -757,7 +820,7 @@ describe('a suspended country', () => {
     const before = mxRoutes();
     await net.registry.service.suspendCountry({ code: 'HN' }, { ...admin, decision: 'test' });
     // A feed of the suspended country replays nothing yet: it waits rather than have it all refused.
-    const dir = join(net.root, 'hn-routes');
+    const dir = join(files(), 'HN', 'hn-routes');
     await api('POST', '/v1/feeds', hnToken, {
       name: 'routes',
       start: 'beginning',
@@ -824,4 +887,105 @@ describe('audit trail', () => {
     const text = JSON.stringify(records);
     expect(text).not.toContain(Buffer.from(digest('doc:CR:A01234562'), 'base64').toString('hex'));
   });
+});
+
+describe('limits and expiry', () => {
+  const auth = (token: string) => ({ authorization: `Bearer ${token}` });
+
+  it('caps the streams a token holds open with 429 and Retry-After, and frees the slot when one closes', async () => {
+    const streams: AbortController[] = [];
+    try {
+      for (let i = 0; i < 4; i++) {
+        const stop = new AbortController();
+        streams.push(stop);
+        const open = await fetch(`${feed.url}/v1/feeds/gt-all/records?from=now&follow=true`, {
+          headers: auth(gtToken),
+          signal: stop.signal,
+        });
+        expect(open.status).toBe(200);
+      }
+      const fifth = await fetch(`${feed.url}/v1/feeds/gt-all/records?from=now`, { headers: auth(gtToken) });
+      expect(fifth.status).toBe(429);
+      expect(fifth.headers.get('retry-after')).toBe('5');
+      const body = (await fifth.json()) as Loose;
+      expect(body.error.code).toBe('ERR_RATE_LIMITED');
+      expect(body.error.violations[0].code).toBe('too_many_readers');
+      // Another token is not affected.
+      expect(
+        (await fetch(`${feed.url}/v1/feeds/mx-fin/records?from=now`, { headers: auth(mxToken) })).status,
+      ).toBe(200);
+    } finally {
+      for (const stop of streams) stop.abort();
+    }
+    await waitFor(
+      'the slots to be released',
+      async () =>
+        (await fetch(`${feed.url}/v1/feeds/gt-all/records?from=now`, { headers: auth(gtToken) })).status ===
+        200,
+      15_000,
+    );
+  }, 60_000);
+
+  it('rate-limits matching per token by the digests asked about (429, Retry-After, match_rate)', async () => {
+    const many = Array.from({ length: 600 }, (_, i) =>
+      createHmac('sha256', 'x').update(String(i)).digest('hex'),
+    );
+    const first = await api('POST', '/v1/match', adminToken, { keyId: MATCH_KEY.keyId, digests: many });
+    expect(first.status).toBe(200);
+    const second = await fetch(`${feed.url}/v1/match`, {
+      method: 'POST',
+      headers: { ...auth(adminToken), 'content-type': 'application/json' },
+      body: JSON.stringify({ keyId: MATCH_KEY.keyId, digests: many }),
+    });
+    expect(second.status).toBe(429);
+    expect(Number(second.headers.get('retry-after'))).toBeGreaterThan(0);
+    const body = (await second.json()) as Loose;
+    expect(body.error.code).toBe('ERR_RATE_LIMITED');
+    expect(body.error.violations[0].code).toBe('match_rate');
+  }, 30_000);
+
+  it('exports only what was issued up to `until`', async () => {
+    const all = (
+      await (
+        await fetch(`${feed.url}/v1/feeds/gt-all/export?format=jsonl`, { headers: auth(gtToken) })
+      ).text()
+    )
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { alert: { header: { id: string; issuedAt: string } } });
+    expect(all.length).toBeGreaterThan(2);
+    const cut = all[Math.floor(all.length / 2)]!.alert.header.issuedAt;
+    const until = (
+      await (
+        await fetch(`${feed.url}/v1/feeds/gt-all/export?format=jsonl&until=${encodeURIComponent(cut)}`, {
+          headers: auth(gtToken),
+        })
+      ).text()
+    )
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { alert: { header: { id: string } } });
+    expect(until.map((r) => r.alert.header.id)).toEqual(
+      all.filter((r) => Date.parse(r.alert.header.issuedAt) <= Date.parse(cut)).map((r) => r.alert.header.id),
+    );
+  }, 30_000);
+
+  it('marks an alert whose expires_at has passed as expired in its record', async () => {
+    const soon = new Date(Date.now() + 1_500).toISOString();
+    const short = await publish('MX', 'trafficking-liaison', 'route', 'H0', route, { expiresAt: soon });
+    await new Promise((r) => setTimeout(r, 2_000));
+    const records = (
+      await (
+        await fetch(`${feed.url}/v1/feeds/gt-all/records?from=beginning`, { headers: auth(gtToken) })
+      ).text()
+    )
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { alert: { header: { id: string } }; verification: { expired: boolean } });
+    const mine = records.find((r) => r.alert.header.id === short.id);
+    expect(mine?.verification.expired).toBe(true);
+    expect(records.filter((r) => r.alert.header.id !== short.id).every((r) => !r.verification.expired)).toBe(
+      true,
+    );
+  }, 30_000);
 });

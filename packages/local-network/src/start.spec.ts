@@ -237,8 +237,10 @@ describe.skipIf(!haveNats)('npm start', () => {
       );
       expect(started.stderr()).not.toContain('could not publish');
 
-      // The feed service runs as its own NATS user: GT's FIU gets a feed replaying what it may see.
-      const feeds = join(stateDir, 'fiu-gt');
+      // The feed service runs as its own NATS user: GT's FIU gets a feed replaying what it may see,
+      // into files under the local network's file root (as README's `--to-dir fiu-gt`).
+      const feeds = 'fiu-gt';
+      expect(started.info.feed.fileRoot).toBe(join(stateDir, 'feed-files'));
       const fiu = createFeedClient({
         baseUrl: started.info.feed.url,
         token: started.info.feed.tokens['GT']!,
@@ -257,6 +259,9 @@ describe.skipIf(!haveNats)('npm start', () => {
         if (delivered === 0) await new Promise((resolve) => setTimeout(resolve, 200));
       }
       expect(delivered).toBeGreaterThan(0);
+      expect(
+        (await readFile(join(stateDir, 'feed-files', 'GT', 'fiu-gt', 'gt-demo.jsonl'), 'utf8')).length,
+      ).toBeGreaterThan(0);
       expect(started.info.feed.matchingKeys['fiu-exchange']).toMatch(/fiu-exchange\.json$/);
     } finally {
       expect(await stop(started)).toBe(0);

@@ -98,6 +98,8 @@ export interface NetworkFile {
   readonly feed: {
     readonly url: string;
     readonly docs: string;
+    /** Where file feeds are written: `<fileRoot>/<CC>/<directory given to --to-dir>`. */
+    readonly fileRoot: string;
     readonly tokens: Readonly<Record<string, string>>;
     /** Files of the per-network matching keys (held by members; never sent to the service). */
     readonly matchingKeys: Readonly<Record<string, string>>;
@@ -386,6 +388,11 @@ export async function startLocalNetwork(options: StartOptions, io: Io): Promise<
           host: options.host,
           port: feedPort.port,
           logger: ['error'],
+          // FIUs' file feeds land in <state>/feed-files/<CC>/<directory>; webhooks may reach
+          // receivers on this machine (development only: a real deployment allow-lists nothing
+          // by default).
+          fileRoot: join(options.stateDir, 'feed-files'),
+          webhookAllow: ['localhost', '127.0.0.1', '::1'],
           ...(authorization !== undefined && {
             natsUser: FEED_NATS_USER,
             natsPass: authorization.passwords[FEED_NATS_USER]!,
@@ -416,6 +423,7 @@ export async function startLocalNetwork(options: StartOptions, io: Io): Promise<
       feed: {
         url: feed.url,
         docs: `${feed.url}/docs`,
+        fileRoot: feed.fileRoot,
         tokens: feedTokens,
         matchingKeys,
         natsUsers: Object.fromEntries(
@@ -509,7 +517,8 @@ function renderTable(info: NetworkFile, stateDir: string): string {
     `Tokens (administrator, auditor, one officer and one FIU analyst per country) are in ${join(stateDir, 'network.json')} (mode 0600).`,
     'Each node serves its officers: POST /v1/alerts to publish, GET /v1/alerts for the verified inbox',
     '(API docs at <node>/docs; send the country\'s officer token as "Authorization: Bearer ...").',
-    'FIUs: `enlace feed create --url <feed> --token <fiu token> ...`; matching keys in keys/matching/.',
+    'FIUs: `enlace feed create --url <feed> --token <fiu token> ...`; matching keys in keys/matching/;',
+    `file feeds (--to-dir <name>) are written under ${info.feed.fileRoot}/<CC>/<name>/.`,
     'Press Ctrl-C to stop everything.',
     '',
   ];

@@ -17,6 +17,8 @@ export const FEED_ERROR_STATUS = {
   ERR_CONFLICT: 409,
   /** A request too large (more than 100,000 digests in one match query). */
   ERR_TOO_LARGE: 413,
+  /** Too many requests or open readers for this token or this service: retry after Retry-After. */
+  ERR_RATE_LIMITED: 429,
   /** No verified registry snapshot yet, or NATS / JetStream cannot be reached. */
   ERR_UNAVAILABLE: 503,
   ERR_INTERNAL: 500,
@@ -33,17 +35,21 @@ export interface FieldViolation {
 
 export interface FeedErrorOptions extends ErrorOptions {
   readonly violations?: readonly FieldViolation[];
+  /** ERR_RATE_LIMITED: seconds until a retry may succeed (the Retry-After header). */
+  readonly retryAfterSeconds?: number;
 }
 
 export class FeedError extends Error {
   readonly code: FeedErrorCode;
   readonly violations: readonly FieldViolation[];
+  readonly retryAfterSeconds: number | undefined;
 
   constructor(code: FeedErrorCode, message: string, options: FeedErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'FeedError';
     this.code = code;
     this.violations = options.violations ?? [];
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 
   get status(): number {

@@ -211,9 +211,16 @@ export function addFeedCommands(program: Command, io: CliIo): void {
       .option('--min-grading <grading>', 'Admiralty grading at least this good, e.g. B2')
       .option('--financial-only', 'only alerts with financial indicators')
       .option('--from <start>', 'now, beginning or an ISO 8601 instant', 'now')
-      .option('--to-dir <dir>', 'deliver to JSON Lines files in this directory (absolute path)')
-      .option('--max-bytes <n>', 'rotate files at this size (with --to-dir)')
-      .option('--to-webhook <url>', 'deliver to this HTTPS webhook')
+      .option(
+        '--to-dir <dir>',
+        "deliver to JSON Lines files in this directory under the feed service's file root for your " +
+          'country (<root>/<CC>/<dir>, e.g. cases; an absolute path must lie inside it)',
+      )
+      .option('--max-bytes <n>', 'rotate files at this size, at most 1 GiB (with --to-dir)')
+      .option(
+        '--to-webhook <url>',
+        'deliver to this HTTPS webhook (public addresses only, unless the operator allow-lists the host)',
+      )
       .option(
         '--webhook-secret <secret>',
         'HMAC secret of the webhook (at least 32 characters; default $ENLACE_WEBHOOK_SECRET)',
@@ -227,7 +234,7 @@ export function addFeedCommands(program: Command, io: CliIo): void {
       .addHelpText(
         'after',
         '\nExamples:\n' +
-          '  $ enlace feed create --name cases --financial-only --from beginning --to-dir /var/lib/fiu/enlace\n' +
+          '  $ enlace feed create --name cases --financial-only --from beginning --to-dir cases\n' +
           '  $ enlace feed create --name docs --kind document --to-webhook https://fiu.example/enlace \\\n' +
           '      --webhook-secret "$SECRET"\n',
       ),

@@ -32,12 +32,21 @@ import type { FeedContext } from '../http/feed-context.js';
 import { sendError, toFeedError } from '../http/feed-error.filter.js';
 import { DigestIndexer } from '../indexing/digest-indexer.js';
 import { ensureFeedsStream } from '../sinks/nats-sink.js';
+import { FeedRateLimits } from '../http/rate-limit.js';
 import { FeedAppModule } from './feed-app.module.js';
+import { feedSecuritySettings } from './feed-settings.js';
+import type { FeedSecurityOptions } from './feed-settings.js';
 
 /** Largest request body: a match query of 100,000 digests in hex is about 6.7 MB. */
 export const MAX_BODY_BYTES = 8 * 1024 * 1024;
 
-export interface CreateFeedAppOptions {
+/**
+ * `fileRoot`, `webhookAllow` and `limits` (FeedSecurityOptions) fall back to the environment
+ * (ENLACE_FEED_FILE_ROOT, ENLACE_FEED_WEBHOOK_ALLOW, ENLACE_FEED_READERS_PER_TOKEN, ...: see
+ * feed-settings.ts), then to the defaults: file sinks under `<dataDir>/files/<CC>/`, webhooks to
+ * public https:// hosts only.
+ */
+export interface CreateFeedAppOptions extends FeedSecurityOptions {
   /** e.g. nats://127.0.0.1:4222 (several: comma-separated). */
   readonly natsUrl: string;
   readonly natsUser?: string;
@@ -62,12 +71,16 @@ export interface FeedApp {
   readonly indexer: DigestIndexer;
   readonly trust: TrustState;
   readonly nc: NatsConnection;
+  /** Root of file sinks: country CC's feeds write under `<fileRoot>/<CC>/<directory>`. */
+  readonly fileRoot: string;
   close(): Promise<void>;
 }
 
 export async function createFeedApp(options: CreateFeedAppOptions): Promise<FeedApp> {
   const logger = new Logger('enlace-feed');
+  const settings = feedSecuritySettings(options, options.dataDir);
   await mkdir(options.dataDir, { recursive: true });
+  await mkdir(settings.sinks.fileRoot, { recursive: true, mode: 0o700 });
   const servers = options.natsUrl
     .split(',')
     .map((s) => s.trim())
@@ -137,6 +150,7 @@ export async function createFeedApp(options: CreateFeedAppOptions): Promise<Feed
       jsm,
       repository,
       verifier,
+      sinkPolicy: settings.sinks,
       onWarning: warn,
       context: () => {
         const view = trust.require();
@@ -144,6 +158,7 @@ export async function createFeedApp(options: CreateFeedAppOptions): Promise<Feed
           networks: new Set(view.snapshot.policy.networks.map((n) => n.id)),
           countries: new Set(view.snapshot.policy.countries.map((c) => c.code)),
           now: new Date(),
+          sinks: settings.sinks,
         };
       },
     });
@@ -184,6 +199,7 @@ export async function createFeedApp(options: CreateFeedAppOptions): Promise<Feed
         ),
       indexedDigests: () => indexer.size,
       natsConnected: () => !nc.isClosed(),
+      limits: new FeedRateLimits(settings.limits),
     };
     const app = await NestFactory.create<NestExpressApplication>(
       FeedAppModule.register(context),
@@ -227,6 +243,7 @@ export async function createFeedApp(options: CreateFeedAppOptions): Promise<Feed
       indexer,
       trust,
       nc,
+      fileRoot: settings.sinks.fileRoot,
       close: undo,
     };
   } catch (error) {

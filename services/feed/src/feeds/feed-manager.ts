@@ -11,7 +11,7 @@ import type { FeedAudit } from '../audit/feed-audit.js';
 import { FeedError } from '../errors.js';
 import { createSink } from '../sinks/create-sink.js';
 import { redactSinkDefinition } from '../sinks/sink-definition.js';
-import type { PublicSinkDefinition } from '../sinks/sink-definition.js';
+import type { PublicSinkDefinition, SinkPolicy } from '../sinks/sink-definition.js';
 import type { SinkStatus } from '../sinks/sink.js';
 import type { AlertVerifier } from './alert-verifier.js';
 import { consumerName, feedId, parseFeedDefinition, startViolation } from './feed-definition.js';
@@ -51,6 +51,8 @@ export interface FeedManagerDeps {
   readonly repository: FeedRepository;
   readonly verifier: AlertVerifier;
   readonly context: () => DefinitionContext;
+  /** The operator's file root and webhook allow-list, for the sinks (as in the definition context). */
+  readonly sinkPolicy?: SinkPolicy;
   readonly onWarning?: (message: string, cause?: unknown) => void;
 }
 
@@ -84,7 +86,12 @@ export class FeedManager {
   }
 
   async #startRunner(feed: FeedDefinition): Promise<FeedRunner> {
-    const sink = createSink(feed.sink, { feedId: feed.id, js: this.deps.js });
+    const sink = createSink(feed.sink, {
+      feedId: feed.id,
+      country: feed.country,
+      js: this.deps.js,
+      ...(this.deps.sinkPolicy !== undefined && { policy: this.deps.sinkPolicy }),
+    });
     const runner = new FeedRunner(feed, {
       js: this.deps.js,
       jsm: this.deps.jsm,

@@ -4,6 +4,7 @@ import type { TrustState } from '@enlace/node';
 import type { FeedActor, FeedManager } from '../feeds/feed-manager.js';
 import type { MatchResultJson } from '../matching/match-request.js';
 import type { FeedReader } from '../feeds/feed-reader.js';
+import type { FeedRateLimits } from './rate-limit.js';
 
 export interface FeedContext {
   readonly registryPublicJwk: Readonly<Record<string, unknown>>;
@@ -15,4 +16,6 @@ export interface FeedContext {
   /** Digests held by the matching index, for /health. */
   readonly indexedDigests: () => number;
   readonly natsConnected: () => boolean;
+  /** Open readers and per-token rates (tail, replay, export, match). */
+  readonly limits: FeedRateLimits;
 }

@@ -64,7 +64,13 @@ function notices(row: StoredAlert): string[] {
     out.push('restricted to other countries: the body is not readable here');
   if (row.retractedBy !== undefined) out.push(`retracted by ${row.retractedBy}`);
   if (row.supersededBy !== undefined) out.push(`superseded by ${row.supersededBy}`);
+  if (isExpired(row)) out.push(`expired at ${row.expiresAt!.toISOString()}: no longer to be acted on`);
   return out;
+}
+
+/** True when the alert's expires_at has passed (judged now, so an alert expires while it sits in the inbox). */
+export function isExpired(row: Pick<StoredAlert, 'expiresAt'>, now: Date = new Date()): boolean {
+  return row.expiresAt !== undefined && row.expiresAt.getTime() <= now.getTime();
 }
 
 /** One line of the inbox or outbox. */
@@ -80,6 +86,7 @@ export function summaryView(row: StoredAlert): Record<string, unknown> {
     tlp: row.tlp,
     issuedAt: row.issuedAt.toISOString(),
     ...(row.expiresAt !== undefined && { expiresAt: row.expiresAt.toISOString() }),
+    expired: isExpired(row),
     receivedAt: row.receivedAt.toISOString(),
     title: row.title,
     recipients: row.recipients,

@@ -33,7 +33,10 @@ import { detailView, summaryView } from './alert-view.js';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 type ListParams = Partial<
-  Record<'box' | 'kind' | 'network' | 'origin' | 'since' | 'handling' | 'cursor' | 'limit', string>
+  Record<
+    'box' | 'kind' | 'network' | 'origin' | 'since' | 'handling' | 'expired' | 'cursor' | 'limit',
+    string
+  >
 >;
 
 /** Checks the list filters, reporting every bad one. */
@@ -67,6 +70,9 @@ export function parseListQuery(params: ListParams): AlertQuery {
   const sinceText = one('since');
   const since = sinceText === undefined ? undefined : new Date(sinceText);
   if (since !== undefined && Number.isNaN(since.getTime())) bad('since', 'must be an RFC 3339 instant');
+  const expired = one('expired');
+  if (expired !== undefined && expired !== 'true' && expired !== 'false')
+    bad('expired', 'must be true or false');
   const limitText = one('limit');
   const limit = limitText === undefined ? undefined : Number(limitText);
   if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > 500))
@@ -83,6 +89,7 @@ export function parseListQuery(params: ListParams): AlertQuery {
     ...(origin !== undefined && { origin }),
     ...(handling !== undefined && { handling }),
     ...(since !== undefined && { since }),
+    ...((expired === 'true' || expired === 'false') && { expired: expired === 'true' }),
     ...(cursor !== undefined && { cursor }),
     ...(limit !== undefined && { limit }),
   };
@@ -204,6 +211,12 @@ export class AlertsController {
   @ApiQuery({ name: 'origin', required: false })
   @ApiQuery({ name: 'handling', required: false, enum: [...HANDLING_NAMES] })
   @ApiQuery({ name: 'since', required: false, description: 'issued at or after (RFC 3339)' })
+  @ApiQuery({
+    name: 'expired',
+    required: false,
+    enum: ['true', 'false'],
+    description: 'only alerts whose expires_at has passed (true) or not (false)',
+  })
   @ApiQuery({ name: 'cursor', required: false, description: 'the `next` of the previous page' })
   @ApiQuery({ name: 'limit', required: false, description: '1 to 500, default 50' })
   list(@Query() params: ListParams): Record<string, unknown> {
