@@ -154,6 +154,8 @@ const NUMBER_WORDS: ReadonlyMap<string, number> = new Map(
 const NAME_INTRO = set(`named called llamado llamada llamados llamadas nombre nome nom nommé nomme nommee
   appele appelee chamado chamada identificado identificada identified identifie identifiee victima
   victim victime vitima menor nina nino girl boy fille garcon menina menino`);
+/** Forms of address before a name (capitalized). */
+const TITLES = set(`sr sra srta senor senora senorita don dona mr mrs ms miss mme mlle monsieur madame`);
 /** Words of "de nombre", "se llama", "du nom de", "by the name of" (the name follows). */
 const NAME_INTRO_LAST = set(`llama llamaba chama chamava`);
 
@@ -374,6 +376,9 @@ function maskIdentifiersOfThings(tokens: readonly Token[], emails: readonly Free
     if (t.type === 'num' || t.type === 'alnum' || t.type === 'word') {
       // A keyed digest or other hash written out: not text about anyone.
       if (t.text.length >= 32 && HEX.test(t.text)) masked[i] = true;
+      // ... or in base64: long, and of mixed case, which document numbers never are.
+      else if (t.type === 'alnum' && t.text.length >= 16 && LOWER.test(t.text) && UPPER.test(t.text))
+        masked[i] = true;
       // An ISO 6346 container number.
       else if (CONTAINER.test(t.text)) masked[i] = true;
       // A number pattern or series: "A03######", "A04#####?", "G12*", "AB12…", "A03XXXXXX".
@@ -780,6 +785,10 @@ function nameIntroduced(ctx: Ctx, i: number): void {
     )
       j++;
     if (victimNoun && tokens[j]?.gap === '\n') return;
+  } else if (TITLES.has(t.key) && isCapitalized(t)) {
+    // "Sr. Juan Pérez", "Mrs Smith", "Doña Rosa"
+    j = i + 1;
+    if (tokens[j]?.text === '.' && tokens[j]!.gap === '') j++;
   } else if (NAME_INTRO_LAST.has(t.key) && tokens[i - 1]?.key === 'se') {
     j = i + 1;
   } else if (t.key === 'name' && (tokens[i + 1]?.text === ':' || tokens[i - 1]?.key === 'the')) {
@@ -867,7 +876,10 @@ function streetFirst(ctx: Ctx, i: number): void {
       n.key === 'numero' ||
       n.text === 'nº'
     ) {
-      const e = houseNumberAt(ctx, k, false);
+      // "Calle 50", "Avenida 6": a street named by its number is a place; "Avenida 12-34",
+      // "Calle 50 #12" add the house.
+      const named = words === 0 && n.type !== 'punct' && tokens[k + 1]?.text !== '-';
+      const e = named ? -1 : houseNumberAt(ctx, k, false);
       if (e > 0) {
         add(ctx, 'street_address', t.start, tokens[e - 1]!.end);
         return;
