@@ -223,6 +223,29 @@ describe('enlace alert sign / verify / decode', () => {
     const report = JSON.parse(asGt.stdout);
     expect(report.alert.encrypted.jwe).toBeTypeOf('string');
     expect(report.decryptedBody.route.waypoints.length).toBeGreaterThanOrEqual(2);
+    // Title and summary travel inside the encrypted body: the recipient reads them, the clear
+    // bytes hold neither.
+    const { parse } = await import('yaml');
+    const written = parse(await readFile(draft, 'utf8')) as DraftJson & {
+      header: { title: string; summary: string };
+    };
+    expect(report.decryptedBody.title).toBe(written.header.title);
+    expect(report.decryptedBody.summary).toBe(written.header.summary);
+    expect(report.alert.header.title).toBeUndefined();
+    expect(report.alert.header.summary).toBeUndefined();
+    const clear = (await readFile(out)).toString('utf8');
+    expect(clear).not.toContain(written.header.title);
+    expect(clear).not.toContain(written.header.summary.slice(0, 40));
+    const human = await run(
+      'alert',
+      'verify',
+      '-j',
+      join(dir, 'MX', 'jwks.json'),
+      out,
+      '--decrypt-key',
+      gtEnc,
+    );
+    expect(human.stdout).toContain(`title        ${written.header.title}`);
 
     const asMx = await run(
       'alert',

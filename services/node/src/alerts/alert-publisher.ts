@@ -282,9 +282,15 @@ export class AlertPublisher {
     header.id = uuidv7({ msecs: issuedAt.getTime() });
     header.issuedAt = issuedAt;
     const clearBody: AlertBody['body'] = alert.body?.$case === 'encrypted' ? undefined : alert.body;
-    if (header.recipients.length > 0 && clearBody !== undefined) {
-      const jwe = await this.#encrypt(clearBody, header.recipients, view, issuedAt);
+    // What the officer wrote, as this node keeps it in its outbox.
+    const { title, summary } = header;
+    if (header.recipients.length > 0 && alert.body?.$case !== 'encrypted') {
+      // A restricted alert's free text is for its recipients only: title and summary go into
+      // the encrypted body with it (a retraction's alone), and the clear header keeps neither.
+      const jwe = await this.#encrypt({ body: clearBody, title, summary }, header.recipients, view, issuedAt);
       alert.body = { $case: 'encrypted', encrypted: { jwe } };
+      header.title = '';
+      header.summary = '';
     }
     try {
       assertValidAlert(alert, { now: issuedAt });
@@ -319,6 +325,8 @@ export class AlertPublisher {
         box: 'outbox',
         alert,
         body: clearBody,
+        title,
+        summary,
         kind,
         handling,
         envelope,
@@ -381,7 +389,7 @@ export class AlertPublisher {
   }
 
   async #encrypt(
-    body: NonNullable<AlertBody['body']>,
+    plaintext: AlertBody,
     recipients: readonly string[],
     view: TrustView,
     at: Date,
@@ -404,7 +412,7 @@ export class AlertPublisher {
         );
       return { kid: key.kid, publicJwk: key.publicJwk as never };
     });
-    return encryptForRecipients(encodeAlertBody({ body }), keys);
+    return encryptForRecipients(encodeAlertBody(plaintext), keys);
   }
 
   /** The node's newest signing key that the registry holds as valid now. */

@@ -20,6 +20,12 @@ export interface RowInput {
   readonly alert: Alert;
   /** The body in clear, when this node may read it. */
   readonly body: AlertBody['body'];
+  /**
+   * Title and summary as readable here: a restricted alert's come from its encrypted body (the
+   * header's are empty). Default: the header's.
+   */
+  readonly title?: string;
+  readonly summary?: string;
   readonly kind: string;
   readonly handling: string;
   readonly envelope: Uint8Array;
@@ -29,8 +35,14 @@ export interface RowInput {
 }
 
 export function toRow(input: RowInput): NewAlertRow {
-  const header = input.alert.header!;
-  // The readable form: the clear body in place of the encrypted one, or the header alone.
+  const signed = input.alert.header!;
+  // The readable form: the clear body in place of the encrypted one, or the header alone, with
+  // a restricted alert's title and summary where a reader looks for them.
+  const header = {
+    ...signed,
+    title: input.title !== undefined && input.title !== '' ? input.title : signed.title,
+    summary: input.summary !== undefined && input.summary !== '' ? input.summary : signed.summary,
+  };
   const alertJson = alertToJson({ header, body: input.body });
   return {
     id: header.id,

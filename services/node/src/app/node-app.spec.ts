@@ -89,6 +89,8 @@ async function call(
 const get = (country: Country, path: string): Promise<Reply> =>
   call(nodes[country], 'GET', path, { token: tokens[country] });
 
+const SUMMARY = 'Cruce por el río Suchiate en balsas; traslado en tractocamiones por la ruta del Golfo.';
+
 /** A route draft of `origin`, as an officer would send it. */
 function routeDraft(
   origin: string,
@@ -108,7 +110,7 @@ function routeDraft(
         informationCredibility: 'INFORMATION_CREDIBILITY_2',
       },
       title,
-      summary: 'Cruce por el río Suchiate en balsas; traslado en tractocamiones por la ruta del Golfo.',
+      summary: SUMMARY,
       language: 'es',
       ...extra,
     },
@@ -498,6 +500,19 @@ describe('validation', () => {
     const paths = semantic.body.error.violations.map((v: { path: string }) => v.path);
     expect(paths).toEqual(expect.arrayContaining(['header.title', 'route.waypoints']));
 
+    // Free text that could identify a victim: refused with the field path and what was found.
+    const identifying = await publish(
+      'MX',
+      routeDraft('MX', 'Ruta del Golfo', { summary: 'Viajaba María, 14 años, tel. +502 5555 1234.' }),
+    );
+    expect(identifying.status).toBe(400);
+    expect(identifying.body.error.code).toBe('ERR_VALIDATION');
+    const screened = identifying.body.error.violations as { path: string; code: string; message: string }[];
+    expect(screened.map((v) => [v.path, v.code])).toEqual([['header.summary', 'possible_victim_identifier']]);
+    expect(screened[0]!.message).toContain('a personal name next to an age');
+    expect(screened[0]!.message).toContain('a phone number');
+    expect(JSON.stringify(identifying.body)).not.toContain('María');
+
     const issued = await publish('MX', routeDraft('MX', 'x', { id: uuidv7() }));
     expect(issued.status).toBe(400);
     expect(issued.body.error.violations.map((v: { path: string; code: string }) => [v.path, v.code])).toEqual(
@@ -517,21 +532,57 @@ describe('restricted alerts', () => {
     const { id } = reply.body;
     await Promise.all([arrival('GT', id), arrival('HN', id)]);
 
+    // The recipient reads title and summary, which travel inside the encrypted body.
     const gt = await get('GT', `/v1/alerts/${id}`);
-    expect(gt.body).toMatchObject({ restricted: true, bodyReadable: true, recipients: ['GT'] });
+    expect(gt.body).toMatchObject({
+      restricted: true,
+      bodyReadable: true,
+      recipients: ['GT'],
+      title: 'Restringida a GT',
+    });
+    expect(gt.body.alert.header).toMatchObject({ title: 'Restringida a GT', summary: SUMMARY });
     expect(gt.body.alert.route.waypoints).toHaveLength(3);
     expect(gt.body.alert.encrypted).toBeUndefined();
+    const inbox = await get('GT', '/v1/alerts?box=inbox');
+    expect(inbox.body.items.find((i: { id: string }) => i.id === id)).toMatchObject({
+      title: 'Restringida a GT',
+    });
 
     const hn = await get('HN', `/v1/alerts/${id}`);
-    expect(hn.body).toMatchObject({ restricted: true, bodyReadable: false, title: 'Restringida a GT' });
+    expect(hn.body).toMatchObject({ restricted: true, bodyReadable: false, title: '' });
     expect(hn.body.alert.route).toBeUndefined();
     expect(hn.body.alert.encrypted).toBeUndefined();
     expect(JSON.stringify(hn.body)).not.toContain('Reynosa');
-    // What travels is ciphertext: the envelope names no place of the body.
+    expect(JSON.stringify(hn.body)).not.toContain('Restringida');
+    // What travels is ciphertext: the envelope names no place of the body, nor its title or summary.
     const envelope = await get('HN', `/v1/alerts/${id}/envelope`);
-    expect(Buffer.from(decodeSignedAlert(envelope.bytes).alert).toString('latin1')).not.toContain('Reynosa');
-    // The origin keeps the body it sent in its outbox.
-    expect((await get('MX', `/v1/alerts/${id}`)).body).toMatchObject({ box: 'outbox', bodyReadable: true });
+    const clear = Buffer.from(envelope.bytes).toString('utf8');
+    for (const text of ['Reynosa', 'Restringida a GT', 'Suchiate', SUMMARY])
+      expect(clear).not.toContain(text);
+    expect(decodeSignedAlert(envelope.bytes).alert).toBeDefined();
+    // The origin keeps the body, title and summary it sent in its outbox.
+    expect((await get('MX', `/v1/alerts/${id}`)).body).toMatchObject({
+      box: 'outbox',
+      bodyReadable: true,
+      title: 'Restringida a GT',
+    });
+
+    // Retracting it keeps the notice and its reason for the recipients too.
+    const retraction = await call(nodes.MX, 'POST', `/v1/alerts/${id}/retract`, {
+      token: tokens.MX,
+      body: { reason: 'ruta mal identificada' },
+    });
+    expect(retraction.status, JSON.stringify(retraction.body)).toBe(201);
+    await Promise.all([arrival('GT', retraction.body.id), arrival('HN', retraction.body.id)]);
+    const notice = await get('GT', `/v1/alerts/${retraction.body.id}`);
+    expect(notice.body).toMatchObject({ retractsId: id, title: 'Retracted: Restringida a GT' });
+    expect(notice.body.alert.header.summary).toBe('ruta mal identificada');
+    expect((await get('GT', `/v1/alerts/${id}`)).body.retractedBy).toBe(retraction.body.id);
+    const hnNotice = await get('HN', `/v1/alerts/${retraction.body.id}`);
+    expect(hnNotice.body).toMatchObject({ retractsId: id, title: '' });
+    const noticeBytes = Buffer.from((await get('HN', `/v1/alerts/${retraction.body.id}/envelope`)).bytes);
+    expect(noticeBytes.toString('utf8')).not.toContain('ruta mal identificada');
+    expect(noticeBytes.toString('utf8')).not.toContain('Restringida');
   });
 });
 
