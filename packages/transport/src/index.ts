@@ -34,10 +34,13 @@ export {
   fiuNatsPermissions,
   fiuNatsUser,
   inboxPrefixOf,
+  networkDurableOf,
+  NODE_DURABLE_LIMITS,
   nodeDurablesOf,
   registryNatsPermissions,
   renderNatsAuthorization,
 } from './nats-permissions.js';
+export { reconcileNodeConsumers, wantedNodeDurables } from './nats-permissions-reconcile.js';
 export {
   JETSTREAM_TRANSPORT,
   JetStreamContext,
@@ -66,4 +69,5 @@ export type {
   NatsServiceUser,
   NodeDurable,
 } from './nats-permissions.js';
+export type { NodeConsumersReconciled } from './nats-permissions-reconcile.js';
 export type { JetStreamTransportEvents, JetStreamTransportOptions } from './jetstream-transport.js';
