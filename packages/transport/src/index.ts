@@ -40,6 +40,14 @@ export {
   registryNatsPermissions,
   renderNatsAuthorization,
 } from './nats-permissions.js';
+export {
+  NATS_BCRYPT_COST,
+  NATS_NKEY_PUBLIC_FILE,
+  NATS_NKEY_SEED_FILE,
+  createNatsNkey,
+  hashNatsPassword,
+  natsNkeyPublicKey,
+} from './nats-permissions-credentials.js';
 export { reconcileNodeConsumers, wantedNodeDurables } from './nats-permissions-reconcile.js';
 export {
   JETSTREAM_TRANSPORT,

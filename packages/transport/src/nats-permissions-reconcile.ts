@@ -38,7 +38,8 @@ export function wantedNodeDurables(countries: readonly NatsCountryUser[]): Map<s
   const wanted = new Map<string, NodeDurable>();
   for (const country of countries) {
     if (country.status === 'withdrawn') continue;
-    for (const durable of nodeDurablesOf(country.code, country.networks ?? [])) wanted.set(durable.durable, durable);
+    for (const durable of nodeDurablesOf(country.code, country.networks ?? []))
+      wanted.set(durable.durable, durable);
   }
   return wanted;
 }
@@ -91,7 +92,11 @@ export async function reconcileNodeConsumers(
       await step();
       return true;
     } catch (error) {
-      if (error instanceof JetStreamApiError && error.code === CONSUMER_NOT_FOUND && what.startsWith('delete'))
+      if (
+        error instanceof JetStreamApiError &&
+        error.code === CONSUMER_NOT_FOUND &&
+        what.startsWith('delete')
+      )
         return true;
       failures.push(`${what}: ${(error as Error).message}`);
       return false;
@@ -106,7 +111,8 @@ export async function reconcileNodeConsumers(
     const config = configOf(d);
     const current = existing.get(d.durable)?.config;
     if (current === undefined) {
-      if (await attempt(`create ${d.durable}`, () => jsm.consumers.add(d.stream, config))) created.push(d.durable);
+      if (await attempt(`create ${d.durable}`, () => jsm.consumers.add(d.stream, config)))
+        created.push(d.durable);
       continue;
     }
     const replace =

@@ -167,17 +167,15 @@ export function nodeDurablesOf(code: string, networks: readonly string[] = []): 
   const limits = { ackWaitMs: NODE_DURABLE_LIMITS.ackWaitMs, maxDeliver: NODE_DURABLE_LIMITS.maxDeliver };
   const other = { ...limits, maxAckPending: NODE_DURABLE_LIMITS.otherMaxAckPending };
   return [
-    ...[...new Set(networks.map(checkNetwork))].sort().map(
-      (network): NodeDurable => ({
-        stream: ALERTS_STREAM,
-        durable: networkDurableOf(cc, network),
-        filterSubject: `${SUBJECT_ROOT}.alert.${network}.>`,
-        kind: 'network',
-        network,
-        ...limits,
-        maxAckPending: NODE_DURABLE_LIMITS.alertsMaxAckPending,
-      }),
-    ),
+    ...[...new Set(networks.map(checkNetwork))].sort().map((network): NodeDurable => ({
+      stream: ALERTS_STREAM,
+      durable: networkDurableOf(cc, network),
+      filterSubject: `${SUBJECT_ROOT}.alert.${network}.>`,
+      kind: 'network',
+      network,
+      ...limits,
+      maxAckPending: NODE_DURABLE_LIMITS.alertsMaxAckPending,
+    })),
     // Bilateral messages (forwards) addressed to this country only.
     {
       stream: ALERTS_STREAM,
