@@ -21,7 +21,9 @@ export type CliErrorCode =
   /** The feed service answered with an error (its code and field paths are in the message). */
   | 'ERR_FEED_REFUSED'
   /** The feed service could not be reached, or answered something that is not its API. */
-  | 'ERR_FEED_UNREACHABLE';
+  | 'ERR_FEED_UNREACHABLE'
+  /** nats-server could not be reached, refused the user, or JetStream refused a change. */
+  | 'ERR_NATS_FAILED';
 
 export class CliError extends Error {
   readonly code: CliErrorCode;
