@@ -8,8 +8,10 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 
 import { findFreePort } from '@enlace/testing';
+import { createNatsNkey } from '@enlace/transport';
 import { connect, errors } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/transport-node';
+import bcrypt from 'bcryptjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { main } from '../main.js';
@@ -33,12 +35,18 @@ async function run(...argv: string[]): Promise<Run> {
 
 const T0 = '2020-01-01T00:00:00.000Z';
 type Status = 'member' | 'observer' | 'suspended' | 'withdrawn';
-const snapshotOf = (statuses: Record<string, Status>): unknown => ({
+/** A registry snapshot (GET /v1/snapshot?format=json): every country on the liaison network. */
+const snapshotOf = (statuses: Record<string, Status>, networks = ['trafficking-liaison']): unknown => ({
   snapshot: {
-    countries: Object.entries(statuses).map(([code, status]) => ({
-      code,
-      statusHistory: [{ status, effectiveAt: T0 }],
-    })),
+    policy: {
+      countries: Object.entries(statuses).map(([code, status]) => ({
+        code,
+        statusHistory: [{ status, effectiveAt: T0 }],
+      })),
+      memberships: Object.keys(statuses).flatMap((country) =>
+        networks.map((network) => ({ country, network, role: 'publisher', validFrom: T0 })),
+      ),
+    },
   },
 });
 
@@ -56,7 +64,7 @@ describe('enlace deploy nats-config', () => {
     const out = join(dir, 'a', 'users.conf');
     await writeFile(snapshot, JSON.stringify(snapshotOf({ MX: 'member', GT: 'member', BR: 'withdrawn' })));
 
-    const first = await run('deploy', 'nats-config', '--snapshot', snapshot, '--out', out);
+    const first = await run('deploy', 'nats-config', '--passwords', '--snapshot', snapshot, '--out', out);
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
     expect(first.stdout).toContain(
@@ -68,13 +76,25 @@ describe('enlace deploy nats-config', () => {
     expect((await stat(secrets)).mode & 0o777).toBe(0o600);
     const passwords = JSON.parse(await readFile(secrets, 'utf8')) as Record<string, string>;
     const text = await readFile(out, 'utf8');
-    expect(text).toContain(`user: "node-mx"\n      password: "${passwords['node-mx']}"`);
+    // Only bcrypt hashes in the server's configuration, never the passwords.
+    const hashOf = (user: string): string =>
+      new RegExp(`user: "${user}"\\n\\s*password: "(\\$2a\\$11\\$[^"]+)"`).exec(text)?.[1] ?? '';
+    expect(bcrypt.compareSync(passwords['node-mx']!, hashOf('node-mx'))).toBe(true);
+    expect(bcrypt.compareSync(passwords['feed']!, hashOf('feed'))).toBe(true);
+    for (const password of Object.values(passwords)) expect(text).not.toContain(password);
     expect(text).toContain('# BR withdrawn: no user');
-    expect(text).toContain(
-      `# feed service\n    {\n      user: "feed"\n      password: "${passwords['feed']}"`,
-    );
+    expect(text).toContain('# feed service\n    {\n      user: "feed"\n      password: "$2a$11$');
 
-    const again = await run('deploy', 'nats-config', '--snapshot', snapshot, '--out', out, '--json');
+    const again = await run(
+      'deploy',
+      'nats-config',
+      '--passwords',
+      '--snapshot',
+      snapshot,
+      '--out',
+      out,
+      '--json',
+    );
     expect(JSON.parse(again.stdout)).toMatchObject({
       written: false,
       changes: [],
@@ -83,7 +103,16 @@ describe('enlace deploy nats-config', () => {
     });
 
     await writeFile(snapshot, JSON.stringify(snapshotOf({ MX: 'member', GT: 'suspended', BR: 'withdrawn' })));
-    const third = await run('deploy', 'nats-config', '--snapshot', snapshot, '--out', out, '--json');
+    const third = await run(
+      'deploy',
+      'nats-config',
+      '--passwords',
+      '--snapshot',
+      snapshot,
+      '--out',
+      out,
+      '--json',
+    );
     expect(JSON.parse(third.stdout)).toMatchObject({
       written: true,
       changes: [{ country: 'GT', from: 'member', to: 'suspended' }],
@@ -102,7 +131,17 @@ describe('enlace deploy nats-config', () => {
     await writeFile(secrets, JSON.stringify({ registry: 'registry-secret-1', feed: 'feed-secret-123' }), {
       mode: 0o600,
     });
-    const base = ['deploy', 'nats-config', '--snapshot', snapshot, '--out', out, '--secrets', secrets];
+    const base = [
+      'deploy',
+      'nats-config',
+      '--passwords',
+      '--snapshot',
+      snapshot,
+      '--out',
+      out,
+      '--secrets',
+      secrets,
+    ];
 
     const first = await run(...base, '--json');
     expect(first.stderr).toBe('');
@@ -113,7 +152,8 @@ describe('enlace deploy nats-config', () => {
       generatedPasswords: ['node-mx'],
     });
     const text = await readFile(out, 'utf8');
-    expect(text).toContain('# feed service\n    {\n      user: "feed"\n      password: "feed-secret-123"');
+    expect(text).toMatch(/# feed service\n {4}\{\n {6}user: "feed"\n {6}password: "\$2a\$11\$/);
+    expect(text).not.toContain('feed-secret-123');
     expect(text).toContain('"enlace.v1.feed.>"');
     expect(text).toContain('"_INBOX.feed.>"');
 
@@ -125,7 +165,9 @@ describe('enlace deploy nats-config', () => {
 
     const without = await run(...base, '--no-feed');
     expect(without.stderr).toBe('');
-    expect(without.stdout).toBe(`${out}: written (mode 0600): feed service user removed\n`);
+    expect(without.stdout).toMatch(
+      new RegExp(`^${out}: written \\(mode 0600\\): feed service user removed\n`),
+    );
     const textWithout = await readFile(out, 'utf8');
     expect(textWithout).not.toContain('feed service');
     expect(textWithout).not.toContain('enlace.v1.feed.');
@@ -134,8 +176,10 @@ describe('enlace deploy nats-config', () => {
     expect(JSON.parse(json.stdout)).not.toHaveProperty('feedChange');
 
     const back = await run(...base);
-    expect(back.stdout).toBe(`${out}: written (mode 0600): feed service user added\n`);
-    expect(await readFile(out, 'utf8')).toBe(text);
+    expect(back.stdout).toMatch(new RegExp(`^${out}: written \\(mode 0600\\): feed service user added\n`));
+    // The same file but for the feed's new hash (a salted hash of the same password).
+    const unsalted = (t: string): string => t.replace(/"\$2a\$11\$[^"]+"/g, '"<hash>"');
+    expect(unsalted(await readFile(out, 'utf8'))).toBe(unsalted(text));
   });
 
   it('--fius renders a fiu-<cc> user per country not withdrawn, reading only its own feeds', async () => {
@@ -146,6 +190,7 @@ describe('enlace deploy nats-config', () => {
     const result = await run(
       'deploy',
       'nats-config',
+      '--passwords',
       '--snapshot',
       snapshot,
       '--out',
@@ -172,7 +217,7 @@ describe('enlace deploy nats-config', () => {
     const snapshot = join(dir, 'feed-bad.json');
     await writeFile(snapshot, JSON.stringify(snapshotOf({ MX: 'member' })));
     const out = join(dir, 'feed-bad', 'users.conf');
-    const base = ['deploy', 'nats-config', '--snapshot', snapshot, '--out', out];
+    const base = ['deploy', 'nats-config', '--passwords', '--snapshot', snapshot, '--out', out];
     for (const [user, reason] of [
       ['registry', /differ from the registry's, got "registry"/],
       ['node-mx', /not start with node-/],
@@ -191,14 +236,22 @@ describe('enlace deploy nats-config', () => {
 
   it('reads the registry over HTTP with the bearer token', async () => {
     let authorization: string | undefined;
+    const asked: string[] = [];
     const server = createServer((req, res) => {
       authorization = req.headers.authorization;
+      asked.push(new URL(req.url!, 'http://x').pathname);
       res.setHeader('content-type', 'application/json');
       res.end(
-        JSON.stringify({
-          revision: 3,
-          items: [{ code: 'HN', names: {}, statusHistory: [{ status: 'member', effectiveAt: T0 }] }],
-        }),
+        JSON.stringify(
+          req.url!.startsWith('/v1/memberships')
+            ? {
+                items: [{ country: 'HN', network: 'trafficking-liaison', role: 'subscriber', validFrom: T0 }],
+              }
+            : {
+                revision: 3,
+                items: [{ code: 'HN', names: {}, statusHistory: [{ status: 'member', effectiveAt: T0 }] }],
+              },
+        ),
       );
     });
     server.listen(0, '127.0.0.1');
@@ -206,25 +259,107 @@ describe('enlace deploy nats-config', () => {
     try {
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       const out = join(dir, 'http.conf');
-      const result = await run('deploy', 'nats-config', '--url', url, '--token', 'tok', '--out', out);
+      const result = await run(
+        'deploy',
+        'nats-config',
+        '--passwords',
+        '--url',
+        url,
+        '--token',
+        'tok',
+        '--out',
+        out,
+      );
       expect(result.stderr).toBe('');
       expect(result.stdout).toContain('HN new (member)');
       expect(authorization).toBe('Bearer tok');
+      expect(asked).toEqual(['/v1/countries', '/v1/memberships']);
+      expect(await readFile(out, 'utf8')).toContain(
+        '"$JS.API.CONSUMER.MSG.NEXT.ENLACE_ALERTS.node-HN-net-trafficking-liaison"',
+      );
     } finally {
       server.close();
     }
   });
 
+  it('renders public nkeys and the networks of each country; refuses without nkeys unless --passwords', async () => {
+    const snapshot = join(dir, 'nkeys-snapshot.json');
+    await writeFile(
+      snapshot,
+      JSON.stringify(snapshotOf({ MX: 'member', GT: 'member' }, ['trafficking-liaison', 'fiu-exchange'])),
+    );
+    const out = join(dir, 'nkeys', 'users.conf');
+    const nkeysFile = join(dir, 'nkeys.json');
+    const users = ['registry', 'feed', 'node-mx', 'node-gt'];
+    const nkeys = Object.fromEntries(users.map((user) => [user, createNatsNkey()]));
+    await writeFile(
+      nkeysFile,
+      JSON.stringify({ ...Object.fromEntries(users.map((u) => [u, nkeys[u]!.publicKey])) }),
+    );
+    const base = ['deploy', 'nats-config', '--snapshot', snapshot, '--out', out];
+
+    const missing = await run(...base);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toBe(
+      'enlace: no public nkey for registry, feed, node-mx, node-gt (pass --nkeys FILE): run `enlace keys generate` for each country and add its nats-user.pub, or pass --passwords\n',
+    );
+    await expect(stat(out)).rejects.toThrow(/ENOENT/);
+
+    const result = await run(...base, '--nkeys', nkeysFile, '--json');
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      written: true,
+      nkeys: users,
+      passwords: [],
+      generatedPasswords: [],
+      networks: { MX: ['fiu-exchange', 'trafficking-liaison'], GT: ['fiu-exchange', 'trafficking-liaison'] },
+    });
+    const text = await readFile(out, 'utf8');
+    for (const user of users) expect(text).toContain(`nkey: "${nkeys[user]!.publicKey}"`);
+    expect(text).not.toContain('password');
+    expect(text).toContain('"$JS.API.CONSUMER.MSG.NEXT.ENLACE_ALERTS.node-GT-net-fiu-exchange"');
+    expect(text).not.toContain('"_INBOX.>"\n          ]\n        }\n      }\n    }\n    # GT');
+    expect(text).toContain('"_INBOX.node-gt.>"');
+    await expect(stat(join(dir, 'nkeys', 'nats-users.json'))).rejects.toThrow(/ENOENT/);
+
+    // --passwords only for users without an nkey.
+    const partial = join(dir, 'nkeys-partial.json');
+    await writeFile(
+      partial,
+      JSON.stringify({ 'node-mx': nkeys['node-mx']!.publicKey, 'node-gt': nkeys['node-gt']!.publicKey }),
+    );
+    const mixed = await run(...base, '--nkeys', partial, '--passwords', '--json');
+    expect(JSON.parse(mixed.stdout)).toMatchObject({
+      passwords: ['registry', 'feed'],
+      generatedPasswords: ['registry', 'feed'],
+    });
+    // Re-rendered unchanged: the hashes are kept, no byte changes.
+    const same = await run(...base, '--nkeys', partial, '--passwords', '--json');
+    expect(JSON.parse(same.stdout)).toMatchObject({ written: false });
+
+    const seeds = join(dir, 'nkeys-seeds.json');
+    await writeFile(seeds, JSON.stringify({ 'node-mx': nkeys['node-mx']!.seed }));
+    const seed = await run(...base, '--nkeys', seeds);
+    expect(seed.code).toBe(2);
+    expect(seed.stderr).toMatch(
+      /node-mx must be a user public nkey \(U\.\.\., 56 characters\): that is a seed, keep it on the node only/,
+    );
+
+    const shared = await run(...base, '--nkeys', nkeysFile, '--inboxes', 'shared');
+    expect(shared.code).toBe(2);
+    expect(shared.stderr).toMatch(/unknown option '--inboxes'/);
+  });
+
   it('fails in one line with a code when it cannot work', async () => {
     const out = join(dir, 'err.conf');
-    const noSource = await run('deploy', 'nats-config', '--out', out);
+    const noSource = await run('deploy', 'nats-config', '--passwords', '--out', out);
     expect(noSource.code).toBe(2);
     expect(noSource.stderr).toBe(
       'enlace: no registry state: pass --url http://host:port (or set ENLACE_REGISTRY_URL), or --snapshot FILE\n',
     );
     const bad = join(dir, 'bad.json');
     await writeFile(bad, JSON.stringify({ countries: [{ code: 'mx' }] }));
-    const invalid = await run('deploy', 'nats-config', '--snapshot', bad, '--out', out);
+    const invalid = await run('deploy', 'nats-config', '--passwords', '--snapshot', bad, '--out', out);
     expect(invalid.code).toBe(2);
     expect(invalid.stderr).toMatch(
       /^enlace: .*bad\.json: countries\[0\]\.code must be an ISO 3166-1 alpha-2 code\n$/,
@@ -234,6 +369,7 @@ describe('enlace deploy nats-config', () => {
     const noPid = await run(
       'deploy',
       'nats-config',
+      '--passwords',
       '--snapshot',
       good,
       '--out',
@@ -264,7 +400,9 @@ describe('enlace deploy nats-config --reload on a running nats-server', () => {
     const pidFile = join(home, 'nats.pid');
     await mkdir(home, { recursive: true });
     await writeFile(snapshot, JSON.stringify(snapshotOf({ MX: 'member' })));
-    expect((await run('deploy', 'nats-config', '--snapshot', snapshot, '--out', users)).code).toBe(0);
+    expect(
+      (await run('deploy', 'nats-config', '--passwords', '--snapshot', snapshot, '--out', users)).code,
+    ).toBe(0);
     const port = await findFreePort();
     await writeFile(
       join(home, 'nats.conf'),
@@ -306,6 +444,7 @@ describe('enlace deploy nats-config --reload on a running nats-server', () => {
       const reloaded = await run(
         'deploy',
         'nats-config',
+        '--passwords',
         '--snapshot',
         snapshot,
         '--out',

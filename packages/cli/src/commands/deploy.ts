@@ -222,16 +222,21 @@ export async function deployConsumers(opts: ConsumersOptions, io: CliIo): Promis
       'the registry state holds no memberships: pass --url (the registry) or a snapshot file (GET /v1/snapshot?format=json)',
     );
   const servers = opts.natsUrl ?? env(io, 'NATS_URL');
-  if (servers === undefined) throw new CliError('ERR_USAGE', 'pass --nats-url nats://host:port (or set NATS_URL)');
+  if (servers === undefined)
+    throw new CliError('ERR_USAGE', 'pass --nats-url nats://host:port (or set NATS_URL)');
   const user = opts.natsUser ?? env(io, 'ENLACE_NATS_USER');
   const pass = opts.natsPass ?? env(io, 'ENLACE_NATS_PASS');
   let auth: Record<string, unknown> = {};
   if (opts.nkeySeed !== undefined) {
     const seed = (
       await readFile(opts.nkeySeed, 'utf8').catch((error: NodeJS.ErrnoException) => {
-        throw new CliError('ERR_FILE_UNREADABLE', `cannot read the nkey seed ${opts.nkeySeed}: ${error.message}`, {
-          cause: error,
-        });
+        throw new CliError(
+          'ERR_FILE_UNREADABLE',
+          `cannot read the nkey seed ${opts.nkeySeed}: ${error.message}`,
+          {
+            cause: error,
+          },
+        );
       })
     ).trim();
     try {
@@ -250,13 +255,20 @@ export async function deployConsumers(opts: ConsumersOptions, io: CliIo): Promis
       ...auth,
     });
   } catch (cause) {
-    throw new CliError('ERR_NATS_FAILED', `cannot connect to NATS at ${servers}: ${(cause as Error).message}`, {
-      cause,
-      exitCode: 1,
-    });
+    throw new CliError(
+      'ERR_NATS_FAILED',
+      `cannot connect to NATS at ${servers}: ${(cause as Error).message}`,
+      {
+        cause,
+        exitCode: 1,
+      },
+    );
   }
   try {
-    const result = await reconcileNodeConsumers(await jetstreamManager(nc), countryUsers(state, () => undefined));
+    const result = await reconcileNodeConsumers(
+      await jetstreamManager(nc),
+      countryUsers(state, () => undefined),
+    );
     if (opts.json) {
       io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       return;
@@ -266,7 +278,9 @@ export async function deployConsumers(opts: ConsumersOptions, io: CliIo): Promis
       ...(result.created.length > 0 ? [`created ${result.created.join(', ')}`] : []),
       ...(result.updated.length > 0 ? [`repaired ${result.updated.join(', ')}`] : []),
       ...(result.deleted.length > 0 ? [`deleted ${result.deleted.join(', ')}`] : []),
-      ...(result.created.length + result.updated.length + result.deleted.length === 0 ? ['nothing to change'] : []),
+      ...(result.created.length + result.updated.length + result.deleted.length === 0
+        ? ['nothing to change']
+        : []),
     ];
     io.stdout.write(`${lines.join('\n')}\n`);
   } catch (cause) {
@@ -286,16 +300,19 @@ export async function deployNatsConfig(opts: NatsConfigOptions, io: CliIo): Prom
   const nkeys = opts.nkeys === undefined ? {} : await loadNkeys(opts.nkeys);
   const secretsFile = opts.secrets ?? join(dirname(opts.out), 'nats-users.json');
   const feedUser = opts.feed === false ? undefined : (opts.feedUser ?? 'feed');
-  const render = (credentialOf: (user: string) => NatsCredential): { text: string; countries: NatsCountryUser[] } => {
+  const render = (
+    credentialOf: (user: string) => NatsCredential,
+  ): { text: string; countries: NatsCountryUser[] } => {
+    const services = {
+      registry: { user: opts.registryUser, credential: credentialOf(opts.registryUser) },
+      ...(feedUser !== undefined && { feed: { user: feedUser, credential: credentialOf(feedUser) } }),
+    };
     const countries = countryUsers(state, credentialOf);
     const fiuCountries = countries.filter((c) => c.status !== 'withdrawn').map((c) => c.code);
     try {
       const text = renderNatsAuthorization({
         mode: opts.mode,
-        services: {
-          registry: { user: opts.registryUser, credential: credentialOf(opts.registryUser) },
-          ...(feedUser !== undefined && { feed: { user: feedUser, credential: credentialOf(feedUser) } }),
-        },
+        services,
         countries,
         ...(opts.fius === true && {
           fius: fiuCountries.map((code) => ({ code, credential: credentialOf(fiuNatsUser(code)) })),
@@ -382,7 +399,8 @@ export async function deployNatsConfig(opts: NatsConfigOptions, io: CliIo): Prom
     lines.push(`generated passwords for ${generated.join(', ')} in ${secretsFile} (mode 0600)`);
   if (state.networks === undefined)
     lines.push('the registry state holds no memberships: no country may read any network');
-  lines.push('next: `enlace deploy consumers`, so that each country has the durables it may read');
+  if (changed)
+    lines.push('next: `enlace deploy consumers`, so that each country has the durables it may read');
   if (opts.reload !== undefined)
     lines.push(
       reloaded === undefined
@@ -424,11 +442,16 @@ async function readState(
     const http = new RegistryHttp({ url, token });
     body = await http.get('/v1/countries');
     source = `${url}/v1/countries`;
-    memberships = (await http.get<{ items?: unknown }>('/v1/memberships', { activeAt: new Date().toISOString() }))
-      ?.items;
+    memberships = (
+      await http.get<{ items?: unknown }>('/v1/memberships', { activeAt: new Date().toISOString() })
+    )?.items;
   }
   type Policy = { countries?: unknown; memberships?: unknown };
-  const record = body as Policy & { items?: unknown; policy?: Policy; snapshot?: Policy & { policy?: Policy } };
+  const record = body as Policy & {
+    items?: unknown;
+    policy?: Policy;
+    snapshot?: Policy & { policy?: Policy };
+  };
   const list =
     record?.countries ??
     record?.items ??
