@@ -7,9 +7,11 @@ import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 
-import { findFreePort } from '@enlace/testing';
-import { createNatsNkey } from '@enlace/transport';
-import { connect, errors } from '@nats-io/transport-node';
+import { findFreePort, startNatsServer } from '@enlace/testing';
+import type { NatsServerHandle } from '@enlace/testing';
+import { createNatsNkey, ensureEnlaceStreams } from '@enlace/transport';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect, errors, nkeyAuthenticator } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/transport-node';
 import bcrypt from 'bcryptjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -498,5 +500,93 @@ describe('enlace deploy nats-config --reload on a running nats-server', () => {
     } finally {
       await sub.close();
     }
+  });
+});
+
+describe('enlace deploy consumers', () => {
+  let server: NatsServerHandle | undefined;
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('creates each country’s durables from the registry as the registry’s nkey user, and follows changes', async () => {
+    const home = join(dir, 'consumers');
+    await mkdir(home, { recursive: true });
+    const snapshot = join(home, 'snapshot.json');
+    const users = join(home, 'users.conf');
+    const nkeysFile = join(home, 'nkeys.json');
+    const registry = createNatsNkey();
+    const seedFile = join(home, 'registry.nk');
+    await writeFile(seedFile, `${registry.seed}\n`, { mode: 0o600 });
+    const mx = createNatsNkey();
+    await writeFile(nkeysFile, JSON.stringify({ registry: registry.publicKey, 'node-mx': mx.publicKey }));
+    await writeFile(snapshot, JSON.stringify(snapshotOf({ MX: 'member', BR: 'withdrawn' })));
+    const rendered = await run(
+      'deploy',
+      'nats-config',
+      '--snapshot',
+      snapshot,
+      '--out',
+      users,
+      '--nkeys',
+      nkeysFile,
+      '--no-feed',
+    );
+    expect(rendered.stderr).toBe('');
+    server = await startNatsServer({
+      backend: 'binary',
+      name: 'cli-deploy-consumers',
+      config: await readFile(users, 'utf8'),
+    });
+    const nc = await server.connect({
+      authenticator: nkeyAuthenticator(new TextEncoder().encode(registry.seed)),
+    });
+    try {
+      await ensureEnlaceStreams(await jetstreamManager(nc));
+    } finally {
+      await nc.close();
+    }
+    const base = [
+      'deploy',
+      'consumers',
+      '--snapshot',
+      snapshot,
+      '--nats-url',
+      server.url,
+      '--nkey-seed',
+      seedFile,
+    ];
+    const first = await run(...base);
+    expect(first.stderr).toBe('');
+    expect(first.stdout).toBe(
+      'ENLACE_ALERTS: 3 node durables for 1 countries\n' +
+        'created node-MX-direct, node-MX-net-trafficking-liaison, node-MX-receipts\n',
+    );
+    expect((await run(...base)).stdout).toContain('nothing to change');
+    await writeFile(snapshot, JSON.stringify(snapshotOf({ MX: 'member' }, ['fiu-exchange'])));
+    const moved = JSON.parse((await run(...base, '--json')).stdout) as Record<string, unknown>;
+    expect(moved).toMatchObject({
+      created: ['node-MX-net-fiu-exchange'],
+      deleted: ['node-MX-net-trafficking-liaison'],
+    });
+
+    // A country's user may not: the server refuses it, and the command says so with a code.
+    const mxSeed = join(home, 'mx.nk');
+    await writeFile(mxSeed, mx.seed, { mode: 0o600 });
+    const refused = await run(
+      'deploy',
+      'consumers',
+      '--snapshot',
+      snapshot,
+      '--nats-url',
+      server.url,
+      '--nkey-seed',
+      mxSeed,
+    );
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^enlace: .*Permissions Violation/);
+    const noNats = await run('deploy', 'consumers', '--snapshot', snapshot);
+    expect(noNats.code).toBe(2);
+    expect(noNats.stderr).toBe('enlace: pass --nats-url nats://host:port (or set NATS_URL)\n');
   });
 });
