@@ -96,13 +96,20 @@ export async function loadNatsNkey(keysDir: string): Promise<NatsNkey> {
   return nkey;
 }
 
+/**
+ * bcrypt cost of the local network's service and FIU passwords: random 32-character passwords on
+ * a loopback server, hashed at every start (about 20 of them), so a lower cost than a
+ * deployment's NATS_BCRYPT_COST keeps `npm start` quick.
+ */
+const LOCAL_BCRYPT_COST = 8;
+
 /** bcrypt hashes of passwords, each made once (a salted hash differs every time). */
 function createHasher(): (password: string) => string {
   const hashes = new Map<string, string>();
   return (password) => {
     let hash = hashes.get(password);
     if (hash === undefined) {
-      hash = hashNatsPassword(password);
+      hash = hashNatsPassword(password, LOCAL_BCRYPT_COST);
       hashes.set(password, hash);
     }
     return hash;

@@ -39,8 +39,11 @@ export function natsNkeyPublicKey(seed: string): string {
  * The bcrypt hash nats-server accepts in place of a password (`$2a$...`). Salted: hash once and
  * keep the hash, or every rendering differs.
  */
-export function hashNatsPassword(password: string): string {
+export function hashNatsPassword(password: string, cost: number = NATS_BCRYPT_COST): string {
   if (password.length < 12 || password.length > 72)
     throw new TransportError('ERR_INVALID_OPTION', 'a NATS password must be 12 to 72 characters long');
-  return bcrypt.hashSync(password, bcrypt.genSaltSync(NATS_BCRYPT_COST)).replace(/^\$2b\$/, '$2a$');
+  if (!Number.isInteger(cost) || cost < 4 || cost > 31)
+    throw new TransportError('ERR_INVALID_OPTION', `bcrypt cost must be an integer from 4 to 31, got ${cost}`);
+  // nats-server recognises `$2a$`; bcryptjs writes `$2b$`, the same algorithm.
+  return bcrypt.hashSync(password, bcrypt.genSaltSync(cost)).replace(/^\$2b\$/, '$2a$');
 }
