@@ -23,7 +23,9 @@ export type CliErrorCode =
   /** The feed service could not be reached, or answered something that is not its API. */
   | 'ERR_FEED_UNREACHABLE'
   /** nats-server could not be reached, refused the user, or JetStream refused a change. */
-  | 'ERR_NATS_FAILED';
+  | 'ERR_NATS_FAILED'
+  /** `registry policy decide`: the registry's policy denies the action (its reason is in the message). */
+  | 'ERR_POLICY_DENIED';
 
 export class CliError extends Error {
   readonly code: CliErrorCode;

@@ -43,7 +43,7 @@ import { Option } from 'commander';
 import { CliError } from '../errors.js';
 import { readStructuredFile, writeOutputFile } from '../io.js';
 import type { CliIo } from '../main.js';
-import { RegistryHttp } from '../registry/registry-http.js';
+import { registryCall, registryClient } from '../registry/registry-http.js';
 
 const STATUSES = ['member', 'observer', 'suspended', 'withdrawn'] as const;
 /** A credential renderNatsAuthorization() accepts: used to check user names before any is stored. */
@@ -439,12 +439,10 @@ async function readState(
         'ERR_USAGE',
         'no registry token: pass --token or set ENLACE_REGISTRY_TOKEN (an administrator makes one with `enlace registry token`)',
       );
-    const http = new RegistryHttp({ url, token });
-    body = await http.get('/v1/countries');
+    const client = registryClient({ url, token });
+    body = await registryCall(client.countries.list());
     source = `${url}/v1/countries`;
-    memberships = (
-      await http.get<{ items?: unknown }>('/v1/memberships', { activeAt: new Date().toISOString() })
-    )?.items;
+    memberships = (await registryCall(client.memberships.list({ activeAt: new Date().toISOString() }))).items;
   }
   type Policy = { countries?: unknown; memberships?: unknown };
   const record = body as Policy & {
