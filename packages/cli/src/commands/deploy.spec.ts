@@ -17,6 +17,7 @@ import bcrypt from 'bcryptjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { main } from '../main.js';
+import { deployConsumers, watchNatsConfig } from './deploy.js';
 
 interface Run {
   code: number;
@@ -585,6 +586,62 @@ describe('enlace deploy consumers', () => {
     );
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/^enlace: .*Permissions Violation/);
+    // --watch: a registry event makes both commands look again within a second.
+    await writeFile(
+      snapshot,
+      JSON.stringify(snapshotOf({ MX: 'member' }, ['fiu-exchange', 'consular-protection'])),
+    );
+    const stop = new AbortController();
+    let watched = '';
+    const watchIo = {
+      stdout: { write: (text: string) => void (watched += text) },
+      stderr: { write: (text: string) => void (watched += text) },
+      env: {},
+    };
+    const consumersWatch = deployConsumers(
+      { snapshot, natsUrl: server.url, nkeySeed: seedFile, watch: true },
+      watchIo,
+      stop.signal,
+    );
+    const configWatch = watchNatsConfig(
+      {
+        snapshot,
+        out: users,
+        nkeys: nkeysFile,
+        feed: false,
+        registryUser: 'registry',
+        mode: 'authorization',
+        natsUrl: server.url,
+        nkeySeed: seedFile,
+      },
+      watchIo,
+      stop.signal,
+    );
+    const waitForText = async (text: string): Promise<void> => {
+      const deadline = Date.now() + 5_000;
+      while (!watched.includes(text)) {
+        if (Date.now() > deadline) throw new Error(`no "${text}" in: ${watched}`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    };
+    await waitForText('watching registry events');
+    await writeFile(
+      snapshot,
+      JSON.stringify(snapshotOf({ MX: 'member' }, ['fiu-exchange', 'trafficking-liaison'])),
+    );
+    const events = await server.connect({
+      authenticator: nkeyAuthenticator(new TextEncoder().encode(registry.seed)),
+    });
+    events.publish('enlace.v1.registry.event.membership.MX', 'look again');
+    await events.flush();
+    await events.close();
+    await waitForText('created node-MX-net-trafficking-liaison');
+    await waitForText('deleted node-MX-net-consular-protection');
+    await waitForText(`${users}: written (mode 0600): permissions changed`);
+    expect(await readFile(users, 'utf8')).toContain('node-MX-net-trafficking-liaison');
+    stop.abort();
+    await Promise.all([consumersWatch, configWatch]);
+
     const noNats = await run('deploy', 'consumers', '--snapshot', snapshot);
     expect(noNats.code).toBe(2);
     expect(noNats.stderr).toBe('enlace: pass --nats-url nats://host:port (or set NATS_URL)\n');

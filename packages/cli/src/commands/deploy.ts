@@ -36,6 +36,7 @@ import {
 } from '@enlace/transport';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, nkeyAuthenticator } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import bcrypt from 'bcryptjs';
 import type { Command } from 'commander';
 import { Option } from 'commander';
@@ -52,7 +53,7 @@ const PLACEHOLDER: NatsCredential = {
 };
 const NKEY = /^U[A-Z2-7]{55}$/;
 
-export interface NatsConfigOptions {
+export interface NatsConfigOptions extends NatsOptions {
   out: string;
   url?: string;
   token?: string;
@@ -93,14 +94,20 @@ interface RegistryState {
   readonly networks: Map<string, string[]> | undefined;
 }
 
-export interface ConsumersOptions {
-  url?: string;
-  token?: string;
-  snapshot?: string;
+/** How `deploy consumers` and `--watch` reach NATS (as the registry's user). */
+export interface NatsOptions {
   natsUrl?: string;
   natsUser?: string;
   natsPass?: string;
   nkeySeed?: string;
+  /** Keep running: again on every registry event (country, membership, network) and every 30 s. */
+  watch?: boolean;
+}
+
+export interface ConsumersOptions extends NatsOptions {
+  url?: string;
+  token?: string;
+  snapshot?: string;
   json?: boolean;
 }
 
@@ -158,6 +165,14 @@ export function addDeployCommands(program: Command, io: CliIo): void {
       '--reload <pidfile>',
       'send SIGHUP to the nats-server whose pid is in this file, when the file changed',
     )
+    .option(
+      '--watch',
+      'keep running: render (and --reload) again on every registry event, read on NATS (--nats-url ...), and every 30 s',
+    )
+    .option('--nats-url <url>', 'with --watch: NATS server(s) for registry events (or $NATS_URL)')
+    .option('--nats-user <name>', "with --watch: the registry's NATS user (or $ENLACE_NATS_USER)")
+    .option('--nats-pass <password>', 'with --watch: its password (or $ENLACE_NATS_PASS)')
+    .option('--nkey-seed <file>', 'with --watch: or its nkey seed file')
     .option('--json', 'print the result as JSON')
     .addHelpText(
       'after',
@@ -169,7 +184,8 @@ export function addDeployCommands(program: Command, io: CliIo): void {
     )
     .exitOverride()
     .action(async (opts: NatsConfigOptions) => {
-      await deployNatsConfig(opts, io);
+      if (opts.watch === true) await watchNatsConfig(opts, io, untilInterrupted());
+      else await deployNatsConfig(opts, io);
     });
   deploy
     .command('consumers')
@@ -186,10 +202,11 @@ export function addDeployCommands(program: Command, io: CliIo): void {
     .option('--nats-user <name>', "the registry's NATS user, with --nats-pass (or $ENLACE_NATS_USER)")
     .option('--nats-pass <password>', 'its password (or $ENLACE_NATS_PASS)')
     .option('--nkey-seed <file>', 'or its nkey seed file (mode 0600)')
+    .option('--watch', 'keep running: reconcile again on every registry event and every 30 s')
     .option('--json', 'print the result as JSON')
     .exitOverride()
     .action(async (opts: ConsumersOptions) => {
-      await deployConsumers(opts, io);
+      await deployConsumers(opts, io, opts.watch === true ? untilInterrupted() : undefined);
     });
 }
 
@@ -214,13 +231,37 @@ function countryUsers(
   });
 }
 
-export async function deployConsumers(opts: ConsumersOptions, io: CliIo): Promise<void> {
-  const state = await readState(opts, io);
-  if (state.networks === undefined)
-    throw new CliError(
-      'ERR_INPUT_INVALID',
-      'the registry state holds no memberships: pass --url (the registry) or a snapshot file (GET /v1/snapshot?format=json)',
-    );
+export async function deployConsumers(
+  opts: ConsumersOptions,
+  io: CliIo,
+  signal?: AbortSignal,
+): Promise<void> {
+  const nc = await connectNats(opts, io, 'enlace-deploy-consumers');
+  try {
+    await reconcileOnce(nc, opts, io);
+    if (opts.watch === true) await watchRegistry(nc, () => reconcileOnce(nc, opts, io), io, signal);
+  } finally {
+    await nc.close().catch(() => undefined);
+  }
+}
+
+/** `deploy nats-config --watch`: renders now, then again on registry events until `signal`. */
+export async function watchNatsConfig(
+  opts: NatsConfigOptions,
+  io: CliIo,
+  signal?: AbortSignal,
+): Promise<void> {
+  const nc = await connectNats({ ...opts, watch: true }, io, 'enlace-deploy-nats-config');
+  try {
+    await deployNatsConfig(opts, io);
+    await watchRegistry(nc, () => deployNatsConfig(opts, io), io, signal);
+  } finally {
+    await nc.close().catch(() => undefined);
+  }
+}
+
+/** The NATS connection of `deploy consumers` and of `--watch`: the registry's user. */
+async function connectNats(opts: NatsOptions, io: CliIo, name: string): Promise<NatsConnection> {
   const servers = opts.natsUrl ?? env(io, 'NATS_URL');
   if (servers === undefined)
     throw new CliError('ERR_USAGE', 'pass --nats-url nats://host:port (or set NATS_URL)');
@@ -246,12 +287,12 @@ export async function deployConsumers(opts: ConsumersOptions, io: CliIo): Promis
     }
     auth = { authenticator: nkeyAuthenticator(new TextEncoder().encode(seed)) };
   } else if (user !== undefined) auth = { user, ...(pass !== undefined && { pass }) };
-  let nc;
   try {
-    nc = await connect({
+    return await connect({
       servers: servers.split(',').map((s) => s.trim()),
-      name: 'enlace-deploy-consumers',
-      maxReconnectAttempts: 0,
+      name,
+      // Once: a command that cannot connect says so; --watch keeps reconnecting.
+      maxReconnectAttempts: opts.watch === true ? -1 : 0,
       ...auth,
     });
   } catch (cause) {
@@ -264,31 +305,96 @@ export async function deployConsumers(opts: ConsumersOptions, io: CliIo): Promis
       },
     );
   }
+}
+
+async function reconcileOnce(nc: NatsConnection, opts: ConsumersOptions, io: CliIo): Promise<void> {
+  const state = await readState(opts, io);
+  if (state.networks === undefined)
+    throw new CliError(
+      'ERR_INPUT_INVALID',
+      'the registry state holds no memberships: pass --url (the registry) or a snapshot file (GET /v1/snapshot?format=json)',
+    );
+  let result;
   try {
-    const result = await reconcileNodeConsumers(
+    result = await reconcileNodeConsumers(
       await jetstreamManager(nc),
       countryUsers(state, () => undefined),
     );
-    if (opts.json) {
-      io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-      return;
-    }
-    const lines = [
-      `ENLACE_ALERTS: ${Object.values(result.wanted).flat().length} node durables for ${Object.keys(result.wanted).length} countries`,
-      ...(result.created.length > 0 ? [`created ${result.created.join(', ')}`] : []),
-      ...(result.updated.length > 0 ? [`repaired ${result.updated.join(', ')}`] : []),
-      ...(result.deleted.length > 0 ? [`deleted ${result.deleted.join(', ')}`] : []),
-      ...(result.created.length + result.updated.length + result.deleted.length === 0
-        ? ['nothing to change']
-        : []),
-    ];
-    io.stdout.write(`${lines.join('\n')}\n`);
   } catch (cause) {
-    if (cause instanceof CliError) throw cause;
     throw new CliError('ERR_NATS_FAILED', (cause as Error).message, { cause, exitCode: 1 });
-  } finally {
-    await nc.close().catch(() => undefined);
   }
+  if (opts.json) {
+    io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    return;
+  }
+  const lines = [
+    `ENLACE_ALERTS: ${Object.values(result.wanted).flat().length} node durables for ${Object.keys(result.wanted).length} countries`,
+    ...(result.created.length > 0 ? [`created ${result.created.join(', ')}`] : []),
+    ...(result.updated.length > 0 ? [`repaired ${result.updated.join(', ')}`] : []),
+    ...(result.deleted.length > 0 ? [`deleted ${result.deleted.join(', ')}`] : []),
+    ...(result.created.length + result.updated.length + result.deleted.length === 0
+      ? ['nothing to change']
+      : []),
+  ];
+  io.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** Registry events that change who reads what: statuses, memberships, networks. */
+const WATCHED_EVENTS = ['country', 'membership', 'network'].map(
+  (entity) => `enlace.v1.registry.event.${entity}.>`,
+);
+/** Render again this often anyway: a recorded change may take effect later than its event. */
+const WATCH_INTERVAL_MS = 30_000;
+
+/**
+ * Runs `again` on every registry event that may change permissions (coalesced: a command changes
+ * several entries) and every 30 s, until `signal` aborts (SIGINT/SIGTERM from the command line).
+ * An event only says "look again": the state is read from the registry itself. A failed run is
+ * reported on stderr and tried again on the next event or tick.
+ */
+async function watchRegistry(
+  nc: NatsConnection,
+  again: () => Promise<void>,
+  io: CliIo,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> = Promise.resolve();
+  const soon = (): void => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      running = running
+        .then(again)
+        .catch((error: unknown) => io.stderr.write(`enlace: ${(error as Error).message} (will try again)\n`));
+    }, 200);
+  };
+  const subscriptions = WATCHED_EVENTS.map((subject) =>
+    nc.subscribe(subject, { callback: (error) => (error === null ? soon() : undefined) }),
+  );
+  const interval = setInterval(soon, WATCH_INTERVAL_MS);
+  try {
+    await nc.flush();
+    io.stderr.write('watching registry events (Ctrl-C to stop)\n');
+    await new Promise<void>((resolve) => {
+      if (signal?.aborted === true) resolve();
+      signal?.addEventListener('abort', () => resolve(), { once: true });
+      void nc.closed().then(() => resolve());
+    });
+  } finally {
+    clearTimeout(timer);
+    clearInterval(interval);
+    for (const subscription of subscriptions) subscription.unsubscribe();
+    await running;
+  }
+}
+
+/** SIGINT/SIGTERM as an AbortSignal, for the long-running `--watch`. */
+function untilInterrupted(): AbortSignal {
+  const controller = new AbortController();
+  const stop = (): void => controller.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  return controller.signal;
 }
 
 export async function deployNatsConfig(opts: NatsConfigOptions, io: CliIo): Promise<void> {
