@@ -35,7 +35,10 @@
  * The registry service user creates and reads the streams (ENLACE_ALERTS, ENLACE_AUDIT, its KV
  * bucket), writes its KV bucket and its audit subjects, answers RPC (allow_responses) and
  * publishes and reads registry events, and creates, updates and deletes the consumers of the
- * nodes on ENLACE_ALERTS (never pulling from them). It may not delete or purge any stream.
+ * nodes on ENLACE_ALERTS (no pulls from them). Whoever may create consumers could make a push
+ * consumer deliver to a subject it reads (nats-server 2.9 does not check a `deliver_subject`),
+ * so this user is trusted with alerts like the feed service's: keep its credentials with the
+ * secretariat. It may not delete or purge any stream.
  */
 import {
   ALERTS_STREAM,
@@ -337,9 +340,9 @@ export function registryNatsPermissions(
         `registry bucket must be named ${REGISTRY_BUCKET_PREFIX}<name>, got ${JSON.stringify(bucket)}`,
       );
   }
-  // The alerts stream: created and kept up to date, never read (the registry reads no alerts).
+  // The alerts stream: created and kept up to date; the registry itself reads no alerts.
   // Its consumers: the nodes' durables, reconciled from memberships (reconcileNodeConsumers);
-  // no MSG.NEXT, DIRECT.GET or MSG.GET, so creating them reads nothing.
+  // no MSG.NEXT, DIRECT.GET or MSG.GET on it (see the module comment on push consumers).
   const alerts = [
     ...['CREATE', 'UPDATE', 'INFO'].map((op) => `${JS_API}.STREAM.${op}.${ALERTS_STREAM}`),
     `${JS_API}.CONSUMER.CREATE.${ALERTS_STREAM}.>`,
