@@ -22,6 +22,8 @@ export type CliErrorCode =
   | 'ERR_FEED_REFUSED'
   /** The feed service could not be reached, or answered something that is not its API. */
   | 'ERR_FEED_UNREACHABLE'
+  /** nats-server could not be reached, refused the user, or JetStream refused a change. */
+  | 'ERR_NATS_FAILED'
   /** `registry policy decide`: the registry's policy denies the action (its reason is in the message). */
   | 'ERR_POLICY_DENIED';
 

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jetstream } from '@nats-io/jetstream';
 import { errors } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { connect } from '@nats-io/transport-node';
+import { connect, nkeyAuthenticator } from '@nats-io/transport-node';
 import { createFeedClient, createNodeClient, createRegistryClient, EnlaceHttpError } from '@enlace/client';
 import { inboxPrefixOf } from '@enlace/transport';
 import { parse } from 'yaml';
@@ -302,15 +302,27 @@ describe.skipIf(!haveNats)('npm start', () => {
       const usersFile = join(ownDir, 'nats-users.json');
       expect((await stat(usersFile)).mode & 0o777).toBe(0o600);
       const passwords = JSON.parse(await readFile(usersFile, 'utf8')) as Record<string, string>;
+      expect(Object.keys(passwords)).not.toContain('node-mx');
+      const nkeyOf = async (cc: string) => {
+        const file = join(ownDir, 'keys', cc, 'nats-user.nk');
+        expect((await stat(file)).mode & 0o777).toBe(0o600);
+        return nkeyAuthenticator(new TextEncoder().encode((await readFile(file, 'utf8')).trim()));
+      };
+      // The server's configuration holds no secret: public nkeys and bcrypt hashes.
+      const config = await readFile(join(ownDir, 'nats', 'nats.conf'), 'utf8');
+      for (const password of Object.values(passwords)) expect(config).not.toContain(password);
+      expect(config).toContain('"_INBOX.node-gt.>"');
       const as = async (user: string): Promise<NatsConnection> => {
         // Country users get replies on their own inbox prefix only (`_INBOX.node-mx.>`).
         const inboxPrefix = user.startsWith('node-')
           ? inboxPrefixOf(user.slice('node-'.length).toUpperCase())
           : '_INBOX';
+        // Nodes authenticate with their nkey (seed beside their keys), services with a password.
         const nc = await connect({
           servers: info.nats,
-          user,
-          pass: passwords[user]!,
+          ...(user.startsWith('node-')
+            ? { authenticator: await nkeyOf(user.slice('node-'.length).toUpperCase()) }
+            : { user, pass: passwords[user]! }),
           reconnect: false,
           inboxPrefix,
         });
@@ -349,7 +361,9 @@ describe.skipIf(!haveNats)('npm start', () => {
       }
       expect(lost, 'node-gt may no longer publish on its own subject').toBe(true);
       await expect(
-        gt.request('$JS.API.CONSUMER.MSG.NEXT.ENLACE_ALERTS.node-GT', '{"batch":1}', { timeout: 2_000 }),
+        gt.request('$JS.API.CONSUMER.MSG.NEXT.ENLACE_ALERTS.node-GT-net-trafficking-liaison', '{"batch":1}', {
+          timeout: 2_000,
+        }),
       ).rejects.toThrow(/Permissions Violation/);
 
       // A withdrawn country has no user at all: its connections are closed and refused.
@@ -359,7 +373,7 @@ describe.skipIf(!haveNats)('npm start', () => {
       await hn.closed();
       expect(Date.now() - closedAt).toBeLessThan(5_000);
       await expect(
-        connect({ servers: info.nats, user: 'node-hn', pass: passwords['node-hn']!, reconnect: false }),
+        connect({ servers: info.nats, authenticator: await nkeyOf('HN'), reconnect: false }),
       ).rejects.toThrow(/Authorization Violation/i);
     } finally {
       await Promise.all(connections.map((nc) => nc.close()));

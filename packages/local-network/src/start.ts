@@ -32,9 +32,9 @@ import type { FeedApp } from '@enlace/feed';
 import { createNodeApp } from '@enlace/node';
 import type { RegistryApp } from '@enlace/registry';
 import { createRegistryApp, issueToken, REGISTRY_PRIVATE_KEY_FILE } from '@enlace/registry';
-import { countryNatsUser, fiuNatsUser, ensureEnlaceStreams } from '@enlace/transport';
+import { fiuNatsUser, ensureEnlaceStreams, reconcileNodeConsumers } from '@enlace/transport';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
+import { connect, nkeyAuthenticator } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { loadDemoDrafts, startDemo } from './demo.js';
 import { LocalNetworkError } from './errors.js';
@@ -293,6 +293,10 @@ export async function startLocalNetwork(options: StartOptions, io: Io): Promise<
             stateDir: options.stateDir,
             registry: registry.service,
             reload: (config) => embedded.reload(config),
+            // The registry's user creates the nodes' durables; country users may only read theirs.
+            reconcile: async (countries) => {
+              await reconcileNodeConsumers(await jetstreamManager(launcher), countries);
+            },
             // Withdrawal is final: stop the node before the server drops its user and connection.
             beforeRemoving: async (codes) => {
               for (const code of codes) {
@@ -308,7 +312,7 @@ export async function startLocalNetwork(options: StartOptions, io: Io): Promise<
           return rendered;
         },
         (rendered) =>
-          `one user per country (${Object.keys(rendered.statuses()).length}); passwords in ${join(options.stateDir, NATS_USERS_FILE)}`,
+          `one user per country (${Object.keys(rendered.statuses()).length}, nkeys in keys/<CC>/nats-user.nk); service passwords in ${join(options.stateDir, NATS_USERS_FILE)}`,
       );
       const watcher = authorization.watch(launcher, (error) =>
         progressOut.write(`NATS users not re-rendered: ${(error as Error).message}\n`),
@@ -333,7 +337,7 @@ export async function startLocalNetwork(options: StartOptions, io: Io): Promise<
       }
       const node: NodeApp = await progress.step(
         `node ${country}`,
-        () =>
+        async () =>
           createNodeApp({
             country,
             natsUrl: natsUrl!,
@@ -344,8 +348,9 @@ export async function startLocalNetwork(options: StartOptions, io: Io): Promise<
             port: nodePort.port,
             logger: ['error'],
             ...(authorization !== undefined && {
-              natsUser: countryNatsUser(country),
-              natsPass: authorization.passwords[countryNatsUser(country)]!,
+              natsAuthenticator: nkeyAuthenticator(
+                new TextEncoder().encode((await authorization.nkeyOf(country)).seed),
+              ),
             }),
           }),
         (app) => app.url,

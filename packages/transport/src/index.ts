@@ -35,10 +35,21 @@ export {
   fiuNatsPermissions,
   fiuNatsUser,
   inboxPrefixOf,
+  networkDurableOf,
+  NODE_DURABLE_LIMITS,
   nodeDurablesOf,
   registryNatsPermissions,
   renderNatsAuthorization,
 } from './nats-permissions.js';
+export {
+  NATS_BCRYPT_COST,
+  NATS_NKEY_PUBLIC_FILE,
+  NATS_NKEY_SEED_FILE,
+  createNatsNkey,
+  hashNatsPassword,
+  natsNkeyPublicKey,
+} from './nats-permissions-credentials.js';
+export { reconcileNodeConsumers, wantedNodeDurables } from './nats-permissions-reconcile.js';
 export {
   JETSTREAM_TRANSPORT,
   JetStreamContext,
@@ -69,4 +80,5 @@ export type {
   NatsServiceUser,
   NodeDurable,
 } from './nats-permissions.js';
+export type { NodeConsumersReconciled } from './nats-permissions-reconcile.js';
 export type { JetStreamTransportEvents, JetStreamTransportOptions } from './jetstream-transport.js';

@@ -1,9 +1,6 @@
 /**
  * The registry connection the registry commands share: the client of @enlace/client for --url
  * and --token, with every failure one CliError line (see service-call.ts).
- *
- * `RegistryHttp` remains only for `enlace deploy` (commands/deploy.ts, edited on another branch):
- * switch its one call to `registryClient(...).countries.list()` and delete the class.
  */
 import { createRegistryClient } from '@enlace/client';
 import type { RegistryClient } from '@enlace/client';
@@ -34,19 +31,4 @@ export function registryClient(endpoint: RegistryEndpoint): RegistryClient {
 /** Runs a registry call, its failures as CliErrors worded for --url. */
 export function registryCall<T>(run: Promise<T>): Promise<T> {
   return call('registry', run, { flag: '--url' });
-}
-
-/** @deprecated for deploy.ts only: GET a registry JSON resource. */
-export class RegistryHttp {
-  private readonly client: RegistryClient;
-
-  constructor(endpoint: RegistryEndpoint) {
-    this.client = registryClient(endpoint);
-  }
-
-  /** GET /v1/countries (the only resource deploy reads). */
-  async get<T>(path: string): Promise<T> {
-    if (path.replace(/^\//, '') !== 'v1/countries') throw new Error(`RegistryHttp.get: unsupported ${path}`);
-    return (await registryCall(this.client.countries.list())) as T;
-  }
 }

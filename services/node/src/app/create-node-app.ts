@@ -1,8 +1,9 @@
 /**
  * A country node in one call: connects to NATS, makes sure the Enlace streams exist, loads the
  * country's private keys, opens the alert store, loads the registry's signed state, and starts
- * the HTTP API (OpenAPI at /docs) and the durable inbound consumer (a Nest custom transport
- * strategy on JetStream). `close()` stops all of it, in reverse order.
+ * the HTTP API (OpenAPI at /docs) and the durable inbound consumers (one per network its country
+ * belongs to, NetworkDurables; bilateral messages; receipts). `close()` stops all of it, in
+ * reverse order.
  */
 import 'reflect-metadata';
 
@@ -13,17 +14,17 @@ import type { AddressInfo } from 'node:net';
 import {
   ALERTS_STREAM,
   AUDIT_STREAM,
-  JetStreamTransport,
+  NODE_DURABLE_LIMITS,
   consumeDurable,
   ensureEnlaceStreams,
   exponentialNakDelay,
   inboxPrefixOf,
 } from '@enlace/transport';
-import { statusAt } from '@enlace/policy';
+import { membershipsAt, statusAt } from '@enlace/policy';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { JetStreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import type { NatsConnection, Status } from '@nats-io/transport-node';
+import type { Authenticator, NatsConnection, Status } from '@nats-io/transport-node';
 import { Logger } from '@nestjs/common';
 import type { INestApplication, LoggerService, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -37,7 +38,7 @@ import { NodeError } from '../errors.js';
 import type { NodeContext } from '../http/node-context.js';
 import { sendError, toNodeError } from '../http/node-error.filter.js';
 import { InboundAlerts } from '../inbound/inbound-alerts.js';
-import { INBOUND_ALERTS } from '../inbound/inbound.controller.js';
+import { NetworkDurables } from '../inbound/network-durables.js';
 import { loadNodeKeys } from '../keys/node-keys.js';
 import { NodeMetrics } from '../metrics/node-metrics.js';
 import { ReceiptExchange } from '../receipts/receipt-exchange.js';
@@ -93,6 +94,11 @@ export interface CreateNodeAppOptions {
    * and `<durable>-direct`, the names the per-country NATS permissions allow.
    */
   readonly durable?: string;
+  /**
+   * How the node proves its NATS user, e.g. `nkeyAuthenticator(seed)` with the seed
+   * `enlace keys generate` wrote (the user `enlace deploy nats-config` renders by public nkey).
+   */
+  readonly natsAuthenticator?: Authenticator;
 }
 
 /**
@@ -154,6 +160,8 @@ export async function createNodeApp(options: CreateNodeAppOptions): Promise<Node
       inboxPrefix: inboxPrefixOf(country),
       ...(options.natsUser !== undefined && { user: options.natsUser }),
       ...(options.natsPass !== undefined && { pass: options.natsPass }),
+      // The country's nkey (nkeyAuthenticator(seed)): what `enlace deploy nats-config` renders.
+      ...(options.natsAuthenticator !== undefined && { authenticator: options.natsAuthenticator }),
     });
   } catch (cause) {
     throw new NodeError(
@@ -286,22 +294,22 @@ export async function createNodeApp(options: CreateNodeAppOptions): Promise<Node
     );
     SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
 
-    const transport = new JetStreamTransport({
-      connection: nc,
-      consumer: {
-        stream: ALERTS_STREAM,
-        durable: options.durable ?? `node-${country}`,
-        filterSubject: INBOUND_ALERTS,
-        // Only transient failures are retried (no snapshot yet, a store error): keep trying.
-        maxDeliver: 1_000,
-        nakDelay: exponentialNakDelay({ initialMs: 250, maxMs: 15_000 }),
-        maxInFlight: options.inboundConcurrency ?? DEFAULT_INBOUND_CONCURRENCY,
-        pullExpiresMs: 2_000,
-        onError: (error) => logger.debug?.(`inbound: ${(error as Error).message}`),
-      },
+    // Alerts of the networks this country belongs to: one durable each, following the
+    // memberships of the snapshot in force (a network joined is read once its durable exists).
+    const networks = new NetworkDurables({
+      country,
+      js,
+      inbound,
+      concurrency: options.inboundConcurrency ?? DEFAULT_INBOUND_CONCURRENCY,
+      ...(options.durable !== undefined && { prefix: options.durable }),
+      onError: (error) => logger.debug?.(`inbound: ${(error as Error).message}`),
     });
-    app.connectMicroservice({ strategy: transport }, { inheritAppConfig: true });
-    await app.startAllMicroservices();
+    cleanup.push(() => networks.close());
+    const networksNow = (): string[] => {
+      const view = trust.current();
+      if (view === undefined) return [];
+      return membershipsAt(view.snapshot.policy, { country, at: new Date() }).map((m) => m.network);
+    };
     await receipts.start();
     // Before the app (and the connection) close: cleanup runs in reverse order.
     cleanup.push(() => receipts.close());
@@ -313,7 +321,8 @@ export async function createNodeApp(options: CreateNodeAppOptions): Promise<Node
           stream: ALERTS_STREAM,
           durable: `${options.durable ?? `node-${country}`}-direct`,
           filterSubject: `enlace.v1.direct.${country}.*`,
-          maxDeliver: 1_000,
+          maxDeliver: NODE_DURABLE_LIMITS.maxDeliver,
+          maxAckPending: NODE_DURABLE_LIMITS.otherMaxAckPending,
           nakDelay: exponentialNakDelay({ initialMs: 250, maxMs: 15_000 }),
           pullExpiresMs: 2_000,
           onError: (error) => logger.debug?.(`direct: ${(error as Error).message}`),
@@ -334,11 +343,8 @@ export async function createNodeApp(options: CreateNodeAppOptions): Promise<Node
       {
         name: 'inbound alerts',
         running: true,
-        stop: () => transport.close(),
-        start: () =>
-          new Promise<void>((resolve, reject) =>
-            transport.listen((error?: unknown) => (error === undefined ? resolve() : reject(error))),
-          ),
+        stop: () => networks.pause(),
+        start: () => networks.resume(),
       },
       { name: 'receipts', running: true, stop: () => receipts.close(), start: () => receipts.start() },
       {
@@ -364,6 +370,8 @@ export async function createNodeApp(options: CreateNodeAppOptions): Promise<Node
               : `${country} is no longer suspended: inbound resumed`,
           );
         pulling.paused = suspended;
+        // A membership added or ended (a registry event refetched the snapshot).
+        await networks.sync(networksNow());
         for (const puller of pullers) {
           if (puller.running !== suspended) continue;
           try {
