@@ -97,7 +97,11 @@ export class FeedReader {
           pullAhead: PULL_AHEAD,
           pullExpiresMs: 1_000,
           ...(!options.follow && { stopAt: 'end' as const }),
-          onError: (error) => {
+          // A failed pull (missed heartbeats under load, a broker restart) is retried by consume()
+          // and must not end a tail; a handler that failed on a message ends the read, since an
+          // unacknowledged ephemeral read has no redelivery.
+          onError: (error, msg) => {
+            if (msg === undefined) return;
             failure ??= { error };
             void run.close();
           },
