@@ -50,7 +50,7 @@ export {
 export type { ServiceRequest } from './request-id.js';
 export { UsageError, commonUsage, runService } from './run-service.js';
 export type { CommonOptions, OptionReader, ServiceMainOptions, ServiceProcess } from './run-service.js';
-export { ERROR_RESPONSE_SCHEMA, createServiceApp, listenService } from './service-app.js';
+export { ERROR_RESPONSE_SCHEMA, createServiceApp, listenService, serviceLoggerFor } from './service-app.js';
 export type { BodyErrorRequest, CreateServiceAppOptions, ServiceApp } from './service-app.js';
 export { SERVICE_ERROR_STATUS, ServiceError, serviceError } from './service-error.js';
 export type { ErrorBody, ErrorJson, FieldViolation, ServiceErrorCode, ServiceErrorOptions } from './service-error.js';

@@ -50,6 +50,8 @@ export interface CreateServiceAppOptions {
   readonly openapi:
     | { readonly title: string; readonly description: string }
     | ((app: NestExpressApplication) => OpenAPIObject);
+  /** The logger serviceLoggerFor made, when the service made one before the app. */
+  readonly serviceLogger?: ReturnType<typeof serviceLoggerFor>;
   /** Extra OpenAPI document routes (e.g. YAML). */
   readonly docsYaml?: boolean;
 }
@@ -95,12 +97,23 @@ function levelOf(logger: CreateServiceAppOptions['logger']): ServiceLogLevel {
   return logLevelOf(logger as false | LogLevel[]);
 }
 
+/**
+ * The logger of a service for its `logger` option: the kit's pino logger at the level the option
+ * (or ENLACE_LOG_LEVEL) asks for, and the Nest logger to write with (the option's own
+ * LoggerService when it is one). Make it first, so that what the service logs while it starts
+ * goes the same way, and give it to createServiceApp.
+ */
+export function serviceLoggerFor(
+  logName: string,
+  logger: CreateServiceAppOptions['logger'],
+): { readonly logger: ServiceLogger; readonly nest: LoggerService } {
+  const service = createServiceLogger({ service: logName, level: levelOf(logger) });
+  const nest = logger !== undefined && logger !== false && !Array.isArray(logger) ? logger : service.nest;
+  return { logger: service, nest };
+}
+
 export async function createServiceApp(module: DynamicModule, options: CreateServiceAppOptions): Promise<ServiceApp> {
-  const logger = createServiceLogger({ service: options.logName, level: levelOf(options.logger) });
-  const nestLogger =
-    options.logger !== undefined && options.logger !== false && !Array.isArray(options.logger)
-      ? options.logger
-      : logger.nest;
+  const { logger, nest: nestLogger } = options.serviceLogger ?? serviceLoggerFor(options.logName, options.logger);
   const app = await NestFactory.create<NestExpressApplication>(module, new ExpressAdapter(), {
     logger: nestLogger,
     bodyParser: false,

@@ -4,6 +4,8 @@
  * `filter.networks[1]`, `digests[42]`), so a malformed feed definition or match request says
  * exactly what to fix, and nothing is created.
  */
+import { ServiceError } from '@enlace/service-kit';
+import type { FieldViolation } from '@enlace/service-kit';
 
 export const FEED_ERROR_STATUS = {
   /** Malformed JSON, a feed definition or match request that breaks the rules, a bad parameter. */
@@ -24,33 +26,16 @@ export const FEED_ERROR_STATUS = {
 
 export type FeedErrorCode = keyof typeof FEED_ERROR_STATUS;
 
-/** One problem with one field; `path` uses JSON names (`filter.networks[0]`), "" for the whole body. */
-export interface FieldViolation {
-  readonly path: string;
-  readonly code: string;
-  readonly message: string;
-}
+export type { FieldViolation };
 
 export interface FeedErrorOptions extends ErrorOptions {
   readonly violations?: readonly FieldViolation[];
 }
 
-export class FeedError extends Error {
-  readonly code: FeedErrorCode;
-  readonly violations: readonly FieldViolation[];
-
+/** The feed service's error: its HTTP status from FEED_ERROR_STATUS, answered in the kit's one shape. */
+export class FeedError extends ServiceError<FeedErrorCode> {
   constructor(code: FeedErrorCode, message: string, options: FeedErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(code, FEED_ERROR_STATUS[code], message, options);
     this.name = 'FeedError';
-    this.code = code;
-    this.violations = options.violations ?? [];
-  }
-
-  get status(): number {
-    return FEED_ERROR_STATUS[this.code];
-  }
-
-  toJSON(): { code: FeedErrorCode; message: string; violations: readonly FieldViolation[] } {
-    return { code: this.code, message: this.message, violations: this.violations };
   }
 }

@@ -3,6 +3,8 @@
  * status it maps to. Policy refusals also carry the policy's own `reason` (e.g.
  * `origin_suspended`), the same string the policy package, metrics and the audit trail use.
  */
+import { ServiceError } from '@enlace/service-kit';
+import type { FieldViolation } from '@enlace/service-kit';
 
 export const NODE_ERROR_STATUS = {
   /** Malformed JSON, a draft that breaks the schema, a bad query parameter. */
@@ -20,6 +22,8 @@ export const NODE_ERROR_STATUS = {
   ERR_CONFLICT: 409,
   /** A recipient of a restricted alert has no valid encryption key in the registry. */
   ERR_NO_RECIPIENT_KEY: 422,
+  /** A request body over MAX_BODY_BYTES. */
+  ERR_TOO_LARGE: 413,
   /** No verified registry snapshot yet, or NATS / JetStream cannot be reached. */
   ERR_UNAVAILABLE: 503,
   ERR_INTERNAL: 500,
@@ -27,12 +31,7 @@ export const NODE_ERROR_STATUS = {
 
 export type NodeErrorCode = keyof typeof NODE_ERROR_STATUS;
 
-/** One problem with one field; `path` uses JSON names (`header.recipients[0]`), "" for the whole body. */
-export interface FieldViolation {
-  readonly path: string;
-  readonly code: string;
-  readonly message: string;
-}
+export type { FieldViolation };
 
 export interface NodeErrorOptions extends ErrorOptions {
   readonly violations?: readonly FieldViolation[];
@@ -40,29 +39,10 @@ export interface NodeErrorOptions extends ErrorOptions {
   readonly reason?: string;
 }
 
-export class NodeError extends Error {
-  readonly code: NodeErrorCode;
-  readonly violations: readonly FieldViolation[];
-  readonly reason: string | undefined;
-
+/** The node's error: its HTTP status from NODE_ERROR_STATUS, answered in the kit's one shape. */
+export class NodeError extends ServiceError<NodeErrorCode> {
   constructor(code: NodeErrorCode, message: string, options: NodeErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(code, NODE_ERROR_STATUS[code], message, options);
     this.name = 'NodeError';
-    this.code = code;
-    this.violations = options.violations ?? [];
-    this.reason = options.reason;
-  }
-
-  get status(): number {
-    return NODE_ERROR_STATUS[this.code];
-  }
-
-  toJSON(): { code: NodeErrorCode; message: string; reason?: string; violations: readonly FieldViolation[] } {
-    return {
-      code: this.code,
-      message: this.message,
-      ...(this.reason !== undefined && { reason: this.reason }),
-      violations: this.violations,
-    };
   }
 }

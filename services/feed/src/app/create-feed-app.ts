@@ -7,20 +7,24 @@
 import 'reflect-metadata';
 
 import { mkdir } from 'node:fs/promises';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 
 import { TrustState } from '@enlace/node';
+import { verifyToken } from '@enlace/registry/auth';
+import {
+  connectNats,
+  createMetricsRegistry,
+  createServiceApp,
+  listenService,
+  natsCheck,
+  registryRevisionCheck,
+  serviceLoggerFor,
+  writableDirectoryCheck,
+} from '@enlace/service-kit';
+import type { NatsLink } from '@enlace/service-kit';
 import { ALERTS_STREAM, FEED_INBOX_PREFIX, ensureEnlaceStreams } from '@enlace/transport';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
-import type { NatsConnection } from '@nats-io/transport-node';
-import { Logger } from '@nestjs/common';
+import type { Authenticator, NatsConnection } from '@nats-io/transport-node';
 import type { LoggerService, LogLevel } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { ExpressAdapter } from '@nestjs/platform-express';
-import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 
 import { FeedAudit } from '../audit/feed-audit.js';
 import { FeedError } from '../errors.js';
@@ -28,9 +32,10 @@ import { AlertVerifier } from '../feeds/alert-verifier.js';
 import { FeedManager } from '../feeds/feed-manager.js';
 import { FeedReader } from '../feeds/feed-reader.js';
 import { FeedRepository } from '../feeds/feed-repository.js';
+import { analystAccess } from '../http/analyst-access.js';
 import type { FeedContext } from '../http/feed-context.js';
-import { sendError, toFeedError } from '../http/feed-error.filter.js';
 import { DigestIndexer } from '../indexing/digest-indexer.js';
+import { registerFeedMetrics } from '../metrics/feed-metrics.js';
 import { ensureFeedsStream } from '../sinks/nats-sink.js';
 import { FeedAppModule } from './feed-app.module.js';
 
@@ -42,6 +47,8 @@ export interface CreateFeedAppOptions {
   readonly natsUrl: string;
   readonly natsUser?: string;
   readonly natsPass?: string;
+  /** Authenticates the NATS connection (nkey, JWT), instead of or besides user and password. */
+  readonly natsAuthenticator?: Authenticator | Authenticator[];
   /** Where the matching index and the last verified registry snapshot live. */
   readonly dataDir: string;
   /** The registry's public Ed25519 JWK, pinned. */
@@ -50,6 +57,10 @@ export interface CreateFeedAppOptions {
   readonly host?: string;
   /** HTTP port; 0 (default) picks a free one. */
   readonly port?: number;
+  /**
+   * Nest logger: false (silent), log levels, or a LoggerService. Default: JSON lines at
+   * ENLACE_LOG_LEVEL (default info).
+   */
   readonly logger?: false | LoggerService | LogLevel[];
   /** Refetch the registry snapshot this often even without events (default 30 s). */
   readonly registryPollMs?: number;
@@ -66,38 +77,26 @@ export interface FeedApp {
 }
 
 export async function createFeedApp(options: CreateFeedAppOptions): Promise<FeedApp> {
-  const logger = new Logger('enlace-feed');
+  const logs = serviceLoggerFor('enlace-feed', options.logger);
+  const logger = logs.nest;
   await mkdir(options.dataDir, { recursive: true });
-  const servers = options.natsUrl
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '');
-  let nc: NatsConnection;
+  let link: NatsLink;
   try {
-    nc = await connect({
-      servers,
+    link = await connectNats({
+      url: options.natsUrl,
       name: 'enlace-feed',
       maxReconnectAttempts: -1,
       // Replies on the feed service's own inboxes, which its NATS user alone may read.
       inboxPrefix: FEED_INBOX_PREFIX,
-      ...(options.natsUser !== undefined && { user: options.natsUser }),
-      ...(options.natsPass !== undefined && { pass: options.natsPass }),
+      user: options.natsUser,
+      pass: options.natsPass,
+      ...(options.natsAuthenticator !== undefined && { authenticator: options.natsAuthenticator }),
     });
   } catch (cause) {
-    throw new FeedError(
-      'ERR_UNAVAILABLE',
-      `cannot connect to NATS at ${options.natsUrl}: ${(cause as Error).message}`,
-      {
-        cause,
-      },
-    );
+    throw new FeedError('ERR_UNAVAILABLE', (cause as Error).message, { cause });
   }
-  const cleanup: Array<() => Promise<unknown> | void> = [
-    async () => {
-      await nc.drain().catch(() => undefined);
-      await nc.close().catch(() => undefined);
-    },
-  ];
+  const nc = link.nc;
+  const cleanup: Array<() => Promise<unknown> | void> = [() => link.close()];
   const undo = async (): Promise<void> => {
     for (const step of cleanup.reverse()) {
       try {
@@ -160,7 +159,6 @@ export async function createFeedApp(options: CreateFeedAppOptions): Promise<Feed
     cleanup.push(() => indexer.close());
 
     const context: FeedContext = {
-      registryPublicJwk: options.registryPublicJwk,
       manager,
       reader: new FeedReader({ js, jsm, verifier }),
       trust,
@@ -183,46 +181,44 @@ export async function createFeedApp(options: CreateFeedAppOptions): Promise<Feed
           }),
         ),
       indexedDigests: () => indexer.size,
-      natsConnected: () => !nc.isClosed(),
+      natsConnected: () => link.connected(),
     };
-    const app = await NestFactory.create<NestExpressApplication>(
-      FeedAppModule.register(context),
-      new ExpressAdapter(),
+    const metrics = createMetricsRegistry();
+    registerFeedMetrics(metrics, {
+      feeds: () => manager.counts(),
+      indexedDigests: () => indexer.size,
+      registryRevision: () => trust.current()?.revision,
+    });
+    const { app } = await createServiceApp(
+      FeedAppModule.register(context, {
+        service: 'feed service',
+        // The registry's tokens, checked with the pinned registry key.
+        auth: analystAccess((token) => verifyToken(token, options.registryPublicJwk)),
+        metrics,
+        readiness: [
+          natsCheck(link),
+          registryRevisionCheck(() => trust.current()?.revision),
+          writableDirectoryCheck(options.dataDir),
+        ],
+      }),
       {
-        logger: options.logger ?? ['error', 'warn'],
-        bodyParser: false,
-        abortOnError: false,
+        logName: 'enlace-feed',
+        service: 'feed service',
+        maxBodyBytes: MAX_BODY_BYTES,
+        serviceLogger: logs,
+        openapi: {
+          title: 'Enlace feed service',
+          description:
+            'Durable, filtered, replayable feeds of verified alerts for financial intelligence units; ' +
+            'hit/no-hit matching of keyed digests; STIX 2.1 export. Bearer tokens are issued by the registry.',
+        },
       },
     );
     cleanup.push(() => app.close());
-    app.disable('x-powered-by');
-    app.useBodyParser('json', { limit: MAX_BODY_BYTES, strict: false });
-    app.use((error: unknown, req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => {
-      if (error === undefined || error === null) {
-        next();
-        return;
-      }
-      sendError(res, toFeedError(error, req));
-    });
-    const document = SwaggerModule.createDocument(
-      app,
-      new DocumentBuilder()
-        .setTitle('Enlace feed service')
-        .setDescription(
-          'Durable, filtered, replayable feeds of verified alerts for financial intelligence units; ' +
-            'hit/no-hit matching of keyed digests; STIX 2.1 export. Bearer tokens are issued by the registry.',
-        )
-        .setVersion('1')
-        .addBearerAuth()
-        .build(),
-    );
-    SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
-    await app.listen(options.port ?? 0, options.host ?? '127.0.0.1');
-    const address = app.getHttpServer().address() as AddressInfo;
-    const host = options.host ?? '127.0.0.1';
+    const { url, port } = await listenService(app, options.port, options.host);
     return {
-      url: `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`,
-      port: address.port,
+      url,
+      port,
       manager,
       indexer,
       trust,

@@ -6,7 +6,6 @@ import type { MatchResultJson } from '../matching/match-request.js';
 import type { FeedReader } from '../feeds/feed-reader.js';
 
 export interface FeedContext {
-  readonly registryPublicJwk: Readonly<Record<string, unknown>>;
   readonly manager: FeedManager;
   readonly reader: FeedReader;
   readonly trust: TrustState;

@@ -6,7 +6,7 @@
 import { Body, Controller, HttpCode, Inject, Post, Req } from '@nestjs/common';
 
 import { FeedError } from '../errors.js';
-import type { AnalystRequest } from './analyst.guard.js';
+import type { AnalystRequest } from './analyst-access.js';
 import type { FeedContext } from './feed-context.js';
 import { FEED_CONTEXT } from './tokens.js';
 

@@ -7,8 +7,6 @@
 import 'reflect-metadata';
 
 import { mkdir } from 'node:fs/promises';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 
 import {
   ALERTS_STREAM,
@@ -20,22 +18,29 @@ import {
   inboxPrefixOf,
 } from '@enlace/transport';
 import { statusAt } from '@enlace/policy';
+import { verifyToken } from '@enlace/registry/auth';
+import {
+  connectNats,
+  createMetricsRegistry,
+  createServiceApp,
+  listenService,
+  natsCheck,
+  registryRevisionCheck,
+  serviceLoggerFor,
+  settlesWithin,
+  writableDirectoryCheck,
+} from '@enlace/service-kit';
+import type { NatsLink } from '@enlace/service-kit';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { JetStreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
-import type { NatsConnection, Status } from '@nats-io/transport-node';
-import { Logger } from '@nestjs/common';
+import type { Authenticator } from '@nats-io/transport-node';
 import type { INestApplication, LoggerService, LogLevel } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { ExpressAdapter } from '@nestjs/platform-express';
-import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 
 import { AlertPublisher } from '../alerts/alert-publisher.js';
 import { NodeAudit } from '../audit/node-audit.js';
+import { officerAccess } from '../auth/officer-access.js';
 import { NodeError } from '../errors.js';
 import type { NodeContext } from '../http/node-context.js';
-import { sendError, toNodeError } from '../http/node-error.filter.js';
 import { InboundAlerts } from '../inbound/inbound-alerts.js';
 import { INBOUND_ALERTS } from '../inbound/inbound.controller.js';
 import { loadNodeKeys } from '../keys/node-keys.js';
@@ -65,6 +70,8 @@ export interface CreateNodeAppOptions {
   readonly natsUrl: string;
   readonly natsUser?: string;
   readonly natsPass?: string;
+  /** Authenticates the NATS connection (nkey, JWT), instead of or besides user and password. */
+  readonly natsAuthenticator?: Authenticator | Authenticator[];
   /** Where the alert store and the last verified registry snapshot live. */
   readonly dataDir: string;
   /** Holds the country's `<kid>.private.jwk` files (signing and encryption). */
@@ -75,7 +82,10 @@ export interface CreateNodeAppOptions {
   readonly host?: string;
   /** HTTP port; 0 (default) picks a free one. */
   readonly port?: number;
-  /** Nest logger: false (silent), log levels, or a LoggerService. Default: warnings and errors. */
+  /**
+   * Nest logger: false (silent), log levels, or a LoggerService. Default: JSON lines at
+   * ENLACE_LOG_LEVEL (default info).
+   */
   readonly logger?: false | LoggerService | LogLevel[];
   /** How the alert store commits (see StoreSync); default 'normal'. */
   readonly storeSync?: StoreSync;
@@ -103,7 +113,7 @@ export interface CreateNodeAppOptions {
 async function ensureStreams(
   jsm: JetStreamManager,
   replicas: 1 | 3 | undefined,
-  logger: Logger,
+  logger: LoggerService,
 ): Promise<void> {
   const exists = async (name: string): Promise<boolean> =>
     jsm.streams.info(name).then(
@@ -135,45 +145,31 @@ export async function createNodeApp(options: CreateNodeAppOptions): Promise<Node
       'ERR_VALIDATION',
       `country must be an ISO 3166-1 alpha-2 code, got ${JSON.stringify(country)}`,
     );
-  const logger = new Logger(`enlace-node-${country}`);
+  const logs = serviceLoggerFor(`enlace-node-${country}`, options.logger);
+  const logger = logs.nest;
   const keys = await loadNodeKeys(options.keysDir, country);
   await mkdir(options.dataDir, { recursive: true });
 
-  const servers = options.natsUrl
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '');
-  let nc: NatsConnection;
+  let link: NatsLink;
   try {
-    nc = await connect({
-      servers,
+    link = await connectNats({
+      url: options.natsUrl,
       name: `enlace-node-${country}`,
       maxReconnectAttempts: -1,
       // Replies come on _INBOX.node-<cc>.*: with per-user inboxes (renderNatsAuthorization) no
       // other country may subscribe there; with shared ones _INBOX.> still covers it.
       inboxPrefix: inboxPrefixOf(country),
-      ...(options.natsUser !== undefined && { user: options.natsUser }),
-      ...(options.natsPass !== undefined && { pass: options.natsPass }),
+      user: options.natsUser,
+      pass: options.natsPass,
+      ...(options.natsAuthenticator !== undefined && { authenticator: options.natsAuthenticator }),
     });
   } catch (cause) {
-    throw new NodeError(
-      'ERR_UNAVAILABLE',
-      `cannot connect to NATS at ${options.natsUrl}: ${(cause as Error).message}`,
-      {
-        cause,
-      },
-    );
+    throw new NodeError('ERR_UNAVAILABLE', (cause as Error).message, { cause });
   }
+  const nc = link.nc;
 
-  const link = watchLink(nc);
-  const cleanup: Array<() => Promise<unknown> | void> = [
-    async () => {
-      // Draining needs the server's answers: when the connection is down it would never settle.
-      if (link.connected()) await settlesWithin(nc.drain(), CLOSE_STEP_TIMEOUT_MS);
-      await nc.close().catch(() => undefined);
-      link.stop();
-    },
-  ];
+  // Draining needs the server's answers: when the connection is down it closes at once.
+  const cleanup: Array<() => Promise<unknown> | void> = [() => link.close(CLOSE_STEP_TIMEOUT_MS)];
   const undo = async (): Promise<void> => {
     // Without the server (stopped, or it removed this country's user on withdrawal) the consumers
     // and the connection would wait for answers that never come: close the connection first, so
@@ -207,7 +203,12 @@ export async function createNodeApp(options: CreateNodeAppOptions): Promise<Node
         'no registry snapshot yet: inbound alerts wait and publishing answers 503 until one verifies',
       );
 
-    const metrics = new NodeMetrics();
+    const metricsRegistry = createMetricsRegistry();
+    const metrics = new NodeMetrics({
+      registry: metricsRegistry,
+      country,
+      gauges: () => ({ registryRevision: trust.current()?.revision, stored: store.counts() }),
+    });
     const audit = new NodeAudit(js, country, (error) =>
       logger.warn(`audit record not written: ${(error as Error).message}`),
     );
@@ -244,47 +245,43 @@ export async function createNodeApp(options: CreateNodeAppOptions): Promise<Node
     cleanup.push(() => publisher.close());
     const context: NodeContext = {
       country,
-      registryPublicJwk: options.registryPublicJwk,
       trust,
       store,
       metrics,
       publisher,
       inbound,
       receipts,
-      natsConnected: () => !nc.isClosed(),
+      natsConnected: () => link.connected(),
       pulling: () => (pulling.paused ? 'paused' : 'running'),
     };
     const pulling = { paused: false };
 
-    const app = await NestFactory.create<NestExpressApplication>(
-      NodeAppModule.register(context),
-      new ExpressAdapter(),
-      { logger: options.logger ?? ['error', 'warn'], bodyParser: false, abortOnError: false },
+    const { app } = await createServiceApp(
+      NodeAppModule.register(context, {
+        service: 'node',
+        // The registry's tokens, checked with the pinned registry key.
+        auth: officerAccess(country, (token) => verifyToken(token, options.registryPublicJwk)),
+        metrics: metricsRegistry,
+        readiness: [
+          natsCheck(link),
+          registryRevisionCheck(() => trust.current()?.revision),
+          writableDirectoryCheck(options.dataDir),
+        ],
+      }),
+      {
+        logName: `enlace-node-${country}`,
+        service: 'node',
+        maxBodyBytes: MAX_BODY_BYTES,
+        serviceLogger: logs,
+        openapi: {
+          title: `Enlace country node (${country})`,
+          description:
+            'Publish signed alerts, read the inbox of verified alerts from other countries, fetch envelopes. ' +
+            'Bearer tokens are issued by the registry.',
+        },
+      },
     );
     cleanup.push(() => app.close());
-    app.disable('x-powered-by');
-    app.useBodyParser('json', { limit: MAX_BODY_BYTES, strict: false });
-    // body-parser errors (malformed JSON, too large) happen before any route.
-    app.use((error: unknown, req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => {
-      if (error === undefined || error === null) {
-        next();
-        return;
-      }
-      sendError(res, toNodeError(error, req));
-    });
-    const document = SwaggerModule.createDocument(
-      app,
-      new DocumentBuilder()
-        .setTitle(`Enlace country node (${country})`)
-        .setDescription(
-          'Publish signed alerts, read the inbox of verified alerts from other countries, fetch envelopes. ' +
-            'Bearer tokens are issued by the registry.',
-        )
-        .setVersion('1')
-        .addBearerAuth()
-        .build(),
-    );
-    SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
 
     const transport = new JetStreamTransport({
       connection: nc,
@@ -389,10 +386,7 @@ export async function createNodeApp(options: CreateNodeAppOptions): Promise<Node
       await syncing;
     });
     await syncPulling();
-    await app.listen(options.port ?? 0, options.host ?? '127.0.0.1');
-    const address = app.getHttpServer().address() as AddressInfo;
-    const host = options.host ?? '127.0.0.1';
-    const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+    const { url } = await listenService(app, options.port, options.host);
     let closing: Promise<void> | undefined;
     return {
       country,
@@ -408,37 +402,4 @@ export async function createNodeApp(options: CreateNodeAppOptions): Promise<Node
     await undo();
     throw error;
   }
-}
-
-/** Whether `promise` settled (resolved or rejected) within `ms`. */
-async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  const settled = promise.then(
-    () => true,
-    () => true,
-  );
-  try {
-    return await Promise.race([settled, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Follows whether `nc` is connected right now (it reconnects by itself after a disconnect). */
-function watchLink(nc: NatsConnection): { connected(): boolean; stop(): void } {
-  let connected = true;
-  const statuses = nc.status() as AsyncIterable<Status> & { stop?: () => void };
-  void (async () => {
-    for await (const status of statuses) {
-      if (status.type === 'disconnect') connected = false;
-      else if (status.type === 'reconnect') connected = true;
-    }
-  })().catch(() => undefined);
-  return {
-    connected: () => connected && !nc.isClosed(),
-    stop: () => statuses.stop?.(),
-  };
 }
