@@ -4,8 +4,9 @@
  * and the NATS request/reply handlers, which share the core's connection. `close()` stops all of
  * it, in reverse order: the API (HTTP, then the RPC handlers), the core, then the connection.
  */
-import { connect } from '@nats-io/transport-node';
-import type { NatsConnection, Status } from '@nats-io/transport-node';
+import { connectNats, natsCheck, writableDirectoryCheck } from '@enlace/service-kit';
+import type { NatsLink } from '@enlace/service-kit';
+import type { Authenticator } from '@nats-io/transport-node';
 import type { LoggerService, LogLevel } from '@nestjs/common';
 
 import { RegistryError } from '../domain/errors.js';
@@ -22,6 +23,8 @@ export interface CreateRegistryAppOptions {
   readonly natsUrl: string;
   readonly natsUser?: string;
   readonly natsPass?: string;
+  /** Authenticates the NATS connection (nkey, JWT), instead of or besides user and password. */
+  readonly natsAuthenticator?: Authenticator | Authenticator[];
   /** Where the registry key lives (created on first start). */
   readonly dataDir: string;
   /** HTTP listen address; default 127.0.0.1. */
@@ -30,7 +33,10 @@ export interface CreateRegistryAppOptions {
   readonly port?: number;
   /** Seed directory (countries.yaml, networks.yaml, ...): entries the registry lacks are created. */
   readonly seedsDir?: string;
-  /** Nest logger: false (silent), log levels, or a LoggerService. Default: warnings and errors. */
+  /**
+   * Nest logger: false (silent), log levels, or a LoggerService. Default: JSON lines at
+   * ENLACE_LOG_LEVEL (default info).
+   */
   readonly logger?: false | LoggerService | LogLevel[];
   /** The time commands default to (tests). */
   readonly clock?: () => Date;
@@ -48,28 +54,19 @@ export interface RegistryApp {
 }
 
 export async function createRegistryApp(options: CreateRegistryAppOptions): Promise<RegistryApp> {
-  const servers = options.natsUrl
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '');
-  let nc: NatsConnection;
+  let link: NatsLink;
   try {
-    nc = await connect({
-      servers,
+    link = await connectNats({
+      url: options.natsUrl,
       name: 'enlace-registry',
-      ...(options.natsUser !== undefined && { user: options.natsUser }),
-      ...(options.natsPass !== undefined && { pass: options.natsPass }),
+      user: options.natsUser,
+      pass: options.natsPass,
+      ...(options.natsAuthenticator !== undefined && { authenticator: options.natsAuthenticator }),
     });
   } catch (cause) {
-    throw new RegistryError(
-      'ERR_UNAVAILABLE',
-      `cannot connect to NATS at ${options.natsUrl}: ${(cause as Error).message}`,
-      {
-        cause,
-      },
-    );
+    throw new RegistryError('ERR_UNAVAILABLE', (cause as Error).message, { cause });
   }
-  const link = watchLink(nc);
+  const nc = link.nc;
   let core: RegistryCore | undefined;
   let api: RegistryApi | undefined;
   try {
@@ -89,6 +86,7 @@ export async function createRegistryApp(options: CreateRegistryAppOptions): Prom
       ...(options.port !== undefined && { port: options.port }),
       ...(options.logger !== undefined && { logger: options.logger }),
       health: () => (nc.isClosed() ? 'its NATS connection is closed' : undefined),
+      readiness: [natsCheck(link), writableDirectoryCheck(options.dataDir)],
     });
     const started = { core, api };
     let closing: Promise<void> | undefined;
@@ -102,10 +100,8 @@ export async function createRegistryApp(options: CreateRegistryAppOptions): Prom
           await started.api.close();
           await started.core.close();
           // Draining needs the server's answer: without a server (Ctrl-C on `npm start` stops
-          // nats-server too) it would wait out the reconnect attempts, so just close then.
-          if (link.connected()) await nc.drain().catch(() => nc.close());
-          else await nc.close();
-          link.stop();
+          // nats-server too) it would wait out the reconnect attempts, so it just closes then.
+          await link.close();
         })();
         return closing;
       },
@@ -114,23 +110,7 @@ export async function createRegistryApp(options: CreateRegistryAppOptions): Prom
     await api?.close().catch(() => undefined);
     await core?.close().catch(() => undefined);
     await nc.close().catch(() => undefined);
-    link.stop();
+    await link.close();
     throw error;
   }
-}
-
-/** Follows whether `nc` is connected right now (it reconnects by itself after a disconnect). */
-function watchLink(nc: NatsConnection): { connected(): boolean; stop(): void } {
-  let connected = true;
-  const statuses = nc.status() as AsyncIterable<Status> & { stop?: () => void };
-  void (async () => {
-    for await (const status of statuses) {
-      if (status.type === 'disconnect') connected = false;
-      else if (status.type === 'reconnect') connected = true;
-    }
-  })().catch(() => undefined);
-  return {
-    connected: () => connected && !nc.isClosed(),
-    stop: () => statuses.stop?.(),
-  };
 }

@@ -1,7 +1,10 @@
 /**
- * The registry's root Nest module: the HTTP controllers with their guard and error filter, the
- * NATS RPC controller, and the RegistryService and registry key they are given.
+ * The registry's root Nest module: the HTTP controllers on the service kit (bearer guard with
+ * the registry's role table and audit of refusals, error filter, metrics, readiness), the NATS
+ * RPC controller, and the RegistryService and registry key they are given.
  */
+import { ServiceKitModule } from '@enlace/service-kit';
+import type { ServiceKitModuleOptions } from '@enlace/service-kit';
 import { Module } from '@nestjs/common';
 import type { DynamicModule } from '@nestjs/common';
 
@@ -13,13 +16,17 @@ import { RegistryRpcController } from '../rpc/registry-rpc.controller.js';
 
 @Module({})
 export class RegistryAppModule {
-  static register(deps: {
-    service: RegistryService;
-    registryKey: RegistryPublicKey;
-    health?: HealthProbe | undefined;
-  }): DynamicModule {
+  static register(
+    deps: {
+      service: RegistryService;
+      registryKey: RegistryPublicKey;
+      health?: HealthProbe | undefined;
+    },
+    kit: ServiceKitModuleOptions,
+  ): DynamicModule {
     return {
       module: RegistryAppModule,
+      imports: [ServiceKitModule.register(kit)],
       controllers: [...HTTP_CONTROLLERS, RegistryRpcController],
       providers: [
         { provide: REGISTRY_SERVICE, useValue: deps.service },
