@@ -106,8 +106,13 @@ function levelOf(logger: CreateServiceAppOptions['logger']): ServiceLogLevel {
 export function serviceLoggerFor(
   logName: string,
   logger: CreateServiceAppOptions['logger'],
+  destination?: NodeJS.WritableStream,
 ): { readonly logger: ServiceLogger; readonly nest: LoggerService } {
-  const service = createServiceLogger({ service: logName, level: levelOf(logger) });
+  const service = createServiceLogger({
+    service: logName,
+    level: levelOf(logger),
+    ...(destination !== undefined && { destination }),
+  });
   const nest = logger !== undefined && logger !== false && !Array.isArray(logger) ? logger : service.nest;
   return { logger: service, nest };
 }
