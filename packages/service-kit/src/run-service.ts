@@ -130,8 +130,11 @@ export async function runService<Options, App extends { close(): Promise<void> }
   return new Promise<number>((resolve) => {
     let draining = false;
     let timer: NodeJS.Timeout | undefined;
+    // Stay up until a signal even if the service holds nothing that keeps the event loop busy.
+    const alive = setInterval(() => undefined, 1 << 30);
     const finish = (code: number): void => {
       clearTimeout(timer);
+      clearInterval(alive);
       proc.signals.off('SIGINT', onSignal);
       proc.signals.off('SIGTERM', onSignal);
       resolve(code);
