@@ -39,7 +39,11 @@ export function Authenticated(): MethodDecorator & ClassDecorator {
   return applyDecorators(
     SetMetadata(ACCESS_METADATA, { kind: 'token' } satisfies Access),
     ApiBearerAuth(BEARER_SCHEME),
-    ApiResponse({ status: 401, description: 'ERR_UNAUTHENTICATED: missing, invalid or expired token', schema: errorRef }),
+    ApiResponse({
+      status: 401,
+      description: 'ERR_UNAUTHENTICATED: missing, invalid or expired token',
+      schema: errorRef,
+    }),
   );
 }
 
@@ -48,8 +52,16 @@ export function Roles(...roles: string[]): MethodDecorator & ClassDecorator {
   return applyDecorators(
     SetMetadata(ACCESS_METADATA, { kind: 'roles', roles } satisfies Access),
     ApiBearerAuth(BEARER_SCHEME),
-    ApiResponse({ status: 401, description: 'ERR_UNAUTHENTICATED: missing, invalid or expired token', schema: errorRef }),
-    ApiResponse({ status: 403, description: `ERR_FORBIDDEN: the token lacks the role ${roles.join(' or ')}`, schema: errorRef }),
+    ApiResponse({
+      status: 401,
+      description: 'ERR_UNAUTHENTICATED: missing, invalid or expired token',
+      schema: errorRef,
+    }),
+    ApiResponse({
+      status: 403,
+      description: `ERR_FORBIDDEN: the token lacks the role ${roles.join(' or ')}`,
+      schema: errorRef,
+    }),
   );
 }
 
@@ -131,7 +143,9 @@ function claimedSubject(token: string): string | undefined {
 
 /** The message of a token that does not verify: the verifier's own when it has a stable code. */
 function verifyMessage(error: unknown): string {
-  return error instanceof Error && typeof (error as { code?: unknown }).code === 'string' && error.message !== ''
+  return error instanceof Error &&
+    typeof (error as { code?: unknown }).code === 'string' &&
+    error.message !== ''
     ? error.message
     : 'the bearer token is not valid';
 }
@@ -159,9 +173,19 @@ export class BearerGuard implements CanActivate {
     const req = context.switchToHttp().getRequest<AuthenticatedRequest<unknown>>();
     const bearer = parseBearer(req.headers.authorization);
     if (bearer.kind === 'missing')
-      return this.refuse(req, 'anonymous', 'ERR_UNAUTHENTICATED', 'this operation needs a bearer token (Authorization: Bearer <token>)');
+      return this.refuse(
+        req,
+        'anonymous',
+        'ERR_UNAUTHENTICATED',
+        'this operation needs a bearer token (Authorization: Bearer <token>)',
+      );
     if (bearer.kind === 'malformed')
-      return this.refuse(req, 'anonymous', 'ERR_UNAUTHENTICATED', 'the Authorization header must be "Bearer <token>"');
+      return this.refuse(
+        req,
+        'anonymous',
+        'ERR_UNAUTHENTICATED',
+        'the Authorization header must be "Bearer <token>"',
+      );
     let token: VerifiedToken;
     try {
       token = await this.auth.verify(bearer.token);
@@ -174,7 +198,8 @@ export class BearerGuard implements CanActivate {
         verifyMessage(error),
       );
     }
-    const holds = this.auth.holds?.bind(this.auth) ?? ((t: VerifiedToken, role: string) => t.roles.includes(role));
+    const holds =
+      this.auth.holds?.bind(this.auth) ?? ((t: VerifiedToken, role: string) => t.roles.includes(role));
     if (access.kind === 'roles' && !access.roles.some((role) => holds(token, role))) {
       const message =
         this.auth.forbidden?.(token, access.roles) ??

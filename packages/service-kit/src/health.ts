@@ -57,11 +57,26 @@ export function writableDirectoryCheck(dir: string, name = 'store'): ReadinessCh
       try {
         await access(dir, constants.W_OK);
       } catch (error) {
-        throw new Error(`${dir} is not writable: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+        throw new Error(
+          `${dir} is not writable: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+        );
       }
       return undefined;
     },
   };
+}
+
+/** The checks every service makes: NATS connected, a registry revision in force, its data directory writable. */
+export function serviceReadiness(parts: {
+  readonly nats: Pick<NatsLink, 'connected'>;
+  readonly revision: () => number | undefined;
+  readonly dataDir: string;
+}): ReadinessCheck[] {
+  return [
+    natsCheck(parts.nats),
+    registryRevisionCheck(parts.revision),
+    writableDirectoryCheck(parts.dataDir),
+  ];
 }
 
 @ApiTags('operations')
@@ -81,7 +96,9 @@ export class ReadinessController {
   }
 
   @Get('ready')
-  @ApiOperation({ summary: 'Readiness (terminus): NATS connected, registry revision in force, store writable' })
+  @ApiOperation({
+    summary: 'Readiness (terminus): NATS connected, registry revision in force, store writable',
+  })
   async ready(@Res() res: ServerResponse): Promise<void> {
     let report: HealthCheckResult;
     try {

@@ -29,6 +29,7 @@ export {
   ReadinessController,
   natsCheck,
   registryRevisionCheck,
+  serviceReadiness,
   writableDirectoryCheck,
 } from './health.js';
 export type { ReadinessCheck } from './health.js';
@@ -36,8 +37,15 @@ export { LOG_LEVEL_ENV, createServiceLogger, logLevelFromEnv, logLevelOf } from 
 export type { ServiceLogLevel, ServiceLogger, ServiceLoggerOptions } from './logging.js';
 export { METRICS_REGISTRY, MetricsController, createMetricsRegistry } from './metrics.js';
 export type { MetricsRegistryOptions } from './metrics.js';
-export { NatsConnectError, connectNats, natsServers, settlesWithin, watchNats } from './nats-connect.js';
-export type { ConnectNatsOptions, NatsLink } from './nats-connect.js';
+export {
+  NatsConnectError,
+  connectNats,
+  connectServiceNats,
+  natsServers,
+  settlesWithin,
+  watchNats,
+} from './nats-connect.js';
+export type { ConnectNatsOptions, NatsLink, ServiceNatsOptions } from './nats-connect.js';
 export {
   NATS_REQUEST_ID_HEADER,
   REQUEST_ID_HEADER,
@@ -51,8 +59,19 @@ export type { ServiceRequest } from './request-id.js';
 export { UsageError, commonUsage, runService } from './run-service.js';
 export type { CommonOptions, OptionReader, ServiceMainOptions, ServiceProcess } from './run-service.js';
 export { ERROR_RESPONSE_SCHEMA, createServiceApp, listenService, serviceLoggerFor } from './service-app.js';
-export type { BodyErrorRequest, CreateServiceAppOptions, ServiceApp } from './service-app.js';
+export type {
+  BodyErrorRequest,
+  CreateServiceAppOptions,
+  ServiceApp,
+  ServiceAppOptions,
+} from './service-app.js';
 export { SERVICE_ERROR_STATUS, ServiceError, serviceError } from './service-error.js';
-export type { ErrorBody, ErrorJson, FieldViolation, ServiceErrorCode, ServiceErrorOptions } from './service-error.js';
-export { ServiceKitModule } from './service-kit.module.js';
-export type { ServiceKitModuleOptions } from './service-kit.module.js';
+export type {
+  ErrorBody,
+  ErrorJson,
+  FieldViolation,
+  ServiceErrorCode,
+  ServiceErrorOptions,
+} from './service-error.js';
+export { ServiceAppModule, ServiceKitModule } from './service-kit.module.js';
+export type { ServiceKitModuleOptions, ServiceParts } from './service-kit.module.js';

@@ -69,7 +69,8 @@ class PinoNestLogger implements LoggerService {
 
   private write(level: Level, message: unknown, params: unknown[]): void {
     if (!this.logger.isLevelEnabled(level)) return;
-    const context = params.length > 0 && typeof params[params.length - 1] === 'string' ? params.pop() : undefined;
+    const context =
+      params.length > 0 && typeof params[params.length - 1] === 'string' ? params.pop() : undefined;
     const fields: Record<string, unknown> = context === undefined ? {} : { context };
     if (message instanceof Error) this.logger[level]({ ...fields, err: message }, message.message);
     else if (typeof message === 'string') {

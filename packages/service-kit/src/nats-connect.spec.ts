@@ -17,7 +17,11 @@ afterAll(async () => {
 
 describe('connectNats', () => {
   it('connects with the given name and inbox prefix, follows the link, and drains on close', async () => {
-    const link = await connectNats({ url: ` ${server.url} , `, name: 'enlace-test', inboxPrefix: '_INBOX.test' });
+    const link = await connectNats({
+      url: ` ${server.url} , `,
+      name: 'enlace-test',
+      inboxPrefix: '_INBOX.test',
+    });
     expect(link.connected()).toBe(true);
     expect(link.nc.info?.server_id).toBeTruthy();
     const sub = link.nc.subscribe('kit.echo');
@@ -36,7 +40,9 @@ describe('connectNats', () => {
 
   it('throws NatsConnectError (ERR_UNAVAILABLE) naming the URL when no server answers', async () => {
     const url = `nats://127.0.0.1:${await findFreePort()}`;
-    const error = await connectNats({ url, name: 'enlace-test', maxReconnectAttempts: 0 }).catch((e: unknown) => e);
+    const error = await connectNats({ url, name: 'enlace-test', maxReconnectAttempts: 0 }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(NatsConnectError);
     expect((error as NatsConnectError).code).toBe('ERR_UNAVAILABLE');
     expect((error as Error).message).toMatch(new RegExp(`^cannot connect to NATS at ${url}: `));

@@ -5,10 +5,11 @@
  * the server can answer and cuts the connection when it cannot (or takes too long).
  */
 import { connect } from '@nats-io/transport-node';
-import type { ConnectionOptions, NatsConnection, Status } from '@nats-io/transport-node';
+import type { Authenticator, ConnectionOptions, NatsConnection, Status } from '@nats-io/transport-node';
 
-export interface ConnectNatsOptions
-  extends Omit<ConnectionOptions, 'servers' | 'user' | 'pass' | 'name'> {
+import { ServiceError } from './service-error.js';
+
+export interface ConnectNatsOptions extends Omit<ConnectionOptions, 'servers' | 'user' | 'pass' | 'name'> {
   /** e.g. nats://127.0.0.1:4222; several comma-separated. */
   readonly url: string;
   /** The client name the server shows, e.g. "enlace-node-MX". */
@@ -29,14 +30,36 @@ export interface NatsLink {
   close(timeoutMs?: number): Promise<void>;
 }
 
-/** Thrown when no server of `url` accepts the connection; `cause` has the client's error. */
-export class NatsConnectError extends Error {
-  readonly code = 'ERR_UNAVAILABLE' as const;
-
+/** Thrown when no server of `url` accepts the connection (ERR_UNAVAILABLE); `cause` has the client's error. */
+export class NatsConnectError extends ServiceError<'ERR_UNAVAILABLE'> {
   constructor(url: string, cause: unknown) {
-    super(`cannot connect to NATS at ${url}: ${(cause as Error).message}`, { cause });
+    super('ERR_UNAVAILABLE', 503, `cannot connect to NATS at ${url}: ${(cause as Error).message}`, { cause });
     this.name = 'NatsConnectError';
   }
+}
+
+/** How a service is told to reach NATS (its create…App options and its main's flags). */
+export interface ServiceNatsOptions {
+  /** e.g. nats://127.0.0.1:4222 (several: comma-separated). */
+  readonly natsUrl: string;
+  readonly natsUser?: string;
+  readonly natsPass?: string;
+  /** Authenticates the connection (nkey, JWT), instead of or besides user and password. */
+  readonly natsAuthenticator?: Authenticator | Authenticator[];
+}
+
+/** connectNats with a service's options; `extra` says what the service itself sets (name, inbox prefix). */
+export function connectServiceNats(
+  options: ServiceNatsOptions,
+  extra: Omit<ConnectNatsOptions, 'url' | 'user' | 'pass' | 'authenticator'>,
+): Promise<NatsLink> {
+  return connectNats({
+    ...extra,
+    url: options.natsUrl,
+    user: options.natsUser,
+    pass: options.natsPass,
+    ...(options.natsAuthenticator !== undefined && { authenticator: options.natsAuthenticator }),
+  });
 }
 
 /** Servers of a comma-separated URL list. */

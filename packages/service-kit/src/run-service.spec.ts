@@ -28,17 +28,25 @@ function fake(argv: string[], env: Record<string, string> = {}): Fake {
     signals,
     out,
     err,
-    proc: { argv, env, stdout: { write: (t: string) => out.push(t) }, stderr: { write: (t: string) => err.push(t) }, signals },
+    proc: {
+      argv,
+      env,
+      stdout: { write: (t: string) => out.push(t) },
+      stderr: { write: (t: string) => err.push(t) },
+      signals,
+    },
   };
 }
 
 type Options = { natsUrl: string; port: number; dataDir: string; host?: string };
 
-function main(close: () => Promise<void>, started: Options[] = []): ServiceMainOptions<Options, { close(): Promise<void> }> {
+function main(
+  close: () => Promise<void>,
+  started: Options[] = [],
+): ServiceMainOptions<Options, { close(): Promise<void> }> {
   return {
-    name: 'enlace-test',
+    service: 'test',
     usage: 'usage: enlace-test --nats <url> --data <dir>\n',
-    envPrefix: 'ENLACE_TEST',
     defaultPort: 8099,
     flags: { data: { type: 'string' } },
     options: (read) => ({ ...read.common, dataDir: read.required('data', 'ENLACE_TEST_DATA') }),
@@ -58,7 +66,10 @@ async function printed(out: string[], text: string): Promise<void> {
 
 describe('runService', () => {
   it('reads flags with environment fallbacks and drains on SIGTERM before exiting 0', async () => {
-    const f = fake(['--nats', 'nats://127.0.0.1:4999', '--port', '0'], { ENLACE_TEST_DATA: '/tmp/x', ENLACE_TEST_HOST: '::1' });
+    const f = fake(['--nats', 'nats://127.0.0.1:4999', '--port', '0'], {
+      ENLACE_TEST_DATA: '/tmp/x',
+      ENLACE_TEST_HOST: '::1',
+    });
     const started: Options[] = [];
     let drained = false;
     const code = runService(
@@ -79,7 +90,10 @@ describe('runService', () => {
 
   it('stops at once with 1 on a second signal, a failed drain or one that outlasts its timeout', async () => {
     const hanging = fake(['--nats', 'nats://x', '--data', 'd']);
-    const never = runService(main(() => new Promise(() => undefined)), hanging.proc);
+    const never = runService(
+      main(() => new Promise(() => undefined)),
+      hanging.proc,
+    );
     await printed(hanging.out, 'listening');
     hanging.signals.emit('SIGINT', 'SIGINT');
     hanging.signals.emit('SIGINT', 'SIGINT');
@@ -87,14 +101,20 @@ describe('runService', () => {
     expect(hanging.err.join('')).toContain('received SIGINT again, stopping without draining');
 
     const failing = fake(['--nats', 'nats://x', '--data', 'd']);
-    const failed = runService(main(() => Promise.reject(new Error('store busy'))), failing.proc);
+    const failed = runService(
+      main(() => Promise.reject(new Error('store busy'))),
+      failing.proc,
+    );
     await printed(failing.out, 'listening');
     failing.signals.emit('SIGTERM', 'SIGTERM');
     expect(await failed).toBe(1);
     expect(failing.err.join('')).toContain('enlace-test: unclean shutdown: store busy');
 
     const slow = fake(['--nats', 'nats://x', '--data', 'd']);
-    const timedOut = runService(main(() => new Promise(() => undefined)), slow.proc);
+    const timedOut = runService(
+      main(() => new Promise(() => undefined)),
+      slow.proc,
+    );
     await printed(slow.out, 'listening');
     slow.signals.emit('SIGTERM', 'SIGTERM');
     expect(await timedOut).toBe(1);
@@ -103,26 +123,52 @@ describe('runService', () => {
 
   it('exits 2 with the usage on bad options, 0 on --help, 1 when the start fails', async () => {
     const missing = fake(['--data', 'd']);
-    expect(await runService(main(async () => undefined), missing.proc)).toBe(2);
-    expect(missing.err.join('')).toBe('enlace-test: --nats (or ENLACE_NATS_URL) is required\nusage: enlace-test --nats <url> --data <dir>\n');
+    expect(
+      await runService(
+        main(async () => undefined),
+        missing.proc,
+      ),
+    ).toBe(2);
+    expect(missing.err.join('')).toMatch(
+      /^enlace-test: --nats \(or ENLACE_NATS_URL\) is required\nusage: enlace-test --nats <url> --data <dir>\n {2}--nats <url> /,
+    );
+    expect(missing.err.join('')).toContain('(env ENLACE_TEST_PORT)');
     const port = fake(['--nats', 'n', '--data', 'd', '--port', '70000']);
-    expect(await runService(main(async () => undefined), port.proc)).toBe(2);
+    expect(
+      await runService(
+        main(async () => undefined),
+        port.proc,
+      ),
+    ).toBe(2);
     expect(port.err.join('')).toContain('--port must be a port number from 0 to 65535 (got "70000")');
     const unknown = fake(['--nats', 'n', '--dta', 'd']);
-    expect(await runService(main(async () => undefined), unknown.proc)).toBe(2);
+    expect(
+      await runService(
+        main(async () => undefined),
+        unknown.proc,
+      ),
+    ).toBe(2);
     expect(unknown.err.join('')).toContain("Unknown option '--dta'");
 
     const help = fake(['--help']);
-    expect(await runService(main(async () => undefined), help.proc)).toBe(0);
+    expect(
+      await runService(
+        main(async () => undefined),
+        help.proc,
+      ),
+    ).toBe(0);
     expect(help.out.join('')).toContain('usage: enlace-test');
 
     const broken = fake(['--nats', 'n', '--data', 'd']);
     const refusing = {
       ...main(async () => undefined),
-      start: () => Promise.reject(Object.assign(new Error('cannot connect to NATS at n'), { code: 'ERR_UNAVAILABLE' })),
+      start: () =>
+        Promise.reject(Object.assign(new Error('cannot connect to NATS at n'), { code: 'ERR_UNAVAILABLE' })),
     };
     expect(await runService(refusing, broken.proc)).toBe(1);
-    expect(broken.err.join('')).toBe('enlace-test: cannot start: ERR_UNAVAILABLE: cannot connect to NATS at n\n');
+    expect(broken.err.join('')).toBe(
+      'enlace-test: cannot start: ERR_UNAVAILABLE: cannot connect to NATS at n\n',
+    );
     expect(new UsageError('x').code).toBe('ERR_USAGE');
   });
 });
@@ -144,14 +190,16 @@ describe('a real process', () => {
       script,
       `import { runService } from ${JSON.stringify(kit)};
 process.exitCode = await runService({
-  name: 'enlace-test', usage: 'usage\\n', envPrefix: 'ENLACE_TEST', defaultPort: 0,
+  service: 'test', usage: 'usage\\n', defaultPort: 0,
   options: (read) => read.common,
   start: async () => ({ close: async () => { await new Promise((r) => setTimeout(r, 100)); process.stdout.write('drained\\n'); } }),
   started: () => 'listening',
 });
 `,
     );
-    const child = spawn(process.execPath, [script, '--nats', 'nats://127.0.0.1:1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [script, '--nats', 'nats://127.0.0.1:1'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));

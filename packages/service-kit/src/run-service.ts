@@ -39,7 +39,7 @@ export interface OptionReader {
   readonly common: CommonOptions;
 }
 
-/** The usage lines of the common options, for a service's usage text. */
+/** The usage lines of the common options (runService adds them to a service's usage text). */
 export function commonUsage(envPrefix: string, defaultPort: number): string {
   return [
     `  --nats <url>          NATS server(s), comma-separated          (env ENLACE_NATS_URL)`,
@@ -52,12 +52,13 @@ export function commonUsage(envPrefix: string, defaultPort: number): string {
 }
 
 export interface ServiceMainOptions<Options, App extends { close(): Promise<void> }> {
-  /** e.g. "enlace-node": prefixes every message. */
-  readonly name: string;
-  /** The usage text (--help, and after a usage error). */
+  /**
+   * e.g. "node": the command is `enlace-node` (it prefixes every message) and its host and port
+   * variables ENLACE_NODE_HOST and ENLACE_NODE_PORT.
+   */
+  readonly service: string;
+  /** The usage text of the service's own options (--help, and after a usage error); the common ones follow. */
   readonly usage: string;
-  /** e.g. "ENLACE_NODE": the service's host and port variables are <prefix>_HOST, <prefix>_PORT. */
-  readonly envPrefix: string;
   readonly defaultPort: number;
   /** The service's own flags (the common ones are added). */
   readonly flags?: Flags;
@@ -107,22 +108,25 @@ export async function runService<Options, App extends { close(): Promise<void> }
     signals: process,
   },
 ): Promise<number> {
+  const name = `enlace-${main.service}`;
+  const envPrefix = `ENLACE_${main.service.toUpperCase()}`;
+  const usage = `${main.usage.replace(/\n*$/, '\n')}${commonUsage(envPrefix, main.defaultPort)}\n`;
   let options: Options | undefined;
   try {
-    options = await readOptions(main, proc);
+    options = await readOptions(main, envPrefix, proc);
   } catch (error) {
-    proc.stderr.write(`${main.name}: ${(error as Error).message}\n${main.usage}`);
+    proc.stderr.write(`${name}: ${(error as Error).message}\n${usage}`);
     return 2;
   }
   if (options === undefined) {
-    proc.stdout.write(main.usage);
+    proc.stdout.write(usage);
     return 0;
   }
   let app: App;
   try {
     app = await main.start(options);
   } catch (error) {
-    proc.stderr.write(`${main.name}: cannot start: ${(main.describe ?? describeError)(error)}\n`);
+    proc.stderr.write(`${name}: cannot start: ${(main.describe ?? describeError)(error)}\n`);
     return 1;
   }
   proc.stdout.write(`${main.started(app)}\n`);
@@ -141,21 +145,21 @@ export async function runService<Options, App extends { close(): Promise<void> }
     };
     const onSignal = (signal: string): void => {
       if (draining) {
-        proc.stderr.write(`${main.name}: received ${signal} again, stopping without draining\n`);
+        proc.stderr.write(`${name}: received ${signal} again, stopping without draining\n`);
         finish(1);
         return;
       }
       draining = true;
       proc.stdout.write(`received ${signal}, shutting down\n`);
       timer = setTimeout(() => {
-        proc.stderr.write(`${main.name}: still draining after ${drainTimeoutMs} ms, stopping\n`);
+        proc.stderr.write(`${name}: still draining after ${drainTimeoutMs} ms, stopping\n`);
         finish(1);
       }, drainTimeoutMs);
       timer.unref();
       app.close().then(
         () => finish(0),
         (error: unknown) => {
-          proc.stderr.write(`${main.name}: unclean shutdown: ${(error as Error).message}\n`);
+          proc.stderr.write(`${name}: unclean shutdown: ${(error as Error).message}\n`);
           finish(1);
         },
       );
@@ -167,6 +171,7 @@ export async function runService<Options, App extends { close(): Promise<void> }
 
 async function readOptions<Options, App extends { close(): Promise<void> }>(
   main: ServiceMainOptions<Options, App>,
+  envPrefix: string,
   proc: ServiceProcess,
 ): Promise<Options | undefined> {
   let values: Record<string, string | boolean | (string | boolean)[] | undefined>;
@@ -192,12 +197,12 @@ async function readOptions<Options, App extends { close(): Promise<void> }>(
     if (value === undefined) throw new UsageError(`--${flag} (or ${env}) is required`);
     return value;
   };
-  const portText = optional('port', `${main.envPrefix}_PORT`) ?? String(main.defaultPort);
+  const portText = optional('port', `${envPrefix}_PORT`) ?? String(main.defaultPort);
   if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65535)
     throw new UsageError(`--port must be a port number from 0 to 65535 (got "${portText}")`);
   const natsUser = optional('nats-user', 'ENLACE_NATS_USER');
   const natsPass = optional('nats-pass', 'ENLACE_NATS_PASS');
-  const host = optional('host', `${main.envPrefix}_HOST`);
+  const host = optional('host', `${envPrefix}_HOST`);
   const common: CommonOptions = {
     natsUrl: required('nats', 'ENLACE_NATS_URL'),
     port: Number(portText),

@@ -8,7 +8,7 @@ import 'reflect-metadata';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import type { DynamicModule, LoggerService, LogLevel } from '@nestjs/common';
+import type { LoggerService, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -19,7 +19,10 @@ import { BEARER_SCHEME } from './bearer-guard.js';
 import { sendError, toServiceError, isBodyParserError } from './error-filter.js';
 import { createServiceLogger, logLevelFromEnv, logLevelOf } from './logging.js';
 import type { ServiceLogger, ServiceLogLevel } from './logging.js';
+import type { ServiceNatsOptions } from './nats-connect.js';
 import { requestIdMiddleware } from './request-id.js';
+import { ServiceAppModule } from './service-kit.module.js';
+import type { ServiceParts } from './service-kit.module.js';
 import type { ServiceRequest } from './request-id.js';
 
 /** A request whose body could not be read, when the service defers that error (see deferBodyErrors). */
@@ -86,6 +89,19 @@ export const ERROR_RESPONSE_SCHEMA = {
   },
 } as const;
 
+/** The options every service's create…App takes besides its own. */
+export interface ServiceAppOptions extends ServiceNatsOptions {
+  /** HTTP listen address; default 127.0.0.1. */
+  readonly host?: string;
+  /** HTTP port; 0 (default) picks a free one. */
+  readonly port?: number;
+  /**
+   * Nest logger: false (silent), log levels, or a LoggerService. Default: JSON lines at
+   * ENLACE_LOG_LEVEL (default info).
+   */
+  readonly logger?: false | LoggerService | LogLevel[];
+}
+
 export interface ServiceApp {
   readonly app: NestExpressApplication;
   readonly logger: ServiceLogger;
@@ -93,7 +109,8 @@ export interface ServiceApp {
 
 /** The pino level for a service's `logger` option. */
 function levelOf(logger: CreateServiceAppOptions['logger']): ServiceLogLevel {
-  if (logger === undefined || (typeof logger === 'object' && !Array.isArray(logger))) return logLevelFromEnv();
+  if (logger === undefined || (typeof logger === 'object' && !Array.isArray(logger)))
+    return logLevelFromEnv();
   return logLevelOf(logger as false | LogLevel[]);
 }
 
@@ -117,13 +134,22 @@ export function serviceLoggerFor(
   return { logger: service, nest };
 }
 
-export async function createServiceApp(module: DynamicModule, options: CreateServiceAppOptions): Promise<ServiceApp> {
-  const { logger, nest: nestLogger } = options.serviceLogger ?? serviceLoggerFor(options.logName, options.logger);
-  const app = await NestFactory.create<NestExpressApplication>(module, new ExpressAdapter(), {
-    logger: nestLogger,
-    bodyParser: false,
-    abortOnError: false,
-  });
+/** The application of a service made of `parts` (its controllers and providers, on the kit). */
+export async function createServiceApp(
+  parts: ServiceParts,
+  options: CreateServiceAppOptions,
+): Promise<ServiceApp> {
+  const { logger, nest: nestLogger } =
+    options.serviceLogger ?? serviceLoggerFor(options.logName, options.logger);
+  const app = await NestFactory.create<NestExpressApplication>(
+    ServiceAppModule.register(parts),
+    new ExpressAdapter(),
+    {
+      logger: nestLogger,
+      bodyParser: false,
+      abortOnError: false,
+    },
+  );
   app.disable('x-powered-by');
   app.use(requestIdMiddleware);
   app.use(logger.http);
@@ -154,14 +180,22 @@ export async function createServiceApp(module: DynamicModule, options: CreateSer
             .setDescription(openapi.description)
             .setVersion('1')
             .addBearerAuth(
-              { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Registry token (EdDSA JWT)' },
+              {
+                type: 'http',
+                scheme: 'bearer',
+                bearerFormat: 'JWT',
+                description: 'Registry token (EdDSA JWT)',
+              },
               BEARER_SCHEME,
             )
             .build(),
         );
   document.components = {
     ...document.components,
-    schemas: { ErrorResponse: ERROR_RESPONSE_SCHEMA as unknown as SchemaObject, ...document.components?.schemas },
+    schemas: {
+      ErrorResponse: ERROR_RESPONSE_SCHEMA as unknown as SchemaObject,
+      ...document.components?.schemas,
+    },
   };
   SwaggerModule.setup('docs', app, document, {
     jsonDocumentUrl: 'docs-json',
@@ -179,5 +213,8 @@ export async function listenService(
   const address = host ?? '127.0.0.1';
   await app.listen(port ?? 0, address);
   const bound = (app.getHttpServer() as { address(): AddressInfo }).address();
-  return { url: `http://${address.includes(':') ? `[${address}]` : address}:${bound.port}`, port: bound.port };
+  return {
+    url: `http://${address.includes(':') ? `[${address}]` : address}:${bound.port}`,
+    port: bound.port,
+  };
 }

@@ -1,10 +1,10 @@
 /**
- * What every service's root module imports: the bearer guard with the service's BearerAuth, the
+ * What every service's root module imports (ServiceAppModule builds it): the bearer guard with the service's BearerAuth, the
  * one error filter, GET /metrics on the service's own prom-client Registry, and readiness
  * (GET /health/ready, /health/live) through @nestjs/terminus.
  */
 import { Module } from '@nestjs/common';
-import type { DynamicModule } from '@nestjs/common';
+import type { DynamicModule, Provider, Type } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import type { Registry } from 'prom-client';
@@ -41,6 +41,28 @@ export class ServiceKitModule {
         { provide: APP_GUARD, useClass: BearerGuard },
         { provide: APP_FILTER, useValue: new ServiceErrorFilter(options.service) },
       ],
+    };
+  }
+}
+
+/** What a service brings to its application: its own controllers and the providers they inject. */
+export interface ServiceParts {
+  readonly kit: ServiceKitModuleOptions;
+  readonly controllers: readonly Type<unknown>[];
+  readonly providers?: readonly Provider[];
+  /** Feature modules of the service, if it has any. */
+  readonly imports?: NonNullable<DynamicModule['imports']>;
+}
+
+/** The root module of a service's application: the kit, and the service's own parts. */
+@Module({})
+export class ServiceAppModule {
+  static register(parts: ServiceParts): DynamicModule {
+    return {
+      module: ServiceAppModule,
+      imports: [ServiceKitModule.register(parts.kit), ...(parts.imports ?? [])],
+      controllers: [...parts.controllers],
+      providers: [...(parts.providers ?? [])],
     };
   }
 }

@@ -6,8 +6,7 @@
  */
 import { PassThrough } from 'node:stream';
 
-import { Body, Controller, Get, Module, Post, Req } from '@nestjs/common';
-import type { DynamicModule } from '@nestjs/common';
+import { Body, Controller, Get, Post, Req } from '@nestjs/common';
 import { SignJWT, generateKeyPair, jwtVerify } from 'jose';
 import { Counter } from 'prom-client';
 import type { Registry } from 'prom-client';
@@ -21,8 +20,6 @@ import { requestIdHeaders } from './request-id.js';
 import { createServiceApp, listenService, serviceLoggerFor } from './service-app.js';
 import type { ServiceApp } from './service-app.js';
 import { ServiceError } from './service-error.js';
-import { ServiceKitModule } from './service-kit.module.js';
-import type { ServiceKitModuleOptions } from './service-kit.module.js';
 
 class GoneError extends ServiceError<'ERR_GONE'> {
   constructor(message: string) {
@@ -81,21 +78,17 @@ class TestController {
   }
 }
 
-@Module({})
-class TestModule {
-  static register(kit: ServiceKitModuleOptions): DynamicModule {
-    return { module: TestModule, imports: [ServiceKitModule.register(kit)], controllers: [TestController] };
-  }
-}
-
 const keys = await generateKeyPair('EdDSA');
 const strangerKeys = await generateKeyPair('EdDSA');
 
 async function token(
   claims: { sub: string; roles: string[]; country?: string },
-  key: CryptoKey = keys.privateKey,
+  key: Parameters<SignJWT['sign']>[0] = keys.privateKey,
 ): Promise<string> {
-  return new SignJWT({ roles: claims.roles, ...(claims.country !== undefined && { country: claims.country }) })
+  return new SignJWT({
+    roles: claims.roles,
+    ...(claims.country !== undefined && { country: claims.country }),
+  })
     .setProtectedHeader({ alg: 'EdDSA', typ: 'JWT' })
     .setSubject(claims.sub)
     .setExpirationTime('5m')
@@ -154,14 +147,24 @@ async function start(name: string): Promise<Started> {
   ];
   const out = new PassThrough();
   const logs: string[] = [];
-  out.on('data', (chunk: Buffer) => logs.push(...chunk.toString('utf8').split('\n').filter((l) => l !== '')));
-  const service = await createServiceApp(TestModule.register({ service: name, auth, metrics, readiness }), {
-    logName: `enlace-${name}`,
-    service: name,
-    maxBodyBytes: 1024,
-    serviceLogger: serviceLoggerFor(`enlace-${name}`, ['log', 'warn', 'error'], out),
-    openapi: { title: name, description: 'kit spec' },
-  });
+  out.on('data', (chunk: Buffer) =>
+    logs.push(
+      ...chunk
+        .toString('utf8')
+        .split('\n')
+        .filter((l) => l !== ''),
+    ),
+  );
+  const service = await createServiceApp(
+    { kit: { service: name, auth, metrics, readiness }, controllers: [TestController] },
+    {
+      logName: `enlace-${name}`,
+      service: name,
+      maxBodyBytes: 1024,
+      serviceLogger: serviceLoggerFor(`enlace-${name}`, ['log', 'warn', 'error'], out),
+      openapi: { title: name, description: 'kit spec' },
+    },
+  );
   const { url } = await listenService(service.app, 0, '127.0.0.1');
   return { service, url, metrics, logs };
 }
@@ -182,6 +185,7 @@ afterAll(async () => {
 async function call(
   path: string,
   options: { token?: string; authorization?: string; body?: string; requestId?: string; on?: Started } = {},
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON answers, read as the tests need
 ): Promise<{ status: number; body: any; headers: Headers }> {
   const headers: Record<string, string> = {};
   if (options.token !== undefined) headers['authorization'] = `Bearer ${options.token}`;
@@ -229,7 +233,13 @@ describe('the bearer guard and its role table', () => {
       message: 'the bearer token was not signed by this registry',
     });
     expect(refusals).toEqual([
-      { code: 'ERR_UNAUTHENTICATED', reason: missing.body.error.message, actor: 'anonymous', route: 'GET /any', requestId: 'no-token-1' },
+      {
+        code: 'ERR_UNAUTHENTICATED',
+        reason: missing.body.error.message,
+        actor: 'anonymous',
+        route: 'GET /any',
+        requestId: 'no-token-1',
+      },
       expect.objectContaining({ code: 'ERR_UNAUTHENTICATED', actor: 'anonymous' }),
       expect.objectContaining({ code: 'ERR_UNAUTHENTICATED', actor: 'unverified:mallory' }),
     ]);
@@ -245,7 +255,14 @@ describe('the bearer guard and its role table', () => {
       message: 'this operation needs the role administrator; the token has auditor',
       violations: [],
     });
-    expect(refusals).toEqual([expect.objectContaining({ code: 'ERR_FORBIDDEN', actor: 'ana', roles: ['auditor'], route: 'GET /admin' })]);
+    expect(refusals).toEqual([
+      expect.objectContaining({
+        code: 'ERR_FORBIDDEN',
+        actor: 'ana',
+        roles: ['auditor'],
+        route: 'GET /admin',
+      }),
+    ]);
     const admin = await token({ sub: 'root', roles: ['administrator'] });
     expect(await call('/admin', { token: admin })).toMatchObject({
       status: 200,
@@ -258,8 +275,16 @@ describe('the bearer guard and its role table', () => {
   });
 
   it('asks the service whether a token holds a role (a focal point only of its own country)', async () => {
-    expect((await call('/officers', { token: await token({ sub: 'mx-1', roles: ['focal-point'], country: 'MX' }) })).status).toBe(200);
-    const foreign = await call('/officers', { token: await token({ sub: 'gt-1', roles: ['focal-point'], country: 'GT' }) });
+    expect(
+      (
+        await call('/officers', {
+          token: await token({ sub: 'mx-1', roles: ['focal-point'], country: 'MX' }),
+        })
+      ).status,
+    ).toBe(200);
+    const foreign = await call('/officers', {
+      token: await token({ sub: 'gt-1', roles: ['focal-point'], country: 'GT' }),
+    });
     expect(foreign.status).toBe(403);
     expect(foreign.body.error.code).toBe('ERR_FORBIDDEN');
   });
@@ -306,7 +331,11 @@ describe('the one error shape', () => {
   it('answers an unknown route 404 ERR_NOT_FOUND', async () => {
     const response = await call('/nope?x=1');
     expect(response.status).toBe(404);
-    expect(response.body.error).toEqual({ code: 'ERR_NOT_FOUND', message: 'no such route: GET /nope', violations: [] });
+    expect(response.body.error).toEqual({
+      code: 'ERR_NOT_FOUND',
+      message: 'no such route: GET /nope',
+      violations: [],
+    });
   });
 
   it('refuses malformed JSON (400 ERR_VALIDATION) and a body over the limit (413 ERR_TOO_LARGE)', async () => {
@@ -338,17 +367,21 @@ describe('the request id', () => {
 
   it('is on the JSON log line of each request, which holds no token and no body', async () => {
     const secret = await token({ sub: 'root', roles: ['administrator'] });
-    await call('/echo', { body: '{"title":"victim-free but private"}', requestId: 'log-check-1', token: secret });
+    await call('/echo', {
+      body: '{"title":"victim-free but private"}',
+      requestId: 'log-check-1',
+      token: secret,
+    });
     await call('/admin', { token: secret, requestId: 'log-check-2' });
-    const lines = a.logs.map((line) => JSON.parse(line) as Record<string, any>);
-    const line = lines.find((l) => l['req']?.id === 'log-check-1');
+    const lines = a.logs.map((line) => JSON.parse(line) as { req?: { id?: string } });
+    const line = lines.find((l) => l.req?.id === 'log-check-1');
     expect(line).toMatchObject({
       service: 'enlace-test service',
       level: 30,
       req: { id: 'log-check-1', method: 'POST', path: '/echo' },
       res: { statusCode: 201 },
     });
-    expect(lines.some((l) => l['req']?.id === 'log-check-2')).toBe(true);
+    expect(lines.some((l) => l.req?.id === 'log-check-2')).toBe(true);
     const all = a.logs.join('\n');
     expect(all).not.toContain(secret);
     expect(all).not.toContain('victim-free but private');

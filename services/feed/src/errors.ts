@@ -4,25 +4,16 @@
  * `filter.networks[1]`, `digests[42]`), so a malformed feed definition or match request says
  * exactly what to fix, and nothing is created.
  */
-import { ServiceError } from '@enlace/service-kit';
+import { SERVICE_ERROR_STATUS, ServiceError } from '@enlace/service-kit';
 import type { FieldViolation } from '@enlace/service-kit';
 
-export const FEED_ERROR_STATUS = {
-  /** Malformed JSON, a feed definition or match request that breaks the rules, a bad parameter. */
-  ERR_VALIDATION: 400,
-  /** No bearer token, or one the registry did not sign, or an expired one. */
-  ERR_UNAUTHENTICATED: 401,
-  /** A valid token whose holder may not do this (another country's feed, wrong role). */
-  ERR_FORBIDDEN: 403,
-  ERR_NOT_FOUND: 404,
-  /** The request conflicts with stored state (e.g. a feed name already taken). */
-  ERR_CONFLICT: 409,
-  /** A request too large (more than 100,000 digests in one match query). */
-  ERR_TOO_LARGE: 413,
-  /** No verified registry snapshot yet, or NATS / JetStream cannot be reached. */
-  ERR_UNAVAILABLE: 503,
-  ERR_INTERNAL: 500,
-} as const;
+/**
+ * The kit's codes are the feed service's: ERR_VALIDATION (a feed definition or match request
+ * that breaks the rules), ERR_FORBIDDEN (another country's feed), ERR_CONFLICT (a feed name
+ * taken), ERR_TOO_LARGE (more than 100,000 digests in one match query), ERR_UNAVAILABLE (no
+ * verified registry snapshot yet, NATS down), ...
+ */
+export const FEED_ERROR_STATUS = { ...SERVICE_ERROR_STATUS } as const;
 
 export type FeedErrorCode = keyof typeof FEED_ERROR_STATUS;
 

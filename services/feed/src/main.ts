@@ -9,21 +9,19 @@
  * ENLACE_FEED_PORT). Prints the API's URL once it listens; SIGINT or SIGTERM drain it (every
  * feed stops after the record it is delivering; nothing unacknowledged is lost) before it exits.
  */
-import { commonUsage, runService } from '@enlace/service-kit';
+import { runService } from '@enlace/service-kit';
 
 import { createFeedApp } from './app/create-feed-app.js';
 
 const USAGE = `usage: enlace-feed --nats <url> --data <dir> --registry-key <file> [--port <n>] [--host <addr>]
   --data <dir>          matching index and last registry snapshot (env ENLACE_FEED_DATA)
   --registry-key <file> the registry's public JWK, pinned         (env ENLACE_REGISTRY_PUBLIC_KEY)
-${commonUsage('ENLACE_FEED', 8090)}
 `;
 
 process.exitCode = await runService({
-  name: 'enlace-feed',
-  usage: USAGE,
-  envPrefix: 'ENLACE_FEED',
+  service: 'feed',
   defaultPort: 8090,
+  usage: USAGE,
   flags: { data: { type: 'string' }, 'registry-key': { type: 'string' } },
   async options(read) {
     return {

@@ -10,7 +10,7 @@
  * ENLACE_REGISTRY_PUBLIC_KEY, ENLACE_NODE_HOST, ENLACE_NODE_PORT). Prints the API's URL once it
  * listens; SIGINT or SIGTERM drain it (consumer, HTTP, store, connection) before it exits.
  */
-import { UsageError, commonUsage, runService } from '@enlace/service-kit';
+import { UsageError, runService } from '@enlace/service-kit';
 
 import { createNodeApp } from './app/create-node-app.js';
 
@@ -21,13 +21,11 @@ const USAGE = `usage: enlace-node --country <CC> --nats <url> --data <dir> --key
   --registry-key <file> the registry's public JWK, pinned         (env ENLACE_REGISTRY_PUBLIC_KEY)
   --store-sync <mode>   normal (default) or full: fsync per alert (env ENLACE_NODE_STORE_SYNC)
   --inbound-concurrency <n>  inbound messages handled at once, default 128 (env ENLACE_NODE_INBOUND_CONCURRENCY)
-${commonUsage('ENLACE_NODE', 8081)}
 `;
 
 process.exitCode = await runService({
-  name: 'enlace-node',
+  service: 'node',
   usage: USAGE,
-  envPrefix: 'ENLACE_NODE',
   defaultPort: 8081,
   flags: {
     country: { type: 'string' },

@@ -9,7 +9,7 @@
  * ENLACE_REGISTRY_SEEDS). Prints the API's URL once it listens; SIGINT or SIGTERM drain it (HTTP,
  * NATS handlers, state watch, connection) before it exits.
  */
-import { commonUsage, runService } from '@enlace/service-kit';
+import { runService } from '@enlace/service-kit';
 
 import { createRegistryApp } from './app/create-registry-app.js';
 import type { RegistryApp } from './app/create-registry-app.js';
@@ -17,7 +17,6 @@ import type { RegistryApp } from './app/create-registry-app.js';
 const USAGE = `usage: enlace-registry --nats <url> --data <dir> [--port <n>] [--host <addr>] [--seeds <dir>]
   --data <dir>          registry data directory (its key)         (env ENLACE_REGISTRY_DATA)
   --seeds <dir>         seed directory to apply at start          (env ENLACE_REGISTRY_SEEDS)
-${commonUsage('ENLACE_REGISTRY', 8080)}
 `;
 
 /** What the seeds did, in one line. */
@@ -32,9 +31,8 @@ function seedsLine(seeds: NonNullable<RegistryApp['seeds']>): string {
 }
 
 process.exitCode = await runService({
-  name: 'enlace-registry',
+  service: 'registry',
   usage: USAGE,
-  envPrefix: 'ENLACE_REGISTRY',
   defaultPort: 8080,
   flags: { data: { type: 'string' }, seeds: { type: 'string' } },
   options(read) {

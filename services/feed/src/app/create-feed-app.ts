@@ -11,57 +11,41 @@ import { mkdir } from 'node:fs/promises';
 import { TrustState } from '@enlace/node';
 import { verifyToken } from '@enlace/registry/auth';
 import {
-  connectNats,
+  connectServiceNats,
   createMetricsRegistry,
   createServiceApp,
   listenService,
-  natsCheck,
-  registryRevisionCheck,
   serviceLoggerFor,
-  writableDirectoryCheck,
+  serviceReadiness,
 } from '@enlace/service-kit';
-import type { NatsLink } from '@enlace/service-kit';
+import type { ServiceAppOptions } from '@enlace/service-kit';
 import { ALERTS_STREAM, FEED_INBOX_PREFIX, ensureEnlaceStreams } from '@enlace/transport';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import type { Authenticator, NatsConnection } from '@nats-io/transport-node';
-import type { LoggerService, LogLevel } from '@nestjs/common';
+import type { NatsConnection } from '@nats-io/transport-node';
 
 import { FeedAudit } from '../audit/feed-audit.js';
-import { FeedError } from '../errors.js';
 import { AlertVerifier } from '../feeds/alert-verifier.js';
 import { FeedManager } from '../feeds/feed-manager.js';
 import { FeedReader } from '../feeds/feed-reader.js';
+import { FeedsController } from '../feeds/feeds.controller.js';
 import { FeedRepository } from '../feeds/feed-repository.js';
 import { analystAccess } from '../http/analyst-access.js';
 import type { FeedContext } from '../http/feed-context.js';
+import { HealthController } from '../http/health.controller.js';
+import { MatchController } from '../http/match.controller.js';
+import { FEED_CONTEXT } from '../http/tokens.js';
 import { DigestIndexer } from '../indexing/digest-indexer.js';
 import { registerFeedMetrics } from '../metrics/feed-metrics.js';
 import { ensureFeedsStream } from '../sinks/nats-sink.js';
-import { FeedAppModule } from './feed-app.module.js';
 
 /** Largest request body: a match query of 100,000 digests in hex is about 6.7 MB. */
 export const MAX_BODY_BYTES = 8 * 1024 * 1024;
 
-export interface CreateFeedAppOptions {
-  /** e.g. nats://127.0.0.1:4222 (several: comma-separated). */
-  readonly natsUrl: string;
-  readonly natsUser?: string;
-  readonly natsPass?: string;
-  /** Authenticates the NATS connection (nkey, JWT), instead of or besides user and password. */
-  readonly natsAuthenticator?: Authenticator | Authenticator[];
+export interface CreateFeedAppOptions extends ServiceAppOptions {
   /** Where the matching index and the last verified registry snapshot live. */
   readonly dataDir: string;
   /** The registry's public Ed25519 JWK, pinned. */
   readonly registryPublicJwk: Readonly<Record<string, unknown>>;
-  /** HTTP listen address; default 127.0.0.1. */
-  readonly host?: string;
-  /** HTTP port; 0 (default) picks a free one. */
-  readonly port?: number;
-  /**
-   * Nest logger: false (silent), log levels, or a LoggerService. Default: JSON lines at
-   * ENLACE_LOG_LEVEL (default info).
-   */
-  readonly logger?: false | LoggerService | LogLevel[];
   /** Refetch the registry snapshot this often even without events (default 30 s). */
   readonly registryPollMs?: number;
 }
@@ -80,21 +64,12 @@ export async function createFeedApp(options: CreateFeedAppOptions): Promise<Feed
   const logs = serviceLoggerFor('enlace-feed', options.logger);
   const logger = logs.nest;
   await mkdir(options.dataDir, { recursive: true });
-  let link: NatsLink;
-  try {
-    link = await connectNats({
-      url: options.natsUrl,
-      name: 'enlace-feed',
-      maxReconnectAttempts: -1,
-      // Replies on the feed service's own inboxes, which its NATS user alone may read.
-      inboxPrefix: FEED_INBOX_PREFIX,
-      user: options.natsUser,
-      pass: options.natsPass,
-      ...(options.natsAuthenticator !== undefined && { authenticator: options.natsAuthenticator }),
-    });
-  } catch (cause) {
-    throw new FeedError('ERR_UNAVAILABLE', (cause as Error).message, { cause });
-  }
+  const link = await connectServiceNats(options, {
+    name: 'enlace-feed',
+    maxReconnectAttempts: -1,
+    // Replies on the feed service's own inboxes, which its NATS user alone may read.
+    inboxPrefix: FEED_INBOX_PREFIX,
+  });
   const nc = link.nc;
   const cleanup: Array<() => Promise<unknown> | void> = [() => link.close()];
   const undo = async (): Promise<void> => {
@@ -190,17 +165,21 @@ export async function createFeedApp(options: CreateFeedAppOptions): Promise<Feed
       registryRevision: () => trust.current()?.revision,
     });
     const { app } = await createServiceApp(
-      FeedAppModule.register(context, {
-        service: 'feed service',
-        // The registry's tokens, checked with the pinned registry key.
-        auth: analystAccess((token) => verifyToken(token, options.registryPublicJwk)),
-        metrics,
-        readiness: [
-          natsCheck(link),
-          registryRevisionCheck(() => trust.current()?.revision),
-          writableDirectoryCheck(options.dataDir),
-        ],
-      }),
+      {
+        controllers: [FeedsController, MatchController, HealthController],
+        providers: [{ provide: FEED_CONTEXT, useValue: context }],
+        kit: {
+          service: 'feed service',
+          // The registry's tokens, checked with the pinned registry key.
+          auth: analystAccess((token) => verifyToken(token, options.registryPublicJwk)),
+          metrics,
+          readiness: serviceReadiness({
+            nats: link,
+            revision: () => trust.current()?.revision,
+            dataDir: options.dataDir,
+          }),
+        },
+      },
       {
         logName: 'enlace-feed',
         service: 'feed service',

@@ -12,12 +12,15 @@ import type { FeedActor } from '../feeds/feed-manager.js';
 export type AnalystRequest = AuthenticatedRequest<FeedActor>;
 
 /** The feed service's role table, on tokens `verify` checks. */
-export function analystAccess(verify: (token: string) => Promise<VerifiedToken>): BearerAuth<VerifiedToken, FeedActor> {
+export function analystAccess(
+  verify: (token: string) => Promise<VerifiedToken>,
+): BearerAuth<VerifiedToken, FeedActor> {
   return {
     verify,
     defaultAccess: { kind: 'roles', roles: ['administrator', 'fiu-analyst', 'auditor'] },
     // An analyst acts for a country: a token without one is not an analyst's.
-    holds: (token, role) => token.roles.includes(role) && (role !== 'fiu-analyst' || token.country !== undefined),
+    holds: (token, role) =>
+      token.roles.includes(role) && (role !== 'fiu-analyst' || token.country !== undefined),
     forbidden: () =>
       'feeds serve financial intelligence units: a token with the fiu-analyst role and a country, an administrator or an auditor is required',
     actor: (token) =>

@@ -20,11 +20,7 @@ export interface FeedMetricsSources {
 /** Registers the feed service's metrics in `registry`. */
 export function registerFeedMetrics(registry: Registry, sources: FeedMetricsSources): void {
   const registers = [registry];
-  const perFeed = (
-    name: string,
-    help: string,
-    value: (feed: FeedCounts) => number,
-  ): void => {
+  const perFeed = (name: string, help: string, value: (feed: FeedCounts) => number): void => {
     new Counter({
       name,
       help,
@@ -37,15 +33,31 @@ export function registerFeedMetrics(registry: Registry, sources: FeedMetricsSour
       },
     });
   };
-  perFeed('enlace_feed_records_delivered_total', 'Records the feed delivered to its sink.', (f) => f.counters.delivered);
-  perFeed('enlace_feed_alerts_filtered_total', "Alerts not for the feed (its filter).", (f) => f.counters.filtered);
+  perFeed(
+    'enlace_feed_records_delivered_total',
+    'Records the feed delivered to its sink.',
+    (f) => f.counters.delivered,
+  );
+  perFeed(
+    'enlace_feed_alerts_filtered_total',
+    'Alerts not for the feed (its filter).',
+    (f) => f.counters.filtered,
+  );
   perFeed(
     'enlace_feed_alerts_handling_restricted_total',
     'Alerts left out by their handling code (H2 of another country).',
     (f) => f.counters.handlingH2,
   );
-  perFeed('enlace_feed_duplicates_total', 'Redelivered alerts the sink already held.', (f) => f.counters.duplicates);
-  perFeed('enlace_feed_sink_retries_total', 'Failed sink deliveries that were retried.', (f) => f.sink.retries);
+  perFeed(
+    'enlace_feed_duplicates_total',
+    'Redelivered alerts the sink already held.',
+    (f) => f.counters.duplicates,
+  );
+  perFeed(
+    'enlace_feed_sink_retries_total',
+    'Failed sink deliveries that were retried.',
+    (f) => f.sink.retries,
+  );
   new Counter({
     name: 'enlace_feed_alerts_rejected_total',
     help: 'Alerts refused by verification, by reason.',
@@ -54,7 +66,8 @@ export function registerFeedMetrics(registry: Registry, sources: FeedMetricsSour
     collect() {
       this.reset();
       for (const feed of sources.feeds())
-        for (const [reason, n] of Object.entries(feed.counters.rejected)) this.inc({ feed: feed.feedId, reason }, n);
+        for (const [reason, n] of Object.entries(feed.counters.rejected))
+          this.inc({ feed: feed.feedId, reason }, n);
     },
   });
   new Gauge({

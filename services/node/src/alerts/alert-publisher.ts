@@ -309,7 +309,12 @@ export class AlertPublisher {
     const subject = alertSubject({ network: header.network, kind, origin: country });
     let published;
     try {
-      published = await publishAlert(this.deps.js, { subject, envelope, msgId: header.id, ...withRequestId(requestId) });
+      published = await publishAlert(this.deps.js, {
+        subject,
+        envelope,
+        msgId: header.id,
+        ...withRequestId(requestId),
+      });
     } catch (cause) {
       throw new NodeError(
         'ERR_UNAVAILABLE',

@@ -20,36 +20,35 @@ import {
 import { statusAt } from '@enlace/policy';
 import { verifyToken } from '@enlace/registry/auth';
 import {
-  connectNats,
+  connectServiceNats,
   createMetricsRegistry,
   createServiceApp,
   listenService,
-  natsCheck,
-  registryRevisionCheck,
   serviceLoggerFor,
+  serviceReadiness,
   settlesWithin,
-  writableDirectoryCheck,
 } from '@enlace/service-kit';
-import type { NatsLink } from '@enlace/service-kit';
+import type { ServiceAppOptions } from '@enlace/service-kit';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { JetStreamManager } from '@nats-io/jetstream';
-import type { Authenticator } from '@nats-io/transport-node';
-import type { INestApplication, LoggerService, LogLevel } from '@nestjs/common';
+import type { INestApplication, LoggerService } from '@nestjs/common';
 
 import { AlertPublisher } from '../alerts/alert-publisher.js';
+import { AlertsController } from '../alerts/alerts.controller.js';
 import { NodeAudit } from '../audit/node-audit.js';
 import { officerAccess } from '../auth/officer-access.js';
 import { NodeError } from '../errors.js';
+import { HealthController } from '../http/health.controller.js';
 import type { NodeContext } from '../http/node-context.js';
+import { NODE_CONTEXT } from '../http/tokens.js';
 import { InboundAlerts } from '../inbound/inbound-alerts.js';
-import { INBOUND_ALERTS } from '../inbound/inbound.controller.js';
+import { INBOUND_ALERTS, InboundController } from '../inbound/inbound.controller.js';
 import { loadNodeKeys } from '../keys/node-keys.js';
 import { NodeMetrics } from '../metrics/node-metrics.js';
 import { ReceiptExchange } from '../receipts/receipt-exchange.js';
 import { AlertStore } from '../store/alert-store.js';
 import type { StoreSync } from '../store/alert-store.js';
 import { TrustState } from '../trust/trust-state.js';
-import { NodeAppModule } from './node-app.module.js';
 
 /** Largest request body the API reads (drafts are far smaller). */
 export const MAX_BODY_BYTES = 512 * 1024;
@@ -63,30 +62,15 @@ const SUSPENSION_CHECK_MS = 1_000;
 /** How long close() waits for each part (and the connection's drain) before cutting the connection. */
 const CLOSE_STEP_TIMEOUT_MS = 5_000;
 
-export interface CreateNodeAppOptions {
+export interface CreateNodeAppOptions extends ServiceAppOptions {
   /** ISO 3166-1 alpha-2 code of the country this node serves, e.g. "MX". */
   readonly country: string;
-  /** e.g. nats://127.0.0.1:4222 (several: comma-separated). */
-  readonly natsUrl: string;
-  readonly natsUser?: string;
-  readonly natsPass?: string;
-  /** Authenticates the NATS connection (nkey, JWT), instead of or besides user and password. */
-  readonly natsAuthenticator?: Authenticator | Authenticator[];
   /** Where the alert store and the last verified registry snapshot live. */
   readonly dataDir: string;
   /** Holds the country's `<kid>.private.jwk` files (signing and encryption). */
   readonly keysDir: string;
   /** The registry's public Ed25519 JWK, pinned. */
   readonly registryPublicJwk: Readonly<Record<string, unknown>>;
-  /** HTTP listen address; default 127.0.0.1. */
-  readonly host?: string;
-  /** HTTP port; 0 (default) picks a free one. */
-  readonly port?: number;
-  /**
-   * Nest logger: false (silent), log levels, or a LoggerService. Default: JSON lines at
-   * ENLACE_LOG_LEVEL (default info).
-   */
-  readonly logger?: false | LoggerService | LogLevel[];
   /** How the alert store commits (see StoreSync); default 'normal'. */
   readonly storeSync?: StoreSync;
   /**
@@ -150,22 +134,13 @@ export async function createNodeApp(options: CreateNodeAppOptions): Promise<Node
   const keys = await loadNodeKeys(options.keysDir, country);
   await mkdir(options.dataDir, { recursive: true });
 
-  let link: NatsLink;
-  try {
-    link = await connectNats({
-      url: options.natsUrl,
-      name: `enlace-node-${country}`,
-      maxReconnectAttempts: -1,
-      // Replies come on _INBOX.node-<cc>.*: with per-user inboxes (renderNatsAuthorization) no
-      // other country may subscribe there; with shared ones _INBOX.> still covers it.
-      inboxPrefix: inboxPrefixOf(country),
-      user: options.natsUser,
-      pass: options.natsPass,
-      ...(options.natsAuthenticator !== undefined && { authenticator: options.natsAuthenticator }),
-    });
-  } catch (cause) {
-    throw new NodeError('ERR_UNAVAILABLE', (cause as Error).message, { cause });
-  }
+  const link = await connectServiceNats(options, {
+    name: `enlace-node-${country}`,
+    maxReconnectAttempts: -1,
+    // Replies come on _INBOX.node-<cc>.*: with per-user inboxes (renderNatsAuthorization) no
+    // other country may subscribe there; with shared ones _INBOX.> still covers it.
+    inboxPrefix: inboxPrefixOf(country),
+  });
   const nc = link.nc;
 
   // Draining needs the server's answers: when the connection is down it closes at once.
@@ -257,17 +232,21 @@ export async function createNodeApp(options: CreateNodeAppOptions): Promise<Node
     const pulling = { paused: false };
 
     const { app } = await createServiceApp(
-      NodeAppModule.register(context, {
-        service: 'node',
-        // The registry's tokens, checked with the pinned registry key.
-        auth: officerAccess(country, (token) => verifyToken(token, options.registryPublicJwk)),
-        metrics: metricsRegistry,
-        readiness: [
-          natsCheck(link),
-          registryRevisionCheck(() => trust.current()?.revision),
-          writableDirectoryCheck(options.dataDir),
-        ],
-      }),
+      {
+        controllers: [AlertsController, HealthController, InboundController],
+        providers: [{ provide: NODE_CONTEXT, useValue: context }],
+        kit: {
+          service: 'node',
+          // The registry's tokens, checked with the pinned registry key.
+          auth: officerAccess(country, (token) => verifyToken(token, options.registryPublicJwk)),
+          metrics: metricsRegistry,
+          readiness: serviceReadiness({
+            nats: link,
+            revision: () => trust.current()?.revision,
+            dataDir: options.dataDir,
+          }),
+        },
+      },
       {
         logName: `enlace-node-${country}`,
         service: 'node',

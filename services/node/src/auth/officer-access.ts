@@ -28,7 +28,8 @@ export function officerAccess(
     verify,
     defaultAccess: { kind: 'roles', roles: READERS },
     // A focal point of another country is a stranger here.
-    holds: (token, role) => token.roles.includes(role) && (role !== 'focal-point' || token.country === country),
+    holds: (token, role) =>
+      token.roles.includes(role) && (role !== 'focal-point' || token.country === country),
     forbidden: (_token, roles) =>
       `this is ${country}'s node: it serves focal points of ${country}` +
       (roles.includes('auditor') ? ', administrators and auditors' : ' and administrators'),

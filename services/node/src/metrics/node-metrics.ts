@@ -69,7 +69,8 @@ export class NodeMetrics {
     // Every series from the start, at 0, as scrapers expect.
     for (const box of BOXES) this.#acceptedTotal.inc({ country, box }, 0);
     for (const reason of REJECTION_REASONS) this.#rejectedTotal.inc({ country, reason }, 0);
-    for (const counter of [this.#publishedTotal, this.#refusedTotal, this.#retriesTotal]) counter.inc({ country }, 0);
+    for (const counter of [this.#publishedTotal, this.#refusedTotal, this.#retriesTotal])
+      counter.inc({ country }, 0);
     const gauges = options.gauges;
     if (gauges !== undefined) {
       new Gauge({

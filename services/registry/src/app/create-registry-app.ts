@@ -4,12 +4,9 @@
  * and the NATS request/reply handlers, which share the core's connection. `close()` stops all of
  * it, in reverse order: the API (HTTP, then the RPC handlers), the core, then the connection.
  */
-import { connectNats, natsCheck, writableDirectoryCheck } from '@enlace/service-kit';
-import type { NatsLink } from '@enlace/service-kit';
-import type { Authenticator } from '@nats-io/transport-node';
-import type { LoggerService, LogLevel } from '@nestjs/common';
+import { connectServiceNats, natsCheck, writableDirectoryCheck } from '@enlace/service-kit';
+import type { ServiceAppOptions } from '@enlace/service-kit';
 
-import { RegistryError } from '../domain/errors.js';
 import type { RegistryService } from '../domain/service.js';
 import { openRegistryCore } from '../registry-service.js';
 import type { RegistryCore } from '../registry-service.js';
@@ -18,26 +15,11 @@ import type { SeedReport } from '../seeds/seed-loader.js';
 import { startRegistryApi } from './registry-api.js';
 import type { RegistryApi } from './registry-api.js';
 
-export interface CreateRegistryAppOptions {
-  /** e.g. nats://127.0.0.1:4222 (several: comma-separated). */
-  readonly natsUrl: string;
-  readonly natsUser?: string;
-  readonly natsPass?: string;
-  /** Authenticates the NATS connection (nkey, JWT), instead of or besides user and password. */
-  readonly natsAuthenticator?: Authenticator | Authenticator[];
+export interface CreateRegistryAppOptions extends ServiceAppOptions {
   /** Where the registry key lives (created on first start). */
   readonly dataDir: string;
-  /** HTTP listen address; default 127.0.0.1. */
-  readonly host?: string;
-  /** HTTP port; 0 (default) picks a free one. */
-  readonly port?: number;
   /** Seed directory (countries.yaml, networks.yaml, ...): entries the registry lacks are created. */
   readonly seedsDir?: string;
-  /**
-   * Nest logger: false (silent), log levels, or a LoggerService. Default: JSON lines at
-   * ENLACE_LOG_LEVEL (default info).
-   */
-  readonly logger?: false | LoggerService | LogLevel[];
   /** The time commands default to (tests). */
   readonly clock?: () => Date;
 }
@@ -54,18 +36,7 @@ export interface RegistryApp {
 }
 
 export async function createRegistryApp(options: CreateRegistryAppOptions): Promise<RegistryApp> {
-  let link: NatsLink;
-  try {
-    link = await connectNats({
-      url: options.natsUrl,
-      name: 'enlace-registry',
-      user: options.natsUser,
-      pass: options.natsPass,
-      ...(options.natsAuthenticator !== undefined && { authenticator: options.natsAuthenticator }),
-    });
-  } catch (cause) {
-    throw new RegistryError('ERR_UNAVAILABLE', (cause as Error).message, { cause });
-  }
+  const link = await connectServiceNats(options, { name: 'enlace-registry' });
   const nc = link.nc;
   let core: RegistryCore | undefined;
   let api: RegistryApi | undefined;

@@ -25,7 +25,7 @@ import type { HealthProbe, RegistryPublicKey } from '../http/tokens.js';
 import { ProtobufReplySerializer, ProtobufRequestDeserializer } from '../rpc/protobuf-codec.js';
 import { RPC_REQUEST_CODECS } from '../rpc/registry-rpc.controller.js';
 import { RegistryRpcServer } from '../rpc/registry-rpc.server.js';
-import { RegistryAppModule } from './registry-app.module.js';
+import { registryParts } from './registry-parts.js';
 
 /** NATS queue group of the RPC subscriptions: several registries share the requests. */
 export const RPC_QUEUE_GROUP = 'enlace-registry';
@@ -75,7 +75,7 @@ export async function startRegistryApi(options: RegistryApiOptions): Promise<Reg
     },
   });
   const { app } = await createServiceApp(
-    RegistryAppModule.register(
+    registryParts(
       { service: options.service, registryKey: options.registryKey, health: options.health },
       {
         service: 'registry',

@@ -128,7 +128,11 @@ describe('public routes', () => {
     expect(ready.status).toBe(200);
     expect(ready.body).toMatchObject({
       status: 'ok',
-      info: { registry: { status: 'up', revision: health.body.revision }, nats: { status: 'up' }, store: { status: 'up' } },
+      info: {
+        registry: { status: 'up', revision: health.body.revision },
+        nats: { status: 'up' },
+        store: { status: 'up' },
+      },
     });
     const metrics = await fetch(`${app.url}/metrics`, { headers: { 'x-request-id': 'scrape-1' } });
     expect(metrics.headers.get('content-type')).toMatch(/^text\/plain/);

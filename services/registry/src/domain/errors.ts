@@ -2,14 +2,12 @@
  * Errors of the registry. Each has a stable code, the HTTP status it maps to, and, for bad input,
  * the field paths at fault (`countries[3].names.fr`, `publicJwk.crv`).
  */
-import { ServiceError } from '@enlace/service-kit';
+import { SERVICE_ERROR_STATUS, ServiceError } from '@enlace/service-kit';
 import type { FieldViolation } from '@enlace/service-kit';
 
+/** The kit's codes (validation, authentication, not found, conflict, ...) and the registry's own. */
 export const REGISTRY_ERROR_STATUS = {
-  ERR_VALIDATION: 400,
-  ERR_UNAUTHENTICATED: 401,
-  ERR_FORBIDDEN: 403,
-  ERR_NOT_FOUND: 404,
+  ...SERVICE_ERROR_STATUS,
   ERR_UNKNOWN_COUNTRY: 404,
   ERR_UNKNOWN_NETWORK: 404,
   ERR_UNKNOWN_KEY: 404,
@@ -17,7 +15,6 @@ export const REGISTRY_ERROR_STATUS = {
   ERR_DUPLICATE_KID: 409,
   ERR_KEY_VALIDITY_OVERLAP: 409,
   ERR_INVALID_TRANSITION: 409,
-  ERR_CONFLICT: 409,
   ERR_KEY_COUNTRY_MISMATCH: 422,
   ERR_SEED_INVALID: 422,
   /** A signed snapshot or change event that does not verify with the pinned registry key. */
@@ -26,9 +23,6 @@ export const REGISTRY_ERROR_STATUS = {
   ERR_SNAPSHOT_INVALID: 422,
   /** A change event that is not a well-formed SignedRegistryEvent. */
   ERR_EVENT_INVALID: 422,
-  /** A request body over the API's limit. */
-  ERR_TOO_LARGE: 413,
-  ERR_UNAVAILABLE: 503,
 } as const;
 
 export type RegistryErrorCode = keyof typeof REGISTRY_ERROR_STATUS;

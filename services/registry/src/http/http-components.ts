@@ -1,7 +1,7 @@
 /**
  * What makes up the registry's HTTP API: its controllers and the global audit of refused
- * commands (the bearer guard and error filter come from the service kit). The root module
- * (app/registry-app.module.ts) provides the RegistryService and the registry key they inject.
+ * commands (the bearer guard and error filter come from the service kit). registryParts
+ * (app/registry-parts.ts) provides the RegistryService and the registry key they inject.
  */
 import { APP_INTERCEPTOR } from '@nestjs/core';
 
