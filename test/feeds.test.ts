@@ -15,13 +15,14 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 
 import { main } from '@enlace/cli';
+import { createFeedClient, EnlaceHttpError } from '@enlace/client';
 import { signAlert } from '@enlace/crypto';
 import type { PrivateSigningJwk } from '@enlace/crypto';
 import { createFeedApp } from '@enlace/feed';
 import type { FeedApp } from '@enlace/feed';
 import { issueToken, REGISTRY_PRIVATE_KEY_FILE } from '@enlace/registry/auth';
 import { alertFromJson, encodeAlert, encodeSignedAlert } from '@enlace/schema';
-import { alertSubject, ensureEnlaceStreams, publishAlert } from '@enlace/transport';
+import { ALERTS_STREAM, alertSubject, ensureEnlaceStreams, publishAlert } from '@enlace/transport';
 import { startNatsServer } from '@enlace/testing';
 import type { NatsServerHandle } from '@enlace/testing';
 import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
@@ -524,37 +525,63 @@ describe('delivery', () => {
     const records = await readJsonl(dir);
     expect(records.map((r) => r.alert.header.id)).toEqual(expected);
   }, 60_000);
+
+  it('a feed whose consumer an operator removed creates it again and keeps delivering', async () => {
+    const dir = join(net.root, 'gt-consumer-removed');
+    const created = await api('POST', '/v1/feeds', gtToken, {
+      name: 'consumer-removed',
+      start: 'now',
+      sink: { type: 'file', directory: dir },
+    });
+    expect(created.status).toBe(201);
+    const durable = created.json.consumer as string;
+    expect(durable).toMatch(/^feed-gt-consumer-removed-\d+$/);
+    const jsm = await jetstreamManager(nc);
+    await jsm.consumers.info(ALERTS_STREAM, durable);
+    await publish('MX', 'trafficking-liaison', 'route', 'H0', route);
+    await waitFor('the first record', async () => (await readJsonl(dir).catch(() => [])).length >= 1, 30_000);
+    await jsm.consumers.delete(ALERTS_STREAM, durable);
+    await waitFor(
+      'the consumer again',
+      async () =>
+        await jsm.consumers
+          .info(ALERTS_STREAM, durable)
+          .then(() => true)
+          .catch(() => false),
+      30_000,
+    );
+    await publish('CR', 'trafficking-liaison', 'document', 'H0', documentBody(['D55001']));
+    const expected = published.slice(-2).map((p) => p.id);
+    await waitFor('the record after', async () => (await readJsonl(dir)).length >= 2, 30_000);
+    expect((await readJsonl(dir)).map((r) => r.alert.header.id)).toEqual(expected);
+  }, 60_000);
 });
 
 describe('tail, replay, export', () => {
   it('streams records as NDJSON with the number to look at, and exports a STIX bundle', async () => {
-    const records = await fetch(`${feed.url}/v1/feeds/gt-all/records?from=beginning`, {
-      headers: { authorization: `Bearer ${gtToken}` },
-    });
-    expect(records.status).toBe(200);
-    expect(Number(records.headers.get('enlace-pending'))).toBeGreaterThan(0);
-    const lines = (await records.text())
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as { alert: { header: { id: string } } });
-    expect(lines.map((l) => l.alert.header.id)).toEqual(expectedFor('GT'));
+    const gt = createFeedClient({ baseUrl: feed.url, token: gtToken });
+    const records = await gt.feeds.records('gt-all', { from: 'beginning' });
+    expect(records.pending).toBeGreaterThan(0);
+    const ids: string[] = [];
+    for await (const record of records) ids.push((record.alert as { header: { id: string } }).header.id);
+    expect(ids).toEqual(expectedFor('GT'));
 
-    const stix = await fetch(`${feed.url}/v1/feeds/gt-all/export?format=stix`, {
-      headers: { authorization: `Bearer ${gtToken}` },
-    });
-    expect(stix.headers.get('content-type')).toContain('application/stix+json');
-    const bundle = (await stix.json()) as { type: string; objects: Array<{ type: string; id: string }> };
+    const stix = await gt.feeds.export('gt-all', { format: 'stix' });
+    expect(stix.contentType).toContain('application/stix+json');
+    expect(stix.filename).toBe('gt-all.stix.json');
+    let text = '';
+    for await (const chunk of stix) text += chunk;
+    const bundle = JSON.parse(text) as { type: string; objects: Array<{ type: string; id: string }> };
     expect(bundle.type).toBe('bundle');
     const types = new Set(bundle.objects.map((o) => o.type));
     for (const t of ['location', 'threat-actor', 'indicator', 'relationship', 'marking-definition'])
       expect(types).toContain(t);
     expect(new Set(bundle.objects.map((o) => o.id)).size).toBe(bundle.objects.length);
 
-    const bad = await fetch(`${feed.url}/v1/feeds/gt-all/export?format=pdf`, {
-      headers: { authorization: `Bearer ${gtToken}` },
-    });
-    expect(bad.status).toBe(400);
-    expect(((await bad.json()) as Loose).error.violations[0].path).toBe('format');
+    const bad = await gt.feeds.export('gt-all', { format: 'pdf' as 'stix' }).catch((error: unknown) => error);
+    expect(bad).toBeInstanceOf(EnlaceHttpError);
+    expect(bad).toMatchObject({ status: 400, code: 'ERR_VALIDATION' });
+    expect((bad as EnlaceHttpError).violations[0]?.path).toBe('format');
   }, 60_000);
 });
 
@@ -572,19 +599,19 @@ describe('hit/no-hit matching', () => {
       async () => (await api('GET', '/health', undefined)).json.indexedDigests >= 10,
       30_000,
     );
-    const result = await api('POST', '/v1/match', mxToken, { keyId: MATCH_KEY.keyId, digests: query });
-    expect(result.status).toBe(200);
-    expect(result.json.queried).toBe(4);
-    expect(result.json.matched).toBe(2);
-    expect(result.json.hits.map((h: { digest: string }) => h.digest)).toEqual([query[0], query[1]]);
-    expect(result.json.hits[0].alerts[0]).toMatchObject({
+    const mx = createFeedClient({ baseUrl: feed.url, token: mxToken });
+    const result = await mx.match({ keyId: MATCH_KEY.keyId, digests: query });
+    expect(result.queried).toBe(4);
+    expect(result.matched).toBe(2);
+    expect(result.hits.map((h) => h.digest)).toEqual([query[0], query[1]]);
+    expect(result.hits[0]?.alerts[0]).toMatchObject({
       origin: 'CR',
       kind: 'document',
       field: 'document.number_digests',
     });
-    const bad = await api('POST', '/v1/match', mxToken, { keyId: MATCH_KEY.keyId, digests: ['zz'] });
-    expect(bad.status).toBe(400);
-    expect(bad.json.error.violations[0].path).toBe('digests[0]');
+    const bad = await mx.match({ keyId: MATCH_KEY.keyId, digests: ['zz'] }).catch((error: unknown) => error);
+    expect(bad).toMatchObject({ status: 400, code: 'ERR_VALIDATION' });
+    expect((bad as EnlaceHttpError).violations[0]?.path).toBe('digests[0]');
   }, 60_000);
 });
 

@@ -8,6 +8,8 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 
+import { createNodeClient } from '@enlace/client';
+import type { AlertSummaryJson, NodeClient } from '@enlace/client';
 import { generateEncryptionKey, generateSigningKey } from '@enlace/crypto';
 import { createRegistryApp, issueToken, REGISTRY_PRIVATE_KEY_FILE } from '@enlace/registry';
 import type { RegistryApp } from '@enlace/registry';
@@ -119,12 +121,12 @@ function draft(origin: string, title: string): Record<string, unknown> {
   };
 }
 
-async function inbox(country: Country): Promise<{ id: string; header: { title: string } }[]> {
-  const response = await fetch(`${nodes[country].url}/v1/alerts?box=inbox`, {
-    headers: { authorization: `Bearer ${tokens[country]}` },
-  });
-  const body = (await response.json()) as { items?: { id: string; header: { title: string } }[] };
-  return body.items ?? [];
+function officer(country: Country): NodeClient {
+  return createNodeClient({ baseUrl: nodes[country].url, token: tokens[country] });
+}
+
+async function inbox(country: Country): Promise<readonly AlertSummaryJson[]> {
+  return (await officer(country).alerts.list({ box: 'inbox' })).items;
 }
 
 const MEMBERS = { MX: 'member', GT: 'member' } as const;
@@ -184,13 +186,7 @@ afterAll(async () => {
 describe('per-user inboxes', () => {
   it('a node gets its registry snapshot and its alerts through its own inbox prefix', async () => {
     for (const country of COUNTRIES) expect(nodes[country].context.trust.current()).toBeDefined();
-    const published = await fetch(`${nodes.MX.url}/v1/alerts`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${tokens.MX}`, 'content-type': 'application/json' },
-      body: JSON.stringify(draft('MX', 'por el buzón propio')),
-    });
-    expect(published.status).toBe(201);
-    const { id } = (await published.json()) as { id: string };
+    const { id } = await officer('MX').alerts.publish(draft('MX', 'por el buzón propio'));
     // GT's durable pulls reply on _INBOX.node-gt.*, the only inbox its user may read.
     await waitFor('GT to store the alert', async () =>
       (await inbox('GT')).some((item) => item.id === id) ? true : undefined,
@@ -221,8 +217,7 @@ describe('per-user inboxes', () => {
 });
 
 async function pulling(country: Country): Promise<string> {
-  const response = await fetch(`${nodes[country].url}/health`);
-  return ((await response.json()) as { pulling: string }).pulling;
+  return (await createNodeClient({ baseUrl: nodes[country].url }).health()).pulling;
 }
 
 describe('the node’s own country suspended', () => {
@@ -245,13 +240,7 @@ describe('the node’s own country suspended', () => {
       async () => ((await pulling('GT')) === 'running' ? true : undefined),
       5_000,
     );
-    const published = await fetch(`${nodes.MX.url}/v1/alerts`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${tokens.MX}`, 'content-type': 'application/json' },
-      body: JSON.stringify(draft('MX', 'tras la reincorporación')),
-    });
-    expect(published.status).toBe(201);
-    const { id } = (await published.json()) as { id: string };
+    const { id } = await officer('MX').alerts.publish(draft('MX', 'tras la reincorporación'));
     await waitFor('GT to store the alert', async () =>
       (await inbox('GT')).some((item) => item.id === id) ? true : undefined,
     );
