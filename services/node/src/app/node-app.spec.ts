@@ -379,9 +379,23 @@ describe('receipts', () => {
     const reply = await publish('MX', routeDraft('MX', 'to be acknowledged'));
     const { id } = reply.body;
     await Promise.all([arrival('GT', id), arrival('HN', id)]);
-    const read = await call(nodes.GT, 'POST', `/v1/alerts/${id}/ack`, { token: tokens.GT, body: {} });
+    const read = await call(nodes.GT, 'POST', `/v1/alerts/${id}/ack`, {
+      token: tokens.GT,
+      body: {},
+      requestId: 'ack-req-0001',
+    });
     expect(read.status, JSON.stringify(read.body)).toBe(202);
     expect(read.body).toMatchObject({ status: 'read', subject: 'enlace.v1.ack.MX.GT' });
+    // The read receipt carries the id of the request that sent it (batched 'received' ones none).
+    const acks = await js.consumers.get(ALERTS_STREAM, { filter_subjects: 'enlace.v1.ack.MX.GT' });
+    let receipt;
+    for (let m = await acks.next({ expires: 1_000 }); m !== null; m = await acks.next({ expires: 1_000 })) {
+      if (m.headers?.get('Nats-Msg-Id') === `${id}.GT.read`) {
+        receipt = m;
+        break;
+      }
+    }
+    expect(receipt?.headers?.get('Enlace-Request-Id')).toBe('ack-req-0001');
     const receipts = await until('receipts at MX', async () => {
       const detail = await get('MX', `/v1/alerts/${id}`);
       return detail.body.receipts.length >= 3 ? detail.body.receipts : undefined;
