@@ -129,6 +129,9 @@ describe('the clients call exactly the routes the services document', () => {
     await r.jwks();
     await r.registryKey();
     await r.snapshotJson();
+    await r.ready();
+    await r.live();
+    await r.metrics();
     expectSameRoutes(await documented(net.registry.url), calls);
   });
 
@@ -144,6 +147,8 @@ describe('the clients call exactly the routes the services document', () => {
     await n.alerts.get(P);
     await n.alerts.envelope(P);
     await n.health();
+    await n.ready();
+    await n.live();
     await n.metrics();
     expectSameRoutes(await documented(node.url), calls);
   });
@@ -160,6 +165,9 @@ describe('the clients call exactly the routes the services document', () => {
     await f.feeds.export(P);
     await f.match({ keyId: P, digests: [] });
     await f.health();
+    await f.ready();
+    await f.live();
+    await f.metrics();
     expectSameRoutes(await documented(feed.url), calls);
   });
 });

@@ -438,6 +438,15 @@ describe('delivery', () => {
     const status = await api('GET', '/v1/feeds/gt-all', gtToken);
     expect(status.json.counters.rejected.bad_signature).toBe(2);
     expect(status.json.counters.handlingH2).toBe(2);
+    // The same counts on /metrics (prom-client, the feed service's own registry), with the process's.
+    const metrics = await (await fetch(`${feed.url}/metrics`)).text();
+    expect(metrics).toMatch(/^enlace_feed_records_delivered_total\{feed="gt-all"\} [1-9]\d*$/m);
+    expect(metrics).toMatch(/^enlace_feed_alerts_rejected_total\{feed="gt-all",reason="bad_signature"\} 2$/m);
+    expect(metrics).toMatch(/^enlace_feed_state\{feed="gt-all",state="running"\} 1$/m);
+    expect(metrics).toMatch(/^enlace_feed_indexed_digests \d+$/m);
+    expect(metrics).toMatch(/^process_resident_memory_bytes \d+$/m);
+    const ready = (await (await fetch(`${feed.url}/health/ready`)).json()) as { status: string };
+    expect(ready.status).toBe('ok');
 
     // Independent re-verification: JWKS over HTTP, protobufjs reading proto/, node:crypto.
     const jwks = (await (await fetch(`${net.registry.url}/.well-known/jwks.json`)).json()) as {

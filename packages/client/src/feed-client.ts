@@ -4,6 +4,8 @@
  * hit/no-hit matching of keyed digests.
  */
 import { UnexpectedResponseError } from './errors.js';
+import { operationsClient } from './operations.js';
+import type { OperationsClient } from './operations.js';
 import { HttpTransport } from './http-transport.js';
 import type { CallOptions, ClientOptions } from './http-transport.js';
 import { ndjsonStream, textStream } from './streams.js';
@@ -19,7 +21,7 @@ import type {
   RecordsQuery,
 } from './feed-types.js';
 
-export interface FeedClient {
+export interface FeedClient extends OperationsClient {
   readonly origin: string;
   readonly feeds: {
     create(definition: FeedDefinitionRequest, options?: CallOptions): Promise<FeedStatusJson>;
@@ -104,5 +106,6 @@ export function createFeedClient(options: ClientOptions): FeedClient {
       return result;
     },
     health: (o) => http.json('GET', 'health', { ...o, answers: [503] }),
+    ...operationsClient(http),
   };
 }

@@ -13,6 +13,7 @@ export { createFeedClient } from './feed-client.js';
 export type { CallOptions, ClientOptions } from './http-transport.js';
 export { DEFAULT_TIMEOUT_MS } from './http-transport.js';
 export type { RecordStream, TextStream } from './streams.js';
+export type { OperationsClient, ReadinessCheckJson, ReadinessJson } from './operations.js';
 
 export type {
   ClientErrorCode,

@@ -4,6 +4,8 @@
  * fetch its signed envelope exactly as received.
  */
 import { HttpTransport } from './http-transport.js';
+import { operationsClient } from './operations.js';
+import type { OperationsClient } from './operations.js';
 import type { CallOptions, ClientOptions } from './http-transport.js';
 import type {
   AckJson,
@@ -17,7 +19,7 @@ import type {
   PublishedAlertJson,
 } from './node-types.js';
 
-export interface NodeClient {
+export interface NodeClient extends OperationsClient {
   /** The node's origin, e.g. http://127.0.0.1:8101 */
   readonly origin: string;
   readonly alerts: {
@@ -39,8 +41,6 @@ export interface NodeClient {
   };
   /** 200 or 503 (degraded): both answer the health document. */
   health(options?: CallOptions): Promise<NodeHealthJson>;
-  /** Prometheus text exposition. */
-  metrics(options?: CallOptions): Promise<string>;
 }
 
 export function createNodeClient(options: ClientOptions): NodeClient {
@@ -73,6 +73,6 @@ export function createNodeClient(options: ClientOptions): NodeClient {
       envelope: (id, o) => http.bytes(alert(id, '/envelope'), 'application/x-protobuf', o),
     },
     health: (o) => http.json('GET', 'health', { ...o, answers: [503] }),
-    metrics: (o) => http.text('metrics', 'text/plain', o),
+    ...operationsClient(http),
   };
 }

@@ -4,6 +4,8 @@
  * signed snapshot). Commands take a `Why` (reason, decision) that the audit trail keeps.
  */
 import { HttpTransport } from './http-transport.js';
+import { operationsClient } from './operations.js';
+import type { OperationsClient } from './operations.js';
 import type { CallOptions, ClientOptions } from './http-transport.js';
 import type {
   AddFocalPointRequest,
@@ -40,7 +42,7 @@ import type {
 
 const segment = encodeURIComponent;
 
-export interface RegistryClient {
+export interface RegistryClient extends OperationsClient {
   /** The registry's origin, e.g. http://127.0.0.1:8080 */
   readonly origin: string;
   readonly countries: {
@@ -145,5 +147,6 @@ export function createRegistryClient(options: ClientOptions): RegistryClient {
     registryKey: (o) => get('.well-known/enlace-registry.jwk', {}, o),
     snapshot: (o) => http.text('v1/snapshot', 'application/jose', o),
     snapshotJson: (o) => get('v1/snapshot', { format: 'json' }, o),
+    ...operationsClient(http),
   };
 }

@@ -43,6 +43,15 @@ export interface FeedStatus {
   readonly sink: SinkStatus | undefined;
 }
 
+/** One feed's counts, as FeedManager.counts() reads them. */
+export interface FeedCounts {
+  readonly feedId: string;
+  readonly running: boolean;
+  readonly paused: boolean;
+  readonly counters: FeedCounters;
+  readonly sink: SinkStatus;
+}
+
 export interface FeedManagerDeps {
   /** Records every create, delete and replay, also when refused. */
   readonly audit?: FeedAudit;
@@ -102,6 +111,17 @@ export class FeedManager {
     await runner.start();
     this.#runners.set(feed.id, runner);
     return runner;
+  }
+
+  /** What each running feed has counted so far, read at once (for /metrics). */
+  counts(): FeedCounts[] {
+    return [...this.#runners].map(([feedId, runner]) => ({
+      feedId,
+      running: runner.running,
+      paused: runner.paused,
+      counters: runner.counters,
+      sink: runner.sinkStatus(),
+    }));
   }
 
   #visible(actor: FeedActor, feed: FeedDefinition): boolean {

@@ -24,10 +24,11 @@ import {
 import type { ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 
+import { sendError, toServiceError } from '@enlace/service-kit';
+
 import { FeedError } from '../errors.js';
-import type { AnalystRequest } from '../http/analyst.guard.js';
+import type { AnalystRequest } from '../http/analyst-access.js';
 import type { FeedContext } from '../http/feed-context.js';
-import { sendError, toFeedError } from '../http/feed-error.filter.js';
 import { rateLimited } from '../http/rate-limit.js';
 import { FEED_CONTEXT } from '../http/tokens.js';
 import { toStixBundle } from '../stix/index.js';
@@ -149,7 +150,7 @@ export class FeedsController {
       );
       res.end();
     } catch (error) {
-      sendError(res, toFeedError(error));
+      sendError(res, toServiceError(error, 'feed service', req));
     } finally {
       release();
     }
@@ -239,7 +240,7 @@ export class FeedsController {
       if (format === 'stix' && !res.destroyed) await write(res, '\n]}\n');
       res.end();
     } catch (error) {
-      sendError(res, toFeedError(error));
+      sendError(res, toServiceError(error, 'feed service', req));
     } finally {
       release();
     }

@@ -7,7 +7,6 @@ import type { FeedReader } from '../feeds/feed-reader.js';
 import type { FeedRateLimits } from './rate-limit.js';
 
 export interface FeedContext {
-  readonly registryPublicJwk: Readonly<Record<string, unknown>>;
   readonly manager: FeedManager;
   readonly reader: FeedReader;
   readonly trust: TrustState;

@@ -8,7 +8,7 @@ import type { ServerResponse } from 'node:http';
 import { Body, Controller, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 
 import { FeedError } from '../errors.js';
-import type { AnalystRequest } from './analyst.guard.js';
+import type { AnalystRequest } from './analyst-access.js';
 import type { FeedContext } from './feed-context.js';
 import { rateLimited } from './rate-limit.js';
 import { FEED_CONTEXT } from './tokens.js';

@@ -18,6 +18,7 @@ import {
   encodeAlertBody,
   encodeSignedAlert,
 } from '@enlace/schema';
+import { requestIdHeaders } from '@enlace/service-kit';
 import { alertSubject, directSubject, publishAlert } from '@enlace/transport';
 import type { JetStreamClient } from '@nats-io/jetstream';
 import { v7 as uuidv7 } from 'uuid';
@@ -217,7 +218,12 @@ export class AlertPublisher {
     }
     const subject = directSubject({ dest: to, origin: country });
     try {
-      await publishAlert(this.deps.js, { subject, envelope: alert.envelope, msgId: `${id}.fwd.${to}` });
+      await publishAlert(this.deps.js, {
+        subject,
+        envelope: alert.envelope,
+        msgId: `${id}.fwd.${to}`,
+        ...withRequestId(requestId),
+      });
     } catch (cause) {
       throw new NodeError(
         'ERR_UNAVAILABLE',
@@ -309,7 +315,12 @@ export class AlertPublisher {
     const subject = alertSubject({ network: header.network, kind, origin: country });
     let published;
     try {
-      published = await publishAlert(this.deps.js, { subject, envelope, msgId: header.id });
+      published = await publishAlert(this.deps.js, {
+        subject,
+        envelope,
+        msgId: header.id,
+        ...withRequestId(requestId),
+      });
     } catch (cause) {
       throw new NodeError(
         'ERR_UNAVAILABLE',
@@ -438,4 +449,10 @@ function validationError(error: AlertValidationError): NodeError {
       cause: error,
     },
   );
+}
+
+/** The NATS header `Enlace-Request-Id` of the HTTP request that asked for a publication, if any. */
+function withRequestId(requestId: string | undefined): { headers?: Readonly<Record<string, string>> } {
+  const headers = requestIdHeaders(requestId);
+  return headers === undefined ? {} : { headers };
 }

@@ -16,8 +16,10 @@ import {
 } from '@nestjs/swagger';
 import type { ServerResponse } from 'node:http';
 
-import { Officers } from '../auth/officer.guard.js';
-import type { OfficerRequest } from '../auth/officer.guard.js';
+import { BEARER_SCHEME, requestIdOf } from '@enlace/service-kit';
+
+import { Officers } from '../auth/officer-access.js';
+import type { OfficerRequest } from '../auth/officer-access.js';
 import { NodeError } from '../errors.js';
 import type { FieldViolation } from '../errors.js';
 import type { NodeContext } from '../http/node-context.js';
@@ -96,7 +98,7 @@ export function parseListQuery(params: ListParams): AlertQuery {
 }
 
 @ApiTags('alerts')
-@ApiBearerAuth()
+@ApiBearerAuth(BEARER_SCHEME)
 @Controller('v1/alerts')
 export class AlertsController {
   constructor(@Inject(NODE_CONTEXT) private readonly node: NodeContext) {}
@@ -129,7 +131,7 @@ export class AlertsController {
   })
   @ApiResponse({ status: 422, description: 'ERR_NO_RECIPIENT_KEY' })
   async publish(@Req() req: OfficerRequest): Promise<Record<string, unknown>> {
-    return publishedView(await this.node.publisher.publish(req.body, req.officer!, requestIdOf(req)));
+    return publishedView(await this.node.publisher.publish(req.body, req.actor!, requestIdOf(req)));
   }
 
   @Post(':id/retract')
@@ -143,7 +145,7 @@ export class AlertsController {
   async retract(@Param('id') id: string, @Req() req: OfficerRequest): Promise<Record<string, unknown>> {
     this.#find(id);
     const reason = (req.body as { reason?: unknown } | undefined)?.reason;
-    return publishedView(await this.node.publisher.retract(id, reason, req.officer!, requestIdOf(req)));
+    return publishedView(await this.node.publisher.retract(id, reason, req.actor!, requestIdOf(req)));
   }
 
   @Post(':id/supersede')
@@ -156,7 +158,7 @@ export class AlertsController {
   @ApiBody({ schema: { type: 'object', additionalProperties: true } })
   async supersede(@Param('id') id: string, @Req() req: OfficerRequest): Promise<Record<string, unknown>> {
     this.#find(id);
-    return publishedView(await this.node.publisher.supersede(id, req.body, req.officer!, requestIdOf(req)));
+    return publishedView(await this.node.publisher.supersede(id, req.body, req.actor!, requestIdOf(req)));
   }
 
   @Post(':id/ack')
@@ -179,7 +181,7 @@ export class AlertsController {
       throw new NodeError('ERR_VALIDATION', 'status must be "read" or "received"', {
         violations: [{ path: 'status', code: 'invalid_value', message: 'must be read or received' }],
       });
-    const sent = await this.node.receipts.send(alert, status as ReceiptStatus, req.officer!.id);
+    const sent = await this.node.receipts.send(alert, status as ReceiptStatus, req.actor!.id);
     return { id, status, subject: sent.subject };
   }
 
@@ -199,7 +201,7 @@ export class AlertsController {
   async forward(@Param('id') id: string, @Req() req: OfficerRequest): Promise<Record<string, unknown>> {
     this.#find(id);
     const to = (req.body as { to?: unknown } | undefined)?.to;
-    const sent = await this.node.publisher.forward(id, to, req.officer!, requestIdOf(req));
+    const sent = await this.node.publisher.forward(id, to, req.actor!, requestIdOf(req));
     return { id, to, subject: sent.subject };
   }
 
@@ -271,9 +273,4 @@ function publishedView(result: PublishedAlertResult): Record<string, unknown> {
     duplicate: result.duplicate,
     alert: summaryView(result.alert),
   };
-}
-
-function requestIdOf(req: OfficerRequest): string | undefined {
-  const value = req.headers['x-request-id'];
-  return typeof value === 'string' && value !== '' ? value.slice(0, 128) : undefined;
 }

@@ -65,10 +65,11 @@ async function call(
   node: NodeApp,
   method: 'GET' | 'POST',
   path: string,
-  options: { token?: string; body?: unknown; raw?: string } = {},
+  options: { token?: string; body?: unknown; raw?: string; requestId?: string } = {},
 ): Promise<Reply> {
   const headers: Record<string, string> = {};
   if (options.token !== undefined) headers['authorization'] = `Bearer ${options.token}`;
+  if (options.requestId !== undefined) headers['x-request-id'] = options.requestId;
   if (options.body !== undefined || options.raw !== undefined) headers['content-type'] = 'application/json';
   const response = await fetch(`${node.url}${path}`, {
     method,
@@ -250,6 +251,19 @@ afterAll(async () => {
 });
 
 describe('publish and receive', () => {
+  it('carries the request id of the publish in the NATS header Enlace-Request-Id', async () => {
+    const reply = await call(nodes.MX, 'POST', '/v1/alerts', {
+      token: tokens.MX,
+      body: routeDraft('MX', 'traced'),
+      requestId: 'officer-req-0001',
+    });
+    expect(reply.status, JSON.stringify(reply.body)).toBe(201);
+    expect(reply.headers.get('x-request-id')).toBe('officer-req-0001');
+    const stored = await jsm.streams.getMessage(ALERTS_STREAM, { seq: reply.body.seq });
+    expect(stored?.header.get('Enlace-Request-Id')).toBe('officer-req-0001');
+    expect(stored?.header.get('Nats-Msg-Id')).toBe(reply.body.id);
+  });
+
   it('MX publishes a route alert; GT and HN hold it verified within one second', async () => {
     const reply = await publish('MX', routeDraft('MX', 'Ruta Tecún Umán – Reynosa'));
     expect(reply.status, JSON.stringify(reply.body)).toBe(201);
@@ -338,6 +352,17 @@ describe('publish and receive', () => {
     expect(metrics.body).toMatch(
       /^enlace_node_alerts_rejected_total\{country="GT",reason="bad_signature"\} \d+$/m,
     );
+    expect(metrics.body).toMatch(/^enlace_node_registry_revision\{country="GT"\} [1-9]/m);
+    expect(metrics.body).toMatch(/^enlace_node_alerts_stored\{country="GT",box="inbox"\} [1-9]/m);
+    // Process and event-loop metrics, and only GT's own series (one registry per node).
+    expect(metrics.body).toMatch(/^nodejs_eventloop_lag_seconds \d/m);
+    expect(metrics.body).not.toMatch(/country="MX"/);
+    const ready = await call(nodes.GT, 'GET', '/health/ready');
+    expect(ready.status).toBe(200);
+    expect(ready.body).toMatchObject({
+      status: 'ok',
+      info: { nats: { status: 'up' }, registry: { status: 'up' }, store: { status: 'up' } },
+    });
     const docs = await call(nodes.GT, 'GET', '/docs-json');
     expect(Object.keys(docs.body.paths)).toEqual(
       expect.arrayContaining([
@@ -356,9 +381,23 @@ describe('receipts', () => {
     const reply = await publish('MX', routeDraft('MX', 'to be acknowledged'));
     const { id } = reply.body;
     await Promise.all([arrival('GT', id), arrival('HN', id)]);
-    const read = await call(nodes.GT, 'POST', `/v1/alerts/${id}/ack`, { token: tokens.GT, body: {} });
+    const read = await call(nodes.GT, 'POST', `/v1/alerts/${id}/ack`, {
+      token: tokens.GT,
+      body: {},
+      requestId: 'ack-req-0001',
+    });
     expect(read.status, JSON.stringify(read.body)).toBe(202);
     expect(read.body).toMatchObject({ status: 'read', subject: 'enlace.v1.ack.MX.GT' });
+    // The read receipt carries the id of the request that sent it (batched 'received' ones none).
+    const acks = await js.consumers.get(ALERTS_STREAM, { filter_subjects: 'enlace.v1.ack.MX.GT' });
+    let receipt;
+    for (let m = await acks.next({ expires: 1_000 }); m !== null; m = await acks.next({ expires: 1_000 })) {
+      if (m.headers?.get('Nats-Msg-Id') === `${id}.GT.read`) {
+        receipt = m;
+        break;
+      }
+    }
+    expect(receipt?.headers?.get('Enlace-Request-Id')).toBe('ack-req-0001');
     const receipts = await until('receipts at MX', async () => {
       const detail = await get('MX', `/v1/alerts/${id}`);
       return detail.body.receipts.length >= 3 ? detail.body.receipts : undefined;
@@ -843,6 +882,12 @@ describe('the registry down', () => {
       const health = await call(fresh, 'GET', '/health');
       expect(health.status).toBe(503);
       expect(health.body.registry).toEqual({ status: 'no snapshot' });
+      const ready = await call(fresh, 'GET', '/health/ready');
+      expect(ready.status).toBe(503);
+      expect(ready.body).toMatchObject({
+        status: 'error',
+        error: { registry: { status: 'down', message: 'no verified registry snapshot in force' } },
+      });
       const refused = await call(fresh, 'POST', '/v1/alerts', {
         token: tokens.GT,
         body: routeDraft('GT', 'x'),
