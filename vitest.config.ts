@@ -14,5 +14,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Services log JSON lines at ENLACE_LOG_LEVEL: none in tests unless asked for.
+    env: { ENLACE_LOG_LEVEL: process.env.ENLACE_LOG_LEVEL ?? 'silent' },
   },
 });

@@ -14,6 +14,7 @@ import { promisify } from 'node:util';
 
 import { main } from '@enlace/cli';
 import { startNatsServer } from '@enlace/testing';
+import { createNatsNkey } from '@enlace/transport';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,16 +31,24 @@ const exists = (path: string): Promise<boolean> =>
   );
 
 /**
- * Users rendered by `enlace deploy nats-config` (registry, feed, countries) into `dir`:
- * the file's text and the passwords it generated.
+ * Users rendered by `enlace deploy nats-config` (registry, feed, countries) into `dir`: the
+ * countries by public nkey (`enlace keys generate` writes the pair), the services with passwords
+ * (`--passwords`, bcrypt-hashed in the file): the file's text, the passwords it generated and
+ * the countries' nkeys.
  */
 async function renderUsers(
   dir: string,
   ...extra: string[]
-): Promise<{ file: string; text: string; passwords: Record<string, string> }> {
+): Promise<{
+  file: string;
+  text: string;
+  passwords: Record<string, string>;
+  nkeys: Record<string, { seed: string; publicKey: string }>;
+}> {
   await mkdir(dir, { recursive: true });
   const snapshot = join(dir, 'snapshot.json');
-  const history = (status: string) => [{ status, effectiveAt: '2020-01-01T00:00:00.000Z' }];
+  const T0 = '2020-01-01T00:00:00.000Z';
+  const history = (status: string) => [{ status, effectiveAt: T0 }];
   await writeFile(
     snapshot,
     JSON.stringify({
@@ -48,11 +57,32 @@ async function renderUsers(
         { code: 'CO', statusHistory: history('observer') },
         { code: 'BR', statusHistory: history('withdrawn') },
       ],
+      memberships: [
+        { country: 'MX', network: 'trafficking-liaison', role: 'publisher', validFrom: T0 },
+        { country: 'CO', network: 'trafficking-liaison', role: 'observer-reader', validFrom: T0 },
+      ],
     }),
+  );
+  const nkeys = { 'node-mx': createNatsNkey(), 'node-co': createNatsNkey() };
+  const nkeysFile = join(dir, 'nats-nkeys.json');
+  await writeFile(
+    nkeysFile,
+    JSON.stringify(Object.fromEntries(Object.entries(nkeys).map(([user, pair]) => [user, pair.publicKey]))),
   );
   const file = join(dir, 'enlace-accounts.conf');
   let stderr = '';
-  const code = await main(['deploy', 'nats-config', '--snapshot', snapshot, '--out', file, ...extra], {
+  const argv = [
+    'deploy',
+    'nats-config',
+    '--snapshot',
+    snapshot,
+    '--out',
+    file,
+    '--nkeys',
+    nkeysFile,
+    '--passwords',
+  ];
+  const code = await main([...argv, ...extra], {
     stdout: { write: () => undefined },
     stderr: { write: (text) => void (stderr += text) },
     env: {},
@@ -63,7 +93,7 @@ async function renderUsers(
     string,
     string
   >;
-  return { file, text: await readFile(file, 'utf8'), passwords };
+  return { file, text: await readFile(file, 'utf8'), passwords, nkeys };
 }
 
 /** What compose does with `$` in a value: `$$` is a dollar, `$NAME` / `${NAME...}` a variable. */
@@ -207,9 +237,16 @@ describe('nats-server configurations', () => {
     const authorization = await renderUsers(join(dir, 'authorization'));
     expect(authorization.text).toContain('# feed service');
     expect(authorization.text).toContain('user: "feed"');
-    expect(Object.keys(authorization.passwords)).toEqual(
-      expect.arrayContaining(['registry', 'feed', 'node-mx', 'node-co']),
+    // Countries by nkey, services by bcrypt hash: no secret in the configuration.
+    expect(Object.keys(authorization.passwords).sort()).toEqual(['feed', 'registry']);
+    expect(authorization.text).toContain(`nkey: "${authorization.nkeys['node-mx']!.publicKey}"`);
+    expect(authorization.text).toMatch(/user: "registry"\n\s*password: "\$2a\$11\$/);
+    for (const secret of [...Object.values(authorization.passwords), authorization.nkeys['node-mx']!.seed])
+      expect(authorization.text).not.toContain(secret);
+    expect(authorization.text).toContain(
+      '"$JS.API.CONSUMER.MSG.NEXT.ENLACE_ALERTS.node-MX-net-trafficking-liaison"',
     );
+    expect(authorization.text).toContain('"_INBOX.node-mx.>"');
     const account = await renderUsers(join(dir, 'account'), '--mode', 'account', '--feed-user', 'fiu-feed');
     expect(account.text).toContain('user: "fiu-feed"');
     for (const [users, config] of [

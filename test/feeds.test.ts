@@ -15,13 +15,14 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 
 import { main } from '@enlace/cli';
+import { createFeedClient, EnlaceHttpError } from '@enlace/client';
 import { signAlert } from '@enlace/crypto';
 import type { PrivateSigningJwk } from '@enlace/crypto';
 import { createFeedApp } from '@enlace/feed';
 import type { FeedApp } from '@enlace/feed';
 import { issueToken, REGISTRY_PRIVATE_KEY_FILE } from '@enlace/trust';
 import { alertFromJson, encodeAlert, encodeSignedAlert } from '@enlace/schema';
-import { alertSubject, ensureEnlaceStreams, publishAlert } from '@enlace/transport';
+import { ALERTS_STREAM, alertSubject, ensureEnlaceStreams, publishAlert } from '@enlace/transport';
 import { startNatsServer } from '@enlace/testing';
 import type { NatsServerHandle } from '@enlace/testing';
 import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
@@ -153,7 +154,7 @@ async function publish(
   kind: 'route' | 'document' | 'network',
   handling: string,
   body: Record<string, unknown>,
-  options: { forged?: boolean } = {},
+  options: { forged?: boolean; expiresAt?: string } = {},
 ): Promise<Published> {
   const id = uuidv7();
   const alert = alertFromJson({
@@ -161,6 +162,7 @@ async function publish(
       ...header(origin, network, `ALERT_KIND_${kind.toUpperCase()}`, handling, `${kind} ${published.length}`),
       id,
       issuedAt: new Date().toISOString(),
+      ...(options.expiresAt !== undefined && { expiresAt: options.expiresAt }),
     },
     [kind]: body,
   });
@@ -204,7 +206,16 @@ async function startFeed(): Promise<FeedApp> {
     dataDir: join(net.root, 'feed'),
     registryPublicJwk: net.pinned,
     logger: false,
+    // Feeds' files under <files>/<CC>/; the spec's own webhook receiver listens on loopback.
+    fileRoot: files(),
+    webhookAllow: ['127.0.0.1'],
+    limits: { matchDigestsPerMinute: 1_000 },
   });
+}
+
+/** The feed service's file root. */
+function files(): string {
+  return join(net.root, 'files');
 }
 
 /** What GT may receive of the published alerts: trafficking-liaison routes/documents and fiu-exchange networks, not forged, no H2 of others. */
@@ -329,7 +340,7 @@ describe('feed definitions', () => {
   it('refuses requests without a registry token, and hides other countries’ feeds', async () => {
     expect((await api('GET', '/v1/feeds', undefined)).json.error.code).toBe('ERR_UNAUTHENTICATED');
     expect((await api('GET', '/v1/feeds', 'not-a-token')).json.error.code).toBe('ERR_UNAUTHENTICATED');
-    const dir = join(net.root, 'mx-private');
+    const dir = join(files(), 'MX', 'mx-private');
     const created = await api('POST', '/v1/feeds', mxToken, {
       name: 'private',
       sink: { type: 'file', directory: dir },
@@ -350,9 +361,62 @@ describe('feed definitions', () => {
   });
 });
 
+describe('sink confinement (file roots, webhook addresses)', () => {
+  it('keeps file sinks inside the country root and webhooks off internal addresses, naming the field', async () => {
+    const secret = randomBytes(32).toString('hex');
+    const refused = async (sink: Record<string, unknown>): Promise<Array<{ path: string; code: string }>> => {
+      const answer = await api('POST', '/v1/feeds', gtToken, { name: 'escape', sink });
+      expect(answer.status).toBe(400);
+      expect(answer.json.error.code).toBe('ERR_VALIDATION');
+      return answer.json.error.violations.map(({ path, code }: { path: string; code: string }) => ({
+        path,
+        code,
+      }));
+    };
+    expect(await refused({ type: 'file', directory: join(files(), 'MX', 'theirs') })).toEqual([
+      { path: 'sink.directory', code: 'outside_file_root' },
+    ]);
+    expect(await refused({ type: 'file', directory: '/etc' })).toEqual([
+      { path: 'sink.directory', code: 'outside_file_root' },
+    ]);
+    expect(await refused({ type: 'file', directory: '../MX' })).toEqual([
+      { path: 'sink.directory', code: 'invalid_path' },
+    ]);
+    expect(await refused({ type: 'file', directory: 'big', maxBytes: 2 ** 40 })).toEqual([
+      { path: 'sink.maxBytes', code: 'too_big' },
+    ]);
+    for (const url of [
+      'https://169.254.169.254/latest/meta-data',
+      'https://[fd00:ec2::254]/',
+      'https://10.0.0.1/',
+    ]) {
+      expect(await refused({ type: 'webhook', url, secret }), url).toEqual([
+        { path: 'sink.url', code: 'blocked_address' },
+      ]);
+    }
+    expect(await refused({ type: 'webhook', url: 'http://[::1]:9/hook', secret })).toEqual([
+      { path: 'sink.url', code: 'insecure_url' },
+    ]);
+    // A relative directory lands under <root>/GT/.
+    const created = await api('POST', '/v1/feeds', gtToken, {
+      name: 'relative',
+      start: 'beginning',
+      sink: { type: 'file', directory: 'fiu-gt' },
+    });
+    expect(created.status).toBe(201);
+    expect(created.json.feed.sink.directory).toBe('fiu-gt');
+    await waitFor(
+      'the relative feed to write',
+      async () => (await readJsonl(join(files(), 'GT', 'fiu-gt')).catch(() => [])).length > 0,
+      30_000,
+    );
+    expect((await api('DELETE', '/v1/feeds/gt-relative', gtToken)).status).toBe(204);
+  }, 60_000);
+});
+
 describe('delivery', () => {
   it('replaying from the beginning yields every accepted alert in order, each re-verifiable with only the JWKS', async () => {
-    const dir = join(net.root, 'gt-all');
+    const dir = join(files(), 'GT', 'gt-all');
     const created = await api('POST', '/v1/feeds', gtToken, {
       name: 'all',
       start: 'beginning',
@@ -374,6 +438,15 @@ describe('delivery', () => {
     const status = await api('GET', '/v1/feeds/gt-all', gtToken);
     expect(status.json.counters.rejected.bad_signature).toBe(2);
     expect(status.json.counters.handlingH2).toBe(2);
+    // The same counts on /metrics (prom-client, the feed service's own registry), with the process's.
+    const metrics = await (await fetch(`${feed.url}/metrics`)).text();
+    expect(metrics).toMatch(/^enlace_feed_records_delivered_total\{feed="gt-all"\} [1-9]\d*$/m);
+    expect(metrics).toMatch(/^enlace_feed_alerts_rejected_total\{feed="gt-all",reason="bad_signature"\} 2$/m);
+    expect(metrics).toMatch(/^enlace_feed_state\{feed="gt-all",state="running"\} 1$/m);
+    expect(metrics).toMatch(/^enlace_feed_indexed_digests \d+$/m);
+    expect(metrics).toMatch(/^process_resident_memory_bytes \d+$/m);
+    const ready = (await (await fetch(`${feed.url}/health/ready`)).json()) as { status: string };
+    expect(ready.status).toBe('ok');
 
     // Independent re-verification: JWKS over HTTP, protobufjs reading proto/, node:crypto.
     const jwks = (await (await fetch(`${net.registry.url}/.well-known/jwks.json`)).json()) as {
@@ -405,14 +478,14 @@ describe('delivery', () => {
   }, 60_000);
 
   it('filters by network, kind, origin, handling, grading and financial indicators; H2 stays with its origin', async () => {
-    const fin = join(net.root, 'mx-fin');
+    const fin = join(files(), 'MX', 'mx-fin');
     await api('POST', '/v1/feeds', mxToken, {
       name: 'fin',
       start: 'beginning',
       filter: { networks: ['fiu-exchange'], financialOnly: true, minGrading: 'C3', handling: ['H1', 'H2'] },
       sink: { type: 'file', directory: fin },
     });
-    const gtOwn = join(net.root, 'gt-own');
+    const gtOwn = join(files(), 'GT', 'gt-own');
     await api('POST', '/v1/feeds', gtToken, {
       name: 'own',
       start: 'beginning',
@@ -496,7 +569,7 @@ describe('delivery', () => {
   }, 90_000);
 
   it('a restart of the feed service loses nothing and repeats nothing', async () => {
-    const dir = join(net.root, 'gt-restart');
+    const dir = join(files(), 'GT', 'gt-restart');
     await api('POST', '/v1/feeds', gtToken, {
       name: 'restart',
       start: 'now',
@@ -515,37 +588,63 @@ describe('delivery', () => {
     const records = await readJsonl(dir);
     expect(records.map((r) => r.alert.header.id)).toEqual(expected);
   }, 60_000);
+
+  it('a feed whose consumer an operator removed creates it again and keeps delivering', async () => {
+    const dir = join(files(), 'GT', 'gt-consumer-removed');
+    const created = await api('POST', '/v1/feeds', gtToken, {
+      name: 'consumer-removed',
+      start: 'now',
+      sink: { type: 'file', directory: dir },
+    });
+    expect(created.status).toBe(201);
+    const durable = created.json.consumer as string;
+    expect(durable).toMatch(/^feed-gt-consumer-removed-\d+$/);
+    const jsm = await jetstreamManager(nc);
+    await jsm.consumers.info(ALERTS_STREAM, durable);
+    await publish('MX', 'trafficking-liaison', 'route', 'H0', route);
+    await waitFor('the first record', async () => (await readJsonl(dir).catch(() => [])).length >= 1, 30_000);
+    await jsm.consumers.delete(ALERTS_STREAM, durable);
+    await waitFor(
+      'the consumer again',
+      async () =>
+        await jsm.consumers
+          .info(ALERTS_STREAM, durable)
+          .then(() => true)
+          .catch(() => false),
+      30_000,
+    );
+    await publish('CR', 'trafficking-liaison', 'document', 'H0', documentBody(['D55001']));
+    const expected = published.slice(-2).map((p) => p.id);
+    await waitFor('the record after', async () => (await readJsonl(dir)).length >= 2, 30_000);
+    expect((await readJsonl(dir)).map((r) => r.alert.header.id)).toEqual(expected);
+  }, 60_000);
 });
 
 describe('tail, replay, export', () => {
   it('streams records as NDJSON with the number to look at, and exports a STIX bundle', async () => {
-    const records = await fetch(`${feed.url}/v1/feeds/gt-all/records?from=beginning`, {
-      headers: { authorization: `Bearer ${gtToken}` },
-    });
-    expect(records.status).toBe(200);
-    expect(Number(records.headers.get('enlace-pending'))).toBeGreaterThan(0);
-    const lines = (await records.text())
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as { alert: { header: { id: string } } });
-    expect(lines.map((l) => l.alert.header.id)).toEqual(expectedFor('GT'));
+    const gt = createFeedClient({ baseUrl: feed.url, token: gtToken });
+    const records = await gt.feeds.records('gt-all', { from: 'beginning' });
+    expect(records.pending).toBeGreaterThan(0);
+    const ids: string[] = [];
+    for await (const record of records) ids.push((record.alert as { header: { id: string } }).header.id);
+    expect(ids).toEqual(expectedFor('GT'));
 
-    const stix = await fetch(`${feed.url}/v1/feeds/gt-all/export?format=stix`, {
-      headers: { authorization: `Bearer ${gtToken}` },
-    });
-    expect(stix.headers.get('content-type')).toContain('application/stix+json');
-    const bundle = (await stix.json()) as { type: string; objects: Array<{ type: string; id: string }> };
+    const stix = await gt.feeds.export('gt-all', { format: 'stix' });
+    expect(stix.contentType).toContain('application/stix+json');
+    expect(stix.filename).toBe('gt-all.stix.json');
+    let text = '';
+    for await (const chunk of stix) text += chunk;
+    const bundle = JSON.parse(text) as { type: string; objects: Array<{ type: string; id: string }> };
     expect(bundle.type).toBe('bundle');
     const types = new Set(bundle.objects.map((o) => o.type));
     for (const t of ['location', 'threat-actor', 'indicator', 'relationship', 'marking-definition'])
       expect(types).toContain(t);
     expect(new Set(bundle.objects.map((o) => o.id)).size).toBe(bundle.objects.length);
 
-    const bad = await fetch(`${feed.url}/v1/feeds/gt-all/export?format=pdf`, {
-      headers: { authorization: `Bearer ${gtToken}` },
-    });
-    expect(bad.status).toBe(400);
-    expect(((await bad.json()) as Loose).error.violations[0].path).toBe('format');
+    const bad = await gt.feeds.export('gt-all', { format: 'pdf' as 'stix' }).catch((error: unknown) => error);
+    expect(bad).toBeInstanceOf(EnlaceHttpError);
+    expect(bad).toMatchObject({ status: 400, code: 'ERR_VALIDATION' });
+    expect((bad as EnlaceHttpError).violations[0]?.path).toBe('format');
   }, 60_000);
 });
 
@@ -563,19 +662,19 @@ describe('hit/no-hit matching', () => {
       async () => (await api('GET', '/health', undefined)).json.indexedDigests >= 10,
       30_000,
     );
-    const result = await api('POST', '/v1/match', mxToken, { keyId: MATCH_KEY.keyId, digests: query });
-    expect(result.status).toBe(200);
-    expect(result.json.queried).toBe(4);
-    expect(result.json.matched).toBe(2);
-    expect(result.json.hits.map((h: { digest: string }) => h.digest)).toEqual([query[0], query[1]]);
-    expect(result.json.hits[0].alerts[0]).toMatchObject({
+    const mx = createFeedClient({ baseUrl: feed.url, token: mxToken });
+    const result = await mx.match({ keyId: MATCH_KEY.keyId, digests: query });
+    expect(result.queried).toBe(4);
+    expect(result.matched).toBe(2);
+    expect(result.hits.map((h) => h.digest)).toEqual([query[0], query[1]]);
+    expect(result.hits[0]?.alerts[0]).toMatchObject({
       origin: 'CR',
       kind: 'document',
       field: 'document.number_digests',
     });
-    const bad = await api('POST', '/v1/match', mxToken, { keyId: MATCH_KEY.keyId, digests: ['zz'] });
-    expect(bad.status).toBe(400);
-    expect(bad.json.error.violations[0].path).toBe('digests[0]');
+    const bad = await mx.match({ keyId: MATCH_KEY.keyId, digests: ['zz'] }).catch((error: unknown) => error);
+    expect(bad).toMatchObject({ status: 400, code: 'ERR_VALIDATION' });
+    expect((bad as EnlaceHttpError).violations[0]?.path).toBe('digests[0]');
   }, 60_000);
 });
 
@@ -595,7 +694,7 @@ describe('enlace feed (the CLI against the running service)', () => {
   }
 
   it('creates, lists, exports with progress, replays to a file and deletes', async () => {
-    const dir = join(net.root, 'cli-docs');
+    const dir = join(files(), 'GT', 'cli-docs');
     const created = await enlace([
       'feed',
       'create',
@@ -730,7 +829,7 @@ describe('a suspended country', () => {
     const before = mxRoutes();
     await net.registry.service.suspendCountry({ code: 'HN' }, { ...admin, decision: 'test' });
     // A feed of the suspended country replays nothing yet: it waits rather than have it all refused.
-    const dir = join(net.root, 'hn-routes');
+    const dir = join(files(), 'HN', 'hn-routes');
     await api('POST', '/v1/feeds', hnToken, {
       name: 'routes',
       start: 'beginning',
@@ -797,4 +896,105 @@ describe('audit trail', () => {
     const text = JSON.stringify(records);
     expect(text).not.toContain(Buffer.from(digest('doc:CR:A01234562'), 'base64').toString('hex'));
   });
+});
+
+describe('limits and expiry', () => {
+  const auth = (token: string) => ({ authorization: `Bearer ${token}` });
+
+  it('caps the streams a token holds open with 429 and Retry-After, and frees the slot when one closes', async () => {
+    const streams: AbortController[] = [];
+    try {
+      for (let i = 0; i < 4; i++) {
+        const stop = new AbortController();
+        streams.push(stop);
+        const open = await fetch(`${feed.url}/v1/feeds/gt-all/records?from=now&follow=true`, {
+          headers: auth(gtToken),
+          signal: stop.signal,
+        });
+        expect(open.status).toBe(200);
+      }
+      const fifth = await fetch(`${feed.url}/v1/feeds/gt-all/records?from=now`, { headers: auth(gtToken) });
+      expect(fifth.status).toBe(429);
+      expect(fifth.headers.get('retry-after')).toBe('5');
+      const body = (await fifth.json()) as Loose;
+      expect(body.error.code).toBe('ERR_RATE_LIMITED');
+      expect(body.error.violations[0].code).toBe('too_many_readers');
+      // Another token is not affected.
+      expect(
+        (await fetch(`${feed.url}/v1/feeds/mx-fin/records?from=now`, { headers: auth(mxToken) })).status,
+      ).toBe(200);
+    } finally {
+      for (const stop of streams) stop.abort();
+    }
+    await waitFor(
+      'the slots to be released',
+      async () =>
+        (await fetch(`${feed.url}/v1/feeds/gt-all/records?from=now`, { headers: auth(gtToken) })).status ===
+        200,
+      15_000,
+    );
+  }, 60_000);
+
+  it('rate-limits matching per token by the digests asked about (429, Retry-After, match_rate)', async () => {
+    const many = Array.from({ length: 600 }, (_, i) =>
+      createHmac('sha256', 'x').update(String(i)).digest('hex'),
+    );
+    const first = await api('POST', '/v1/match', adminToken, { keyId: MATCH_KEY.keyId, digests: many });
+    expect(first.status).toBe(200);
+    const second = await fetch(`${feed.url}/v1/match`, {
+      method: 'POST',
+      headers: { ...auth(adminToken), 'content-type': 'application/json' },
+      body: JSON.stringify({ keyId: MATCH_KEY.keyId, digests: many }),
+    });
+    expect(second.status).toBe(429);
+    expect(Number(second.headers.get('retry-after'))).toBeGreaterThan(0);
+    const body = (await second.json()) as Loose;
+    expect(body.error.code).toBe('ERR_RATE_LIMITED');
+    expect(body.error.violations[0].code).toBe('match_rate');
+  }, 30_000);
+
+  it('exports only what was issued up to `until`', async () => {
+    const all = (
+      await (
+        await fetch(`${feed.url}/v1/feeds/gt-all/export?format=jsonl`, { headers: auth(gtToken) })
+      ).text()
+    )
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { alert: { header: { id: string; issuedAt: string } } });
+    expect(all.length).toBeGreaterThan(2);
+    const cut = all[Math.floor(all.length / 2)]!.alert.header.issuedAt;
+    const until = (
+      await (
+        await fetch(`${feed.url}/v1/feeds/gt-all/export?format=jsonl&until=${encodeURIComponent(cut)}`, {
+          headers: auth(gtToken),
+        })
+      ).text()
+    )
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { alert: { header: { id: string } } });
+    expect(until.map((r) => r.alert.header.id)).toEqual(
+      all.filter((r) => Date.parse(r.alert.header.issuedAt) <= Date.parse(cut)).map((r) => r.alert.header.id),
+    );
+  }, 30_000);
+
+  it('marks an alert whose expires_at has passed as expired in its record', async () => {
+    const soon = new Date(Date.now() + 1_500).toISOString();
+    const short = await publish('MX', 'trafficking-liaison', 'route', 'H0', route, { expiresAt: soon });
+    await new Promise((r) => setTimeout(r, 2_000));
+    const records = (
+      await (
+        await fetch(`${feed.url}/v1/feeds/gt-all/records?from=beginning`, { headers: auth(gtToken) })
+      ).text()
+    )
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { alert: { header: { id: string } }; verification: { expired: boolean } });
+    const mine = records.find((r) => r.alert.header.id === short.id);
+    expect(mine?.verification.expired).toBe(true);
+    expect(records.filter((r) => r.alert.header.id !== short.id).every((r) => !r.verification.expired)).toBe(
+      true,
+    );
+  }, 30_000);
 });

@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 
+import { generalDecrypt, importJWK } from 'jose';
+import type { GeneralJWE } from 'jose';
 import protobuf from 'protobufjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -42,6 +44,7 @@ async function protoFiles(): Promise<string[]> {
 let dir: string;
 const envelopes: Record<string, Buffer> = {};
 let jwks: { keys: Array<Record<string, string>> };
+let restrictedDraft: { title: string; summary: string };
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'enlace-interop-'));
@@ -60,6 +63,30 @@ beforeAll(async () => {
     await run(process.execPath, [bin, 'alert', 'sign', '--key', keyFile, '--in', draftPath, '--out', out]);
     envelopes[name] = await readFile(out);
   }
+  // The route again, restricted to GT: body, title and summary encrypted to GT's key.
+  await run(process.execPath, [bin, 'keys', 'generate', '--country', 'GT', '--out', join(dir, 'gt')]);
+  const route = (await readFile(join(dir, 'route-mx-gt-us.yaml'), 'utf8')).replace(
+    /^header:\n/m,
+    'header:\n  recipients: [GT]\n',
+  );
+  const { parse } = await import('yaml');
+  restrictedDraft = (parse(route) as { header: { title: string; summary: string } }).header;
+  await import('node:fs/promises').then((fs) => fs.writeFile(join(dir, 'restricted.yaml'), route));
+  const out = join(dir, 'restricted.alert');
+  await run(process.execPath, [
+    bin,
+    'alert',
+    'sign',
+    '--key',
+    join(dir, 'keys', `${sigKid}.private.jwk`),
+    '--in',
+    join(dir, 'restricted.yaml'),
+    '--out',
+    out,
+    '--recipients-jwks',
+    join(dir, 'gt', 'jwks.json'),
+  ]);
+  envelopes['encrypted-route'] = await readFile(out);
 }, 60_000);
 
 afterAll(async () => {
@@ -90,6 +117,46 @@ describe('the CLI output decodes with protobufjs loading proto/ at run time', ()
       expect(alert.header.origin).toBe('MX');
       expect(alert.body).toBe(name.split('-')[0]);
     }
+  });
+});
+
+describe('a restricted alert, read with protobufjs and jose alone', () => {
+  it('carries title and summary only inside the JWE, where the recipient reads them', async () => {
+    const bytes = envelopes['encrypted-route']!;
+    const clear = bytes.toString('utf8');
+    expect(clear).not.toContain(restrictedDraft.title);
+    expect(clear).not.toContain(restrictedDraft.summary.slice(0, 40));
+    expect(clear).not.toContain('Tapachula');
+
+    const rootNs = await loadProtos();
+    const SignedAlert = rootNs.lookupType('enlace.alert.v1.SignedAlert');
+    const Alert = rootNs.lookupType('enlace.alert.v1.Alert');
+    const AlertBody = rootNs.lookupType('enlace.alert.v1.AlertBody');
+    const signed = SignedAlert.decode(bytes) as unknown as { alert: Uint8Array };
+    const alert = Alert.toObject(Alert.decode(signed.alert), { oneofs: true, defaults: true }) as {
+      header: { title: string; summary: string; recipients: string[] };
+      body: string;
+      encrypted: { jwe: string };
+    };
+    expect(alert.header).toMatchObject({ title: '', summary: '', recipients: ['GT'] });
+    expect(alert.body).toBe('encrypted');
+
+    const gtKeyFile = (await readdir(join(dir, 'gt'))).find((file) => file.includes('-enc-'))!;
+    const gtKey = JSON.parse(await readFile(join(dir, 'gt', gtKeyFile), 'utf8'));
+    const { plaintext } = await generalDecrypt(
+      JSON.parse(alert.encrypted.jwe) as GeneralJWE,
+      await importJWK(gtKey, 'ECDH-ES+A256KW'),
+    );
+    const body = AlertBody.toObject(AlertBody.decode(plaintext), { oneofs: true }) as {
+      title: string;
+      summary: string;
+      body: string;
+      route: { waypoints: unknown[] };
+    };
+    expect(body.title).toBe(restrictedDraft.title);
+    expect(body.summary).toBe(restrictedDraft.summary);
+    expect(body.body).toBe('route');
+    expect(body.route.waypoints.length).toBeGreaterThanOrEqual(2);
   });
 });
 

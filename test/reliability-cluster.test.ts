@@ -193,7 +193,7 @@ describe('3-server cluster, R3 streams', () => {
         void (async () => {
           const consumers = await Promise.all(
             RECEIVERS.map((c) =>
-              jsm.consumers.info(ALERTS_STREAM, `node-${c}`).then(
+              jsm.consumers.info(ALERTS_STREAM, `node-${c}-net-trafficking-liaison`).then(
                 (i) =>
                   `${c} pending=${i.num_pending} ackPending=${i.num_ack_pending} redelivered=${i.num_redelivered}`,
                 (e: unknown) => `${c} ${(e as Error).message}`,
@@ -208,7 +208,9 @@ describe('3-server cluster, R3 streams', () => {
           'GT and HN to store every acknowledged alert',
           async () => {
             const infos = await Promise.all(
-              RECEIVERS.map((c) => jsm.consumers.info(ALERTS_STREAM, `node-${c}`).catch(() => undefined)),
+              RECEIVERS.map((c) =>
+                jsm.consumers.info(ALERTS_STREAM, `node-${c}-net-trafficking-liaison`).catch(() => undefined),
+              ),
             );
             return infos.every((i) => i !== undefined && i.num_pending === 0 && i.num_ack_pending === 0);
           },

@@ -22,7 +22,8 @@ import { startNodeProcess } from './support/node-process.js';
 import type { NodeProcess } from './support/node-process.js';
 
 const ALERTS = 300;
-const DURABLE = 'node-GT';
+// The node's durable on the network the alerts travel (one per membership, see nodeDurablesOf).
+const DURABLE = 'node-GT-net-trafficking-liaison';
 
 let server: NatsServerHandle;
 let network: EnlaceNetwork;

@@ -21,7 +21,11 @@ export type CliErrorCode =
   /** The feed service answered with an error (its code and field paths are in the message). */
   | 'ERR_FEED_REFUSED'
   /** The feed service could not be reached, or answered something that is not its API. */
-  | 'ERR_FEED_UNREACHABLE';
+  | 'ERR_FEED_UNREACHABLE'
+  /** nats-server could not be reached, refused the user, or JetStream refused a change. */
+  | 'ERR_NATS_FAILED'
+  /** `registry policy decide`: the registry's policy denies the action (its reason is in the message). */
+  | 'ERR_POLICY_DENIED';
 
 export class CliError extends Error {
   readonly code: CliErrorCode;

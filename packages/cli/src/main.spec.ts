@@ -2,6 +2,7 @@ import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
+import { natsNkeyPublicKey } from '@enlace/transport';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { main } from './main.js';
@@ -71,8 +72,21 @@ describe('enlace keys generate', () => {
   it('writes private keys with mode 0600 and a public JWKS', async () => {
     const files = (await readdir(join(dir, 'MX'))).sort();
     const year = new Date().getUTCFullYear();
-    expect(files).toEqual([`MX-enc-${year}-01.private.jwk`, `MX-sig-${year}-01.private.jwk`, 'jwks.json']);
+    expect(files).toEqual([
+      `MX-enc-${year}-01.private.jwk`,
+      `MX-sig-${year}-01.private.jwk`,
+      'jwks.json',
+      'nats-user.nk',
+      'nats-user.pub',
+    ]);
     expect((await stat(mxSig)).mode & 0o777).toBe(0o600);
+    // The node's NATS nkey: the seed only its owner reads, the public key for nats-config --nkeys.
+    expect((await stat(join(dir, 'MX', 'nats-user.nk'))).mode & 0o777).toBe(0o600);
+    const seed = (await readFile(join(dir, 'MX', 'nats-user.nk'), 'utf8')).trim();
+    const publicKey = (await readFile(join(dir, 'MX', 'nats-user.pub'), 'utf8')).trim();
+    expect(seed).toMatch(/^SU[A-Z2-7]{56}$/);
+    expect(publicKey).toMatch(/^U[A-Z2-7]{55}$/);
+    expect(natsNkeyPublicKey(seed)).toBe(publicKey);
     expect((await stat(mxEnc)).mode & 0o777).toBe(0o600);
     const jwks = JSON.parse(await readFile(join(dir, 'MX', 'jwks.json'), 'utf8')) as {
       keys: Array<Record<string, string>>;
@@ -96,6 +110,11 @@ describe('enlace keys generate', () => {
     ]);
     const jwks = JSON.parse(await readFile(join(out, 'jwks.json'), 'utf8')) as { keys: unknown[] };
     expect(jwks.keys).toHaveLength(4);
+    // The NATS identity is kept across rotations.
+    expect(JSON.parse(second.stdout).nats).toMatchObject({ user: 'node-pa', generated: false });
+    expect(JSON.parse(second.stdout).nats.publicKey).toBe(
+      (await readFile(join(out, 'nats-user.pub'), 'utf8')).trim(),
+    );
   });
 
   it('rejects an unknown country code in one line', async () => {
@@ -223,6 +242,29 @@ describe('enlace alert sign / verify / decode', () => {
     const report = JSON.parse(asGt.stdout);
     expect(report.alert.encrypted.jwe).toBeTypeOf('string');
     expect(report.decryptedBody.route.waypoints.length).toBeGreaterThanOrEqual(2);
+    // Title and summary travel inside the encrypted body: the recipient reads them, the clear
+    // bytes hold neither.
+    const { parse } = await import('yaml');
+    const written = parse(await readFile(draft, 'utf8')) as DraftJson & {
+      header: { title: string; summary: string };
+    };
+    expect(report.decryptedBody.title).toBe(written.header.title);
+    expect(report.decryptedBody.summary).toBe(written.header.summary);
+    expect(report.alert.header.title).toBeUndefined();
+    expect(report.alert.header.summary).toBeUndefined();
+    const clear = (await readFile(out)).toString('utf8');
+    expect(clear).not.toContain(written.header.title);
+    expect(clear).not.toContain(written.header.summary.slice(0, 40));
+    const human = await run(
+      'alert',
+      'verify',
+      '-j',
+      join(dir, 'MX', 'jwks.json'),
+      out,
+      '--decrypt-key',
+      gtEnc,
+    );
+    expect(human.stdout).toContain(`title        ${written.header.title}`);
 
     const asMx = await run(
       'alert',

@@ -1,6 +1,7 @@
 /**
- * Restricted alerts: the body is encrypted to each recipient country's current encryption key
- * (JWE, ECDH-ES+A256KW per recipient), then the whole alert is signed, so anyone can check the
+ * Restricted alerts: the body, with the alert's title and summary, is encrypted to each
+ * recipient country's current encryption key (JWE, ECDH-ES+A256KW per recipient), and the clear
+ * header keeps neither title nor summary; then the whole alert is signed, so anyone can check the
  * origin and only recipients can read.
  */
 import { encryptForRecipients, parseKid } from '@enlace/crypto';
@@ -12,8 +13,9 @@ import { CliError } from './errors.js';
 
 export async function sealBody(alert: Alert, jwks: Jwks): Promise<Alert> {
   const body = alert.body;
-  if (body === undefined || body.$case === 'encrypted') return alert;
-  const recipients = alert.header?.recipients ?? [];
+  if (body?.$case === 'encrypted' || alert.header === undefined) return alert;
+  const header = alert.header;
+  const recipients = header.recipients;
   const keys = recipients.map((country) => {
     // The newest encryption key of each recipient: kids sort by year then sequence.
     const candidates = jwks.keys
@@ -28,7 +30,11 @@ export async function sealBody(alert: Alert, jwks: Jwks): Promise<Alert> {
     }
     return { kid: key.kid!, publicJwk: key };
   });
-  const plain: AlertBody = { body } as AlertBody;
+  // A restricted retraction has no body: its plaintext is its title and summary alone.
+  const plain: AlertBody = { body, title: header.title, summary: header.summary };
   const jwe = await encryptForRecipients(encodeAlertBody(plain), keys);
-  return { ...alert, body: { $case: 'encrypted', encrypted: { jwe } } } as Alert;
+  return {
+    header: { ...header, title: '', summary: '' },
+    body: { $case: 'encrypted', encrypted: { jwe } },
+  };
 }

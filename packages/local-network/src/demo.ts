@@ -6,6 +6,7 @@
  */
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createNodeClient, EnlaceHttpError, UnexpectedResponseError } from '@enlace/client';
 import { parse } from 'yaml';
 
 export interface DemoNode {
@@ -53,29 +54,19 @@ export async function publishDemoAlert(
   const origin = origins[round % origins.length]!;
   const { name, draft } = drafts[round % drafts.length]!;
   const node = nodes[origin]!;
-  const response = await fetch(`${node.url}/v1/alerts`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${node.token}` },
-    body: JSON.stringify(asOrigin(draft, origin, new Date())),
-  });
-  const body = (await response.json().catch(() => ({}))) as {
-    id?: string;
-    subject?: string;
-    error?: { code?: string; message?: string };
-  };
-  if (!response.ok) {
-    return {
-      origin,
-      draft: name,
-      error: `${body.error?.code ?? `HTTP ${response.status}`}: ${body.error?.message ?? ''}`,
-    };
+  try {
+    const published = await createNodeClient({ baseUrl: node.url, token: node.token }).alerts.publish(
+      asOrigin(draft, origin, new Date()),
+    );
+    return { origin, draft: name, id: published.id, subject: published.subject };
+  } catch (error) {
+    // A refusal is part of the demo's report; a node that cannot be reached is thrown to startDemo.
+    if (error instanceof EnlaceHttpError)
+      return { origin, draft: name, error: `${error.code}: ${error.message}` };
+    if (error instanceof UnexpectedResponseError)
+      return { origin, draft: name, error: `HTTP ${error.status}: ${error.message}` };
+    throw error;
   }
-  return {
-    origin,
-    draft: name,
-    ...(body.id !== undefined && { id: body.id }),
-    ...(body.subject !== undefined && { subject: body.subject }),
-  };
 }
 
 /** Publishes a demo alert every `intervalMs` until stopped; reports each one. */

@@ -13,9 +13,19 @@ import {
 
 type Change = { status: 'member' | 'observer' | 'suspended' | 'withdrawn'; effectiveAt: string };
 
-function fakeRegistry(countries: Record<string, Change[]>): RegistryService {
+function fakeRegistry(
+  countries: Record<string, Change[]>,
+  networks: Record<string, string[]> = {},
+): RegistryService {
   return {
     listCountries: () => Object.entries(countries).map(([code, statusHistory]) => ({ code, statusHistory })),
+    listMemberships: ({ country }: { country: string }) =>
+      (networks[country] ?? []).map((network) => ({
+        country,
+        network,
+        role: 'publisher',
+        validFrom: '2020-01-01T00:00:00.000Z',
+      })),
   } as unknown as RegistryService;
 }
 
@@ -66,11 +76,18 @@ describe('NATS users of the local network', () => {
       GT: [{ status: 'member', effectiveAt: '2020-01-01T00:00:00.000Z' }],
     };
     const events: string[] = [];
+    const networks: Record<string, string[]> = { MX: ['trafficking-liaison'], GT: ['trafficking-liaison'] };
+    const configs: string[] = [];
+    const reconciled: string[] = [];
     const authorization = await createNatsAuthorization({
       stateDir: dir,
-      registry: fakeRegistry(countries),
+      registry: fakeRegistry(countries, networks),
       reload: async (config) => {
-        events.push(`reload ${config.includes('node-gt') ? 'with' : 'without'} node-gt`);
+        configs.push(config);
+        events.push(`reload ${config.includes('# GT member') ? 'with' : 'without'} node-gt`);
+      },
+      reconcile: async (list) => {
+        reconciled.push(list.map((c) => `${c.code}:${c.status}:${(c.networks ?? []).join('+')}`).join(' '));
       },
       beforeRemoving: async (codes) => {
         events.push(`remove ${codes.join(',')}`);
@@ -78,6 +95,24 @@ describe('NATS users of the local network', () => {
     });
     expect(await authorization.apply()).toBe(true);
     expect(await authorization.apply()).toBe(false);
+    // Countries by nkey (seed mode 0600 in their keys directory), services by bcrypt hash.
+    const mx = await authorization.nkeyOf('MX');
+    expect((await stat(join(dir, 'keys', 'MX', 'nats-user.nk'))).mode & 0o777).toBe(0o600);
+    expect(configs[0]).toContain(`nkey: "${mx.publicKey}"`);
+    expect(configs[0]).not.toContain(mx.seed);
+    for (const password of Object.values(authorization.passwords)) expect(configs[0]).not.toContain(password);
+    expect(configs[0]).toMatch(/user: "registry"\n\s*password: "\$2a\$08\$/);
+    expect(configs[0]).toContain('"$JS.API.CONSUMER.MSG.NEXT.ENLACE_ALERTS.node-MX-net-trafficking-liaison"');
+    expect(reconciled.at(-1)).toBe('MX:member:trafficking-liaison GT:member:trafficking-liaison');
+    // A membership added: rendered again, and the durables follow.
+    networks['MX'] = ['fiu-exchange', 'trafficking-liaison'];
+    expect(await authorization.apply()).toBe(true);
+    expect(configs.at(-1)).toContain('"$JS.API.CONSUMER.MSG.NEXT.ENLACE_ALERTS.node-MX-net-fiu-exchange"');
+    expect(reconciled.at(-1)).toBe(
+      'MX:member:fiu-exchange+trafficking-liaison GT:member:trafficking-liaison',
+    );
+    events.length = 0;
+    events.push('reload with node-gt');
     countries['GT'] = [...countries['GT']!, { status: 'withdrawn', effectiveAt: '2021-01-01T00:00:00.000Z' }];
     expect(await authorization.apply()).toBe(true);
     expect(events).toEqual(['reload with node-gt', 'remove GT', 'reload without node-gt']);

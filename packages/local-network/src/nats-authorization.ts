@@ -1,16 +1,28 @@
 /**
- * Per-country NATS users for the local network (DESIGN.md trust model 4): passwords kept in
- * `<state>/nats-users.json` (mode 0600, generated on first start, the same format
- * `enlace deploy nats-config --secrets` reads), the authorization block rendered from the
- * registry's state by @enlace/transport's renderNatsAuthorization(), and a watcher that renders
- * it again and reloads nats-server when a country's status changes.
+ * Per-country NATS users for the local network (DESIGN.md trust model 4): each country's node
+ * authenticates with its nkey (seed in `<state>/keys/<CC>/nats-user.nk`, mode 0600, generated on
+ * first start, the layout `enlace keys generate` writes); the services and FIUs with passwords
+ * kept in `<state>/nats-users.json` (mode 0600) and rendered bcrypt-hashed, so the server's
+ * configuration holds no secret. The authorization block is rendered from the registry's state
+ * (statuses and memberships) by @enlace/transport's renderNatsAuthorization(), and a watcher
+ * renders it again, reloads nats-server and reconciles the nodes' durables when a country,
+ * membership or network changes.
  */
 import { randomBytes } from 'node:crypto';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RegistryService } from '@enlace/registry';
-import type { NatsCountryStatus } from '@enlace/transport';
-import { SUBJECT_ROOT, countryNatsUser, fiuNatsUser, renderNatsAuthorization } from '@enlace/transport';
+import type { NatsCountryStatus, NatsCountryUser } from '@enlace/transport';
+import {
+  NATS_NKEY_PUBLIC_FILE,
+  NATS_NKEY_SEED_FILE,
+  SUBJECT_ROOT,
+  createNatsNkey,
+  fiuNatsUser,
+  hashNatsPassword,
+  natsNkeyPublicKey,
+  renderNatsAuthorization,
+} from '@enlace/transport';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { LocalNetworkError } from './errors.js';
 
@@ -53,6 +65,58 @@ export async function loadNatsPasswords(file: string, users: readonly string[]):
   return next;
 }
 
+/** A NATS user nkey: its seed (secret) and public key. */
+export interface NatsNkey {
+  readonly seed: string;
+  readonly publicKey: string;
+}
+
+/**
+ * The nkey of the node whose keys live in `keysDir` (`nats-user.nk`, mode 0600, and
+ * `nats-user.pub`), generated when missing.
+ */
+export async function loadNatsNkey(keysDir: string): Promise<NatsNkey> {
+  const file = join(keysDir, NATS_NKEY_SEED_FILE);
+  try {
+    const seed = (await readFile(file, 'utf8')).trim();
+    return { seed, publicKey: natsNkeyPublicKey(seed) };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+      throw new LocalNetworkError(
+        'ERR_USAGE',
+        `cannot read the NATS nkey seed in ${file}: ${(error as Error).message}; fix or delete it`,
+      );
+  }
+  await mkdir(keysDir, { recursive: true, mode: 0o700 });
+  const nkey = createNatsNkey();
+  const temp = `${file}.${process.pid}.tmp`;
+  await writeFile(temp, `${nkey.seed}\n`, { mode: 0o600 });
+  await rename(temp, file);
+  await writeFile(join(keysDir, NATS_NKEY_PUBLIC_FILE), `${nkey.publicKey}\n`, { mode: 0o644 });
+  return nkey;
+}
+
+/**
+ * bcrypt cost of the local network's service and FIU passwords: random 32-character passwords on
+ * a loopback server, hashed at every start (about 20 of them), so a lower cost than a
+ * deployment's NATS_BCRYPT_COST keeps `npm start` quick.
+ */
+const LOCAL_BCRYPT_COST = 8;
+
+/** bcrypt hashes of passwords, each made once (a salted hash differs every time). */
+function createHasher(): (password: string) => string {
+  const hashes = new Map<string, string>();
+  return (password) => {
+    let hash = hashes.get(password);
+    if (hash === undefined) {
+      hash = hashNatsPassword(password, LOCAL_BCRYPT_COST);
+      hashes.set(password, hash);
+    }
+    return hash;
+  };
+}
+const hashOnce = createHasher();
+
 /** A country's status in force at `now` (a recorded change may take effect later). */
 export function statusAt(
   history: readonly { status: NatsCountryStatus; effectiveAt: string }[],
@@ -64,12 +128,17 @@ export function statusAt(
 }
 
 export interface NatsAuthorization {
+  /** Passwords of the service and FIU users (countries use nkeys). */
   readonly passwords: NatsPasswords;
+  /** The nkey of a country's node (its seed, for nkeyAuthenticator). */
+  nkeyOf(code: string): Promise<NatsNkey>;
+  /** The countries rendered last, with their networks (what the nodes' durables follow). */
+  countries(): readonly NatsCountryUser[];
   /** The users and statuses rendered last, e.g. `{ MX: 'member' }`. */
   statuses(): Readonly<Record<string, NatsCountryStatus>>;
   /** Renders from the registry now and reloads nats-server when the text changed. */
   apply(): Promise<boolean>;
-  /** Applies again on every country event on `nc`, and every 30 s. */
+  /** Applies again on every country, membership or network event on `nc`, and every 30 s. */
   watch(nc: NatsConnection, onError: (error: unknown) => void): { stop(): void };
 }
 
@@ -78,7 +147,10 @@ export function renderServicesOnly(passwords: NatsPasswords): string {
   return renderNatsAuthorization({
     countries: [],
     services: {
-      registry: { user: REGISTRY_NATS_USER, credential: { password: passwords[REGISTRY_NATS_USER]! } },
+      registry: {
+        user: REGISTRY_NATS_USER,
+        credential: { passwordHash: hashOnce(passwords[REGISTRY_NATS_USER]!) },
+      },
     },
   });
 }
@@ -96,6 +168,13 @@ export async function createNatsAuthorization(options: {
   readonly registry: RegistryService;
   readonly reload: (config: string) => Promise<void>;
   /**
+   * Makes the nodes' durables follow the countries just applied (reconcileNodeConsumers with a
+   * privileged connection); called after each apply, after the reload.
+   */
+  readonly reconcile?: (countries: readonly NatsCountryUser[]) => Promise<void>;
+  /** Where each country's keys (and nkey seed) live (default `<stateDir>/keys/<CC>`). */
+  readonly keysDirOf?: (code: string) => string;
+  /**
    * Called before a reload that removes the users of `codes` (newly withdrawn): the server will
    * close their connections, so whatever runs as them should stop first.
    */
@@ -107,27 +186,60 @@ export async function createNatsAuthorization(options: {
   let passwords = await loadNatsPasswords(file, [
     REGISTRY_NATS_USER,
     FEED_NATS_USER,
-    ...codes.map(countryNatsUser),
     ...codes.map(fiuNatsUser),
   ]);
+  const keysDirOf = options.keysDirOf ?? ((code: string) => join(options.stateDir, 'keys', code));
+  const nkeys = new Map<string, NatsNkey>();
+  const nkeyOf = async (code: string): Promise<NatsNkey> => {
+    let nkey = nkeys.get(code);
+    if (nkey === undefined) {
+      nkey = await loadNatsNkey(keysDirOf(code));
+      nkeys.set(code, nkey);
+    }
+    return nkey;
+  };
   let applied: string | undefined;
   let statuses: Record<string, NatsCountryStatus> = {};
+  let appliedCountries: NatsCountryUser[] = [];
   let running: Promise<boolean> = Promise.resolve(false);
 
-  const render = async (): Promise<{ text: string; statuses: Record<string, NatsCountryStatus> }> => {
+  const render = async (): Promise<{
+    text: string;
+    statuses: Record<string, NatsCountryStatus>;
+    countries: NatsCountryUser[];
+  }> => {
     const now = (options.clock ?? (() => new Date()))();
     const countries = options.registry.listCountries();
-    const users = countries.flatMap((country) => [countryNatsUser(country.code), fiuNatsUser(country.code)]);
+    const users = countries.map((country) => fiuNatsUser(country.code));
     if (users.some((user) => passwords[user] === undefined))
       passwords = await loadNatsPasswords(file, [REGISTRY_NATS_USER, FEED_NATS_USER, ...users]);
     const current: Record<string, NatsCountryStatus> = {};
+    const rendered: NatsCountryUser[] = [];
+    for (const country of countries) {
+      const status = statusAt(country.statusHistory, now);
+      if (status === undefined) continue;
+      current[country.code] = status;
+      const networks = [
+        ...new Set(
+          options.registry
+            .listMemberships({ country: country.code, activeAt: now.toISOString() })
+            .map((m) => m.network),
+        ),
+      ].sort();
+      rendered.push({
+        code: country.code,
+        status,
+        networks,
+        ...(status !== 'withdrawn' && { credential: { nkey: (await nkeyOf(country.code)).publicKey } }),
+      });
+    }
     const text = renderNatsAuthorization({
-      // Each country's replies come on its own inbox prefix (nodes connect with it), so no
-      // country can read replies meant for another.
-      inboxes: 'per-user',
       services: {
-        registry: { user: REGISTRY_NATS_USER, credential: { password: passwords[REGISTRY_NATS_USER]! } },
-        feed: { user: FEED_NATS_USER, credential: { password: passwords[FEED_NATS_USER]! } },
+        registry: {
+          user: REGISTRY_NATS_USER,
+          credential: { passwordHash: hashOnce(passwords[REGISTRY_NATS_USER]!) },
+        },
+        feed: { user: FEED_NATS_USER, credential: { passwordHash: hashOnce(passwords[FEED_NATS_USER]!) } },
       },
       // Each country's FIU reads its NATS-delivered feeds (enlace.v1.feed.<CC>.>) as fiu-<cc>;
       // a withdrawn country's FIU has no user.
@@ -138,18 +250,12 @@ export async function createNatsAuthorization(options: {
         })
         .map((country) => ({
           code: country.code,
-          credential: { password: passwords[fiuNatsUser(country.code)]! },
+          credential: { passwordHash: hashOnce(passwords[fiuNatsUser(country.code)]!) },
         })),
-      countries: countries.flatMap((country) => {
-        const status = statusAt(country.statusHistory, now);
-        if (status === undefined) return [];
-        current[country.code] = status;
-        return [
-          { code: country.code, status, credential: { password: passwords[countryNatsUser(country.code)]! } },
-        ];
-      }),
+      // Each user reads only its own inbox prefix and the durables of its own networks.
+      countries: rendered,
     });
-    return { text, statuses: current };
+    return { text, statuses: current, countries: rendered };
   };
 
   const apply = (): Promise<boolean> => {
@@ -157,7 +263,11 @@ export async function createNatsAuthorization(options: {
       .catch(() => false)
       .then(async () => {
         const next = await render();
-        if (next.text === applied) return false;
+        if (next.text === applied) {
+          // Durables may still be missing (a reconcile that failed, a consumer deleted by hand).
+          await options.reconcile?.(next.countries);
+          return false;
+        }
         const removed = Object.keys(statuses).filter(
           (code) => statuses[code] !== 'withdrawn' && next.statuses[code] === 'withdrawn',
         );
@@ -165,6 +275,9 @@ export async function createNatsAuthorization(options: {
         await options.reload(next.text);
         applied = next.text;
         statuses = next.statuses;
+        appliedCountries = next.countries;
+        // After the reload: a membership that ended is no longer readable before its durable goes.
+        await options.reconcile?.(next.countries);
         return true;
       });
     return running;
@@ -175,6 +288,8 @@ export async function createNatsAuthorization(options: {
       return passwords;
     },
     statuses: () => statuses,
+    countries: () => appliedCountries,
+    nkeyOf,
     apply,
     watch(nc, onError) {
       let timer: NodeJS.Timeout | undefined;
@@ -187,18 +302,20 @@ export async function createNatsAuthorization(options: {
       };
       // An event only says "look again": the state rendered is read from the registry itself, so
       // an event need not be verified here.
-      const subscription = nc.subscribe(`${SUBJECT_ROOT}.registry.event.country.>`, {
-        callback: (error) => {
-          if (error === null) soon();
-        },
-      });
+      const subscriptions = ['country', 'membership', 'network'].map((entity) =>
+        nc.subscribe(`${SUBJECT_ROOT}.registry.event.${entity}.>`, {
+          callback: (error) => {
+            if (error === null) soon();
+          },
+        }),
+      );
       const interval = setInterval(soon, RERENDER_INTERVAL_MS);
       interval.unref();
       return {
         stop() {
           clearTimeout(timer);
           clearInterval(interval);
-          subscription.unsubscribe();
+          for (const subscription of subscriptions) subscription.unsubscribe();
         },
       };
     },

@@ -14,7 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jetstream } from '@nats-io/jetstream';
 import { errors } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { connect } from '@nats-io/transport-node';
+import { connect, nkeyAuthenticator } from '@nats-io/transport-node';
+import { createFeedClient, createNodeClient, createRegistryClient, EnlaceHttpError } from '@enlace/client';
 import { inboxPrefixOf } from '@enlace/transport';
 import { parse } from 'yaml';
 import { findNatsServer } from './nats-server.js';
@@ -145,16 +146,12 @@ describe.skipIf(!haveNats)('npm start', () => {
     expect((await stat(file)).mode & 0o777).toBe(0o600);
 
     // The registry is seeded and holds the countries' keys.
-    const headers = { authorization: `Bearer ${info.registry.token}` };
-    const countries = (await (await fetch(`${info.registry.url}/v1/countries`, { headers })).json()) as {
-      items: Array<{ code: string }>;
-    };
+    const registry = createRegistryClient({ baseUrl: info.registry.url, token: info.registry.token });
+    const countries = await registry.countries.list();
     expect(countries.items.map((c) => c.code)).toEqual(
       expect.arrayContaining(['MX', 'GT', 'HN', 'US', 'CO']),
     );
-    const jwks = (await (await fetch(`${info.registry.url}/.well-known/jwks.json`)).json()) as {
-      keys: Array<{ kid: string }>;
-    };
+    const jwks = await registry.jwks();
     expect(jwks.keys.map((k) => k.kid)).toEqual(
       expect.arrayContaining([...info.nodes['GT']!.keys, ...info.nodes['HN']!.keys]),
     );
@@ -164,22 +161,20 @@ describe.skipIf(!haveNats)('npm start', () => {
       header: Record<string, unknown>;
     };
     draft.header['expiresAt'] = new Date(Date.now() + 30 * 24 * 3600 * 1000).toISOString();
-    const posted = await fetch(`${info.nodes['MX']!.url}/v1/alerts`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${info.nodes['MX']!.token}` },
-      body: JSON.stringify(draft),
-    });
-    expect(posted.status).toBe(201);
-    const { id } = (await posted.json()) as { id: string };
+    const mx = createNodeClient({ baseUrl: info.nodes['MX']!.url, token: info.nodes['MX']!.token });
+    const { id } = await mx.alerts.publish(draft);
     const postedAt = Date.now();
     for (const country of ['GT', 'HN']) {
-      const node = info.nodes[country]!;
+      const node = createNodeClient({ baseUrl: info.nodes[country]!.url, token: info.nodes[country]!.token });
       let found = false;
       while (!found && Date.now() - postedAt < 1000) {
-        const inbox = await fetch(`${node.url}/v1/alerts/${id}`, {
-          headers: { authorization: `Bearer ${node.token}` },
-        });
-        found = inbox.status === 200;
+        found = await node.alerts.get(id).then(
+          () => true,
+          (error: unknown) => {
+            if (error instanceof EnlaceHttpError && error.code === 'ERR_NOT_FOUND') return false;
+            throw error;
+          },
+        );
         if (!found) await new Promise((resolve) => setTimeout(resolve, 20));
       }
       expect(found, `${country} holds ${id} within 1 s`).toBe(true);
@@ -196,18 +191,13 @@ describe.skipIf(!haveNats)('npm start', () => {
     try {
       // The alert of the first start is still in GT's inbox.
       const gt = started.info.nodes['GT']!;
-      const inbox = (await (
-        await fetch(`${gt.url}/v1/alerts`, { headers: { authorization: `Bearer ${gt.token}` } })
-      ).json()) as {
-        items: unknown[];
-      };
+      const inbox = await createNodeClient({ baseUrl: gt.url, token: gt.token }).alerts.list();
       expect(inbox.items).toHaveLength(1);
-      const headers = { authorization: `Bearer ${started.info.registry.token}` };
-      const keys = (await (
-        await fetch(`${started.info.registry.url}/v1/keys?country=MX`, { headers })
-      ).json()) as {
-        items: Array<{ kid: string }>;
-      };
+      const registry = createRegistryClient({
+        baseUrl: started.info.registry.url,
+        token: started.info.registry.token,
+      });
+      const keys = await registry.keys.list({ country: 'MX' });
       expect(keys.items.map((k) => k.kid).sort()).toEqual([...started.info.nodes['MX']!.keys].sort());
     } finally {
       expect(await stop(started)).toBe(0);
@@ -247,29 +237,31 @@ describe.skipIf(!haveNats)('npm start', () => {
       );
       expect(started.stderr()).not.toContain('could not publish');
 
-      // The feed service runs as its own NATS user: GT's FIU gets a feed replaying what it may see.
-      const feeds = join(stateDir, 'fiu-gt');
-      const created = await fetch(`${started.info.feed.url}/v1/feeds`, {
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${started.info.feed.tokens['GT']}`,
-          'content-type': 'application/json',
-        },
-        body: JSON.stringify({ name: 'demo', start: 'beginning', sink: { type: 'file', directory: feeds } }),
+      // The feed service runs as its own NATS user: GT's FIU gets a feed replaying what it may see,
+      // into files under the local network's file root (as README's `--to-dir fiu-gt`).
+      const feeds = 'fiu-gt';
+      expect(started.info.feed.fileRoot).toBe(join(stateDir, 'feed-files'));
+      const fiu = createFeedClient({
+        baseUrl: started.info.feed.url,
+        token: started.info.feed.tokens['GT']!,
       });
-      expect(created.status).toBe(201);
+      const created = await fiu.feeds.create({
+        name: 'demo',
+        start: 'beginning',
+        sink: { type: 'file', directory: feeds },
+      });
+      expect(created.feed.id).toBe('gt-demo');
       const until = Date.now() + 15_000;
       let delivered = 0;
       while (Date.now() < until && delivered === 0) {
-        const status = (await (
-          await fetch(`${started.info.feed.url}/v1/feeds/gt-demo`, {
-            headers: { authorization: `Bearer ${started.info.feed.tokens['GT']}` },
-          })
-        ).json()) as { counters?: { delivered: number } };
+        const status = await fiu.feeds.get('gt-demo');
         delivered = status.counters?.delivered ?? 0;
         if (delivered === 0) await new Promise((resolve) => setTimeout(resolve, 200));
       }
       expect(delivered).toBeGreaterThan(0);
+      expect(
+        (await readFile(join(stateDir, 'feed-files', 'GT', 'fiu-gt', 'gt-demo.jsonl'), 'utf8')).length,
+      ).toBeGreaterThan(0);
       expect(started.info.feed.matchingKeys['fiu-exchange']).toMatch(/fiu-exchange\.json$/);
     } finally {
       expect(await stop(started)).toBe(0);
@@ -310,15 +302,27 @@ describe.skipIf(!haveNats)('npm start', () => {
       const usersFile = join(ownDir, 'nats-users.json');
       expect((await stat(usersFile)).mode & 0o777).toBe(0o600);
       const passwords = JSON.parse(await readFile(usersFile, 'utf8')) as Record<string, string>;
+      expect(Object.keys(passwords)).not.toContain('node-mx');
+      const nkeyOf = async (cc: string) => {
+        const file = join(ownDir, 'keys', cc, 'nats-user.nk');
+        expect((await stat(file)).mode & 0o777).toBe(0o600);
+        return nkeyAuthenticator(new TextEncoder().encode((await readFile(file, 'utf8')).trim()));
+      };
+      // The server's configuration holds no secret: public nkeys and bcrypt hashes.
+      const config = await readFile(join(ownDir, 'nats', 'nats.conf'), 'utf8');
+      for (const password of Object.values(passwords)) expect(config).not.toContain(password);
+      expect(config).toContain('"_INBOX.node-gt.>"');
       const as = async (user: string): Promise<NatsConnection> => {
         // Country users get replies on their own inbox prefix only (`_INBOX.node-mx.>`).
         const inboxPrefix = user.startsWith('node-')
           ? inboxPrefixOf(user.slice('node-'.length).toUpperCase())
           : '_INBOX';
+        // Nodes authenticate with their nkey (seed beside their keys), services with a password.
         const nc = await connect({
           servers: info.nats,
-          user,
-          pass: passwords[user]!,
+          ...(user.startsWith('node-')
+            ? { authenticator: await nkeyOf(user.slice('node-'.length).toUpperCase()) }
+            : { user, pass: passwords[user]! }),
           reconnect: false,
           inboxPrefix,
         });
@@ -343,16 +347,8 @@ describe.skipIf(!haveNats)('npm start', () => {
       const ack = await jetstream(gt).publish(own, '', { msgID: 'gt-own-subject' });
       expect(ack.stream).toBe('ENLACE_ALERTS');
       // ...until the registry suspends it: within a few seconds the server refuses it.
-      const headers = {
-        authorization: `Bearer ${info.registry.token}`,
-        'content-type': 'application/json',
-      };
-      const suspended = await fetch(`${info.registry.url}/v1/countries/GT/suspend`, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify({ reason: 'test: broker-level suspension' }),
-      });
-      expect(suspended.status).toBe(200);
+      const registry = createRegistryClient({ baseUrl: info.registry.url, token: info.registry.token });
+      await registry.countries.changeStatus('GT', 'suspend', { reason: 'test: broker-level suspension' });
       const deadline = Date.now() + 5_000;
       let lost = false;
       while (!lost && Date.now() < deadline) {
@@ -365,22 +361,19 @@ describe.skipIf(!haveNats)('npm start', () => {
       }
       expect(lost, 'node-gt may no longer publish on its own subject').toBe(true);
       await expect(
-        gt.request('$JS.API.CONSUMER.MSG.NEXT.ENLACE_ALERTS.node-GT', '{"batch":1}', { timeout: 2_000 }),
+        gt.request('$JS.API.CONSUMER.MSG.NEXT.ENLACE_ALERTS.node-GT-net-trafficking-liaison', '{"batch":1}', {
+          timeout: 2_000,
+        }),
       ).rejects.toThrow(/Permissions Violation/);
 
       // A withdrawn country has no user at all: its connections are closed and refused.
       const hn = await as('node-hn');
-      const withdrawn = await fetch(`${info.registry.url}/v1/countries/HN/withdraw`, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify({ reason: 'test: broker-level withdrawal' }),
-      });
-      expect(withdrawn.status).toBe(200);
+      await registry.countries.changeStatus('HN', 'withdraw', { reason: 'test: broker-level withdrawal' });
       const closedAt = Date.now();
       await hn.closed();
       expect(Date.now() - closedAt).toBeLessThan(5_000);
       await expect(
-        connect({ servers: info.nats, user: 'node-hn', pass: passwords['node-hn']!, reconnect: false }),
+        connect({ servers: info.nats, authenticator: await nkeyOf('HN'), reconnect: false }),
       ).rejects.toThrow(/Authorization Violation/i);
     } finally {
       await Promise.all(connections.map((nc) => nc.close()));

@@ -33,9 +33,9 @@ import { createNodeApp } from '@enlace/node';
 import type { RegistryApp } from '@enlace/registry';
 import { createRegistryApp } from '@enlace/registry';
 import { issueToken, REGISTRY_PRIVATE_KEY_FILE } from '@enlace/trust';
-import { countryNatsUser, fiuNatsUser, ensureEnlaceStreams } from '@enlace/transport';
+import { fiuNatsUser, ensureEnlaceStreams, reconcileNodeConsumers } from '@enlace/transport';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
+import { connect, nkeyAuthenticator } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { loadDemoDrafts, startDemo } from './demo.js';
 import { LocalNetworkError } from './errors.js';
@@ -99,6 +99,8 @@ export interface NetworkFile {
   readonly feed: {
     readonly url: string;
     readonly docs: string;
+    /** Where file feeds are written: `<fileRoot>/<CC>/<directory given to --to-dir>`. */
+    readonly fileRoot: string;
     readonly tokens: Readonly<Record<string, string>>;
     /** Files of the per-network matching keys (held by members; never sent to the service). */
     readonly matchingKeys: Readonly<Record<string, string>>;
@@ -292,6 +294,10 @@ export async function startLocalNetwork(options: StartOptions, io: Io): Promise<
             stateDir: options.stateDir,
             registry: registry.service,
             reload: (config) => embedded.reload(config),
+            // The registry's user creates the nodes' durables; country users may only read theirs.
+            reconcile: async (countries) => {
+              await reconcileNodeConsumers(await jetstreamManager(launcher), countries);
+            },
             // Withdrawal is final: stop the node before the server drops its user and connection.
             beforeRemoving: async (codes) => {
               for (const code of codes) {
@@ -307,7 +313,7 @@ export async function startLocalNetwork(options: StartOptions, io: Io): Promise<
           return rendered;
         },
         (rendered) =>
-          `one user per country (${Object.keys(rendered.statuses()).length}); passwords in ${join(options.stateDir, NATS_USERS_FILE)}`,
+          `one user per country (${Object.keys(rendered.statuses()).length}, nkeys in keys/<CC>/nats-user.nk); service passwords in ${join(options.stateDir, NATS_USERS_FILE)}`,
       );
       const watcher = authorization.watch(launcher, (error) =>
         progressOut.write(`NATS users not re-rendered: ${(error as Error).message}\n`),
@@ -332,7 +338,7 @@ export async function startLocalNetwork(options: StartOptions, io: Io): Promise<
       }
       const node: NodeApp = await progress.step(
         `node ${country}`,
-        () =>
+        async () =>
           createNodeApp({
             country,
             natsUrl: natsUrl!,
@@ -343,8 +349,9 @@ export async function startLocalNetwork(options: StartOptions, io: Io): Promise<
             port: nodePort.port,
             logger: ['error'],
             ...(authorization !== undefined && {
-              natsUser: countryNatsUser(country),
-              natsPass: authorization.passwords[countryNatsUser(country)]!,
+              natsAuthenticator: nkeyAuthenticator(
+                new TextEncoder().encode((await authorization.nkeyOf(country)).seed),
+              ),
             }),
           }),
         (app) => app.url,
@@ -387,6 +394,11 @@ export async function startLocalNetwork(options: StartOptions, io: Io): Promise<
           host: options.host,
           port: feedPort.port,
           logger: ['error'],
+          // FIUs' file feeds land in <state>/feed-files/<CC>/<directory>; webhooks may reach
+          // receivers on this machine (development only: a real deployment allow-lists nothing
+          // by default).
+          fileRoot: join(options.stateDir, 'feed-files'),
+          webhookAllow: ['localhost', '127.0.0.1', '::1'],
           ...(authorization !== undefined && {
             natsUser: FEED_NATS_USER,
             natsPass: authorization.passwords[FEED_NATS_USER]!,
@@ -417,6 +429,7 @@ export async function startLocalNetwork(options: StartOptions, io: Io): Promise<
       feed: {
         url: feed.url,
         docs: `${feed.url}/docs`,
+        fileRoot: feed.fileRoot,
         tokens: feedTokens,
         matchingKeys,
         natsUsers: Object.fromEntries(
@@ -510,7 +523,8 @@ function renderTable(info: NetworkFile, stateDir: string): string {
     `Tokens (administrator, auditor, one officer and one FIU analyst per country) are in ${join(stateDir, 'network.json')} (mode 0600).`,
     'Each node serves its officers: POST /v1/alerts to publish, GET /v1/alerts for the verified inbox',
     '(API docs at <node>/docs; send the country\'s officer token as "Authorization: Bearer ...").',
-    'FIUs: `enlace feed create --url <feed> --token <fiu token> ...`; matching keys in keys/matching/.',
+    'FIUs: `enlace feed create --url <feed> --token <fiu token> ...`; matching keys in keys/matching/;',
+    `file feeds (--to-dir <name>) are written under ${info.feed.fileRoot}/<CC>/<name>/.`,
     'Press Ctrl-C to stop everything.',
     '',
   ];

@@ -83,7 +83,7 @@ describe('binary round trip', () => {
   it.each(DEMOS)('encodes and decodes the body of %s as an AlertBody', (file) => {
     const { body } = demoAlert(file);
     if (body === undefined || body.$case === 'encrypted') throw new Error('expected a clear body');
-    const plain = { body };
+    const plain = { body, title: '', summary: '' };
     expect(decodeAlertBody(encodeAlertBody(plain))).toEqual(plain);
   });
 

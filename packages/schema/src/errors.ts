@@ -53,7 +53,11 @@ export type ViolationCode =
   | 'inconsistent_age_band'
   | 'body_kind_mismatch'
   | 'restricted_not_encrypted'
-  | 'encrypted_not_restricted';
+  | 'encrypted_not_restricted'
+  /** Title or summary of a restricted alert in the clear header instead of the encrypted body. */
+  | 'restricted_text_in_clear'
+  /** Free text that could identify a person (screenFreeText). */
+  | 'possible_victim_identifier';
 
 /** One problem with one field. `path` uses JSON names, e.g. `route.waypoints[0].coordinates.latitude`. */
 export interface Violation {

@@ -75,7 +75,7 @@ export {
 export type { AlertFromJsonOptions, JsonObject, JsonValue } from './json.js';
 export { alertBodyFromJson, alertBodyToJson, alertFromJson, alertToJson } from './json.js';
 
-export type { ValidationContext } from './validate.js';
+export type { BodyValidationContext, ValidationContext } from './validate.js';
 export {
   ALERT_LIMITS,
   alertKindOfBody,
@@ -99,6 +99,10 @@ export {
 } from './enum-names.js';
 export type { AlertKindName, HandlingCodeName, TlpMarkingName } from './enum-names.js';
 export { COUNTRY_CODES, CURRENCY_CODES, isCountryCode, isCurrencyCode } from './countries.js';
+
+// Screening of free text for what could identify a person (XII RCM 2007, victim-centred).
+export type { FreeTextFinding, FreeTextFindingKind } from './screen-free-text.js';
+export { describeFreeTextFinding, screenFreeText } from './screen-free-text.js';
 
 // Registry request/reply and change events (enlace.registry.v1), as one namespace: its message
 // names (KeyInfo, Decision, ...) belong to the registry, not to alerts.

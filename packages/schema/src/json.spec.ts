@@ -409,7 +409,7 @@ describe('alert bodies', () => {
     const alert: Alert = alertFromJson(demoJson(file), { draft: true });
     if (alert.body === undefined || alert.body.$case === 'encrypted')
       throw new Error('expected a clear body');
-    const body = { body: alert.body };
+    const body = { body: alert.body, title: '', summary: '' };
     const json = alertBodyToJson(body);
     expect(Object.keys(json)).toEqual([alert.body.$case]);
     expect(alertBodyFromJson(json)).toEqual(body);

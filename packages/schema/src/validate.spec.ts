@@ -72,7 +72,11 @@ function network(edit: (net: NetworkAlert, header: AlertHeader) => void): Alert 
 
 function encrypted(recipients: string[], jwe = JWE): Alert {
   const alert = demo('route-mx-gt-us.yaml');
-  return { header: { ...header(alert), recipients }, body: { $case: 'encrypted', encrypted: { jwe } } };
+  // As issued: title and summary travel inside the encrypted body.
+  return {
+    header: { ...header(alert), recipients, title: '', summary: '' },
+    body: { $case: 'encrypted', encrypted: { jwe } },
+  };
 }
 
 const v = (path: string, code: Violation['code'], message: string): Violation => ({ path, code, message });
@@ -261,12 +265,14 @@ describe('header rules', () => {
 
   it('requires an encrypted body exactly when the alert is restricted', () => {
     const clear = route((_r, h) => void (h.recipients = ['GT']));
-    expect(validateAlert(clear)).toEqual([
+    expect(validateAlert(clear).filter((x) => x.code !== 'restricted_text_in_clear')).toEqual([
       v('route', 'restricted_not_encrypted', 'an alert with header.recipients must carry an encrypted body'),
     ]);
     // A restricted draft is encrypted just before signing.
     expect(validateAlert(clear, { draft: true })).toEqual([]);
-    expect(validateAlert(encrypted([]))).toEqual([
+    const notRestricted = encrypted([]);
+    notRestricted.header = { ...header(notRestricted), title: 'Ruta' };
+    expect(validateAlert(notRestricted)).toEqual([
       v(
         'encrypted',
         'encrypted_not_restricted',
@@ -652,10 +658,10 @@ describe('bodies on their own', () => {
   it('validates a decrypted body with body-relative paths', () => {
     const { body } = route((r) => void (r.waypoints = []));
     if (body === undefined || body.$case === 'encrypted') throw new Error('expected a clear body');
-    expect(validateAlertBody({ body })).toEqual([
+    expect(validateAlertBody({ body, title: '', summary: '' })).toEqual([
       v('route.waypoints', 'too_few_waypoints', 'a route needs at least two waypoints'),
     ]);
-    expect(validateAlertBody({ body: undefined })).toEqual([
+    expect(validateAlertBody({ body: undefined, title: '', summary: '' })).toEqual([
       v('body', 'required', 'a route, document or network body is required'),
     ]);
   });
@@ -684,5 +690,137 @@ describe('syntax helpers', () => {
       expect(isNetworkId(id)).toBe(true);
     for (const id of ['', 'FIU', 'fiu_exchange', 'fiu.exchange', 'fiu-', 'a b', '*', '>'])
       expect(isNetworkId(id)).toBe(false);
+  });
+});
+
+describe('restricted free text', () => {
+  it('refuses a restricted alert whose title or summary is in the clear header', () => {
+    const alert = encrypted(['GT']);
+    alert.header = { ...header(alert), title: 'Ruta Tapachula – Reynosa', summary: 'Detalle' };
+    expect(validateAlert(alert)).toEqual([
+      v(
+        'header.title',
+        'restricted_text_in_clear',
+        "a restricted alert carries its title inside the encrypted body (AlertBody.title), where only the recipients read it; the header's must be empty",
+      ),
+      v(
+        'header.summary',
+        'restricted_text_in_clear',
+        "a restricted alert carries its summary inside the encrypted body (AlertBody.summary), where only the recipients read it; the header's must be empty",
+      ),
+    ]);
+  });
+
+  it('lets a restricted draft carry its title in the header (the origin moves it in)', () => {
+    const draft = route((_r, h) => void (h.recipients = ['GT']));
+    expect(validateAlert(draft, { draft: true })).toEqual([]);
+    const untitled = route((_r, h) => {
+      h.recipients = ['GT'];
+      h.title = '';
+    });
+    expect(validateAlert(untitled, { draft: true })).toEqual([
+      v('header.title', 'required', 'a title is required'),
+    ]);
+  });
+
+  it('checks title and summary of a decrypted body, and a retraction that holds only them', () => {
+    const { body } = route();
+    if (body === undefined || body.$case === 'encrypted') throw new Error('expected a clear body');
+    expect(validateAlertBody({ body, title: 'Ruta', summary: 'Resumen' })).toEqual([]);
+    expect(validateAlertBody({ body, title: 'x'.repeat(201), summary: '' })).toEqual([
+      v('title', 'too_long', 'at most 200 characters, not 201'),
+    ]);
+    const retraction = { body: undefined, title: 'Retracted: Ruta', summary: 'duplicada' };
+    expect(validateAlertBody(retraction, { retraction: true })).toEqual([]);
+    expect(validateAlertBody({ ...retraction, body }, { retraction: true })).toEqual([
+      v('route', 'conflict', 'the plaintext of a retraction carries only a title and a summary'),
+    ]);
+  });
+});
+
+describe('free text that could identify a person', () => {
+  it('refuses a draft naming a victim next to an age, with the field path and what was found', () => {
+    const draft = route((_r, h) => {
+      h.summary = 'Entre los migrantes viajaba María, 14 años, sin acompañante.';
+    });
+    const violations = validateAlert(draft, { draft: true });
+    expect(violations).toEqual([
+      v(
+        'header.summary',
+        'possible_victim_identifier',
+        'may identify a person: a personal name next to an age at characters 29–42. Describe victims only by counts, age bands and vulnerability flags',
+      ),
+    ]);
+    expect(violations[0]!.message).not.toContain('María');
+  });
+
+  it('screens every free-text field of every body kind', () => {
+    const withRoute = route((r, h) => {
+      h.title = 'Ruta con contacto +502 5555 1234';
+      h.handling = HandlingCode.HANDLING_CODE_H3;
+      h.handlingNote = 'Consultar a enlace.mx@example.org antes de difundir';
+      r.waypoints[1]!.place = 'Calle 5 de Mayo 123';
+    });
+    expect(validateAlert(withRoute, { draft: true }).map((x) => [x.path, x.code])).toEqual([
+      ['header.title', 'possible_victim_identifier'],
+      ['header.handlingNote', 'possible_victim_identifier'],
+      ['route.waypoints[1].place', 'possible_victim_identifier'],
+    ]);
+    const withDocument = document((d) => {
+      d.series = 'Pasaporte G12345678';
+      d.detections[0]!.place = 'Rua das Flores, 123';
+    });
+    expect(validateAlert(withDocument, { draft: true }).map((x) => [x.path, x.code])).toEqual([
+      ['document.series', 'possible_victim_identifier'],
+      ['document.detections[0].place', 'possible_victim_identifier'],
+    ]);
+    const withNetwork = network((n) => {
+      n.modusOperandi = 'La víctima, nacida el 12/05/2010, fue captada por Facebook.';
+      n.entities[1]!.pseudonym = 'reclutador@example.com';
+      n.links = n.links.map((l) => (l.to === 'E2' ? { ...l, to: 'reclutador@example.com' } : l));
+    });
+    expect(validateAlert(withNetwork, { draft: true }).map((x) => [x.path, x.code])).toEqual([
+      ['network.entities[1].pseudonym', 'possible_victim_identifier'],
+      ['network.modusOperandi', 'possible_victim_identifier'],
+    ]);
+    const message = validateAlert(withNetwork, { draft: true })[0]!.message;
+    expect(message).toContain('an e-mail address');
+    expect(message).not.toContain('reclutador@');
+  });
+
+  it('advises keyed digests for numbers, and reports through alertFromJson as ERR_ALERT_INVALID', () => {
+    const json = parse(readFileSync(join(root, 'seeds/demo/document-counterfeit-passport.yaml'), 'utf8'));
+    json.header.summary = 'Portador del pasaporte A01234567.';
+    let error: unknown;
+    try {
+      alertFromJson(json, { draft: true, validate: true });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(AlertValidationError);
+    expect((error as AlertValidationError).code).toBe('ERR_ALERT_INVALID');
+    const violation = (error as AlertValidationError).violations[0]!;
+    expect(violation.path).toBe('header.summary');
+    expect(violation.code).toBe('possible_victim_identifier');
+    expect(violation.message).toContain('a document or account number');
+    expect(violation.message).toContain('keyed digests');
+  });
+
+  it('screens drafts, not alerts as received, unless asked', () => {
+    const issued = route((_r, h) => void (h.summary = 'Kevin, 12 years old'));
+    expect(validateAlert(issued)).toEqual([]);
+    expect(validateAlert(issued, { screenFreeText: true }).map((x) => x.code)).toEqual([
+      'possible_victim_identifier',
+    ]);
+    expect(validateAlert(issued, { draft: true, screenFreeText: false })).toEqual([]);
+  });
+
+  it('passes the demo drafts in seeds/demo', () => {
+    for (const file of [
+      'route-mx-gt-us.yaml',
+      'document-counterfeit-passport.yaml',
+      'network-smuggling-financier.yaml',
+    ])
+      expect(validateAlert(demo(file), { draft: true })).toEqual([]);
   });
 });

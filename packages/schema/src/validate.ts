@@ -33,6 +33,7 @@ import {
 } from './gen/enlace/alert/v1/network_alert.js';
 import type { RouteAlert, VulnerabilityCounts } from './gen/enlace/alert/v1/route_alert.js';
 import { CrossingType, TransportMode } from './gen/enlace/alert/v1/route_alert.js';
+import { describeFreeTextFinding, screenFreeText } from './screen-free-text.js';
 
 /** What validation may know beyond the alert itself. */
 export interface ValidationContext {
@@ -50,6 +51,22 @@ export interface ValidationContext {
    * times may not be later than it (or than `issued_at`, when known).
    */
   readonly now?: Date;
+  /**
+   * Screen every free-text field (title, summary, handling note, places, series, modus operandi,
+   * pseudonyms) with screenFreeText and refuse what could identify a person
+   * (`possible_victim_identifier`). Default: on for drafts, off otherwise — a receiver does not
+   * drop a signed alert over a heuristic; the origin screened it when it was a draft.
+   */
+  readonly screenFreeText?: boolean;
+}
+
+/** Options of validateAlertBody. */
+export interface BodyValidationContext extends ValidationContext {
+  /**
+   * The body is the plaintext of a restricted retraction (`header.retracts_id`): it may carry
+   * only a title and a summary, no route, document or network.
+   */
+  readonly retraction?: boolean;
 }
 
 /** Bounds enforced by validation. */
@@ -144,6 +161,7 @@ export function validateAlert(alert: Alert, ctx: ValidationContext = {}): Violat
     if (issuedAt !== undefined) reference = issuedAt;
   }
   checkAlertBody(out, alert, header, reference, ctx.draft === true);
+  if (ctx.screenFreeText ?? ctx.draft === true) screenAlert(out, alert);
   return out;
 }
 
@@ -157,12 +175,23 @@ export function assertValidAlert(alert: Alert, ctx?: ValidationContext): void {
  * Checks a body on its own, e.g. the decrypted plaintext of an encrypted alert (compare its kind
  * with the header's using alertKindOfBody). Paths start at the body case, e.g. `route.waypoints`.
  */
-export function validateAlertBody(body: AlertBody, ctx: ValidationContext = {}): Violation[] {
+export function validateAlertBody(body: AlertBody, ctx: BodyValidationContext = {}): Violation[] {
   const out: Violation[] = [];
   const reference = ctx.now === undefined ? undefined : ctx.now.getTime();
   const inner = body.body;
-  if (inner === undefined) push(out, 'body', 'required', 'a route, document or network body is required');
+  if (inner === undefined) {
+    if (ctx.retraction !== true)
+      push(out, 'body', 'required', 'a route, document or network body is required');
+  } else if (ctx.retraction === true)
+    push(out, inner.$case, 'conflict', 'the plaintext of a retraction carries only a title and a summary');
   else checkClearBody(out, inner, reference);
+  checkText(out, 'title', body.title, ALERT_LIMITS.titleLength, false);
+  checkText(out, 'summary', body.summary, ALERT_LIMITS.summaryLength, true);
+  if (ctx.screenFreeText ?? ctx.draft === true) {
+    screenText(out, 'title', body.title);
+    screenText(out, 'summary', body.summary);
+    if (inner !== undefined) screenBody(out, inner);
+  }
   return out;
 }
 
@@ -234,9 +263,27 @@ function checkHeader(
   checkRecipients(out, h, ctx);
   checkReferences(out, h);
 
-  if (h.title.trim() === '') push(out, 'header.title', 'required', 'a title is required');
-  else checkText(out, 'header.title', h.title, ALERT_LIMITS.titleLength, false);
-  checkText(out, 'header.summary', h.summary, ALERT_LIMITS.summaryLength, true);
+  // The officer writes the title of a restricted alert in the draft's header like any other;
+  // the origin moves title and summary into the encrypted body, so a restricted alert as issued
+  // carries neither in its clear header.
+  const restricted = h.recipients.length > 0;
+  if (restricted && !draft) {
+    for (const [field, value] of [
+      ['title', h.title],
+      ['summary', h.summary],
+    ] as const)
+      if (value !== '')
+        push(
+          out,
+          `header.${field}`,
+          'restricted_text_in_clear',
+          `a restricted alert carries its ${field} inside the encrypted body (AlertBody.${field}), where only the recipients read it; the header's must be empty`,
+        );
+  } else {
+    if (h.title.trim() === '') push(out, 'header.title', 'required', 'a title is required');
+    else checkText(out, 'header.title', h.title, ALERT_LIMITS.titleLength, false);
+    checkText(out, 'header.summary', h.summary, ALERT_LIMITS.summaryLength, true);
+  }
   if (h.language !== '' && !LANGUAGE_TAG.test(h.language))
     push(out, 'header.language', 'invalid_format', `"${clip(h.language)}" is not a BCP 47 language tag`);
 
@@ -617,6 +664,65 @@ function checkNetwork(out: Violation[], base: string, net: NetworkAlert): void {
   });
   if (fin.estimatedProceeds !== undefined)
     checkMoney(out, `${fbase}.estimatedProceeds`, fin.estimatedProceeds);
+}
+
+// ---------------------------------------------------------------------------------------------
+// free text that could identify a person
+
+const SCREEN_ADVICE: Readonly<Partial<Record<string, string>>> = {
+  document_number: 'full numbers go only in keyed digests (numberDigests, financial.accounts)',
+  phone_number: 'phone numbers go only in keyed digests (financial.accounts)',
+};
+
+/** Reports what screenFreeText finds in one field: the kinds and where, never the text itself. */
+function screenText(out: Violation[], path: string, value: string): void {
+  if (typeof value !== 'string' || value === '') return;
+  const findings = screenFreeText(value);
+  if (findings.length === 0) return;
+  const kinds = [...new Set(findings.map((f) => f.kind))];
+  const where = findings
+    .slice(0, 5)
+    .map((f) => `${describeFreeTextFinding(f.kind)} at characters ${f.start + 1}–${f.end}`)
+    .join('; ');
+  const more = findings.length > 5 ? ` and ${findings.length - 5} more` : '';
+  const advice = kinds.map((k) => SCREEN_ADVICE[k]).filter((a) => a !== undefined);
+  push(
+    out,
+    path,
+    'possible_victim_identifier',
+    `may identify a person: ${where}${more}. Describe victims only by counts, age bands and vulnerability flags` +
+      (advice.length > 0 ? `; ${advice.join('; ')}` : ''),
+  );
+}
+
+function screenAlert(out: Violation[], alert: Alert): void {
+  const h = alert.header;
+  if (h !== undefined) {
+    screenText(out, 'header.title', h.title);
+    screenText(out, 'header.summary', h.summary);
+    screenText(out, 'header.handlingNote', h.handlingNote);
+  }
+  const body = alert.body;
+  if (body !== undefined && body.$case !== 'encrypted') screenBody(out, body);
+}
+
+/** Every free-text field of a body (link ends and holders name pseudonyms screened here). */
+function screenBody(out: Violation[], body: ClearBody): void {
+  switch (body.$case) {
+    case 'route':
+      body.route.waypoints.forEach((wp, i) => screenText(out, `route.waypoints[${i}].place`, wp.place));
+      break;
+    case 'document':
+      screenText(out, 'document.series', body.document.series);
+      body.document.detections.forEach((d, i) => screenText(out, `document.detections[${i}].place`, d.place));
+      break;
+    case 'network':
+      body.network.entities.forEach((e, i) =>
+        screenText(out, `network.entities[${i}].pseudonym`, e.pseudonym),
+      );
+      screenText(out, 'network.modusOperandi', body.network.modusOperandi);
+      break;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

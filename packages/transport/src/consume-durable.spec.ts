@@ -5,8 +5,11 @@ import { startNatsServer } from '@enlace/testing';
 import type { NatsServerHandle } from '@enlace/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import type { DeadLetter, DurableConsumer, RejectedMessage } from './consume-durable.js';
-import { consumeDurable, exponentialNakDelay, pullRetryDelay } from './consume-durable.js';
+import type { DeadLetter, RejectedMessage } from './consume.js';
+import { exponentialNakDelay } from './consume.js';
+import type { DurableConsumer } from './consume-durable.js';
+import { consumeDurable } from './consume-durable.js';
+import { pullRetryDelay } from './pull-strategy.js';
 import { publishAlert } from './publish.js';
 import { RejectMessage } from './reject-message.js';
 import { ensureEnlaceStreams } from './streams.js';

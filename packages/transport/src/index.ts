@@ -16,13 +16,14 @@ export {
 export { DEFAULT_PUBLISH_RETRIES, DEFAULT_PUBLISH_TIMEOUT_MS, publishAlert } from './publish.js';
 export { REJECTION_REASONS, RejectMessage, isRejectMessage } from './reject-message.js';
 export {
-  DEFAULT_ACK_WAIT_MS,
-  DEFAULT_MAX_DELIVER,
+  CONFIRMED_ACK_TIMEOUT_MS,
   DEFAULT_MAX_IN_FLIGHT,
   DEFAULT_PULL_EXPIRES_MS,
-  consumeDurable,
+  consume,
   exponentialNakDelay,
-} from './consume-durable.js';
+} from './consume.js';
+export { DEFAULT_ACK_WAIT_MS, DEFAULT_MAX_DELIVER, consumeDurable } from './consume-durable.js';
+export { STALL_FIXED_IN, choosePullStrategy, needsStallWorkaround, pullRetryDelay } from './pull-strategy.js';
 export {
   FEED_INBOX_PREFIX,
   FEEDS_BUCKET,
@@ -34,10 +35,21 @@ export {
   fiuNatsPermissions,
   fiuNatsUser,
   inboxPrefixOf,
+  networkDurableOf,
+  NODE_DURABLE_LIMITS,
   nodeDurablesOf,
   registryNatsPermissions,
   renderNatsAuthorization,
 } from './nats-permissions.js';
+export {
+  NATS_BCRYPT_COST,
+  NATS_NKEY_PUBLIC_FILE,
+  NATS_NKEY_SEED_FILE,
+  createNatsNkey,
+  hashNatsPassword,
+  natsNkeyPublicKey,
+} from './nats-permissions-credentials.js';
+export { reconcileNodeConsumers, wantedNodeDurables } from './nats-permissions-reconcile.js';
 export {
   JETSTREAM_TRANSPORT,
   JetStreamContext,
@@ -50,13 +62,15 @@ export type { EnsureStreamsOptions, EnsuredStream } from './streams.js';
 export type { PublishAlertOptions, PublishedAlert } from './publish.js';
 export type { RejectionReason } from './reject-message.js';
 export type {
+  ConsumeOptions,
   ConsumerCounters,
+  ConsumerRun,
   DeadLetter,
-  DurableConsumer,
-  DurableConsumerOptions,
-  DurableHandler,
+  MessageHandler,
   RejectedMessage,
-} from './consume-durable.js';
+} from './consume.js';
+export type { DurableConsumer, DurableConsumerOptions, DurableHandler } from './consume-durable.js';
+export type { PullOutcome, PullStrategyName, PullStrategySetting } from './pull-strategy.js';
 export type {
   NatsAuthorizationInput,
   NatsCountryStatus,
@@ -66,4 +80,5 @@ export type {
   NatsServiceUser,
   NodeDurable,
 } from './nats-permissions.js';
+export type { NodeConsumersReconciled } from './nats-permissions-reconcile.js';
 export type { JetStreamTransportEvents, JetStreamTransportOptions } from './jetstream-transport.js';

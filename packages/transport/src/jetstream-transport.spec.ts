@@ -11,8 +11,8 @@ import { startNatsServer } from '@enlace/testing';
 import type { NatsServerHandle } from '@enlace/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import type { DeadLetter, RejectedMessage } from './consume-durable.js';
-import { exponentialNakDelay } from './consume-durable.js';
+import type { DeadLetter, RejectedMessage } from './consume.js';
+import { exponentialNakDelay } from './consume.js';
 import { JetStreamContext, JetStreamEventPattern, JetStreamTransport } from './jetstream-transport.js';
 import { publishAlert } from './publish.js';
 import { RejectMessage } from './reject-message.js';

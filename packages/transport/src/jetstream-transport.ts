@@ -26,13 +26,8 @@ import type { CustomTransportStrategy, MessageHandler } from '@nestjs/microservi
 import { BaseRpcContext, EventPattern, Server } from '@nestjs/microservices';
 import { isObservable, lastValueFrom } from 'rxjs';
 
-import type {
-  ConsumerCounters,
-  DeadLetter,
-  DurableConsumer,
-  DurableConsumerOptions,
-  RejectedMessage,
-} from './consume-durable.js';
+import type { ConsumerCounters, DeadLetter, RejectedMessage } from './consume.js';
+import type { DurableConsumer, DurableConsumerOptions } from './consume-durable.js';
 import { consumeDurable } from './consume-durable.js';
 import { isRejectMessage } from './reject-message.js';
 import { subjectMatches } from './subjects.js';

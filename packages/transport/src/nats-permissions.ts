@@ -9,14 +9,18 @@
  * that ran without users already keeps its streams: turning enforcement on loses nothing. Use
  * `account` on a server shared with other tenants (its streams then live in that account).
  *
- * One user per country, `node-<cc>`:
+ * One user per country, `node-<cc>`, authenticated by its nkey (or a bcrypt-hashed password):
  * - member: publishes only its own origin subjects (publishSubjectsOf), registry RPC requests,
  *   its own audit subjects, and the JetStream API calls of its node: account and stream info,
- *   create/info/pull/ack of its own durables (`node-<CC>` on alerts, `node-<CC>-receipts` and
- *   `node-<CC>-direct` on the receipts and bilateral messages addressed to it), each create
- *   bound to that durable's filter subject (the filter is part of the create subject on
- *   nats-server >= 2.9, and the server checks it against the consumer's config). Subscribes to its inboxes and to registry events. No stream create,
- *   update, delete or purge; no other country's durable.
+ *   info/pull/ack of its own durables (nodeDurablesOf): one per network it belongs to
+ *   (`node-<CC>-net-<network>`, filtered to `enlace.v1.alert.<network>.>`), `node-<CC>-direct`
+ *   (`enlace.v1.direct.<CC>.*`) and `node-<CC>-receipts` (`enlace.v1.ack.<CC>.*`). It may not
+ *   create, update or delete any consumer: a privileged reconciler (reconcileNodeConsumers, run
+ *   by `npm start` and `enlace deploy consumers`) creates them. nats-server 2.9 does check the
+ *   filter of `CONSUMER.CREATE.<stream>.<name>.<filter>` against the body (err 10131), but not
+ *   the rest of the body: a user allowed to create could make a push consumer delivering to any
+ *   subject, or change its limits. Subscribes only to its own inbox prefix (inboxPrefixOf) and
+ *   to registry events. No stream create, update, delete or purge; no other country's durable.
  * - observer: the same, minus alert and bilateral subjects: it may acknowledge what it reads
  *   (receipts) but never originate an alert (DESIGN: observers only read).
  * - suspended: a user that keeps only registry reads (RPC requests, events, its inbox) and its
@@ -30,7 +34,11 @@
  *
  * The registry service user creates and reads the streams (ENLACE_ALERTS, ENLACE_AUDIT, its KV
  * bucket), writes its KV bucket and its audit subjects, answers RPC (allow_responses) and
- * publishes and reads registry events. It may not delete or purge any stream.
+ * publishes and reads registry events, and creates, updates and deletes the consumers of the
+ * nodes on ENLACE_ALERTS (no pulls from them). Whoever may create consumers could make a push
+ * consumer deliver to a subject it reads (nats-server 2.9 does not check a `deliver_subject`),
+ * so this user is trusted with alerts like the feed service's: keep its credentials with the
+ * secretariat. It may not delete or purge any stream.
  */
 import {
   ALERTS_STREAM,
@@ -47,8 +55,12 @@ import { TransportError } from './transport-error.js';
 /** Country statuses the registry knows (packages/policy COUNTRY_STATUSES). */
 export type NatsCountryStatus = 'member' | 'observer' | 'suspended' | 'withdrawn';
 
-/** A credential: a password (plain text in the rendered file: keep it mode 0600) or an nkey. */
-export type NatsCredential = { readonly password: string } | { readonly nkey: string };
+/**
+ * A credential: a user's public nkey (`U...`; the client signs the server's challenge with its
+ * seed), or a password hash (bcrypt, `$2a$`/`$2b$`, as hashNatsPassword() makes it). A password
+ * in clear is refused: the rendered file holds no secret.
+ */
+export type NatsCredential = { readonly nkey: string } | { readonly passwordHash: string };
 
 export interface NatsCountryUser {
   /** ISO 3166-1 alpha-2, upper case. */
@@ -56,6 +68,11 @@ export interface NatsCountryUser {
   readonly status: NatsCountryStatus;
   /** Unused for a withdrawn country. */
   readonly credential?: NatsCredential;
+  /**
+   * The networks it belongs to now (registry memberships in force, any role): its user may read
+   * only these networks' durables. Absent or empty: no network.
+   */
+  readonly networks?: readonly string[];
 }
 
 export interface NatsServiceUser {
@@ -80,12 +97,6 @@ export interface NatsAuthorizationInput {
   readonly mode?: 'authorization' | 'account';
   /** Account name in mode `account` (default `ENLACE`). */
   readonly account?: string;
-  /**
-   * `shared` (default): country users subscribe to `_INBOX.>`, which is what a client uses unless
-   * told otherwise, but lets one user see replies meant for another. `per-user`: each user only
-   * `_INBOX.node-<cc>.>`; its client must connect with `inboxPrefix: inboxPrefixOf(cc)`.
-   */
-  readonly inboxes?: 'shared' | 'per-user';
   /** Buckets of the registry (default: `enlace_registry_state`). */
   readonly registryBuckets?: readonly string[];
 }
@@ -98,38 +109,91 @@ export interface NatsPermissions {
   readonly allowResponses?: boolean;
 }
 
-/** A durable consumer a country's node may create, read and acknowledge, with its filter. */
+/**
+ * A durable consumer of a country's node, as the reconciler creates it and the node reads it
+ * (the node passes the same limits to consumeDurable(), which then finds nothing to update).
+ */
 export interface NodeDurable {
   readonly stream: string;
   readonly durable: string;
   readonly filterSubject: string;
+  /** What it carries: a network's alerts, bilateral messages to the country, or its receipts. */
+  readonly kind: 'network' | 'direct' | 'receipts';
+  /** For `network`: the network id. */
+  readonly network?: string;
+  readonly ackWaitMs: number;
+  readonly maxDeliver: number;
+  readonly maxAckPending: number;
 }
+
+/** Limits of the nodes' durables (services/node passes the same to consumeDurable()). */
+export const NODE_DURABLE_LIMITS = {
+  /** Only transient failures are retried (no snapshot yet, a store error): keep trying. */
+  maxDeliver: 1_000,
+  ackWaitMs: 30_000,
+  /** Network alerts: 4 × the node's default inbound concurrency (128). */
+  alertsMaxAckPending: 512,
+  /** Receipts and bilateral messages: 4 × consumeDurable's default concurrency (8). */
+  otherMaxAckPending: 32,
+} as const;
 
 const JS_API = '$JS.API';
 const COUNTRY = /^[A-Z]{2}$/;
-/** Characters a password may hold inside a quoted config string without escaping. */
-const SAFE_SECRET = /^[\x21-\x7e]{12,}$/;
 const NKEY = /^U[A-Z2-7]{55}$/;
+/** bcrypt as nats-server reads it (golang.org/x/crypto/bcrypt: $2a$, $2b$, $2y$). */
+const BCRYPT = /^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$/;
 const NAME = /^[A-Za-z0-9_-]+$/;
+/** Network ids as the registry validates them (packages/policy). */
+const NETWORK = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
 /** The NATS user of a country's node, e.g. `node-mx`. */
 export function countryNatsUser(code: string): string {
   return `node-${checkCountry(code).toLowerCase()}`;
 }
 
-/** The inbox prefix a node connects with when inboxes are `per-user`, e.g. `_INBOX.node-mx`. */
+/** The inbox prefix a node must connect with (the only inbox its user may read), e.g. `_INBOX.node-mx`. */
 export function inboxPrefixOf(code: string): string {
   return `_INBOX.${countryNatsUser(code)}`;
 }
 
-/** The durable consumers a country's node uses (services/node: inbound alerts, receipts, forwards). */
-export function nodeDurablesOf(code: string): NodeDurable[] {
+/** The durable of a country's node on one network, e.g. `node-GT-net-trafficking-liaison`. */
+export function networkDurableOf(code: string, network: string): string {
+  return `node-${checkCountry(code)}-net-${checkNetwork(network)}`;
+}
+
+/**
+ * The durable consumers of a country's node: one per network in `networks` (sorted, each once),
+ * its bilateral messages and its receipts.
+ */
+export function nodeDurablesOf(code: string, networks: readonly string[] = []): NodeDurable[] {
   const cc = checkCountry(code);
+  const limits = { ackWaitMs: NODE_DURABLE_LIMITS.ackWaitMs, maxDeliver: NODE_DURABLE_LIMITS.maxDeliver };
+  const other = { ...limits, maxAckPending: NODE_DURABLE_LIMITS.otherMaxAckPending };
   return [
-    { stream: ALERTS_STREAM, durable: `node-${cc}`, filterSubject: `${SUBJECT_ROOT}.alert.>` },
-    { stream: ALERTS_STREAM, durable: `node-${cc}-receipts`, filterSubject: `${SUBJECT_ROOT}.ack.${cc}.*` },
+    ...[...new Set(networks.map(checkNetwork))].sort().map((network): NodeDurable => ({
+      stream: ALERTS_STREAM,
+      durable: networkDurableOf(cc, network),
+      filterSubject: `${SUBJECT_ROOT}.alert.${network}.>`,
+      kind: 'network',
+      network,
+      ...limits,
+      maxAckPending: NODE_DURABLE_LIMITS.alertsMaxAckPending,
+    })),
     // Bilateral messages (forwards) addressed to this country only.
-    { stream: ALERTS_STREAM, durable: `node-${cc}-direct`, filterSubject: `${SUBJECT_ROOT}.direct.${cc}.*` },
+    {
+      stream: ALERTS_STREAM,
+      durable: `node-${cc}-direct`,
+      filterSubject: `${SUBJECT_ROOT}.direct.${cc}.*`,
+      kind: 'direct',
+      ...other,
+    },
+    {
+      stream: ALERTS_STREAM,
+      durable: `node-${cc}-receipts`,
+      filterSubject: `${SUBJECT_ROOT}.ack.${cc}.*`,
+      kind: 'receipts',
+      ...other,
+    },
   ];
 }
 
@@ -137,12 +201,11 @@ export function nodeDurablesOf(code: string): NodeDurable[] {
 export function countryNatsPermissions(
   code: string,
   status: NatsCountryStatus,
-  options: Pick<NatsAuthorizationInput, 'inboxes'> = {},
+  networks: readonly string[] = [],
 ): NatsPermissions | undefined {
   const cc = checkCountry(code);
-  const inbox = options.inboxes === 'per-user' ? `${inboxPrefixOf(cc)}.>` : '_INBOX.>';
   const registryReads = REGISTRY_RPC_OPERATIONS.map((op) => registryRpcSubject(op));
-  const subscribe = [inbox, REGISTRY_EVENTS_WILDCARD];
+  const subscribe = [`${inboxPrefixOf(cc)}.>`, REGISTRY_EVENTS_WILDCARD];
   const audit = `${SUBJECT_ROOT}.audit.${countryNatsUser(cc)}.>`;
   switch (status) {
     case 'withdrawn':
@@ -153,10 +216,9 @@ export function countryNatsPermissions(
     case 'observer': {
       const origin = publishSubjectsOf(cc);
       const own = status === 'member' ? origin : origin.filter((s) => s.startsWith(`${SUBJECT_ROOT}.ack.`));
-      const durables = nodeDurablesOf(cc).flatMap((d) => [
-        // nats-server >= 2.9: CONSUMER.CREATE.<stream>.<durable>.<filter>; the server refuses a
-        // config whose filter differs from the one in the subject.
-        `${JS_API}.CONSUMER.CREATE.${d.stream}.${d.durable}.${d.filterSubject}`,
+      // Read only: no CONSUMER.CREATE/DURABLE.CREATE/DELETE, so the reconciler's filter and
+      // limits are the only ones these durables ever have.
+      const durables = nodeDurablesOf(cc, networks).flatMap((d) => [
         `${JS_API}.CONSUMER.INFO.${d.stream}.${d.durable}`,
         `${JS_API}.CONSUMER.MSG.NEXT.${d.stream}.${d.durable}`,
         `$JS.ACK.${d.stream}.${d.durable}.>`,
@@ -278,8 +340,17 @@ export function registryNatsPermissions(
         `registry bucket must be named ${REGISTRY_BUCKET_PREFIX}<name>, got ${JSON.stringify(bucket)}`,
       );
   }
-  // The alerts stream: created and kept up to date, never read (the registry reads no alerts).
-  const alerts = ['CREATE', 'UPDATE', 'INFO'].map((op) => `${JS_API}.STREAM.${op}.${ALERTS_STREAM}`);
+  // The alerts stream: created and kept up to date; the registry itself reads no alerts.
+  // Its consumers: the nodes' durables, reconciled from memberships (reconcileNodeConsumers);
+  // no MSG.NEXT, DIRECT.GET or MSG.GET on it (see the module comment on push consumers).
+  const alerts = [
+    ...['CREATE', 'UPDATE', 'INFO'].map((op) => `${JS_API}.STREAM.${op}.${ALERTS_STREAM}`),
+    `${JS_API}.CONSUMER.CREATE.${ALERTS_STREAM}.>`,
+    `${JS_API}.CONSUMER.INFO.${ALERTS_STREAM}.*`,
+    `${JS_API}.CONSUMER.DELETE.${ALERTS_STREAM}.*`,
+    `${JS_API}.CONSUMER.NAMES.${ALERTS_STREAM}`,
+    `${JS_API}.CONSUMER.LIST.${ALERTS_STREAM}`,
+  ];
   const streams = [AUDIT_STREAM, ...buckets.map((b) => `KV_${b}`)];
   const perStream = streams.flatMap((s) => [
     `${JS_API}.STREAM.CREATE.${s}`,
@@ -350,7 +421,7 @@ export function renderNatsAuthorization(input: NatsAuthorizationInput): string {
     const cc = checkCountry(country.code);
     if (seen.has(cc)) throw new TransportError('ERR_INVALID_OPTION', `country ${cc} is listed twice`);
     seen.add(cc);
-    const permissions = countryNatsPermissions(cc, country.status, input);
+    const permissions = countryNatsPermissions(cc, country.status, country.networks ?? []);
     if (permissions === undefined) {
       entries.push(`    # ${cc} ${country.status}: no user`);
       continue;
@@ -402,13 +473,13 @@ function renderUser(
     if (!NKEY.test(credential.nkey))
       throw new TransportError('ERR_INVALID_OPTION', `the nkey of ${user} is not a user public nkey (U...)`);
     identity = `nkey: ${q(credential.nkey)}`;
+  } else if ('passwordHash' in credential && BCRYPT.test(credential.passwordHash)) {
+    identity = `user: ${q(user)}\n      password: ${q(credential.passwordHash)}`;
   } else {
-    if (!SAFE_SECRET.test(credential.password) || /["\\]/.test(credential.password))
-      throw new TransportError(
-        'ERR_INVALID_OPTION',
-        `the password of ${user} must be at least 12 printable ASCII characters without quotes, backslashes or spaces`,
-      );
-    identity = `user: ${q(user)}\n      password: ${q(credential.password)}`;
+    throw new TransportError(
+      'ERR_INVALID_OPTION',
+      `the credential of ${user} must be a public nkey (U...) or a bcrypt password hash ($2a$...); passwords in clear are not rendered`,
+    );
   }
   return [
     `    # ${what}`,
@@ -421,6 +492,15 @@ function renderUser(
     '      }',
     '    }',
   ].join('\n');
+}
+
+function checkNetwork(network: string): string {
+  if (typeof network !== 'string' || !NETWORK.test(network) || network.length > 64)
+    throw new TransportError(
+      'ERR_INVALID_OPTION',
+      `network must be lower-case letters, digits and '-', got ${JSON.stringify(network)}`,
+    );
+  return network;
 }
 
 function checkCountry(code: string): string {

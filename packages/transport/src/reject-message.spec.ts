@@ -1,7 +1,7 @@
 import { RpcException } from '@nestjs/microservices';
 import { describe, expect, it } from 'vitest';
 
-import { exponentialNakDelay } from './consume-durable.js';
+import { exponentialNakDelay } from './consume.js';
 import { REJECTION_REASONS, RejectMessage, isRejectMessage } from './reject-message.js';
 
 describe('RejectMessage', () => {

@@ -27,7 +27,9 @@ export type TransportErrorCode =
   /** A message handler failed (not a rejection); the message is redelivered. */
   | 'ERR_HANDLER_FAILED'
   /** The consumer was used after close(). */
-  | 'ERR_CONSUMER_CLOSED';
+  | 'ERR_CONSUMER_CLOSED'
+  /** An acknowledgement could not be sent or was not confirmed: the message will be delivered again. */
+  | 'ERR_ACK_UNCONFIRMED';
 
 /** Base class of every error this package throws. */
 export class TransportError extends Error {

@@ -55,6 +55,12 @@ export interface VerifiedAlert {
   readonly handling: string;
   /** The body in clear: the alert's own, or the decrypted one; undefined when not readable here. */
   readonly body: AlertBody['body'];
+  /**
+   * Title and summary as readable here: the header's, or a restricted alert's from its decrypted
+   * body (its header carries neither); empty when the body is not readable here.
+   */
+  readonly title: string;
+  readonly summary: string;
   readonly restricted: boolean;
   readonly bodyReadable: boolean;
   readonly rules: readonly string[];
@@ -216,10 +222,13 @@ export async function verifyInbound(msg: InboundMessage, ctx: VerifyContext): Pr
   }
 
   let body: AlertBody['body'] = undefined;
+  let { title, summary } = header;
   if (alert.body?.$case === 'encrypted') {
     if (ctx.encryptionKeys === undefined) bodyReadable = false;
-    else if (bodyReadable)
-      body = await openBody(alert.body.encrypted.jwe, header.kind, ctx.encryptionKeys, ctx);
+    else if (bodyReadable) {
+      const plain = await openBody(alert.body.encrypted.jwe, header, ctx.encryptionKeys, ctx);
+      ({ body, title, summary } = plain);
+    }
   } else {
     body = alert.body;
   }
@@ -231,6 +240,8 @@ export async function verifyInbound(msg: InboundMessage, ctx: VerifyContext): Pr
     kind,
     handling,
     body,
+    title,
+    summary,
     restricted,
     bodyReadable,
     rules,
@@ -241,10 +252,10 @@ export async function verifyInbound(msg: InboundMessage, ctx: VerifyContext): Pr
 
 async function openBody(
   jwe: string,
-  kind: AlertKind,
+  header: { readonly kind: AlertKind; readonly retractsId: string },
   encryptionKeys: ReadonlyMap<string, PrivateKeyRecord>,
   ctx: VerifyContext,
-): Promise<AlertBody['body']> {
+): Promise<AlertBody> {
   let recipients: string[];
   try {
     recipients = listJweRecipients(jwe);
@@ -260,8 +271,10 @@ async function openBody(
   } catch (cause) {
     reject('malformed', `the encrypted body does not open with ${key.kid}`, cause);
   }
-  const violations = validateAlertBody(body);
-  if (violations.length > 0 || alertKindOfBody(body.body) !== kind)
+  // A restricted retraction's plaintext holds only its title and summary.
+  const retraction = header.retractsId !== '';
+  const violations = validateAlertBody(body, { retraction });
+  if (violations.length > 0 || (!retraction && alertKindOfBody(body.body) !== header.kind))
     reject('malformed', 'the decrypted body breaks the schema or is not of the header kind');
-  return body.body;
+  return body;
 }

@@ -4,53 +4,35 @@
  * `filter.networks[1]`, `digests[42]`), so a malformed feed definition or match request says
  * exactly what to fix, and nothing is created.
  */
+import { SERVICE_ERROR_STATUS, ServiceError } from '@enlace/service-kit';
+import type { FieldViolation } from '@enlace/service-kit';
 
-export const FEED_ERROR_STATUS = {
-  /** Malformed JSON, a feed definition or match request that breaks the rules, a bad parameter. */
-  ERR_VALIDATION: 400,
-  /** No bearer token, or one the registry did not sign, or an expired one. */
-  ERR_UNAUTHENTICATED: 401,
-  /** A valid token whose holder may not do this (another country's feed, wrong role). */
-  ERR_FORBIDDEN: 403,
-  ERR_NOT_FOUND: 404,
-  /** The request conflicts with stored state (e.g. a feed name already taken). */
-  ERR_CONFLICT: 409,
-  /** A request too large (more than 100,000 digests in one match query). */
-  ERR_TOO_LARGE: 413,
-  /** No verified registry snapshot yet, or NATS / JetStream cannot be reached. */
-  ERR_UNAVAILABLE: 503,
-  ERR_INTERNAL: 500,
-} as const;
+/**
+ * The kit's codes — ERR_VALIDATION (a feed definition or match request that breaks the rules),
+ * ERR_FORBIDDEN (another country's feed), ERR_CONFLICT (a feed name taken), ERR_TOO_LARGE (more
+ * than 100,000 digests in one match query), ERR_UNAVAILABLE (no verified registry snapshot yet,
+ * NATS down), ... — and ERR_RATE_LIMITED: too many requests or open readers for this token or
+ * this service, retry after Retry-After.
+ */
+export const FEED_ERROR_STATUS = { ...SERVICE_ERROR_STATUS, ERR_RATE_LIMITED: 429 } as const;
 
 export type FeedErrorCode = keyof typeof FEED_ERROR_STATUS;
 
-/** One problem with one field; `path` uses JSON names (`filter.networks[0]`), "" for the whole body. */
-export interface FieldViolation {
-  readonly path: string;
-  readonly code: string;
-  readonly message: string;
-}
+export type { FieldViolation };
 
 export interface FeedErrorOptions extends ErrorOptions {
   readonly violations?: readonly FieldViolation[];
+  /** For ERR_RATE_LIMITED: the seconds the caller should wait (also sent as Retry-After). */
+  readonly retryAfterSeconds?: number;
 }
 
-export class FeedError extends Error {
-  readonly code: FeedErrorCode;
-  readonly violations: readonly FieldViolation[];
+/** The feed service's error: its HTTP status from FEED_ERROR_STATUS, answered in the kit's one shape. */
+export class FeedError extends ServiceError<FeedErrorCode> {
+  readonly retryAfterSeconds: number | undefined;
 
   constructor(code: FeedErrorCode, message: string, options: FeedErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(code, FEED_ERROR_STATUS[code], message, options);
     this.name = 'FeedError';
-    this.code = code;
-    this.violations = options.violations ?? [];
-  }
-
-  get status(): number {
-    return FEED_ERROR_STATUS[this.code];
-  }
-
-  toJSON(): { code: FeedErrorCode; message: string; violations: readonly FieldViolation[] } {
-    return { code: this.code, message: this.message, violations: this.violations };
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }

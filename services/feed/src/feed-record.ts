@@ -24,6 +24,11 @@ export interface FeedRecordVerification {
   readonly verifiedAt: string;
   /** False for a restricted alert whose body is encrypted: `alert` then holds the JWE. */
   readonly bodyReadable: boolean;
+  /**
+   * True when the alert's `expires_at` had passed when this service verified it: still
+   * authentic, delivered so that nothing is lost, but no longer to be acted on.
+   */
+  readonly expired: boolean;
 }
 
 export interface FeedRecord {

@@ -3,36 +3,23 @@
  * status it maps to. Policy refusals also carry the policy's own `reason` (e.g.
  * `origin_suspended`), the same string the policy package, metrics and the audit trail use.
  */
+import { SERVICE_ERROR_STATUS, ServiceError } from '@enlace/service-kit';
+import type { FieldViolation } from '@enlace/service-kit';
 
+/** The kit's codes (validation, authentication, not found, too large, ...) and the node's own. */
 export const NODE_ERROR_STATUS = {
-  /** Malformed JSON, a draft that breaks the schema, a bad query parameter. */
-  ERR_VALIDATION: 400,
-  /** No bearer token, or one the registry did not sign, or an expired one. */
-  ERR_UNAUTHENTICATED: 401,
-  /** A valid token whose holder may not do this here (another country, wrong role). */
-  ERR_FORBIDDEN: 403,
+  ...SERVICE_ERROR_STATUS,
   /** The registry policy refuses the publication; `reason` says why. */
   ERR_POLICY_DENIED: 403,
   /** The alert's handling code forbids it (H2: no onward dissemination). */
   ERR_HANDLING_RESTRICTED: 403,
-  ERR_NOT_FOUND: 404,
-  /** The request conflicts with stored state (e.g. retracting an alert twice). */
-  ERR_CONFLICT: 409,
   /** A recipient of a restricted alert has no valid encryption key in the registry. */
   ERR_NO_RECIPIENT_KEY: 422,
-  /** No verified registry snapshot yet, or NATS / JetStream cannot be reached. */
-  ERR_UNAVAILABLE: 503,
-  ERR_INTERNAL: 500,
 } as const;
 
 export type NodeErrorCode = keyof typeof NODE_ERROR_STATUS;
 
-/** One problem with one field; `path` uses JSON names (`header.recipients[0]`), "" for the whole body. */
-export interface FieldViolation {
-  readonly path: string;
-  readonly code: string;
-  readonly message: string;
-}
+export type { FieldViolation };
 
 export interface NodeErrorOptions extends ErrorOptions {
   readonly violations?: readonly FieldViolation[];
@@ -40,29 +27,10 @@ export interface NodeErrorOptions extends ErrorOptions {
   readonly reason?: string;
 }
 
-export class NodeError extends Error {
-  readonly code: NodeErrorCode;
-  readonly violations: readonly FieldViolation[];
-  readonly reason: string | undefined;
-
+/** The node's error: its HTTP status from NODE_ERROR_STATUS, answered in the kit's one shape. */
+export class NodeError extends ServiceError<NodeErrorCode> {
   constructor(code: NodeErrorCode, message: string, options: NodeErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(code, NODE_ERROR_STATUS[code], message, options);
     this.name = 'NodeError';
-    this.code = code;
-    this.violations = options.violations ?? [];
-    this.reason = options.reason;
-  }
-
-  get status(): number {
-    return NODE_ERROR_STATUS[this.code];
-  }
-
-  toJSON(): { code: NodeErrorCode; message: string; reason?: string; violations: readonly FieldViolation[] } {
-    return {
-      code: this.code,
-      message: this.message,
-      ...(this.reason !== undefined && { reason: this.reason }),
-      violations: this.violations,
-    };
   }
 }

@@ -113,7 +113,7 @@ export async function alertVerify(
     }
   }
 
-  let bodyJson: unknown;
+  let bodyJson: Record<string, unknown> | undefined;
   if (verdict.valid && decryptKey && alert?.body?.$case === 'encrypted') {
     try {
       const plain = await decryptForRecipient(alert.body.encrypted.jwe, decryptKey);
@@ -149,7 +149,14 @@ export async function alertVerify(
       )}\n`,
     );
   } else {
-    if (alertJson) io.stdout.write(renderAlert(alertJson));
+    if (alertJson) {
+      // A restricted alert's title travels inside the encrypted body: show the decrypted one.
+      const header = (alertJson['header'] ?? {}) as Record<string, unknown>;
+      const title = bodyJson?.['title'];
+      io.stdout.write(
+        renderAlert(typeof title === 'string' ? { ...alertJson, header: { ...header, title } } : alertJson),
+      );
+    }
     if (bodyJson !== undefined) {
       io.stdout.write(`Decrypted body\n${JSON.stringify(bodyJson, null, 2).replace(/^/gm, '  ')}\n`);
     }

@@ -11,127 +11,32 @@ import { once } from 'node:events';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 
+import { createFeedClient } from '@enlace/client';
+import type {
+  FeedClient,
+  FeedDefinitionRequest,
+  FeedRecordJson,
+  FeedStatusJson,
+  TextStream,
+} from '@enlace/client';
+
 import { CliError } from '../errors.js';
 import { readStructuredFile } from '../io.js';
 import type { Output } from '../io.js';
 import type { CliIo } from '../main.js';
+import { call, createClientFor } from '../service-call.js';
 
 interface Connection {
   url?: string;
   token?: string;
 }
 
-interface FeedErrorBody {
-  error?: {
-    code?: unknown;
-    message?: unknown;
-    violations?: Array<{ path?: unknown; code?: unknown; message?: unknown }>;
-  };
-}
+/** Feed calls time out after 30 s (streams: until their headers arrive). */
+const FEED_TIMEOUT_MS = 30_000;
 
-/** `feed service refused (ERR_VALIDATION, HTTP 400): ... [fields: sink.url, name]` */
-export function describeFeedError(status: number, body: unknown): string {
-  const error = (body as FeedErrorBody | undefined)?.error;
-  if (error === undefined || typeof error.code !== 'string')
-    return `the feed service answered HTTP ${status}`;
-  const message = typeof error.message === 'string' ? error.message.replace(/\s+/g, ' ') : '';
-  const paths = (error.violations ?? [])
-    .map((v) => (typeof v.path === 'string' ? (v.path === '' ? '(body)' : v.path) : undefined))
-    .filter((p): p is string => p !== undefined);
-  const fields = paths.length > 0 ? ` [fields: ${[...new Set(paths)].join(', ')}]` : '';
-  return `feed service refused (${error.code}, HTTP ${status}): ${message}${fields}`;
-}
-
-class FeedHttp {
-  readonly base: URL;
-  constructor(
-    url: string | undefined,
-    private readonly token: string | undefined,
-  ) {
-    if (url === undefined || url === '')
-      throw new CliError('ERR_USAGE', 'the feed service URL is missing: give --url or set ENLACE_FEED_URL');
-    try {
-      this.base = new URL(url.endsWith('/') ? url : `${url}/`);
-    } catch (cause) {
-      throw new CliError(
-        'ERR_USAGE',
-        `--url must be an http(s) URL such as http://127.0.0.1:8090 (got "${url}")`,
-        {
-          cause,
-        },
-      );
-    }
-    if (this.base.protocol !== 'http:' && this.base.protocol !== 'https:')
-      throw new CliError('ERR_USAGE', `--url must be an http(s) URL (got "${url}")`);
-    if (token === undefined || token === '')
-      throw new CliError('ERR_USAGE', 'a bearer token is missing: give --token or set ENLACE_FEED_TOKEN');
-  }
-
-  url(path: string, query: Record<string, string | undefined> = {}): URL {
-    const url = new URL(path.replace(/^\//, ''), this.base);
-    for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, v);
-    return url;
-  }
-
-  async fetch(method: string, url: URL, body?: unknown, signal?: AbortSignal): Promise<Response> {
-    let response: Response;
-    try {
-      response = await fetch(url, {
-        method,
-        headers: {
-          authorization: `Bearer ${this.token}`,
-          ...(body !== undefined && { 'content-type': 'application/json' }),
-        },
-        ...(body !== undefined && { body: JSON.stringify(body) }),
-        signal: signal ?? AbortSignal.timeout(30_000),
-      });
-    } catch (cause) {
-      const reason =
-        (cause as Error).name === 'TimeoutError'
-          ? 'no answer in time'
-          : (((cause as Error).cause as Error | undefined)?.message ?? (cause as Error).message);
-      throw new CliError(
-        'ERR_FEED_UNREACHABLE',
-        `cannot reach the feed service at ${this.base.origin}: ${reason}`,
-        {
-          cause,
-          exitCode: 1,
-        },
-      );
-    }
-    if (!response.ok) {
-      const text = await response.text();
-      let json: unknown;
-      try {
-        json = JSON.parse(text) as unknown;
-      } catch {
-        throw new CliError(
-          'ERR_FEED_UNREACHABLE',
-          `${url.origin}${url.pathname} answered HTTP ${response.status} without a feed service error; is --url the feed service?`,
-          { exitCode: 1 },
-        );
-      }
-      throw new CliError('ERR_FEED_REFUSED', describeFeedError(response.status, json), { exitCode: 1 });
-    }
-    return response;
-  }
-
-  async json<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const response = await this.fetch(method, this.url(path), body);
-    if (response.status === 204) return undefined as T;
-    try {
-      return (await response.json()) as T;
-    } catch (cause) {
-      throw new CliError(
-        'ERR_FEED_UNREACHABLE',
-        `the feed service at ${this.base.origin} answered malformed JSON`,
-        {
-          cause,
-          exitCode: 1,
-        },
-      );
-    }
-  }
+/** Runs a feed service call, its failures as CliErrors worded for --url. */
+function feedCall<T>(run: Promise<T>): Promise<T> {
+  return call('feed', run, { flag: '--url' });
 }
 
 /** A progress bar on stderr: redrawn in place on a terminal, a line per 10% otherwise. */
@@ -180,33 +85,19 @@ function collect(value: string, previous: string[] | undefined): string[] {
   ];
 }
 
-function connection(io: CliIo, opts: Connection): FeedHttp {
+function connection(io: CliIo, opts: Connection): FeedClient {
   const env = io.env ?? process.env;
-  return new FeedHttp(opts.url ?? env.ENLACE_FEED_URL, opts.token ?? env.ENLACE_FEED_TOKEN);
-}
-
-interface FeedStatusJson {
-  feed: {
-    id: string;
-    country: string;
-    description: string;
-    start: string;
-    filter: Record<string, unknown>;
-    sink: { type: string; directory?: string; url?: string; subject?: string };
-    generation: number;
-  };
-  running: boolean;
-  pending?: number;
-  inFlight?: number;
-  counters?: {
-    delivered: number;
-    filtered: number;
-    handlingH2: number;
-    duplicates: number;
-    rejected: Record<string, number>;
-    lastDeliveredAt?: string;
-  };
-  sink?: { delivered: number; retries: number; lastError?: { at: string; message: string } };
+  const url = opts.url ?? env.ENLACE_FEED_URL;
+  const token = opts.token ?? env.ENLACE_FEED_TOKEN;
+  if (url === undefined || url === '')
+    throw new CliError('ERR_USAGE', 'the feed service URL is missing: give --url or set ENLACE_FEED_URL');
+  const client = createClientFor(
+    () => createFeedClient({ baseUrl: url, timeoutMs: FEED_TIMEOUT_MS, token: () => token }),
+    { flag: '--url', example: 'http://127.0.0.1:8090' },
+  );
+  if (token === undefined || token === '')
+    throw new CliError('ERR_USAGE', 'a bearer token is missing: give --token or set ENLACE_FEED_TOKEN');
+  return client;
 }
 
 function sinkText(sink: FeedStatusJson['feed']['sink']): string {
@@ -243,27 +134,7 @@ function statusLines(s: FeedStatusJson): string {
   ].join('\n');
 }
 
-/** Reads an NDJSON response line by line, stopping on an error line. */
-async function* lines(response: Response): AsyncGenerator<Record<string, unknown>> {
-  if (response.body === null) return;
-  const decoder = new TextDecoder();
-  let buffer = '';
-  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-    buffer += decoder.decode(chunk, { stream: true });
-    let index: number;
-    while ((index = buffer.indexOf('\n')) >= 0) {
-      const line = buffer.slice(0, index).trim();
-      buffer = buffer.slice(index + 1);
-      if (line === '') continue;
-      const value = JSON.parse(line) as Record<string, unknown>;
-      if (value.error !== undefined && value.format === undefined)
-        throw new CliError('ERR_FEED_REFUSED', describeFeedError(500, value), { exitCode: 1 });
-      yield value;
-    }
-  }
-}
-
-function recordSummary(record: Record<string, unknown>): string {
+function recordSummary(record: FeedRecordJson): string {
   const alert = record.alert as { header?: Record<string, unknown> } | undefined;
   const h = alert?.header ?? {};
   return `${String(h.issuedAt ?? '')}  ${String(h.origin ?? '')}  ${String(h.network ?? '')}/${String(
@@ -340,9 +211,16 @@ export function addFeedCommands(program: Command, io: CliIo): void {
       .option('--min-grading <grading>', 'Admiralty grading at least this good, e.g. B2')
       .option('--financial-only', 'only alerts with financial indicators')
       .option('--from <start>', 'now, beginning or an ISO 8601 instant', 'now')
-      .option('--to-dir <dir>', 'deliver to JSON Lines files in this directory (absolute path)')
-      .option('--max-bytes <n>', 'rotate files at this size (with --to-dir)')
-      .option('--to-webhook <url>', 'deliver to this HTTPS webhook')
+      .option(
+        '--to-dir <dir>',
+        "deliver to JSON Lines files in this directory under the feed service's file root for your " +
+          'country (<root>/<CC>/<dir>, e.g. cases; an absolute path must lie inside it)',
+      )
+      .option('--max-bytes <n>', 'rotate files at this size, at most 1 GiB (with --to-dir)')
+      .option(
+        '--to-webhook <url>',
+        'deliver to this HTTPS webhook (public addresses only, unless the operator allow-lists the host)',
+      )
       .option(
         '--webhook-secret <secret>',
         'HMAC secret of the webhook (at least 32 characters; default $ENLACE_WEBHOOK_SECRET)',
@@ -356,7 +234,7 @@ export function addFeedCommands(program: Command, io: CliIo): void {
       .addHelpText(
         'after',
         '\nExamples:\n' +
-          '  $ enlace feed create --name cases --financial-only --from beginning --to-dir /var/lib/fiu/enlace\n' +
+          '  $ enlace feed create --name cases --financial-only --from beginning --to-dir cases\n' +
           '  $ enlace feed create --name docs --kind document --to-webhook https://fiu.example/enlace \\\n' +
           '      --webhook-secret "$SECRET"\n',
       ),
@@ -402,7 +280,7 @@ export function addFeedCommands(program: Command, io: CliIo): void {
         sink,
       };
     }
-    const status = await http.json<FeedStatusJson>('POST', 'v1/feeds', definition);
+    const status = await feedCall(http.feeds.create(definition as FeedDefinitionRequest));
     io.stdout.write(
       opts.json === true ? `${JSON.stringify(status, null, 2)}\n` : `created\n${statusLines(status)}\n`,
     );
@@ -411,7 +289,7 @@ export function addFeedCommands(program: Command, io: CliIo): void {
   withConnection(
     feed.command('list').summary('list feeds with their delivery status').option('--json', 'print JSON'),
   ).action(async (opts: Connection & { json?: boolean }) => {
-    const { feeds } = await connection(io, opts).json<{ feeds: FeedStatusJson[] }>('GET', 'v1/feeds');
+    const { feeds } = await feedCall(connection(io, opts).feeds.list());
     if (opts.json === true) io.stdout.write(`${JSON.stringify(feeds, null, 2)}\n`);
     else io.stdout.write(feeds.length === 0 ? 'no feeds\n' : `${feeds.map(statusLines).join('\n')}\n`);
   });
@@ -423,10 +301,7 @@ export function addFeedCommands(program: Command, io: CliIo): void {
       .argument('<feed>', 'feed id, e.g. mx-cases')
       .option('--json', 'print JSON'),
   ).action(async (id: string, opts: Connection & { json?: boolean }) => {
-    const status = await connection(io, opts).json<FeedStatusJson>(
-      'GET',
-      `v1/feeds/${encodeURIComponent(id)}`,
-    );
+    const status = await feedCall(connection(io, opts).feeds.get(id));
     io.stdout.write(opts.json === true ? `${JSON.stringify(status, null, 2)}\n` : `${statusLines(status)}\n`);
   });
 
@@ -437,7 +312,7 @@ export function addFeedCommands(program: Command, io: CliIo): void {
       .argument('<feed>', 'feed id')
       .option('--json', 'print JSON'),
   ).action(async (id: string, opts: Connection & { json?: boolean }) => {
-    await connection(io, opts).json('DELETE', `v1/feeds/${encodeURIComponent(id)}`);
+    await feedCall(connection(io, opts).feeds.delete(id));
     io.stdout.write(opts.json === true ? `${JSON.stringify({ deleted: id })}\n` : `deleted ${id}\n`);
   });
 
@@ -450,19 +325,19 @@ export function addFeedCommands(program: Command, io: CliIo): void {
       .option('--limit <n>', 'stop after this many records')
       .option('--json', 'print each record as one JSON line'),
   ).action(async (id: string, opts: Connection & { from: string; limit?: string; json?: boolean }) => {
-    const http = connection(io, opts);
-    const response = await http.fetch(
-      'GET',
-      http.url(`v1/feeds/${encodeURIComponent(id)}/records`, {
+    const records = await feedCall(
+      connection(io, opts).feeds.records(id, {
         from: opts.from,
-        follow: 'true',
-        limit: opts.limit,
+        follow: true,
+        ...(opts.limit !== undefined && { limit: Number(opts.limit) }),
       }),
-      undefined,
-      new AbortController().signal,
     );
-    for await (const record of lines(response))
-      io.stdout.write(opts.json === true ? `${JSON.stringify(record)}\n` : `${recordSummary(record)}\n`);
+    await feedCall(
+      (async () => {
+        for await (const record of records)
+          io.stdout.write(opts.json === true ? `${JSON.stringify(record)}\n` : `${recordSummary(record)}\n`);
+      })(),
+    );
   });
 
   withConnection(
@@ -486,9 +361,7 @@ export function addFeedCommands(program: Command, io: CliIo): void {
     ) => {
       const http = connection(io, opts);
       if (opts.redeliver === true) {
-        const status = await http.json<FeedStatusJson>('POST', `v1/feeds/${encodeURIComponent(id)}/replay`, {
-          from: opts.from,
-        });
+        const status = await feedCall(http.feeds.replay(id, { from: opts.from }));
         io.stdout.write(
           opts.json === true
             ? `${JSON.stringify(status, null, 2)}\n`
@@ -496,11 +369,10 @@ export function addFeedCommands(program: Command, io: CliIo): void {
         );
         return;
       }
-      await download(http, io, {
+      await download(io, {
         id,
         label: `replay ${id}`,
-        path: `v1/feeds/${encodeURIComponent(id)}/records`,
-        query: { from: opts.from, follow: 'false' },
+        open: () => http.feeds.recordsText(id, { from: opts.from, follow: false }),
         out: opts.out,
         json: opts.json === true,
         count: 'lines',
@@ -528,11 +400,16 @@ export function addFeedCommands(program: Command, io: CliIo): void {
       id: string,
       opts: Connection & { format: string; from: string; until?: string; out?: string; json?: boolean },
     ) => {
-      await download(connection(io, opts), io, {
+      const http = connection(io, opts);
+      await download(io, {
         id,
         label: `export ${id}`,
-        path: `v1/feeds/${encodeURIComponent(id)}/export`,
-        query: { format: opts.format, from: opts.from, until: opts.until },
+        open: () =>
+          http.feeds.export(id, {
+            format: opts.format as 'stix' | 'jsonl',
+            from: opts.from,
+            ...(opts.until !== undefined && { until: opts.until }),
+          }),
         out: opts.out,
         json: opts.json === true,
         count: opts.format === 'stix' ? 'reports' : 'lines',
@@ -542,48 +419,37 @@ export function addFeedCommands(program: Command, io: CliIo): void {
 }
 
 async function download(
-  http: FeedHttp,
   io: CliIo,
   o: {
     id: string;
     label: string;
-    path: string;
-    query: Record<string, string | undefined>;
+    open: () => Promise<TextStream>;
     out: string | undefined;
     json: boolean;
     count: 'lines' | 'reports';
   },
 ): Promise<void> {
-  const response = await http.fetch(
-    'GET',
-    http.url(o.path, o.query),
-    undefined,
-    new AbortController().signal,
-  );
-  const total = Number(response.headers.get('enlace-pending') ?? '0');
+  const stream = await feedCall(o.open());
+  const total = stream.pending ?? 0;
   const bar = new ProgressBar(io.stderr, o.label, total);
   const sink = await openSink(o.out, io);
   let items = 0;
   let bytes = 0;
   try {
-    if (response.body !== null) {
-      const decoder = new TextDecoder();
-      let tail = '';
-      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-        const text = decoder.decode(chunk, { stream: true });
-        bytes += chunk.byteLength;
-        const scan = tail + text;
-        const pattern = o.count === 'lines' ? /\n/g : /"type":"report"/g;
-        items += (scan.match(pattern) ?? []).length - (tail.match(pattern) ?? []).length;
-        tail = scan.slice(-32);
-        if (text.includes('\n{"error"') || text.startsWith('{"error"')) {
-          const line = text.slice(text.indexOf('{"error"')).split('\n')[0]!;
-          throw new CliError('ERR_FEED_REFUSED', describeFeedError(500, JSON.parse(line)), { exitCode: 1 });
+    let tail = '';
+    const pattern = o.count === 'lines' ? /\n/g : /"type":"report"/g;
+    await feedCall(
+      (async () => {
+        for await (const text of stream) {
+          bytes += new TextEncoder().encode(text).byteLength;
+          const scan = tail + text;
+          items += (scan.match(pattern) ?? []).length - (tail.match(pattern) ?? []).length;
+          tail = scan.slice(-32);
+          await sink.write(text);
+          bar.update(Math.min(items, total));
         }
-        await sink.write(text);
-        bar.update(Math.min(items, total));
-      }
-    }
+      })(),
+    );
     await sink.commit();
   } catch (error) {
     await sink.abort();

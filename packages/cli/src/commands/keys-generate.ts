@@ -1,13 +1,23 @@
 /**
  * `enlace keys generate`: a country's signing and encryption key pair, private halves in files
- * only their owner can read, public halves merged into the country's JWKS.
+ * only their owner can read, public halves merged into the country's JWKS; and the NATS nkey of
+ * its node (`nats-user.nk`, the seed, mode 0600; `nats-user.pub`, the public nkey the operator
+ * adds to `enlace deploy nats-config --nkeys`), unless one is there already: a node keeps its
+ * NATS identity across key rotations.
  */
-import { access } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { createJwks, generateEncryptionKey, generateSigningKey, parseJwks, parseKid } from '@enlace/crypto';
 import type { Jwks } from '@enlace/crypto';
 import { isCountryCode } from '@enlace/schema';
+import {
+  NATS_NKEY_PUBLIC_FILE,
+  NATS_NKEY_SEED_FILE,
+  countryNatsUser,
+  createNatsNkey,
+  natsNkeyPublicKey,
+} from '@enlace/transport';
 
 import { CliError } from '../errors.js';
 import { readStructuredFile, writeOutputFile } from '../io.js';
@@ -82,9 +92,27 @@ export async function keysGenerate(opts: KeysGenerateOptions, io: CliIo): Promis
   }
   const jwks = createJwks([...existing.keys, signing.publicJwk, encryption.publicJwk]);
   await writeOutputFile(jwksPath, `${JSON.stringify(jwks, null, 2)}\n`, { mode: 0o644 });
+  const nats = await ensureNatsNkey(opts.out);
+  const natsUser = countryNatsUser(country);
 
   if (opts.json) {
-    io.stdout.write(`${JSON.stringify({ country, keys: written, jwks: jwksPath }, null, 2)}\n`);
+    io.stdout.write(
+      `${JSON.stringify(
+        {
+          country,
+          keys: written,
+          jwks: jwksPath,
+          nats: {
+            user: natsUser,
+            seedFile: nats.seedFile,
+            publicKey: nats.publicKey,
+            generated: nats.generated,
+          },
+        },
+        null,
+        2,
+      )}\n`,
+    );
     return;
   }
   io.stdout.write(`Generated keys for ${country}:\n`);
@@ -93,4 +121,26 @@ export async function keysGenerate(opts: KeysGenerateOptions, io: CliIo): Promis
     io.stdout.write(`  ${what} ${key.kid}  private key: ${key.privateKeyFile} (keep it secret)\n`);
   }
   io.stdout.write(`  public keys: ${jwksPath} (${jwks.keys.length} keys; register them with the registry)\n`);
+  io.stdout.write(
+    `  NATS nkey of ${natsUser}: ${nats.publicKey}${nats.generated ? '' : ' (kept)'}  seed: ${nats.seedFile} (keep it secret)\n` +
+      `  add "${natsUser}": "${nats.publicKey}" to the file \`enlace deploy nats-config --nkeys\` reads\n`,
+  );
+}
+
+/** The node's nkey in `dir`: the one there, else a new pair (seed mode 0600, public key 0644). */
+async function ensureNatsNkey(
+  dir: string,
+): Promise<{ seedFile: string; publicKey: string; generated: boolean }> {
+  const seedFile = join(dir, NATS_NKEY_SEED_FILE);
+  if (await exists(seedFile)) {
+    try {
+      return { seedFile, publicKey: natsNkeyPublicKey(await readFile(seedFile, 'utf8')), generated: false };
+    } catch (cause) {
+      throw new CliError('ERR_KEY_INVALID', `${seedFile}: ${(cause as Error).message}`, { cause });
+    }
+  }
+  const pair = createNatsNkey();
+  await writeOutputFile(seedFile, `${pair.seed}\n`, { mode: 0o600, exclusive: true });
+  await writeOutputFile(join(dir, NATS_NKEY_PUBLIC_FILE), `${pair.publicKey}\n`, { mode: 0o644 });
+  return { seedFile, publicKey: pair.publicKey, generated: true };
 }

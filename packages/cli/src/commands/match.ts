@@ -22,10 +22,14 @@ import {
 import type { IdentifierKind, MatchingKey } from '@enlace/crypto';
 import { isCountryCode } from '@enlace/schema';
 
+import { createFeedClient } from '@enlace/client';
+import type { AlertRefJson, FeedClient } from '@enlace/client';
+
 import { CliError } from '../errors.js';
 import { readInputFile, readStructuredFile, writeOutputFile } from '../io.js';
 import type { CliIo } from '../main.js';
-import { describeFeedError, ProgressBar } from './feed.js';
+import { call, createClientFor } from '../service-call.js';
+import { ProgressBar } from './feed.js';
 
 /** Most digests the feed service takes in one request; longer inputs go in several. */
 export const MATCH_BATCH = 100_000;
@@ -60,22 +64,8 @@ interface Digested {
   readonly digest: string;
 }
 
-/** An alert a hit points to, as POST /v1/match answers it. */
-interface AlertRefJson {
-  alertId: string;
-  origin: string;
-  network: string;
-  kind: string;
-  issuedAt: string;
-  field: string;
-}
-
-interface MatchAnswer {
-  keyId: string;
-  queried: number;
-  matched: number;
-  hits: Array<{ digest: string; alerts: AlertRefJson[] }>;
-}
+/** A batch of digests may take long to look up: wait up to two minutes for the answer. */
+const MATCH_TIMEOUT_MS = 120_000;
 
 /** Adds `enlace match key generate`, `enlace match digest` and `enlace match query`. */
 export function registerMatchCommands(program: Command, io: CliIo = processIo): void {
@@ -200,7 +190,7 @@ export function registerMatchCommands(program: Command, io: CliIo = processIo): 
     .action(async (values: string[], opts: QueryOptions) => {
       const url = opts.feedUrl ?? opts.url ?? env(io, 'ENLACE_FEED_URL');
       const token = opts.token ?? env(io, 'ENLACE_FEED_TOKEN');
-      const endpoint = matchEndpoint(url);
+      const feed = matchClient(url, () => token);
       if (token === undefined) {
         throw new CliError('ERR_USAGE', 'a bearer token is missing: give --token or set ENLACE_FEED_TOKEN');
       }
@@ -210,16 +200,20 @@ export function registerMatchCommands(program: Command, io: CliIo = processIo): 
         digested.length > PROGRESS_THRESHOLD
           ? new ProgressBar(io.stderr, 'querying', distinct.length)
           : undefined;
-      const alertsOf = new Map<string, AlertRefJson[]>();
+      const alertsOf = new Map<string, readonly AlertRefJson[]>();
       for (let at = 0; at < distinct.length; at += MATCH_BATCH) {
         const batch = distinct.slice(at, at + MATCH_BATCH);
-        const answer = await postMatch(endpoint, token, { keyId: matchingKey.keyId, digests: batch });
+        const answer = await call('feed', feed.match({ keyId: matchingKey.keyId, digests: batch }), {
+          flag: '--feed-url',
+          answer: 'a match result',
+          errorWithoutJson: true,
+        });
         const sent = new Set(batch);
         for (const hit of answer.hits) {
           if (!sent.has(hit.digest)) {
             throw new CliError(
               'ERR_FEED_UNREACHABLE',
-              `${endpoint.origin} answered a hit for a digest that was not asked about; is --feed-url the feed service?`,
+              `${feed.origin} answered a hit for a digest that was not asked about; is --feed-url the feed service?`,
               { exitCode: 1 },
             );
           }
@@ -323,105 +317,22 @@ async function readMatchingKey(path: string): Promise<MatchingKey> {
   }
 }
 
-function matchEndpoint(url: string | undefined): URL {
+/** The feed client for --feed-url; a missing or bad URL is a usage error naming --feed-url. */
+function matchClient(url: string | undefined, token: () => string | undefined): FeedClient {
   if (url === undefined) {
     throw new CliError(
       'ERR_USAGE',
       'the feed service URL is missing: give --feed-url or set ENLACE_FEED_URL',
     );
   }
-  let base: URL;
-  try {
-    base = new URL(url.endsWith('/') ? url : `${url}/`);
-  } catch (cause) {
-    throw new CliError(
-      'ERR_USAGE',
-      `--feed-url must be an http(s) URL such as http://127.0.0.1:8090 (got "${url}")`,
-      { cause },
-    );
-  }
-  if (base.protocol !== 'http:' && base.protocol !== 'https:') {
-    throw new CliError('ERR_USAGE', `--feed-url must be an http(s) URL (got "${url}")`);
-  }
-  return new URL('v1/match', base);
-}
-
-/** POSTs one batch of digests; every failure is one CliError line with the service's code and fields. */
-async function postMatch(
-  endpoint: URL,
-  token: string,
-  body: { keyId: string; digests: string[] },
-): Promise<MatchAnswer> {
-  let response: Response;
-  try {
-    response = await fetch(endpoint, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${token}`,
-        'content-type': 'application/json',
-        accept: 'application/json',
-      },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(120_000),
-    });
-  } catch (cause) {
-    const reason =
-      (cause as Error).name === 'TimeoutError'
-        ? 'no answer in time'
-        : (((cause as Error).cause as Error | undefined)?.message ?? (cause as Error).message);
-    throw new CliError(
-      'ERR_FEED_UNREACHABLE',
-      `cannot reach the feed service at ${endpoint.origin}: ${reason}`,
-      {
-        cause,
-        exitCode: 1,
-      },
-    );
-  }
-  const text = await response.text();
-  let json: unknown;
-  try {
-    json = JSON.parse(text) as unknown;
-  } catch {
-    throw new CliError(
-      'ERR_FEED_UNREACHABLE',
-      `${endpoint.origin}${endpoint.pathname} answered HTTP ${response.status} without JSON; is --feed-url the feed service?`,
-      { exitCode: 1 },
-    );
-  }
-  if (!response.ok) {
-    // The service wraps errors as { error: { code, message, violations } }; accept the bare form too.
-    const wrapped = typeof json === 'object' && json !== null && 'error' in json ? json : { error: json };
-    throw new CliError('ERR_FEED_REFUSED', describeFeedError(response.status, wrapped), { exitCode: 1 });
-  }
-  if (!isMatchAnswer(json)) {
-    throw new CliError(
-      'ERR_FEED_UNREACHABLE',
-      `${endpoint.origin}${endpoint.pathname} did not answer a match result; is --feed-url the feed service?`,
-      { exitCode: 1 },
-    );
-  }
-  return json;
-}
-
-function isMatchAnswer(value: unknown): value is MatchAnswer {
-  if (typeof value !== 'object' || value === null) return false;
-  const answer = value as Partial<MatchAnswer>;
-  return (
-    Array.isArray(answer.hits) &&
-    answer.hits.every(
-      (hit) =>
-        typeof hit === 'object' &&
-        hit !== null &&
-        typeof hit.digest === 'string' &&
-        Array.isArray(hit.alerts) &&
-        hit.alerts.every((a) => typeof a === 'object' && a !== null && typeof a.alertId === 'string'),
-    )
-  );
+  return createClientFor(() => createFeedClient({ baseUrl: url, token, timeoutMs: MATCH_TIMEOUT_MS }), {
+    flag: '--feed-url',
+    example: 'http://127.0.0.1:8090',
+  });
 }
 
 function renderHits(
-  hits: ReadonlyArray<{ value: string; where: string; digest: string; alerts: AlertRefJson[] }>,
+  hits: ReadonlyArray<{ value: string; where: string; digest: string; alerts: readonly AlertRefJson[] }>,
   total: number,
   keyId: string,
 ): string {

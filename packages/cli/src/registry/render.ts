@@ -27,7 +27,7 @@ export interface StatusChange {
 export interface CountryJson {
   code: string;
   names?: { en?: string; es?: string; fr?: string; pt?: string };
-  statusHistory?: StatusChange[];
+  statusHistory?: readonly StatusChange[];
 }
 
 /** The status in force now (the last change at or before now), else the first scheduled one. */

@@ -7,50 +7,53 @@
 import 'reflect-metadata';
 
 import { mkdir } from 'node:fs/promises';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 
-import { TrustState } from '@enlace/trust';
+import { TrustState, verifyToken } from '@enlace/trust';
+import {
+  connectServiceNats,
+  createMetricsRegistry,
+  createServiceApp,
+  listenService,
+  serviceLoggerFor,
+  serviceReadiness,
+} from '@enlace/service-kit';
+import type { ServiceAppOptions } from '@enlace/service-kit';
 import { ALERTS_STREAM, FEED_INBOX_PREFIX, ensureEnlaceStreams } from '@enlace/transport';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { Logger } from '@nestjs/common';
-import type { LoggerService, LogLevel } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { ExpressAdapter } from '@nestjs/platform-express';
-import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 
 import { FeedAudit } from '../audit/feed-audit.js';
-import { FeedError } from '../errors.js';
 import { AlertVerifier } from '../feeds/alert-verifier.js';
 import { FeedManager } from '../feeds/feed-manager.js';
 import { FeedReader } from '../feeds/feed-reader.js';
+import { FeedsController } from '../feeds/feeds.controller.js';
 import { FeedRepository } from '../feeds/feed-repository.js';
+import { analystAccess } from '../http/analyst-access.js';
 import type { FeedContext } from '../http/feed-context.js';
-import { sendError, toFeedError } from '../http/feed-error.filter.js';
+import { HealthController } from '../http/health.controller.js';
+import { MatchController } from '../http/match.controller.js';
+import { FEED_CONTEXT } from '../http/tokens.js';
 import { DigestIndexer } from '../indexing/digest-indexer.js';
+import { registerFeedMetrics } from '../metrics/feed-metrics.js';
 import { ensureFeedsStream } from '../sinks/nats-sink.js';
-import { FeedAppModule } from './feed-app.module.js';
+import { FeedRateLimits } from '../http/rate-limit.js';
+import { feedSecuritySettings } from './feed-settings.js';
+import type { FeedSecurityOptions } from './feed-settings.js';
 
 /** Largest request body: a match query of 100,000 digests in hex is about 6.7 MB. */
 export const MAX_BODY_BYTES = 8 * 1024 * 1024;
 
-export interface CreateFeedAppOptions {
-  /** e.g. nats://127.0.0.1:4222 (several: comma-separated). */
-  readonly natsUrl: string;
-  readonly natsUser?: string;
-  readonly natsPass?: string;
+/**
+ * `fileRoot`, `webhookAllow` and `limits` (FeedSecurityOptions) fall back to the environment
+ * (ENLACE_FEED_FILE_ROOT, ENLACE_FEED_WEBHOOK_ALLOW, ENLACE_FEED_READERS_PER_TOKEN, ...: see
+ * feed-settings.ts), then to the defaults: file sinks under `<dataDir>/files/<CC>/`, webhooks to
+ * public https:// hosts only.
+ */
+export interface CreateFeedAppOptions extends ServiceAppOptions, FeedSecurityOptions {
   /** Where the matching index and the last verified registry snapshot live. */
   readonly dataDir: string;
   /** The registry's public Ed25519 JWK, pinned. */
   readonly registryPublicJwk: Readonly<Record<string, unknown>>;
-  /** HTTP listen address; default 127.0.0.1. */
-  readonly host?: string;
-  /** HTTP port; 0 (default) picks a free one. */
-  readonly port?: number;
-  readonly logger?: false | LoggerService | LogLevel[];
   /** Refetch the registry snapshot this often even without events (default 30 s). */
   readonly registryPollMs?: number;
 }
@@ -62,42 +65,25 @@ export interface FeedApp {
   readonly indexer: DigestIndexer;
   readonly trust: TrustState;
   readonly nc: NatsConnection;
+  /** Root of file sinks: country CC's feeds write under `<fileRoot>/<CC>/<directory>`. */
+  readonly fileRoot: string;
   close(): Promise<void>;
 }
 
 export async function createFeedApp(options: CreateFeedAppOptions): Promise<FeedApp> {
-  const logger = new Logger('enlace-feed');
+  const logs = serviceLoggerFor('enlace-feed', options.logger);
+  const logger = logs.nest;
+  const settings = feedSecuritySettings(options, options.dataDir);
   await mkdir(options.dataDir, { recursive: true });
-  const servers = options.natsUrl
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '');
-  let nc: NatsConnection;
-  try {
-    nc = await connect({
-      servers,
-      name: 'enlace-feed',
-      maxReconnectAttempts: -1,
-      // Replies on the feed service's own inboxes, which its NATS user alone may read.
-      inboxPrefix: FEED_INBOX_PREFIX,
-      ...(options.natsUser !== undefined && { user: options.natsUser }),
-      ...(options.natsPass !== undefined && { pass: options.natsPass }),
-    });
-  } catch (cause) {
-    throw new FeedError(
-      'ERR_UNAVAILABLE',
-      `cannot connect to NATS at ${options.natsUrl}: ${(cause as Error).message}`,
-      {
-        cause,
-      },
-    );
-  }
-  const cleanup: Array<() => Promise<unknown> | void> = [
-    async () => {
-      await nc.drain().catch(() => undefined);
-      await nc.close().catch(() => undefined);
-    },
-  ];
+  await mkdir(settings.sinks.fileRoot, { recursive: true, mode: 0o700 });
+  const link = await connectServiceNats(options, {
+    name: 'enlace-feed',
+    maxReconnectAttempts: -1,
+    // Replies on the feed service's own inboxes, which its NATS user alone may read.
+    inboxPrefix: FEED_INBOX_PREFIX,
+  });
+  const nc = link.nc;
+  const cleanup: Array<() => Promise<unknown> | void> = [() => link.close()];
   const undo = async (): Promise<void> => {
     for (const step of cleanup.reverse()) {
       try {
@@ -137,6 +123,7 @@ export async function createFeedApp(options: CreateFeedAppOptions): Promise<Feed
       jsm,
       repository,
       verifier,
+      sinkPolicy: settings.sinks,
       onWarning: warn,
       context: () => {
         const view = trust.require();
@@ -144,6 +131,7 @@ export async function createFeedApp(options: CreateFeedAppOptions): Promise<Feed
           networks: new Set(view.snapshot.policy.networks.map((n) => n.id)),
           countries: new Set(view.snapshot.policy.countries.map((c) => c.code)),
           now: new Date(),
+          sinks: settings.sinks,
         };
       },
     });
@@ -160,7 +148,6 @@ export async function createFeedApp(options: CreateFeedAppOptions): Promise<Feed
     cleanup.push(() => indexer.close());
 
     const context: FeedContext = {
-      registryPublicJwk: options.registryPublicJwk,
       manager,
       reader: new FeedReader({ js, jsm, verifier }),
       trust,
@@ -183,50 +170,54 @@ export async function createFeedApp(options: CreateFeedAppOptions): Promise<Feed
           }),
         ),
       indexedDigests: () => indexer.size,
-      natsConnected: () => !nc.isClosed(),
+      natsConnected: () => link.connected(),
+      limits: new FeedRateLimits(settings.limits),
     };
-    const app = await NestFactory.create<NestExpressApplication>(
-      FeedAppModule.register(context),
-      new ExpressAdapter(),
+    const metrics = createMetricsRegistry();
+    registerFeedMetrics(metrics, {
+      feeds: () => manager.counts(),
+      indexedDigests: () => indexer.size,
+      registryRevision: () => trust.current()?.revision,
+    });
+    const { app } = await createServiceApp(
       {
-        logger: options.logger ?? ['error', 'warn'],
-        bodyParser: false,
-        abortOnError: false,
+        controllers: [FeedsController, MatchController, HealthController],
+        providers: [{ provide: FEED_CONTEXT, useValue: context }],
+        kit: {
+          service: 'feed service',
+          // The registry's tokens, checked with the pinned registry key.
+          auth: analystAccess((token) => verifyToken(token, options.registryPublicJwk)),
+          metrics,
+          readiness: serviceReadiness({
+            nats: link,
+            revision: () => trust.current()?.revision,
+            dataDir: options.dataDir,
+          }),
+        },
+      },
+      {
+        logName: 'enlace-feed',
+        service: 'feed service',
+        maxBodyBytes: MAX_BODY_BYTES,
+        serviceLogger: logs,
+        openapi: {
+          title: 'Enlace feed service',
+          description:
+            'Durable, filtered, replayable feeds of verified alerts for financial intelligence units; ' +
+            'hit/no-hit matching of keyed digests; STIX 2.1 export. Bearer tokens are issued by the registry.',
+        },
       },
     );
     cleanup.push(() => app.close());
-    app.disable('x-powered-by');
-    app.useBodyParser('json', { limit: MAX_BODY_BYTES, strict: false });
-    app.use((error: unknown, req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => {
-      if (error === undefined || error === null) {
-        next();
-        return;
-      }
-      sendError(res, toFeedError(error, req));
-    });
-    const document = SwaggerModule.createDocument(
-      app,
-      new DocumentBuilder()
-        .setTitle('Enlace feed service')
-        .setDescription(
-          'Durable, filtered, replayable feeds of verified alerts for financial intelligence units; ' +
-            'hit/no-hit matching of keyed digests; STIX 2.1 export. Bearer tokens are issued by the registry.',
-        )
-        .setVersion('1')
-        .addBearerAuth()
-        .build(),
-    );
-    SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
-    await app.listen(options.port ?? 0, options.host ?? '127.0.0.1');
-    const address = app.getHttpServer().address() as AddressInfo;
-    const host = options.host ?? '127.0.0.1';
+    const { url, port } = await listenService(app, options.port, options.host);
     return {
-      url: `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`,
-      port: address.port,
+      url,
+      port,
       manager,
       indexer,
       trust,
       nc,
+      fileRoot: settings.sinks.fileRoot,
       close: undo,
     };
   } catch (error) {

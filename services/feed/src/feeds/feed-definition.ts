@@ -10,7 +10,7 @@ import { isCountryCode, isNetworkId } from '@enlace/schema';
 import { FeedError } from '../errors.js';
 import type { FieldViolation } from '../errors.js';
 import { parseSinkDefinition, sinkViolations } from '../sinks/sink-definition.js';
-import type { SinkDefinition } from '../sinks/sink-definition.js';
+import type { SinkDefinition, SinkPolicy } from '../sinks/sink-definition.js';
 
 export const FEED_KINDS: readonly AlertKind[] = ['route', 'document', 'network'];
 export const FEED_HANDLING: readonly HandlingCode[] = ['H0', 'H1', 'H2', 'H3'];
@@ -54,6 +54,8 @@ export interface DefinitionContext {
   readonly networks: ReadonlySet<string>;
   readonly countries: ReadonlySet<string>;
   readonly now: Date;
+  /** The operator's file root and webhook allow-list (default: none; public https:// webhooks only). */
+  readonly sinks?: SinkPolicy;
 }
 
 const NAME = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
@@ -262,7 +264,7 @@ export function parseFeedDefinition(
       code: 'required',
       message: 'is required: where to deliver (file, webhook or nats)',
     });
-  else violations.push(...sinkViolations(input.sink, country ?? 'XX'));
+  else violations.push(...sinkViolations(input.sink, country ?? 'XX', 'sink', ctx.sinks));
 
   if (violations.length > 0)
     throw new FeedError(
@@ -277,7 +279,7 @@ export function parseFeedDefinition(
     description: description as string,
     filter,
     start: start as string,
-    sink: parseSinkDefinition(input.sink, country!),
+    sink: parseSinkDefinition(input.sink, country!, 'sink', ctx.sinks),
     createdAt: ctx.now.toISOString(),
     createdBy: owner.actor,
     generation: 1,

@@ -11,7 +11,7 @@ import type { FeedAudit } from '../audit/feed-audit.js';
 import { FeedError } from '../errors.js';
 import { createSink } from '../sinks/create-sink.js';
 import { redactSinkDefinition } from '../sinks/sink-definition.js';
-import type { PublicSinkDefinition } from '../sinks/sink-definition.js';
+import type { PublicSinkDefinition, SinkPolicy } from '../sinks/sink-definition.js';
 import type { SinkStatus } from '../sinks/sink.js';
 import type { AlertVerifier } from './alert-verifier.js';
 import { consumerName, feedId, parseFeedDefinition, startViolation } from './feed-definition.js';
@@ -43,6 +43,15 @@ export interface FeedStatus {
   readonly sink: SinkStatus | undefined;
 }
 
+/** One feed's counts, as FeedManager.counts() reads them. */
+export interface FeedCounts {
+  readonly feedId: string;
+  readonly running: boolean;
+  readonly paused: boolean;
+  readonly counters: FeedCounters;
+  readonly sink: SinkStatus;
+}
+
 export interface FeedManagerDeps {
   /** Records every create, delete and replay, also when refused. */
   readonly audit?: FeedAudit;
@@ -51,6 +60,8 @@ export interface FeedManagerDeps {
   readonly repository: FeedRepository;
   readonly verifier: AlertVerifier;
   readonly context: () => DefinitionContext;
+  /** The operator's file root and webhook allow-list, for the sinks (as in the definition context). */
+  readonly sinkPolicy?: SinkPolicy;
   readonly onWarning?: (message: string, cause?: unknown) => void;
 }
 
@@ -84,7 +95,12 @@ export class FeedManager {
   }
 
   async #startRunner(feed: FeedDefinition): Promise<FeedRunner> {
-    const sink = createSink(feed.sink, { feedId: feed.id, js: this.deps.js });
+    const sink = createSink(feed.sink, {
+      feedId: feed.id,
+      country: feed.country,
+      js: this.deps.js,
+      ...(this.deps.sinkPolicy !== undefined && { policy: this.deps.sinkPolicy }),
+    });
     const runner = new FeedRunner(feed, {
       js: this.deps.js,
       jsm: this.deps.jsm,
@@ -95,6 +111,17 @@ export class FeedManager {
     await runner.start();
     this.#runners.set(feed.id, runner);
     return runner;
+  }
+
+  /** What each running feed has counted so far, read at once (for /metrics). */
+  counts(): FeedCounts[] {
+    return [...this.#runners].map(([feedId, runner]) => ({
+      feedId,
+      running: runner.running,
+      paused: runner.paused,
+      counters: runner.counters,
+      sink: runner.sinkStatus(),
+    }));
   }
 
   #visible(actor: FeedActor, feed: FeedDefinition): boolean {

@@ -2,22 +2,26 @@
  * Reads a feed's alerts without touching its delivery: for `enlace feed tail` (follow new alerts),
  * `enlace feed replay` (read them again from the beginning or a time, to stdout or a file) and
  * exports. Each read is an ephemeral consumer of its own (no acks, removed when done or idle),
- * so it can never disturb the durable consumer that feeds the sink. Every alert is verified and
- * filtered exactly as for delivery.
+ * so it can never disturb the durable consumer that feeds the sink, read through consume() of
+ * @enlace/transport one message at a time in stream order; without `follow` it ends at the end of
+ * the stream. Every alert is verified and filtered exactly as for delivery.
  */
 import { randomUUID } from 'node:crypto';
 
 import { AckPolicy, DeliverPolicy } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
-import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
+import type { JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
 import type { VerifiedAlert } from '@enlace/trust';
-import { ALERTS_STREAM, isRejectMessage } from '@enlace/transport';
+import { ALERTS_STREAM, consume } from '@enlace/transport';
 
 import type { FeedRecord } from '../feed-record.js';
 import type { AlertVerifier } from './alert-verifier.js';
 import type { FeedDefinition } from './feed-definition.js';
 import { feedSubjectFilter, skipReason } from './feed-filter.js';
 import { buildFeedRecord } from './feed-record-builder.js';
+
+/** Messages pulled ahead of the one being read. */
+const PULL_AHEAD = 256;
 
 export interface ReadOptions {
   /** `now`, `beginning` or an ISO instant. */
@@ -79,25 +83,35 @@ export class FeedReader {
     });
     let seen = 0;
     let delivered = 0;
+    /** What ended the read early, rethrown: a failed check, a handler, the pull. */
+    let failure: { error: unknown } | undefined;
     try {
       await handlers.onStart?.({ pending: info.num_pending });
       if (!options.follow && info.num_pending === 0) return { seen, delivered };
-      const consumer = await js.consumers.get(ALERTS_STREAM, name);
-      while (!options.signal.aborted) {
-        const messages = await consumer.fetch({ max_messages: 256, expires: 1_000 });
-        let last: number | undefined;
-        for await (const msg of messages) {
+      const run = await consume(
+        js,
+        { stream: ALERTS_STREAM, name, info },
+        {
+          // One at a time, in stream order; onItem's back-pressure holds the next.
+          maxInFlight: 1,
+          pullAhead: PULL_AHEAD,
+          pullExpiresMs: 1_000,
+          ...(!options.follow && { stopAt: 'end' as const }),
+          // A failed pull (missed heartbeats under load, a broker restart) is retried by consume()
+          // and must not end a tail; a handler that failed on a message ends the read, since an
+          // unacknowledged ephemeral read has no redelivery.
+          onError: (error, msg) => {
+            if (msg === undefined) return;
+            failure ??= { error };
+            void run.close();
+          },
+        },
+        // A rejected alert (RejectMessage) is skipped; consume() only counts it.
+        async (msg: JsMsg) => {
           seen++;
-          last = msg.info.pending;
           handlers.onProgress?.(seen);
-          let verified: VerifiedAlert;
-          try {
-            verified = await verifier.verify(msg, feed.country);
-          } catch (error) {
-            if (isRejectMessage(error)) continue;
-            throw error;
-          }
-          if (skipReason(feed, verified) !== undefined) continue;
+          const verified = await verifier.verify(msg, feed.country);
+          if (skipReason(feed, verified) !== undefined) return;
           const record = buildFeedRecord({
             feed: feed.id,
             seq: msg.seq,
@@ -108,12 +122,18 @@ export class FeedReader {
           });
           await handlers.onItem({ record, verified });
           delivered++;
-          if (options.limit !== undefined && delivered >= options.limit) return { seen, delivered };
-          if (options.signal.aborted) break;
-        }
-        if (!options.follow && (last === 0 || (last === undefined && seen >= info.num_pending)))
-          return { seen, delivered };
+          if (options.limit !== undefined && delivered >= options.limit) void run.close();
+        },
+      );
+      const stop = (): void => void run.close();
+      options.signal.addEventListener('abort', stop, { once: true });
+      if (options.signal.aborted) stop();
+      try {
+        await run.closed();
+      } finally {
+        options.signal.removeEventListener('abort', stop);
       }
+      if (failure !== undefined) throw failure.error;
       return { seen, delivered };
     } finally {
       await jsm.consumers.delete(ALERTS_STREAM, name).catch(() => undefined);

@@ -35,7 +35,14 @@ export function buildFeedRecord(source: RecordSource): FeedRecord {
       rules: verified.rules,
       verifiedAt: source.verifiedAt.toISOString(),
       bodyReadable: verified.bodyReadable,
+      expired: isExpired(verified, source.verifiedAt),
     },
     signedAlert: Buffer.from(source.data).toString('base64'),
   };
+}
+
+/** True when the alert carries an `expires_at` at or before `at`. */
+export function isExpired(verified: Pick<VerifiedAlert, 'alert'>, at: Date): boolean {
+  const expiresAt = verified.alert.header?.expiresAt;
+  return expiresAt !== undefined && expiresAt.getTime() <= at.getTime();
 }

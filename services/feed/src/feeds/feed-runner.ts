@@ -1,11 +1,12 @@
 /**
  * Runs one feed: a durable pull consumer on ENLACE_ALERTS (named after the feed and its
- * generation) read in stream order, one batch at a time. Each alert is verified for the feed's
- * country, filtered, turned into a FeedRecord and handed to the sink; the alert is acknowledged
- * (with a confirmed ack) only after the sink holds the record. Rejected alerts are terminated and
- * counted by reason, never delivered.
+ * generation) read in stream order through consume() of @enlace/transport, one alert at a time
+ * with the next ones pulled ahead. Each alert is verified for the feed's country, filtered, turned
+ * into a FeedRecord and handed to the sink; the alert is acknowledged (with a confirmed ack) only
+ * after the sink holds the record. Rejected alerts are terminated and counted by reason, never
+ * delivered. While the feed's country is suspended or withdrawn nothing is pulled.
  *
- * Nothing is lost: while a sink retries (webhook down), the batch's messages are kept in progress
+ * Nothing is lost: while a sink retries (webhook down), the messages held are kept in progress
  * (`working()`), and when the service stops, whatever was not acknowledged is delivered again by
  * JetStream. Nothing is delivered twice beyond at-least-once: a redelivered message at or below
  * the sink's last delivered sequence (a crash between write and ack) is acknowledged and skipped.
@@ -13,7 +14,7 @@
 import { AckPolicy, DeliverPolicy, JetStreamApiError } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
 import type { ConsumerConfig, JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
-import { ALERTS_STREAM, isRejectMessage } from '@enlace/transport';
+import { ALERTS_STREAM, TransportError, consume } from '@enlace/transport';
 
 import type { FeedRecord } from '../feed-record.js';
 import type { FeedSink, SinkStatus } from '../sinks/sink.js';
@@ -23,8 +24,10 @@ import type { FeedDefinition } from './feed-definition.js';
 import { feedSubjectFilter, skipReason } from './feed-filter.js';
 import { buildFeedRecord } from './feed-record-builder.js';
 
-/** Messages pulled per request. */
-const BATCH = 64;
+/** Messages pulled ahead of the one being delivered. */
+const PULL_AHEAD = 64;
+/** Redelivery delay of an alert that could not be checked (registry unreachable, ...). */
+const RETRY_DELAY_MS = 5_000;
 /** How long JetStream waits for an ack before redelivering; kept alive by `working()` while a sink retries. */
 const ACK_WAIT_MS = 60_000;
 
@@ -147,46 +150,55 @@ export class FeedRunner {
     await this.deps.sink.close();
   }
 
+  /** Consumes until stop(); resolves early only if consumption ended otherwise (then start() starts again). */
   async #run(): Promise<void> {
     const { js, verifier } = this.deps;
     const signal = this.#abort.signal;
     while (!signal.aborted && !(await verifier.ready(1_000)));
-    const consumer = await js.consumers.get(ALERTS_STREAM, consumerName(this.feed));
-    while (!signal.aborted) {
-      if (!verifier.mayReceiveNow(this.feed.country)) {
-        this.paused = true;
-        await new Promise((r) => setTimeout(r, 1_000));
-        continue;
-      }
-      this.paused = false;
-      let batch: JsMsg[];
-      try {
-        const messages = await consumer.fetch({ max_messages: BATCH, expires: 1_000 });
-        batch = [];
-        for await (const msg of messages) batch.push(msg);
-      } catch (error) {
-        if (signal.aborted) return;
-        this.deps.onWarning?.(`feed ${this.feed.id}: fetch failed`, error);
-        await new Promise((r) => setTimeout(r, 1_000));
-        continue;
-      }
-      for (let i = 0; i < batch.length; i++) {
-        if (signal.aborted) return;
-        const pending = batch.slice(i);
-        await this.#handle(batch[i]!, () => {
-          for (const m of pending) m.working();
-        });
-      }
-    }
-  }
-
-  /** A confirmed ack; when it fails, JetStream redelivers and the duplicate check skips it. */
-  async #ack(msg: JsMsg): Promise<void> {
+    if (signal.aborted) return;
+    const feedId = this.feed.id;
+    const run = await consume(
+      js,
+      { stream: ALERTS_STREAM, name: consumerName(this.feed) },
+      {
+        maxInFlight: 1,
+        pullAhead: PULL_AHEAD,
+        acks: 'confirmed',
+        nakDelay: () => RETRY_DELAY_MS,
+        paused: () => (this.paused = !verifier.mayReceiveNow(this.feed.country)),
+        onRejected: ({ reason }) => {
+          this.counters.rejected[reason] = (this.counters.rejected[reason] ?? 0) + 1;
+        },
+        onError: (error, msg) => {
+          if (signal.aborted) return;
+          if (error instanceof TransportError && error.code === 'ERR_ACK_UNCONFIRMED' && msg !== undefined) {
+            // JetStream redelivers it and the duplicate check skips it.
+            this.deps.onWarning?.(`feed ${feedId}: ack of sequence ${msg.seq} not confirmed`, error);
+          } else if (msg !== undefined) {
+            this.deps.onWarning?.(
+              `feed ${feedId}: alert at sequence ${msg.seq} not delivered, will retry`,
+              error,
+            );
+          } else {
+            this.deps.onWarning?.(`feed ${feedId}: fetch failed`, error);
+          }
+        },
+        onStatus: (status) => {
+          // Removed by an operator: end, so that start() creates it again.
+          if (status.type === 'consumer_deleted' || status.type === 'consumer_not_found') void run.close();
+        },
+      },
+      (msg) => this.#handle(msg, () => msg.working()),
+    );
+    const stop = (): void => void run.close();
+    signal.addEventListener('abort', stop, { once: true });
+    if (signal.aborted) stop();
     try {
-      await msg.ackAck({ timeout: 5_000 });
-    } catch (error) {
-      this.deps.onWarning?.(`feed ${this.feed.id}: ack of sequence ${msg.seq} not confirmed`, error);
+      await run.closed();
+    } finally {
+      signal.removeEventListener('abort', stop);
     }
+    if (!signal.aborted) throw new Error(`feed ${feedId}: consumption of ${run.name} ended`);
   }
 
   async #handle(msg: JsMsg, working: () => void): Promise<void> {
@@ -196,28 +208,16 @@ export class FeedRunner {
       msg.redelivered &&
       (seq <= this.counters.lastDeliveredSeq || (this.#floor !== undefined && seq <= this.#floor))
     ) {
+      // Acknowledged (consume() acks what the handler resolved), not delivered again.
       this.counters.duplicates++;
-      await this.#ack(msg);
       return;
     }
-    let verified;
-    try {
-      verified = await verifier.verify(msg, this.feed.country);
-    } catch (error) {
-      if (isRejectMessage(error)) {
-        this.counters.rejected[error.reason] = (this.counters.rejected[error.reason] ?? 0) + 1;
-        msg.term();
-        return;
-      }
-      this.deps.onWarning?.(`feed ${this.feed.id}: alert at sequence ${seq} not checked, will retry`, error);
-      msg.nak(5_000);
-      return;
-    }
+    // A rejection is terminated and counted (onRejected); any other failure is redelivered.
+    const verified = await verifier.verify(msg, this.feed.country);
     const skip = skipReason(this.feed, verified);
     if (skip !== undefined) {
       if (skip === 'handling_h2') this.counters.handlingH2++;
       else this.counters.filtered++;
-      await this.#ack(msg);
       return;
     }
     const record = buildFeedRecord({
@@ -228,9 +228,9 @@ export class FeedRunner {
       verified,
       verifiedAt: new Date(),
     });
-    // Resolves once the record is durable at the destination; rejects only when stopping.
+    // Resolves once the record is durable at the destination; rejects only when stopping (the
+    // message is handed back). consume() acknowledges it, confirmed, once this resolves.
     await sink.deliver(record, { working, signal: this.#abort.signal });
-    await this.#ack(msg);
     this.counters.delivered++;
     this.counters.lastDeliveredSeq = seq;
     this.counters.lastDeliveredAt = new Date().toISOString();

@@ -3,6 +3,10 @@
  * stream (tail, replay to stdout) and export them (JSON Lines or a STIX 2.1 bundle). Streams are
  * newline-delimited JSON with the number of alerts to look at in the `Enlace-Pending` header, so
  * the CLI can show progress.
+ *
+ * Limits (http/rate-limit.ts): a token may hold a few tail/replay/export streams open at once
+ * and the service a bounded number overall; exports are rate-limited per token. Refusals are
+ * ERR_RATE_LIMITED (429) with Retry-After.
  */
 import {
   Body,
@@ -20,16 +24,28 @@ import {
 import type { ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 
+import { sendError, toServiceError } from '@enlace/service-kit';
+
 import { FeedError } from '../errors.js';
-import type { AnalystRequest } from '../http/analyst.guard.js';
+import type { AnalystRequest } from '../http/analyst-access.js';
 import type { FeedContext } from '../http/feed-context.js';
-import { sendError, toFeedError } from '../http/feed-error.filter.js';
+import { rateLimited } from '../http/rate-limit.js';
 import { FEED_CONTEXT } from '../http/tokens.js';
 import { toStixBundle } from '../stix/index.js';
 import { startViolation } from './feed-definition.js';
 import type { FeedActor } from './feed-manager.js';
+import { RecentIds } from './recent-ids.js';
 
 const MAX_LIMIT = 1_000_000;
+/**
+ * How much earlier than JetStream stored it an alert's issued_at may be (the trust rule's bound
+ * on backdating, 24 h by default) plus the clock skew allowed the other way (2 min): once an
+ * alert issued this long after `until` is read, every later alert of the stream was stored too
+ * late to have been issued before `until`, and an export stops reading.
+ */
+export const UNTIL_READ_AHEAD_MS = 24 * 60 * 60_000 + 2 * 60_000;
+/** Shared STIX objects remembered by an export (ids only: about 1 MB), so each is written once. */
+export const STIX_EMITTED_IDS = 16_384;
 
 function actorOf(req: AnalystRequest): FeedActor {
   if (req.actor === undefined)
@@ -112,8 +128,10 @@ export class FeedsController {
     @Req() req: AnalystRequest,
     @Res() res: ServerResponse,
   ): Promise<void> {
-    const feed = await this.ctx.manager.get(id, actorOf(req));
+    const actor = actorOf(req);
+    const feed = await this.ctx.manager.get(id, actor);
     const params = readParams(query, { from: 'beginning' });
+    const release = rateLimited(res, () => this.ctx.limits.readers.acquire(actor.id));
     const abort = new AbortController();
     res.on('close', () => abort.abort());
     try {
@@ -132,7 +150,9 @@ export class FeedsController {
       );
       res.end();
     } catch (error) {
-      sendError(res, toFeedError(error));
+      sendError(res, toServiceError(error, 'feed service', req));
+    } finally {
+      release();
     }
   }
 
@@ -147,7 +167,8 @@ export class FeedsController {
     @Req() req: AnalystRequest,
     @Res() res: ServerResponse,
   ): Promise<void> {
-    const feed = await this.ctx.manager.get(id, actorOf(req));
+    const actor = actorOf(req);
+    const feed = await this.ctx.manager.get(id, actor);
     const format = query.format ?? 'stix';
     if (format !== 'stix' && format !== 'jsonl')
       throw new FeedError('ERR_VALIDATION', 'format: must be stix or jsonl', {
@@ -167,9 +188,13 @@ export class FeedsController {
         });
       until = Date.parse(untilParam as string);
     }
+    rateLimited(res, () => this.ctx.limits.exports.take(actor.id, 1));
+    const release = rateLimited(res, () => this.ctx.limits.readers.acquire(actor.id));
     const abort = new AbortController();
     res.on('close', () => abort.abort());
-    const emitted = new Set<string>();
+    // Bounded whatever the export's size: objects of one alert are deduplicated within it
+    // (toStixBundle), shared ones (ids derived from content) across alerts by the newest ids.
+    const emitted = new RecentIds(STIX_EMITTED_IDS);
     let first = true;
     try {
       await this.ctx.reader.read(
@@ -192,7 +217,11 @@ export class FeedsController {
           },
           onItem: async ({ record, verified }) => {
             const issued = verified.issuedAt.getTime();
-            if (until !== undefined && issued > until) return;
+            if (until !== undefined && issued > until) {
+              // Nothing issued before `until` can come after this one: stop reading.
+              if (issued > until + UNTIL_READ_AHEAD_MS) abort.abort();
+              return;
+            }
             if (format === 'jsonl') {
               await write(res, `${JSON.stringify(record)}\n`);
               return;
@@ -201,18 +230,19 @@ export class FeedsController {
               producer: { name: `Enlace feed ${feed.id}`, country: feed.country },
             });
             for (const object of bundle.objects) {
-              if (emitted.has(object.id)) continue;
-              emitted.add(object.id);
+              if (emitted.seen(object.id)) continue;
               await write(res, `${first ? '\n' : ',\n'}${JSON.stringify(object)}`);
               first = false;
             }
           },
         },
       );
-      if (format === 'stix') await write(res, '\n]}\n');
+      if (format === 'stix' && !res.destroyed) await write(res, '\n]}\n');
       res.end();
     } catch (error) {
-      sendError(res, toFeedError(error));
+      sendError(res, toServiceError(error, 'feed service', req));
+    } finally {
+      release();
     }
   }
 }

@@ -4,9 +4,9 @@ import type { TrustState } from '@enlace/trust';
 import type { FeedActor, FeedManager } from '../feeds/feed-manager.js';
 import type { MatchResultJson } from '../matching/match-request.js';
 import type { FeedReader } from '../feeds/feed-reader.js';
+import type { FeedRateLimits } from './rate-limit.js';
 
 export interface FeedContext {
-  readonly registryPublicJwk: Readonly<Record<string, unknown>>;
   readonly manager: FeedManager;
   readonly reader: FeedReader;
   readonly trust: TrustState;
@@ -15,4 +15,6 @@ export interface FeedContext {
   /** Digests held by the matching index, for /health. */
   readonly indexedDigests: () => number;
   readonly natsConnected: () => boolean;
+  /** Open readers and per-token rates (tail, replay, export, match). */
+  readonly limits: FeedRateLimits;
 }

@@ -1,8 +1,11 @@
-/** GET /health: whether the service can deliver (NATS connected, a verified registry snapshot). */
+/**
+ * GET /health: whether the service can deliver (NATS connected, a verified registry snapshot), and
+ * the digests indexed. Metrics (/metrics) and readiness (/health/ready) come from the service kit.
+ */
+import { Public } from '@enlace/service-kit';
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import type { ServerResponse } from 'node:http';
 
-import { Public } from './analyst.guard.js';
 import type { FeedContext } from './feed-context.js';
 import { FEED_CONTEXT } from './tokens.js';
 

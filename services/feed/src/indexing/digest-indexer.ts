@@ -15,7 +15,13 @@ import { AckPolicy, DeliverPolicy } from '@nats-io/jetstream';
 import type { JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
 import type { TrustState, VerifiedAlert } from '@enlace/trust';
-import { ALERTS_STREAM, isRejectMessage, parseMessageSubject } from '@enlace/transport';
+import {
+  ALERTS_STREAM,
+  RejectMessage,
+  TransportError,
+  consume,
+  parseMessageSubject,
+} from '@enlace/transport';
 
 import { FeedError } from '../errors.js';
 import type { AlertVerifier } from '../feeds/alert-verifier.js';
@@ -27,6 +33,10 @@ import type { MatchResultJson } from '../matching/match-request.js';
 import { MatchStore } from '../matching/match-store.js';
 
 export const INDEXER_CONSUMER = 'feed-match-index';
+/** Alerts pulled ahead of the one being indexed. */
+const PULL_AHEAD = 256;
+/** Redelivery delay of an alert that could not be checked (registry unreachable, ...). */
+const RETRY_DELAY_MS = 5_000;
 
 export interface DigestIndexerOptions {
   readonly js: JetStreamClient;
@@ -147,47 +157,56 @@ export class DigestIndexer {
     }
   }
 
+  /** Consumes until close(); resolves early only if consumption ended otherwise (then it starts again). */
   async #run(): Promise<void> {
-    const { js, verifier } = this.options;
+    const { js, verifier, onWarning } = this.options;
     const signal = this.#abort.signal;
     while (!signal.aborted && !(await verifier.ready(1_000)));
-    const consumer = await js.consumers.get(ALERTS_STREAM, INDEXER_CONSUMER);
-    while (!signal.aborted) {
-      const batch: JsMsg[] = [];
-      try {
-        for await (const msg of await consumer.fetch({ max_messages: 256, expires: 1_000 })) batch.push(msg);
-      } catch (error) {
-        if (signal.aborted) return;
-        this.options.onWarning?.('matching indexer: fetch failed', error);
-        await new Promise((r) => setTimeout(r, 1_000));
-        continue;
-      }
-      for (const msg of batch) {
-        if (signal.aborted) return;
-        await this.#handle(msg);
-      }
+    if (signal.aborted) return;
+    const run = await consume(
+      js,
+      { stream: ALERTS_STREAM, name: INDEXER_CONSUMER },
+      {
+        // One at a time in stream order: a retraction finds the alert it retracts indexed.
+        maxInFlight: 1,
+        pullAhead: PULL_AHEAD,
+        acks: 'confirmed',
+        nakDelay: () => RETRY_DELAY_MS,
+        onError: (error, msg) => {
+          if (signal.aborted) return;
+          // An ack not confirmed: redelivered later, and hasAlert makes that harmless.
+          if (error instanceof TransportError && error.code === 'ERR_ACK_UNCONFIRMED') return;
+          if (msg !== undefined) {
+            onWarning?.(`matching indexer: alert at sequence ${msg.seq} not checked, will retry`, error);
+          } else {
+            onWarning?.('matching indexer: fetch failed', error);
+          }
+        },
+        onStatus: (status) => {
+          // Removed by an operator: end, so that it is created again.
+          if (status.type === 'consumer_deleted' || status.type === 'consumer_not_found') void run.close();
+        },
+      },
+      (msg) => this.#handle(msg),
+    );
+    const stop = (): void => void run.close();
+    signal.addEventListener('abort', stop, { once: true });
+    if (signal.aborted) stop();
+    try {
+      await run.closed();
+    } finally {
+      signal.removeEventListener('abort', stop);
     }
+    if (!signal.aborted) throw new Error(`matching indexer: consumption of ${run.name} ended`);
   }
 
+  /** Indexes one alert; resolves once the match store holds it (consume() then acknowledges it). */
   async #handle(msg: JsMsg): Promise<void> {
-    let verified: VerifiedAlert;
-    try {
-      // Judged as its origin published it: no receive check, restricted bodies stay closed.
-      const origin = parseMessageSubject(msg.subject);
-      const country = origin.type === 'alert' ? origin.origin : '';
-      verified = await this.options.verifier.verify(msg, country);
-    } catch (error) {
-      if (isRejectMessage(error)) {
-        msg.term();
-        return;
-      }
-      this.options.onWarning?.(
-        `matching indexer: alert at sequence ${msg.seq} not checked, will retry`,
-        error,
-      );
-      msg.nak(5_000);
-      return;
-    }
+    // Judged as its origin published it: no receive check, restricted bodies stay closed. A
+    // rejection is terminated; any other failure is redelivered.
+    const origin = parseMessageSubject(msg.subject);
+    const country = origin.type === 'alert' ? origin.origin : '';
+    const verified: VerifiedAlert = await this.options.verifier.verify(msg, country);
     const header = verified.alert.header!;
     for (const earlier of [header.retractsId, header.supersedesId]) {
       if (earlier !== '' && this.index.originOf(earlier) === header.origin) {
@@ -210,17 +229,11 @@ export class DigestIndexer {
         } catch (error) {
           // A digest that is not 32 bytes or has no key id: the schema should have refused it.
           this.options.onWarning?.(`matching indexer: alert ${header.id} not indexed`, error);
-          msg.term();
-          return;
+          throw new RejectMessage('malformed', `alert ${header.id}: digests not indexable`, { cause: error });
         }
         this.index.add(ref, digests);
       }
       this.indexedAlerts++;
-    }
-    try {
-      await msg.ackAck({ timeout: 5_000 });
-    } catch {
-      // Redelivered later; hasAlert makes that harmless.
     }
   }
 }

@@ -2,18 +2,26 @@
  * createSink(): the sink a feed definition asks for, with the dependencies every kind may need
  * (the feed's id, the JetStream client for NATS sinks) and shared retry settings.
  */
+import { join } from 'node:path';
+
 import type { JetStreamClient } from '@nats-io/jetstream';
 
+import { FeedError } from '../errors.js';
 import { createFileSink } from './file-sink.js';
 import { createNatsSink } from './nats-sink.js';
 import type { BackoffOptions } from './retry.js';
 import type { FeedSink } from './sink.js';
-import type { SinkDefinition } from './sink-definition.js';
+import { DEFAULT_SINK_POLICY } from './sink-definition.js';
+import type { SinkDefinition, SinkPolicy } from './sink-definition.js';
 import { createWebhookSink } from './webhook-sink.js';
 
 /** What createSink() needs besides the definition. */
 export interface SinkDeps {
   readonly feedId: string;
+  /** The feed owner's country: its file sinks stay under `<policy.fileRoot>/<country>`. */
+  readonly country: string;
+  /** The operator's file root and webhook allow-list (default: none). */
+  readonly policy?: SinkPolicy;
   /** Publishes the records of NATS sinks. */
   readonly js: JetStreamClient;
   /** Delays between attempts of every kind of sink (default initial 500 ms, factor 2, max 60 s). */
@@ -32,11 +40,14 @@ export function createSink(def: SinkDefinition, deps: SinkDeps): FeedSink {
     ...(deps.workingIntervalMs !== undefined && { workingIntervalMs: deps.workingIntervalMs }),
   };
   const timeout = deps.timeoutMs !== undefined ? { timeoutMs: deps.timeoutMs } : {};
+  const policy = deps.policy ?? DEFAULT_SINK_POLICY;
   switch (def.type) {
     case 'file':
-      return createFileSink(def, common);
+      if (policy.fileRoot === undefined)
+        throw new FeedError('ERR_UNAVAILABLE', 'this feed service has no file root: file sinks are off');
+      return createFileSink(def, { ...common, root: join(policy.fileRoot, deps.country) });
     case 'webhook':
-      return createWebhookSink(def, { ...common, ...timeout });
+      return createWebhookSink(def, { ...common, ...timeout, addressPolicy: policy.webhooks });
     case 'nats':
       return createNatsSink(def, { ...common, ...timeout, js: deps.js });
   }

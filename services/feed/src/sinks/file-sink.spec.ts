@@ -1,4 +1,15 @@
-import { appendFile, mkdir, mkdtemp, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import {
+  appendFile,
+  mkdir,
+  mkdtemp,
+  readFile,
+  readdir,
+  rename,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -36,6 +47,7 @@ function record(seq: number, padding = 0): FeedRecord {
       rules: ['members-share'],
       verifiedAt: '2026-11-26T14:00:00.000Z',
       bodyReadable: true,
+      expired: false,
     },
     signedAlert: 'AAAA',
   };
@@ -66,7 +78,7 @@ async function filesInOrder(directory: string): Promise<string[]> {
 describe('createFileSink', () => {
   it('appends one JSON line per record, creating the directory 0700 and the file 0600', async () => {
     const directory = join(root, 'feeds', 'mx');
-    const sink = createFileSink({ type: 'file', directory }, { feedId: FEED });
+    const sink = createFileSink({ type: 'file', directory }, { feedId: FEED, root: tmpdir() });
     expect(sink.describe).toBe(`file:${directory}`);
     expect(await sink.lastDeliveredSeq()).toBeUndefined();
     for (const seq of [3, 5, 9]) await sink.deliver(record(seq), progress());
@@ -82,7 +94,7 @@ describe('createFileSink', () => {
   });
 
   it('writes overlapping deliveries in call order, each resolving after its line is on disk', async () => {
-    const sink = createFileSink({ type: 'file', directory: root }, { feedId: FEED });
+    const sink = createFileSink({ type: 'file', directory: root }, { feedId: FEED, root: tmpdir() });
     const path = join(root, `${FEED}.jsonl`);
     const seqs = Array.from({ length: 60 }, (_, i) => i + 1);
     await Promise.all(
@@ -100,7 +112,7 @@ describe('createFileSink', () => {
   it('rotates before a file would exceed maxBytes and keeps every record, in order', async () => {
     const sink = createFileSink(
       { type: 'file', directory: root, maxBytes: 2048, maxFiles: 100 },
-      { feedId: FEED },
+      { feedId: FEED, root: tmpdir() },
     );
     const lineBytes = Buffer.byteLength(`${JSON.stringify(record(1, 300))}\n`);
     expect(lineBytes).toBeGreaterThan(600);
@@ -125,7 +137,7 @@ describe('createFileSink', () => {
   it('rotates inside a batch of overlapping deliveries too', async () => {
     const sink = createFileSink(
       { type: 'file', directory: root, maxBytes: 2048, maxFiles: 100 },
-      { feedId: FEED },
+      { feedId: FEED, root: tmpdir() },
     );
     const seqs = Array.from({ length: 40 }, (_, i) => i + 1);
     await Promise.all(seqs.map((seq) => sink.deliver(record(seq, 300), progress())));
@@ -139,7 +151,10 @@ describe('createFileSink', () => {
   });
 
   it('gives a line longer than maxBytes a file of its own', async () => {
-    const sink = createFileSink({ type: 'file', directory: root, maxBytes: 1024 }, { feedId: FEED });
+    const sink = createFileSink(
+      { type: 'file', directory: root, maxBytes: 1024 },
+      { feedId: FEED, root: tmpdir() },
+    );
     await sink.deliver(record(1), progress());
     await sink.deliver(record(2, 3000), progress());
     await sink.deliver(record(3), progress());
@@ -152,7 +167,7 @@ describe('createFileSink', () => {
   it('keeps at most maxFiles rotated files, deleting the oldest', async () => {
     const sink = createFileSink(
       { type: 'file', directory: root, maxBytes: 1024, maxFiles: 2 },
-      { feedId: FEED },
+      { feedId: FEED, root: tmpdir() },
     );
     for (let seq = 1; seq <= 12; seq++) await sink.deliver(record(seq, 700), progress());
     await sink.close();
@@ -165,14 +180,14 @@ describe('createFileSink', () => {
 
   it('cuts a torn last line away and reports the seq of the last complete one', async () => {
     const path = join(root, `${FEED}.jsonl`);
-    const first = createFileSink({ type: 'file', directory: root }, { feedId: FEED });
+    const first = createFileSink({ type: 'file', directory: root }, { feedId: FEED, root: tmpdir() });
     for (const seq of [1, 2, 3]) await first.deliver(record(seq), progress());
     await first.close();
     // A crash in the middle of writing seq 4.
     const intact = await readFile(path);
     await appendFile(path, JSON.stringify(record(4)).slice(0, 57));
 
-    const second = createFileSink({ type: 'file', directory: root }, { feedId: FEED });
+    const second = createFileSink({ type: 'file', directory: root }, { feedId: FEED, root: tmpdir() });
     expect(await second.lastDeliveredSeq()).toBe(3);
     expect(await readFile(path)).toEqual(intact);
     await second.deliver(record(4), progress());
@@ -182,7 +197,7 @@ describe('createFileSink', () => {
 
   it('reads a torn file with no complete line as empty', async () => {
     await writeFile(path(), '{"format":"enlace.feed.record.v1","seq":1', { mode: 0o600 });
-    const sink = createFileSink({ type: 'file', directory: root }, { feedId: FEED });
+    const sink = createFileSink({ type: 'file', directory: root }, { feedId: FEED, root: tmpdir() });
     expect(await sink.lastDeliveredSeq()).toBeUndefined();
     expect(await readFile(path(), 'utf8')).toBe('');
     await sink.close();
@@ -193,13 +208,19 @@ describe('createFileSink', () => {
   });
 
   it('falls back to the newest rotated file when the current one is empty or missing', async () => {
-    const first = createFileSink({ type: 'file', directory: root, maxBytes: 1024 }, { feedId: FEED });
+    const first = createFileSink(
+      { type: 'file', directory: root, maxBytes: 1024 },
+      { feedId: FEED, root: tmpdir() },
+    );
     for (let seq = 1; seq <= 4; seq++) await first.deliver(record(seq, 700), progress());
     await first.close();
     // As if the service stopped right after a rotation renamed the current file.
     await rename(join(root, `${FEED}.jsonl`), join(root, `${FEED}-29991231T235959999Z-4.jsonl`));
 
-    const second = createFileSink({ type: 'file', directory: root, maxBytes: 1024 }, { feedId: FEED });
+    const second = createFileSink(
+      { type: 'file', directory: root, maxBytes: 1024 },
+      { feedId: FEED, root: tmpdir() },
+    );
     expect(await second.lastDeliveredSeq()).toBe(4);
     await second.close();
   });
@@ -210,13 +231,20 @@ describe('createFileSink', () => {
     await writeFile(directory, 'not a directory');
     const sink = createFileSink(
       { type: 'file', directory },
-      { feedId: FEED, backoff: { initialMs: 5, maxMs: 20, factor: 2 }, workingIntervalMs: 10 },
+      {
+        feedId: FEED,
+        root: tmpdir(),
+        backoff: { initialMs: 5, maxMs: 20, factor: 2 },
+        workingIntervalMs: 10,
+      },
     );
     const p = progress();
     const delivered = sink.deliver(record(1), p);
     await expect.poll(() => sink.status().retries, { timeout: 5_000 }).toBeGreaterThanOrEqual(3);
     expect(sink.status()).toMatchObject({ delivered: 0, retrying: true });
-    expect(sink.status().lastError?.message).toMatch(/^cannot write .*mx-cases\.jsonl: E(EXIST|NOTDIR)/);
+    expect(sink.status().lastError?.message).toMatch(
+      /^cannot write to file:.*blocked: ERR_VALIDATION: sink\.directory: .*blocked exists and is not a directory/,
+    );
     await expect.poll(() => p.beats, { timeout: 5_000 }).toBeGreaterThan(0);
 
     await rm(directory);
@@ -233,7 +261,7 @@ describe('createFileSink', () => {
     await writeFile(directory, 'not a directory');
     const sink = createFileSink(
       { type: 'file', directory },
-      { feedId: FEED, backoff: { initialMs: 60_000, maxMs: 60_000, factor: 2 } },
+      { feedId: FEED, root: tmpdir(), backoff: { initialMs: 60_000, maxMs: 60_000, factor: 2 } },
     );
     const stop = new AbortController();
     const delivered = sink.deliver(record(1), progress(stop.signal));
@@ -257,7 +285,7 @@ describe('createFileSink', () => {
     await writeFile(directory, 'not a directory');
     const sink = createFileSink(
       { type: 'file', directory },
-      { feedId: FEED, backoff: { initialMs: 100, maxMs: 100, factor: 1 } },
+      { feedId: FEED, root: tmpdir(), backoff: { initialMs: 100, maxMs: 100, factor: 1 } },
     );
     const a = new AbortController();
     const b = new AbortController();
@@ -283,11 +311,102 @@ describe('createFileSink', () => {
   });
 
   it('refuses a feed id that cannot name a file', () => {
-    expect(() => createFileSink({ type: 'file', directory: root }, { feedId: '../etc' })).toThrow(
+    expect(() =>
+      createFileSink({ type: 'file', directory: root }, { feedId: '../etc', root: tmpdir() }),
+    ).toThrow(
       expect.objectContaining({
         code: 'ERR_VALIDATION',
         message: expect.stringMatching(/cannot name a file/),
       }),
     );
+  });
+});
+
+describe('createFileSink confinement', () => {
+  async function refusal(sink: ReturnType<typeof createFileSink>): Promise<unknown> {
+    const error = await sink.lastDeliveredSeq().then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    await sink.close();
+    return error;
+  }
+  const refused = (code: string) =>
+    expect.objectContaining({
+      code: 'ERR_VALIDATION',
+      violations: [expect.objectContaining({ path: 'sink.directory', code })],
+    });
+
+  it('writes under <root>/<directory>, creating each component 0700', async () => {
+    const countryRoot = join(root, 'MX');
+    const sink = createFileSink(
+      { type: 'file', directory: 'fiu/cases' },
+      { feedId: FEED, root: countryRoot },
+    );
+    await sink.deliver(record(1), progress());
+    await sink.close();
+    expect((await lines(join(countryRoot, 'fiu', 'cases', `${FEED}.jsonl`))).map((r) => r.seq)).toEqual([1]);
+    expect((await stat(join(countryRoot, 'fiu'))).mode & 0o777).toBe(0o700);
+  });
+
+  it('takes the root itself through a link (the operator may), but no link below it', async () => {
+    const real = join(root, 'real');
+    await mkdir(join(real, 'MX'), { recursive: true });
+    await symlink(real, join(root, 'linked-root'));
+    const sink = createFileSink(
+      { type: 'file', directory: 'cases' },
+      { feedId: FEED, root: join(root, 'linked-root', 'MX') },
+    );
+    await sink.deliver(record(1), progress());
+    await sink.close();
+    expect((await lines(join(real, 'MX', 'cases', `${FEED}.jsonl`))).map((r) => r.seq)).toEqual([1]);
+  });
+
+  it('refuses a symbolic link as a directory component, and writes nothing where it points', async () => {
+    const countryRoot = join(root, 'MX');
+    const elsewhere = join(root, 'GT-secret');
+    await mkdir(countryRoot, { recursive: true });
+    await mkdir(elsewhere);
+    await symlink(elsewhere, join(countryRoot, 'cases'));
+    expect(
+      await refusal(
+        createFileSink({ type: 'file', directory: 'cases/x' }, { feedId: FEED, root: countryRoot }),
+      ),
+    ).toEqual(refused('symlink_refused'));
+    expect(
+      await refusal(
+        createFileSink({ type: 'file', directory: 'cases' }, { feedId: FEED, root: countryRoot }),
+      ),
+    ).toEqual(refused('symlink_refused'));
+    expect(await readdir(elsewhere)).toEqual([]);
+  });
+
+  it('never opens the feed file through a symbolic link (O_NOFOLLOW)', async () => {
+    const dir = join(root, 'MX', 'cases');
+    await mkdir(dir, { recursive: true });
+    const target = join(root, 'victim.txt');
+    await writeFile(target, 'untouched\n');
+    await symlink(target, join(dir, `${FEED}.jsonl`));
+    expect(
+      await refusal(
+        createFileSink({ type: 'file', directory: 'cases' }, { feedId: FEED, root: join(root, 'MX') }),
+      ),
+    ).toEqual(refused('symlink_refused'));
+    expect(await readFile(target, 'utf8')).toBe('untouched\n');
+  });
+
+  it('refuses a stored absolute directory outside the root and a path that climbs out', async () => {
+    const countryRoot = join(root, 'MX');
+    expect(
+      await refusal(
+        createFileSink({ type: 'file', directory: join(root, 'GT') }, { feedId: FEED, root: countryRoot }),
+      ),
+    ).toEqual(refused('outside_file_root'));
+    expect(
+      await refusal(
+        createFileSink({ type: 'file', directory: '../GT' }, { feedId: FEED, root: countryRoot }),
+      ),
+    ).toEqual(refused('invalid_path'));
+    await expect(readdir(join(root, 'GT'))).rejects.toMatchObject({ code: 'ENOENT' });
   });
 });

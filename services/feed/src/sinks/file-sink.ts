@@ -1,6 +1,15 @@
 /**
- * The file sink: one JSON Lines file per feed, `<directory>/<feedId>.jsonl`, one FeedRecord per
- * line, for FIUs whose tools ingest files (a SIEM's file reader, a nightly import).
+ * The file sink: one JSON Lines file per feed, `<root>/<directory>/<feedId>.jsonl`, one
+ * FeedRecord per line, for FIUs whose tools ingest files (a SIEM's file reader, a nightly import).
+ *
+ * Confinement: `root` is the operator's file root for the feed's country (`<file root>/<CC>`);
+ * the definition's directory is resolved inside it and nowhere else. The root's own path is
+ * taken through realpath (an operator may put it behind a link); below it no symbolic link is
+ * followed: each directory component is checked with lstat (and created 0700 when missing), the
+ * resolved directory must be its own realpath, and files are opened with O_NOFOLLOW. A path that
+ * leaves the root or meets a link is refused with ERR_VALIDATION (`sink.directory`,
+ * `outside_file_root` or `symlink_refused`) and the feed retries until someone fixes it. The root
+ * should be writable by the feed service alone.
  *
  * Durability: a deliver() resolves only after its line was fsynced. Deliveries that overlap are
  * written together and share one fsync (group commit), each still resolving after its own line
@@ -18,8 +27,9 @@
  * One process writes a feed's file at a time (the feed service runs each feed once).
  */
 import type { FileHandle } from 'node:fs/promises';
-import { lstat, mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { constants } from 'node:fs';
+import { lstat, mkdir, open, readdir, realpath, rename, unlink } from 'node:fs/promises';
+import { isAbsolute, join, normalize, relative } from 'node:path';
 
 import { FeedError } from '../errors.js';
 import type { FeedRecord } from '../feed-record.js';
@@ -42,6 +52,8 @@ import {
 export interface FileSinkOptions {
   /** The feed's id: names the files, so it must be a safe file name. */
   readonly feedId: string;
+  /** The operator's file root for the feed's country (`<file root>/<CC>`): the files stay inside it. */
+  readonly root: string;
   /** Delays between attempts after a write failure (a full disk, an I/O error). */
   readonly backoff?: Partial<BackoffOptions>;
   /** How often a delivery still going on calls `progress.working()` (default 5 s). */
@@ -54,6 +66,10 @@ export interface FileSinkOptions {
 const SAFE_FEED_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 const NEWLINE = 0x0a;
 const READ_CHUNK = 64 * 1024;
+/** Appending, creating 0600, never through a symbolic link. */
+const OPEN_APPEND = constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW;
+const OPEN_READ = constants.O_RDONLY | constants.O_NOFOLLOW;
+const OPEN_DIRECTORY = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
 
 interface Entry {
   readonly id: string;
@@ -72,7 +88,11 @@ export function createFileSink(def: FileSinkDefinition, options: FileSinkOptions
 
 class FileSink implements FeedSink {
   readonly describe: string;
-  private readonly currentPath: string;
+  /** The checked directory and current file; set by ensureOpen() (resolveDirectory()). */
+  private directory = '';
+  private currentPath = '';
+  private readonly root: string;
+  private readonly feedId: string;
   private readonly rotatedName: RegExp;
   private readonly backoff: BackoffOptions;
   private readonly maxBytes: number;
@@ -104,7 +124,8 @@ class FileSink implements FeedSink {
       );
     }
     this.describe = describeSink(def);
-    this.currentPath = join(def.directory, `${options.feedId}.jsonl`);
+    this.root = options.root;
+    this.feedId = options.feedId;
     this.rotatedName = new RegExp(`^${escapeRegExp(options.feedId)}-(\\d{8}T\\d{9}Z)-(\\d+)\\.jsonl$`);
     this.backoff = backoffOptions(options.backoff);
     this.maxBytes = def.maxBytes ?? DEFAULT_FILE_MAX_BYTES;
@@ -129,7 +150,7 @@ class FileSink implements FeedSink {
       if (this.lastSeqInCurrent !== undefined) return this.lastSeqInCurrent;
       const newest = (await this.rotatedFiles()).at(-1);
       if (newest === undefined) return undefined;
-      const fh = await open(join(this.def.directory, newest.name), 'r');
+      const fh = await open(join(this.directory, newest.name), OPEN_READ);
       try {
         const size = (await fh.stat()).size;
         return (await lastRecordSeq(fh, await completeLength(fh, size))) ?? newest.lastSeq;
@@ -216,7 +237,7 @@ class FileSink implements FeedSink {
           await this.writeEntries(remaining);
           return;
         } catch (err) {
-          this.counters.failed(`cannot write ${this.currentPath}: ${messageOf(err)}`);
+          this.counters.failed(`cannot write to ${this.describe}: ${messageOf(err)}`);
           // Reopen before the next attempt: the handle may be broken after a failed fsync, and
           // reopening truncates the file back to its last synced size.
           await this.discardHandle();
@@ -293,10 +314,10 @@ class FileSink implements FeedSink {
     await rename(this.currentPath, target);
     this.goodSize = 0;
     this.lastSeqInCurrent = undefined;
-    await syncDirectory(this.def.directory);
+    await syncDirectory(this.directory);
     const rotated = await this.rotatedFiles();
     for (const old of rotated.slice(0, Math.max(0, rotated.length - this.maxFiles))) {
-      await unlink(join(this.def.directory, old.name)).catch((err: unknown) => {
+      await unlink(join(this.directory, old.name)).catch((err: unknown) => {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       });
     }
@@ -311,11 +332,19 @@ class FileSink implements FeedSink {
    */
   private async ensureOpen(): Promise<void> {
     if (this.fh !== undefined) return;
-    await mkdir(this.def.directory, { recursive: true, mode: 0o700 });
+    await this.resolveDirectory();
     const created = !(await exists(this.currentPath));
-    const fh = await open(this.currentPath, 'a+', 0o600);
+    const fh = await open(this.currentPath, OPEN_APPEND, 0o600).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ELOOP') throw err;
+      throw new FeedError('ERR_VALIDATION', `sink.directory: ${this.currentPath} is a symbolic link`, {
+        cause: err,
+        violations: [
+          { path: 'sink.directory', code: 'symlink_refused', message: 'the feed file is a symbolic link' },
+        ],
+      });
+    });
     try {
-      if (created) await syncDirectory(this.def.directory);
+      if (created) await syncDirectory(this.directory);
       const size = (await fh.stat()).size;
       if (this.goodSize === undefined) {
         const complete = await completeLength(fh, size);
@@ -342,6 +371,51 @@ class FileSink implements FeedSink {
     this.fh = fh;
   }
 
+  /**
+   * Finds (creating 0700 what is missing) the definition's directory inside the root, one
+   * component at a time, refusing a symbolic link anywhere below the root and a path that leaves it.
+   */
+  private async resolveDirectory(): Promise<void> {
+    const refuse = (code: string, message: string): FeedError =>
+      new FeedError('ERR_VALIDATION', `sink.directory: ${message}`, {
+        violations: [{ path: 'sink.directory', code, message }],
+      });
+    const given = this.def.directory;
+    let rel = given;
+    if (isAbsolute(given)) {
+      // A definition stored before file roots existed: still accepted when it lies inside.
+      rel = relative(normalize(this.root), normalize(given));
+      if (rel === '' || rel.startsWith('..') || isAbsolute(rel))
+        throw refuse('outside_file_root', `${given} is outside the feed service's file root ${this.root}`);
+    }
+    const parts = rel.split(/[\\/]+/).filter((p) => p !== '' && p !== '.');
+    if (parts.length === 0 || parts.some((p) => p === '..' || p.includes('\0')))
+      throw refuse('invalid_path', `${JSON.stringify(given)} is not a directory below the file root`);
+    await mkdir(this.root, { recursive: true, mode: 0o700 });
+    let dir = await realpath(this.root);
+    for (const part of parts) {
+      dir = join(dir, part);
+      let info = await lstat(dir).catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') return undefined;
+        throw err;
+      });
+      if (info === undefined) {
+        await mkdir(dir, { mode: 0o700 }).catch((err: NodeJS.ErrnoException) => {
+          if (err.code !== 'EEXIST') throw err;
+        });
+        info = await lstat(dir);
+      }
+      if (info.isSymbolicLink())
+        throw refuse('symlink_refused', `${dir} is a symbolic link: file sinks never follow links`);
+      if (!info.isDirectory()) throw refuse('not_a_directory', `${dir} exists and is not a directory`);
+    }
+    // Nothing was swapped for a link between the checks.
+    if ((await realpath(dir)) !== dir)
+      throw refuse('symlink_refused', `${dir} resolves elsewhere: file sinks never follow links`);
+    this.directory = dir;
+    this.currentPath = join(dir, `${this.feedId}.jsonl`);
+  }
+
   private handle(): FileHandle {
     if (this.fh === undefined) throw new FeedError('ERR_INTERNAL', `${this.currentPath} is not open`);
     return this.fh;
@@ -357,7 +431,7 @@ class FileSink implements FeedSink {
   private async rotatedFiles(): Promise<{ name: string; lastSeq: number }[]> {
     let names: string[];
     try {
-      names = await readdir(this.def.directory);
+      names = await readdir(this.directory);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw err;
@@ -463,7 +537,7 @@ async function exists(path: string): Promise<boolean> {
 
 /** Makes a created or renamed entry of `directory` durable. */
 async function syncDirectory(directory: string): Promise<void> {
-  const fh = await open(directory, 'r');
+  const fh = await open(directory, OPEN_DIRECTORY);
   try {
     await fh.sync();
   } finally {

@@ -51,6 +51,7 @@ function record(seq: number, feed = FEED): FeedRecord {
       rules: ['members-share'],
       verifiedAt: '2026-11-26T14:00:00.000Z',
       bodyReadable: true,
+      expired: false,
     },
     signedAlert: 'AAAA',
   };

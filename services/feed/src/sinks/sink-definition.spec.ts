@@ -7,6 +7,7 @@ import type { JetStreamClient } from '@nats-io/jetstream';
 import { describe, expect, it } from 'vitest';
 
 import { FeedError } from '../errors.js';
+import { AddressPolicy } from './address-policy.js';
 import { createSink } from './create-sink.js';
 import {
   DEFAULT_FILE_MAX_BYTES,
@@ -17,26 +18,39 @@ import {
   redactSinkDefinition,
   sinkViolations,
 } from './sink-definition.js';
+import type { SinkPolicy } from './sink-definition.js';
+import { MAX_CA_CERTIFICATE_LENGTH, certificateProblem } from './pem.js';
 
 const SECRET = 's3cret-that-is-long-enough-for-hmac-keys';
 
-function violation(input: unknown, owner = 'MX'): { path: string; code: string }[] {
-  return sinkViolations(input, owner).map(({ path, code }) => ({ path, code }));
+const ROOT = '/var/lib/enlace/feeds';
+const LOCAL: SinkPolicy = {
+  fileRoot: ROOT,
+  webhooks: new AddressPolicy(['localhost', '127.0.0.1', '::1', '10.20.0.0/16']),
+};
+
+function violation(input: unknown, owner = 'MX', policy?: SinkPolicy): { path: string; code: string }[] {
+  return sinkViolations(input, owner, 'sink', policy).map(({ path, code }) => ({ path, code }));
 }
 
 describe('sinkViolations', () => {
   it('accepts the three kinds', () => {
-    expect(sinkViolations({ type: 'file', directory: '/var/lib/enlace/feeds' }, 'MX')).toEqual([]);
-    expect(sinkViolations({ type: 'file', directory: '/srv/f', maxBytes: 1024, maxFiles: 1 }, 'MX')).toEqual(
-      [],
-    );
+    expect(sinkViolations({ type: 'file', directory: 'cases' }, 'MX')).toEqual([]);
+    expect(
+      sinkViolations(
+        { type: 'file', directory: `${ROOT}/MX/f`, maxBytes: 1024, maxFiles: 1 },
+        'MX',
+        'sink',
+        LOCAL,
+      ),
+    ).toEqual([]);
     expect(
       sinkViolations({ type: 'webhook', url: 'https://fiu.example/enlace', secret: SECRET }, 'MX'),
     ).toEqual([]);
     for (const host of ['127.0.0.1:8080', '[::1]', 'localhost:3000']) {
-      expect(sinkViolations({ type: 'webhook', url: `http://${host}/hook`, secret: SECRET }, 'MX')).toEqual(
-        [],
-      );
+      expect(
+        sinkViolations({ type: 'webhook', url: `http://${host}/hook`, secret: SECRET }, 'MX', 'sink', LOCAL),
+      ).toEqual([]);
     }
     expect(sinkViolations({ type: 'nats', subject: 'enlace.v1.feed.MX.cases_2026-a' }, 'MX')).toEqual([]);
   });
@@ -55,7 +69,6 @@ describe('sinkViolations', () => {
     expect(
       violation({ type: 'file', directory: 'feeds/mx', maxBytes: 1023, maxFiles: 0, rotate: true }),
     ).toEqual([
-      { path: 'sink.directory', code: 'not_absolute' },
       { path: 'sink.maxBytes', code: 'too_small' },
       { path: 'sink.maxFiles', code: 'too_small' },
       { path: 'sink.rotate', code: 'unknown_field' },
@@ -65,9 +78,80 @@ describe('sinkViolations', () => {
       { path: 'sink.maxBytes', code: 'invalid_type' },
       { path: 'sink.maxFiles', code: 'invalid_type' },
     ]);
-    expect(sinkViolations({ type: 'file', directory: 'rel' }, 'MX')[0]?.message).toBe(
-      'must be an absolute path (e.g. /var/lib/enlace/feeds)',
-    );
+    expect(violation({ type: 'file', directory: 'a', maxBytes: 2 * 1024 ** 3, maxFiles: 1001 })).toEqual([
+      { path: 'sink.maxBytes', code: 'too_big' },
+      { path: 'sink.maxFiles', code: 'too_big' },
+    ]);
+  });
+
+  it('keeps a file sink inside the country root of the file root', () => {
+    // Relative names are resolved under <root>/<CC>; absolute ones must lie there.
+    expect(parseSinkDefinition({ type: 'file', directory: 'fiu/2026' }, 'MX', 'sink', LOCAL)).toMatchObject({
+      directory: 'fiu/2026',
+    });
+    expect(
+      parseSinkDefinition({ type: 'file', directory: `${ROOT}/MX/fiu//2026/` }, 'MX', 'sink', LOCAL),
+    ).toMatchObject({ directory: 'fiu/2026' });
+    for (const directory of [
+      '/etc',
+      `${ROOT}/GT/cases`,
+      `${ROOT}/MX`,
+      `${ROOT}/MX/../GT/x`,
+      '/var/lib/enlace',
+    ]) {
+      expect(violation({ type: 'file', directory }, 'MX', LOCAL), directory).toEqual([
+        { path: 'sink.directory', code: 'outside_file_root' },
+      ]);
+    }
+    // Without a file root, no absolute path is accepted.
+    expect(violation({ type: 'file', directory: '/srv/feeds' })).toEqual([
+      { path: 'sink.directory', code: 'outside_file_root' },
+    ]);
+    for (const directory of ['..', '../GT', 'a/../../b', '.hidden', 'a/./b/..', '', 'a b', 'x/'.repeat(9)]) {
+      expect(violation({ type: 'file', directory }, 'MX', LOCAL), directory).toEqual([
+        { path: 'sink.directory', code: 'invalid_path' },
+      ]);
+    }
+  });
+
+  it('refuses webhooks to loopback, private, link-local, CGNAT and metadata addresses unless allow-listed', () => {
+    const refused = [
+      '127.0.0.1',
+      '127.1.2.3',
+      'localhost',
+      'api.localhost',
+      '10.0.0.5',
+      '172.16.9.9',
+      '192.168.1.1',
+      '169.254.169.254',
+      '100.64.0.1',
+      '0.0.0.0',
+      '224.0.0.1',
+      '[::1]',
+      '[::]',
+      '[fe80::1]',
+      '[fc00::1]',
+      '[fd00:ec2::254]',
+      '[ff02::1]',
+      '[::ffff:127.0.0.1]',
+      '[::ffff:169.254.169.254]',
+      '[64:ff9b::a00:1]',
+      '2130706433', // 127.0.0.1 as one number: the URL parser turns it into 127.0.0.1
+      '0x7f.1',
+    ];
+    for (const host of refused) {
+      expect(violation({ type: 'webhook', url: `https://${host}/hook`, secret: SECRET }), host).toEqual([
+        { path: 'sink.url', code: 'blocked_address' },
+      ]);
+    }
+    // The operator's allow-list opens exactly what it names.
+    expect(
+      violation({ type: 'webhook', url: 'https://10.20.3.4/hook', secret: SECRET }, 'MX', LOCAL),
+    ).toEqual([]);
+    expect(
+      violation({ type: 'webhook', url: 'https://10.21.3.4/hook', secret: SECRET }, 'MX', LOCAL),
+    ).toEqual([{ path: 'sink.url', code: 'blocked_address' }]);
+    expect(violation({ type: 'webhook', url: 'https://8.8.8.8/hook', secret: SECRET })).toEqual([]);
   });
 
   it('checks a webhook sink', () => {
@@ -88,12 +172,18 @@ describe('sinkViolations', () => {
         path: 'sink.url',
         code: 'insecure_url',
         message:
-          'must use https:// (http:// is allowed only to 127.0.0.1, ::1 or localhost, for development)',
+          "must use https:// (http:// is allowed only to hosts on the feed service's webhook allow-list)",
       },
     ]);
-    expect(violation({ type: 'webhook', url: 'http://127.0.0.2/hook', secret: SECRET })).toEqual([
-      { path: 'sink.url', code: 'insecure_url' },
-    ]);
+    // Plain http only to allow-listed hosts; loopback is not allow-listed by default.
+    for (const host of ['127.0.0.1', 'localhost:3000', '[::1]']) {
+      expect(violation({ type: 'webhook', url: `http://${host}/hook`, secret: SECRET }), host).toEqual([
+        { path: 'sink.url', code: 'insecure_url' },
+      ]);
+    }
+    expect(violation({ type: 'webhook', url: 'http://127.0.0.2/hook', secret: SECRET }, 'MX', LOCAL)).toEqual(
+      [{ path: 'sink.url', code: 'insecure_url' }],
+    );
     expect(violation({ type: 'webhook', url: 'ftp://fiu.example/', secret: SECRET })).toEqual([
       { path: 'sink.url', code: 'invalid_url' },
     ]);
@@ -115,6 +205,30 @@ describe('sinkViolations', () => {
     expect(
       violation({ type: 'webhook', url: 'https://fiu.example/', secret: SECRET, caCertificate: broken }),
     ).toEqual([{ path: 'sink.caCertificate', code: 'invalid_certificate' }]);
+  });
+
+  it('refuses a caCertificate over 64 KiB before reading it, and reads the worst case in linear work', () => {
+    // What made the old /-----BEGIN…[\s\S]+?-----END…/g quadratic: many BEGINs and no END.
+    const begin = '-----BEGIN CERTIFICATE-----\n';
+    const huge = begin.repeat(Math.ceil((8 * 1024 * 1024) / begin.length));
+    expect(
+      violation({ type: 'webhook', url: 'https://fiu.example/', secret: SECRET, caCertificate: huge }),
+    ).toEqual([{ path: 'sink.caCertificate', code: 'certificate_too_large' }]);
+    const meter = { steps: 0 };
+    expect(certificateProblem(huge, meter)?.code).toBe('certificate_too_large');
+    expect(meter.steps).toBe(0);
+
+    for (const worst of [
+      begin.repeat(Math.floor(MAX_CA_CERTIFICATE_LENGTH / begin.length)),
+      '-----BEGIN CERTIFICATE-----'.repeat(Math.floor(MAX_CA_CERTIFICATE_LENGTH / 27)),
+      `${begin}${'A'.repeat(MAX_CA_CERTIFICATE_LENGTH - begin.length)}`,
+      '\n'.repeat(MAX_CA_CERTIFICATE_LENGTH),
+    ]) {
+      const counted = { steps: 0 };
+      expect(certificateProblem(worst, counted)?.code).toBe('invalid_certificate');
+      // One look at each character (plus one per line): linear, whatever the input holds.
+      expect(counted.steps).toBeLessThanOrEqual(worst.length + 1 + worst.split('\n').length);
+    }
   });
 
   it('never quotes the secret in a message', () => {
@@ -168,9 +282,9 @@ describe('sinkViolations', () => {
 
 describe('parseSinkDefinition', () => {
   it('fills in the defaults of a file sink', () => {
-    expect(parseSinkDefinition({ type: 'file', directory: '/srv/feeds' }, 'MX')).toEqual({
+    expect(parseSinkDefinition({ type: 'file', directory: 'feeds' }, 'MX')).toEqual({
       type: 'file',
-      directory: '/srv/feeds',
+      directory: 'feeds',
       maxBytes: DEFAULT_FILE_MAX_BYTES,
       maxFiles: DEFAULT_FILE_MAX_FILES,
     });
@@ -185,7 +299,7 @@ describe('parseSinkDefinition', () => {
       expect.objectContaining({
         code: 'ERR_VALIDATION',
         message:
-          'invalid sink: sink.url: must use https:// (http:// is allowed only to 127.0.0.1, ::1 or localhost, for development) (and 1 more)',
+          "invalid sink: sink.url: must use https:// (http:// is allowed only to hosts on the feed service's webhook allow-list) (and 1 more)",
         violations: [
           expect.objectContaining({ path: 'sink.url', code: 'insecure_url' }),
           expect.objectContaining({ path: 'sink.secret', code: 'secret_too_short' }),
@@ -220,17 +334,22 @@ describe('createSink', () => {
   const js = {} as JetStreamClient;
 
   it('makes the sink the definition asks for', () => {
-    expect(createSink({ type: 'file', directory: '/srv/feeds' }, { feedId: 'mx-cases', js }).describe).toBe(
-      'file:/srv/feeds',
-    );
+    const policy = { fileRoot: '/srv/feeds', webhooks: new AddressPolicy([]) };
+    expect(
+      createSink({ type: 'file', directory: 'cases' }, { feedId: 'mx-cases', country: 'MX', policy, js })
+        .describe,
+    ).toBe('file:cases');
     expect(
       createSink(
         { type: 'webhook', url: 'https://fiu.example/enlace', secret: SECRET },
-        { feedId: 'mx-cases', js },
+        { feedId: 'mx-cases', country: 'MX', js },
       ).describe,
     ).toBe('webhook:https://fiu.example/enlace');
     expect(
-      createSink({ type: 'nats', subject: 'enlace.v1.feed.MX.cases' }, { feedId: 'mx-cases', js }).describe,
+      createSink(
+        { type: 'nats', subject: 'enlace.v1.feed.MX.cases' },
+        { feedId: 'mx-cases', country: 'MX', js },
+      ).describe,
     ).toBe('nats:enlace.v1.feed.MX.cases');
   });
 

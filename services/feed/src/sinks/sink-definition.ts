@@ -2,22 +2,26 @@
  * The `sink` part of a feed definition: where an FIU wants its records. Three kinds, checked
  * strictly (unknown fields are refused) so that a typo never silently sends records elsewhere:
  *
- * - `{ type: 'file', directory, maxBytes?, maxFiles? }`: JSON Lines files, rotated;
- * - `{ type: 'webhook', url, secret, caCertificate? }`: HTTPS POSTs signed with HMAC-SHA256;
+ * - `{ type: 'file', directory, maxBytes?, maxFiles? }`: JSON Lines files, rotated, in a
+ *   directory under the operator's file root for the owner's country (`<root>/<CC>/<directory>`);
+ * - `{ type: 'webhook', url, secret, caCertificate? }`: HTTPS POSTs signed with HMAC-SHA256, only
+ *   to public addresses unless the operator's allow-list names the host (address-policy.ts);
  * - `{ type: 'nats', subject }`: JetStream messages on `enlace.v1.feed.<CC>.<token>`, CC being
  *   the feed owner's country (the subject must be the FIU's own).
  *
  * The webhook secret is a credential: redactSinkDefinition() and describeSink() are the only
  * views of a definition that may leave the service (API responses, logs, `enlace feed list`).
  */
-import { X509Certificate } from 'node:crypto';
-import { isAbsolute } from 'node:path';
+import { isIP } from 'node:net';
+import { isAbsolute, normalize, relative, sep } from 'node:path';
 
 import { SUBJECT_ROOT } from '@enlace/transport';
 import { z } from 'zod';
 
 import type { FieldViolation } from '../errors.js';
 import { FeedError } from '../errors.js';
+import { AddressPolicy, isBlockedAddress, normalizeHost } from './address-policy.js';
+import { certificateProblem } from './pem.js';
 
 export const SINK_TYPES = ['file', 'webhook', 'nats'] as const;
 export type SinkType = (typeof SINK_TYPES)[number];
@@ -25,9 +29,13 @@ export type SinkType = (typeof SINK_TYPES)[number];
 /** A file is rotated before it would grow past this (64 MiB) unless the definition says otherwise. */
 export const DEFAULT_FILE_MAX_BYTES = 64 * 1024 * 1024;
 export const MIN_FILE_MAX_BYTES = 1024;
+/** The largest file a feed may ask for (1 GiB): with MAX_FILE_MAX_FILES, a feed holds at most ~1 TiB. */
+export const MAX_FILE_MAX_BYTES = 1024 * 1024 * 1024;
 /** Rotated files kept per feed by default; older ones are deleted. */
 export const DEFAULT_FILE_MAX_FILES = 30;
-export const MAX_FILE_MAX_FILES = 10_000;
+export const MAX_FILE_MAX_FILES = 1_000;
+/** A file sink directory: at most this many components below the country's root, each a safe name. */
+export const MAX_DIRECTORY_DEPTH = 8;
 /** A webhook secret of fewer characters is refused: it keys HMAC-SHA256 and must not be guessable. */
 export const MIN_WEBHOOK_SECRET_LENGTH = 32;
 export const MAX_WEBHOOK_SECRET_LENGTH = 1024;
@@ -37,22 +45,40 @@ export const REDACTED = '[redacted]';
 export const FEED_SUBJECT_PREFIX = `${SUBJECT_ROOT}.feed`;
 
 const FEED_SUBJECT = /^enlace\.v1\.feed\.([A-Z]{2})\.([A-Za-z0-9_-]{1,64})$/;
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
-const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+/** A directory component: letters, digits, `_`, `-`, `.` (not first: no `..`, no hidden names). */
+const DIRECTORY_COMPONENT = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
+
+/** What the operator decides about sinks (service configuration, not the FIU's definition). */
+export interface SinkPolicy {
+  /**
+   * Root of every file sink: a feed of country CC writes under `<fileRoot>/<CC>/` and nowhere
+   * else. Undefined: only relative directories are accepted (they are resolved when the sink opens).
+   */
+  readonly fileRoot?: string;
+  /** Which loopback, private or reserved webhook hosts and ranges are allowed (none by default). */
+  readonly webhooks: AddressPolicy;
+}
+
+/** No file root, nothing allow-listed: public https:// webhooks only. */
+export const DEFAULT_SINK_POLICY: SinkPolicy = { webhooks: new AddressPolicy([]) };
 
 export interface FileSinkDefinition {
   readonly type: 'file';
-  /** Absolute path of the directory the files go to (created 0700 when missing). */
+  /**
+   * The directory the files go to, relative to the owner country's file root
+   * (`<root>/<CC>/<directory>`, created 0700 when missing; no component may be a symbolic link).
+   * An absolute path inside that root is accepted and stored relative.
+   */
   readonly directory: string;
-  /** Rotate before the current file would exceed this many bytes (default 64 MiB). */
+  /** Rotate before the current file would exceed this many bytes (default 64 MiB, at most 1 GiB). */
   readonly maxBytes?: number;
-  /** Rotated files kept; the oldest beyond this are deleted (default 30). */
+  /** Rotated files kept; the oldest beyond this are deleted (default 30, at most 1,000). */
   readonly maxFiles?: number;
 }
 
 export interface WebhookSinkDefinition {
   readonly type: 'webhook';
-  /** https:// (http:// only to 127.0.0.1, ::1 or localhost, for development). */
+  /** https:// (http:// only to hosts the operator allow-lists, e.g. loopback in development). */
   readonly url: string;
   /** HMAC-SHA256 key of the `Enlace-Signature` header. Never shown: see redactSinkDefinition(). */
   readonly secret: string;
@@ -79,69 +105,130 @@ function customIssue(ctx: z.core.$RefinementCtx<string>, code: string, message: 
   ctx.addIssue({ code: 'custom', message, params: { code } });
 }
 
-const fileSinkSchema = z.strictObject({
-  type: z.literal('file'),
-  directory: z.string({ error: 'must be a string' }).superRefine((value, ctx) => {
-    if (value.includes('\0')) customIssue(ctx, 'invalid_path', 'must not contain NUL characters');
-    else if (!isAbsolute(value)) {
-      customIssue(ctx, 'not_absolute', 'must be an absolute path (e.g. /var/lib/enlace/feeds)');
-    }
-  }),
-  maxBytes: z
-    .int({ error: 'must be a whole number of bytes' })
-    .min(MIN_FILE_MAX_BYTES, { error: `must be at least ${MIN_FILE_MAX_BYTES} bytes (1 KiB)` })
-    .default(DEFAULT_FILE_MAX_BYTES),
-  maxFiles: z
-    .int({ error: 'must be a whole number of files' })
-    .min(1, { error: 'must be at least 1 (the rotated files kept)' })
-    .max(MAX_FILE_MAX_FILES, { error: `must be at most ${MAX_FILE_MAX_FILES}` })
-    .default(DEFAULT_FILE_MAX_FILES),
-});
+function fileSinkSchema(ownerCountry: string, policy: SinkPolicy) {
+  return z.strictObject({
+    type: z.literal('file'),
+    directory: z.string({ error: 'must be a string' }).transform((value, ctx) => {
+      const problem = directoryProblem(value, ownerCountry, policy);
+      if (typeof problem === 'object') {
+        customIssue(ctx, problem.code, problem.message);
+        return z.NEVER;
+      }
+      return problem;
+    }),
+    maxBytes: z
+      .int({ error: 'must be a whole number of bytes' })
+      .min(MIN_FILE_MAX_BYTES, { error: `must be at least ${MIN_FILE_MAX_BYTES} bytes (1 KiB)` })
+      .max(MAX_FILE_MAX_BYTES, { error: `must be at most ${MAX_FILE_MAX_BYTES} bytes (1 GiB)` })
+      .default(DEFAULT_FILE_MAX_BYTES),
+    maxFiles: z
+      .int({ error: 'must be a whole number of files' })
+      .min(1, { error: 'must be at least 1 (the rotated files kept)' })
+      .max(MAX_FILE_MAX_FILES, { error: `must be at most ${MAX_FILE_MAX_FILES}` })
+      .default(DEFAULT_FILE_MAX_FILES),
+  });
+}
 
-const webhookSinkSchema = z.strictObject({
-  type: z.literal('webhook'),
-  url: z.string({ error: 'must be a string' }).superRefine((value, ctx) => {
-    let url: URL;
-    try {
-      url = new URL(value);
-    } catch {
-      customIssue(ctx, 'invalid_url', 'must be an absolute URL such as https://fiu.example/enlace');
-      return;
+/**
+ * The directory as stored (relative to `<root>/<CC>`, components joined by `/`), or why it is
+ * refused: `invalid_path` (NUL, `..`, hidden or odd names, too deep), `outside_file_root` (an
+ * absolute path not under the country's root).
+ */
+function directoryProblem(
+  value: string,
+  country: string,
+  policy: SinkPolicy,
+): string | { code: string; message: string } {
+  if (value.includes('\0')) return { code: 'invalid_path', message: 'must not contain NUL characters' };
+  let rel = value;
+  if (isAbsolute(value)) {
+    const base = policy.fileRoot === undefined ? undefined : normalize(`${policy.fileRoot}/${country}`);
+    const inside = base === undefined ? undefined : relative(base, normalize(value));
+    if (inside === undefined || inside === '' || inside.startsWith('..') || isAbsolute(inside)) {
+      return {
+        code: 'outside_file_root',
+        message:
+          `must be a directory below the feed service's file root for ${country}` +
+          (base === undefined ? '' : ` (${base}/<name>)`) +
+          ', or a relative name such as "cases"',
+      };
     }
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-      customIssue(ctx, 'invalid_url', `must be an https:// URL, not ${url.protocol}`);
-    } else if (url.username !== '' || url.password !== '') {
-      customIssue(
-        ctx,
-        'invalid_url',
-        'must not carry credentials: receivers authenticate records by their signature',
-      );
-    } else if (url.hash !== '') {
-      customIssue(ctx, 'invalid_url', 'must not have a #fragment');
-    } else if (url.protocol === 'http:' && !LOOPBACK_HOSTS.has(url.hostname)) {
-      customIssue(
-        ctx,
-        'insecure_url',
-        'must use https:// (http:// is allowed only to 127.0.0.1, ::1 or localhost, for development)',
-      );
-    }
-  }),
-  secret: z.string({ error: 'must be a string' }).superRefine((value, ctx) => {
-    // The messages never quote the value: it is a credential.
-    if (value.length < MIN_WEBHOOK_SECRET_LENGTH) {
-      customIssue(ctx, 'secret_too_short', `must be at least ${MIN_WEBHOOK_SECRET_LENGTH} characters`);
-    } else if (value.length > MAX_WEBHOOK_SECRET_LENGTH) {
-      customIssue(ctx, 'secret_too_long', `must be at most ${MAX_WEBHOOK_SECRET_LENGTH} characters`);
-    }
-  }),
-  caCertificate: z
-    .string({ error: 'must be a string' })
-    .superRefine((value, ctx) => {
-      const problem = certificateProblem(value);
-      if (problem !== undefined) customIssue(ctx, 'invalid_certificate', problem);
-    })
-    .optional(),
-});
+    rel = inside.split(sep).join('/');
+  }
+  const parts = rel.split('/').filter((p) => p !== '');
+  if (
+    parts.length === 0 ||
+    parts.length > MAX_DIRECTORY_DEPTH ||
+    parts.some((p) => !DIRECTORY_COMPONENT.test(p))
+  ) {
+    return {
+      code: 'invalid_path',
+      message: `must be 1 to ${MAX_DIRECTORY_DEPTH} names separated by /, each of letters, digits, _, - and . (not first), such as "cases" or "fiu/2026"`,
+    };
+  }
+  return parts.join('/');
+}
+
+function webhookSinkSchema(policy: SinkPolicy) {
+  return z.strictObject({
+    type: z.literal('webhook'),
+    url: z.string({ error: 'must be a string' }).superRefine((value, ctx) => {
+      let url: URL;
+      try {
+        url = new URL(value);
+      } catch {
+        customIssue(ctx, 'invalid_url', 'must be an absolute URL such as https://fiu.example/enlace');
+        return;
+      }
+      if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+        customIssue(ctx, 'invalid_url', `must be an https:// URL, not ${url.protocol}`);
+      } else if (url.username !== '' || url.password !== '') {
+        customIssue(
+          ctx,
+          'invalid_url',
+          'must not carry credentials: receivers authenticate records by their signature',
+        );
+      } else if (url.hash !== '') {
+        customIssue(ctx, 'invalid_url', 'must not have a #fragment');
+      } else if (url.protocol === 'http:' && !policy.webhooks.allowsHost(url.hostname)) {
+        customIssue(
+          ctx,
+          'insecure_url',
+          "must use https:// (http:// is allowed only to hosts on the feed service's webhook allow-list)",
+        );
+      } else if (literalBlocked(url.hostname) && !policy.webhooks.allowsHost(url.hostname)) {
+        customIssue(
+          ctx,
+          'blocked_address',
+          "must not be a loopback, private, link-local or reserved address unless the feed service's operator allow-lists it",
+        );
+      }
+    }),
+    secret: z.string({ error: 'must be a string' }).superRefine((value, ctx) => {
+      // The messages never quote the value: it is a credential.
+      if (value.length < MIN_WEBHOOK_SECRET_LENGTH) {
+        customIssue(ctx, 'secret_too_short', `must be at least ${MIN_WEBHOOK_SECRET_LENGTH} characters`);
+      } else if (value.length > MAX_WEBHOOK_SECRET_LENGTH) {
+        customIssue(ctx, 'secret_too_long', `must be at most ${MAX_WEBHOOK_SECRET_LENGTH} characters`);
+      }
+    }),
+    caCertificate: z
+      .string({ error: 'must be a string' })
+      .superRefine((value, ctx) => {
+        // Capped, then read line by line: no regular expression ever sees the field.
+        const problem = certificateProblem(value);
+        if (problem !== undefined) customIssue(ctx, problem.code, problem.message);
+      })
+      .optional(),
+  });
+}
+
+/** True when a URL hostname is an address (or `localhost`) that webhooks may not reach by default. */
+function literalBlocked(hostname: string): boolean {
+  const host = normalizeHost(hostname);
+  if (host === 'localhost' || host.endsWith('.localhost')) return true;
+  return isIP(host) !== 0 && isBlockedAddress(host);
+}
 
 function natsSinkSchema(ownerCountry: string) {
   return z.strictObject({
@@ -169,11 +256,15 @@ function natsSinkSchema(ownerCountry: string) {
  * The zod schema of a sink definition for a feed owned by `ownerCountry` (ISO 3166-1 alpha-2),
  * to embed in the feed definition's schema. Custom issues carry their code in `params.code`.
  */
-export function sinkDefinitionSchema(ownerCountry: string) {
-  return z.discriminatedUnion('type', [fileSinkSchema, webhookSinkSchema, natsSinkSchema(ownerCountry)], {
-    error: (issue) =>
-      issue.code === 'invalid_union' ? `must be one of ${SINK_TYPES.join(', ')}` : undefined,
-  });
+export function sinkDefinitionSchema(ownerCountry: string, policy: SinkPolicy = DEFAULT_SINK_POLICY) {
+  return z.discriminatedUnion(
+    'type',
+    [fileSinkSchema(ownerCountry, policy), webhookSinkSchema(policy), natsSinkSchema(ownerCountry)],
+    {
+      error: (issue) =>
+        issue.code === 'invalid_union' ? `must be one of ${SINK_TYPES.join(', ')}` : undefined,
+    },
+  );
 }
 
 /** What the sink schema takes (optional fields may be absent). */
@@ -182,18 +273,29 @@ export type SinkDefinitionInput = z.input<ReturnType<typeof sinkDefinitionSchema
 /**
  * Every problem of `input` as a sink definition of a feed owned by `ownerCountry`, with paths
  * under `prefix` (`sink.url`, `sink.maxBytes`) and stable codes: `required`, `unknown_field`,
- * `invalid_type`, `invalid_value` (unknown sink type), `too_small`, `too_big`, `not_absolute`,
- * `invalid_path`, `invalid_url`, `insecure_url`, `secret_too_short`, `secret_too_long`,
- * `invalid_certificate`, `invalid_subject`, `subject_not_owned`. Empty when it is valid.
+ * `invalid_type`, `invalid_value` (unknown sink type), `too_small`, `too_big`, `invalid_path`,
+ * `outside_file_root`, `invalid_url`, `insecure_url`, `blocked_address`, `secret_too_short`,
+ * `secret_too_long`, `invalid_certificate`, `certificate_too_large`, `invalid_subject`,
+ * `subject_not_owned`. Empty when it is valid.
  */
-export function sinkViolations(input: unknown, ownerCountry: string, prefix = 'sink'): FieldViolation[] {
-  const result = sinkDefinitionSchema(ownerCountry).safeParse(input, { reportInput: true });
+export function sinkViolations(
+  input: unknown,
+  ownerCountry: string,
+  prefix = 'sink',
+  policy: SinkPolicy = DEFAULT_SINK_POLICY,
+): FieldViolation[] {
+  const result = sinkDefinitionSchema(ownerCountry, policy).safeParse(input, { reportInput: true });
   return result.success ? [] : violationsOf(result.error, prefix);
 }
 
 /** The validated definition, defaults filled in; throws FeedError ERR_VALIDATION listing every violation. */
-export function parseSinkDefinition(input: unknown, ownerCountry: string, prefix = 'sink'): SinkDefinition {
-  const result = sinkDefinitionSchema(ownerCountry).safeParse(input, { reportInput: true });
+export function parseSinkDefinition(
+  input: unknown,
+  ownerCountry: string,
+  prefix = 'sink',
+  policy: SinkPolicy = DEFAULT_SINK_POLICY,
+): SinkDefinition {
+  const result = sinkDefinitionSchema(ownerCountry, policy).safeParse(input, { reportInput: true });
   if (result.success) return result.data as SinkDefinition;
   const violations = violationsOf(result.error, prefix);
   const first = violations[0];
@@ -211,7 +313,7 @@ export function redactSinkDefinition(def: SinkDefinition): PublicSinkDefinition 
 }
 
 /**
- * A one-line description (`file:/var/lib/enlace/feeds`, `webhook:https://fiu.example/enlace`,
+ * A one-line description (`file:cases` (relative to the country's file root), `webhook:https://fiu.example/enlace`,
  * `nats:enlace.v1.feed.MX.cases`). Webhook URLs lose their query string, which some receivers
  * use for tokens.
  */
@@ -226,24 +328,6 @@ export function describeSink(def: SinkDefinition): string {
     case 'nats':
       return `nats:${def.subject}`;
   }
-}
-
-/** Why `pem` is not a usable CA certificate bundle, or undefined when it is. */
-function certificateProblem(pem: string): string | undefined {
-  const blocks = pem.match(PEM_CERTIFICATE) ?? [];
-  if (blocks.length === 0) {
-    return 'must be one or more PEM certificates (-----BEGIN CERTIFICATE----- ... -----END CERTIFICATE-----)';
-  }
-  for (const [index, block] of blocks.entries()) {
-    try {
-      new X509Certificate(block);
-    } catch {
-      return blocks.length === 1
-        ? 'is not a valid PEM certificate'
-        : `certificate ${index + 1} of ${blocks.length} is not a valid PEM certificate`;
-    }
-  }
-  return undefined;
 }
 
 /** `['sink', 'url']` → `sink.url`; numbers become `[i]`. */

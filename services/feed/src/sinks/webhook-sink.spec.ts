@@ -15,6 +15,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FeedError } from '../errors.js';
 import { FEED_RECORD_FORMAT } from '../feed-record.js';
 import type { FeedRecord } from '../feed-record.js';
+import { AddressPolicy } from './address-policy.js';
 import type { DeliveryProgress, FeedSink } from './sink.js';
 import type { WebhookSinkOptions } from './webhook-sink.js';
 import {
@@ -90,6 +91,7 @@ function record(seq: number): FeedRecord {
       rules: ['members-share'],
       verifiedAt: '2026-11-26T14:00:00.000Z',
       bodyReadable: true,
+      expired: false,
     },
     signedAlert: 'AAAA',
   };
@@ -163,6 +165,8 @@ class Receiver {
   }
 }
 
+const LOOPBACK_ALLOWED = new AddressPolicy(['127.0.0.1', 'localhost']);
+
 const receivers: Receiver[] = [];
 const sinks: FeedSink[] = [];
 
@@ -185,7 +189,8 @@ function sink(
 ): FeedSink {
   const s = createWebhookSink(
     { type: 'webhook', url, secret: SECRET, ...(caCertificate !== null && { caCertificate }) },
-    { feedId: FEED, backoff: FAST, ...options },
+    // The spec's receivers listen on loopback: they go through the operator's allow-list, as in production.
+    { feedId: FEED, backoff: FAST, addressPolicy: LOOPBACK_ALLOWED, ...options },
   );
   sinks.push(s);
   return s;
@@ -224,7 +229,7 @@ describe.skipIf(!haveOpenssl)('createWebhookSink against a local HTTPS receiver'
     }
     expect(s.status()).toMatchObject({ delivered: 5, retries: 3, retrying: false });
     expect(s.status().lastError?.message).toBe(
-      `HTTP 503 Service Unavailable from webhook:${url}: refused request 2`,
+      `HTTP 503 from webhook:${url} (the receiver is unavailable; retrying)`,
     );
   });
 
@@ -262,8 +267,9 @@ describe.skipIf(!haveOpenssl)('createWebhookSink against a local HTTPS receiver'
     const delivered = s.deliver(record(1), p);
     await expect.poll(() => s.status().retries).toBe(1);
     expect(s.status().retrying).toBe(true);
+    // The status code and a fixed message: the receiver's text ("refused request 0") is never shown.
     expect(s.status().lastError?.message).toBe(
-      `HTTP 401 Unauthorized from webhook:${url}: refused request 0 (the receiver refuses the records: check the feed's URL and secret; retrying every 150 ms)`,
+      `HTTP 401 from webhook:${url} (the receiver refuses the records: check the feed's URL and secret; retrying every 150 ms)`,
     );
     await delivered;
     expect(r.requests).toHaveLength(3);
@@ -280,7 +286,7 @@ describe.skipIf(!haveOpenssl)('createWebhookSink against a local HTTPS receiver'
     const delivered = s.deliver(record(1), p);
     await expect.poll(() => s.status().retries).toBeGreaterThanOrEqual(3);
     expect(s.status().lastError?.message).toMatch(
-      /^cannot deliver to webhook:https:\/\/127\.0\.0\.1:\d+\/enlace\/hook: .*ECONNREFUSED/,
+      /^cannot deliver to webhook:https:\/\/127\.0\.0\.1:\d+\/enlace\/hook: ECONNREFUSED: the connection was refused$/,
     );
     expect(s.status().delivered).toBe(0);
 
@@ -316,7 +322,9 @@ describe.skipIf(!haveOpenssl)('createWebhookSink against a local HTTPS receiver'
     const stop = new AbortController();
     const delivered = s.deliver(record(1), progress(stop.signal));
     await expect.poll(() => s.status().retries).toBeGreaterThanOrEqual(1);
-    expect(s.status().lastError?.message).toMatch(/self[- ]signed certificate|UNABLE_TO_VERIFY/i);
+    expect(s.status().lastError?.message).toMatch(
+      /(SELF_SIGNED|UNABLE_TO_VERIFY)\w*: the TLS certificate was not accepted$/,
+    );
     stop.abort();
     await expect(delivered).rejects.toMatchObject({ code: 'ERR_UNAVAILABLE' });
     expect(r.requests).toHaveLength(0);
@@ -369,6 +377,93 @@ describe.skipIf(!haveOpenssl)('createWebhookSink against a local HTTPS receiver'
     expect(shown).not.toContain('token=abc');
     expect(inspect(s, { depth: 5, showHidden: true })).not.toContain(SECRET);
     expect(s.describe).toMatch(/^webhook:https:\/\/127\.0\.0\.1:\d+\/enlace\/hook$/);
+  });
+});
+
+describe('createWebhookSink and the address policy (SSRF)', () => {
+  /** A resolver that answers `addresses` for every name (the policy judges them as DNS answers). */
+  const answering =
+    (...addresses: string[]): WebhookSinkOptions['resolve'] =>
+    (_host, callback) =>
+      callback(
+        null,
+        addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 })),
+      );
+
+  it('never connects to a loopback receiver the allow-list does not name', async () => {
+    const r = receiver(() => ({ status: 200 }));
+    const url = await r.listen();
+    const s = sink(url, { addressPolicy: new AddressPolicy([]) });
+    const stop = new AbortController();
+    const delivered = s.deliver(record(1), progress(stop.signal));
+    await expect.poll(() => s.status().retries).toBeGreaterThanOrEqual(1);
+    expect(s.status().lastError?.message).toMatch(
+      /resolves to a loopback, private, link-local or otherwise reserved address/,
+    );
+    stop.abort();
+    await expect(delivered).rejects.toMatchObject({ code: 'ERR_UNAVAILABLE' });
+    expect(r.requests).toHaveLength(0);
+  });
+
+  it('refuses a host name resolving to the metadata service, a private or a mixed set of addresses', async () => {
+    for (const addresses of [
+      ['169.254.169.254'],
+      ['fd00:ec2::254'],
+      ['93.184.216.34', '10.0.0.7'],
+      ['::ffff:127.0.0.1'],
+    ]) {
+      const r = receiver(() => ({ status: 200 }));
+      await r.listen();
+      const s = sink('https://hooks.fiu.example/enlace', {
+        addressPolicy: new AddressPolicy([]),
+        resolve: answering(...addresses),
+      });
+      const stop = new AbortController();
+      const delivered = s.deliver(record(1), progress(stop.signal));
+      await expect.poll(() => s.status().retries).toBeGreaterThanOrEqual(1);
+      const message = s.status().lastError?.message ?? '';
+      expect(message).toMatch(/hooks\.fiu\.example resolves to a loopback, private, link-local/);
+      // How internal names resolve is not shown.
+      for (const address of addresses) expect(message).not.toContain(address);
+      stop.abort();
+      await expect(delivered).rejects.toMatchObject({ code: 'ERR_UNAVAILABLE' });
+    }
+  });
+
+  it('connects to the address it checked, and still checks the certificate against the host name', async () => {
+    const r = receiver(() => ({ status: 200 }));
+    const port = new URL(await r.listen()).port;
+    // localhost is allow-listed by name; the lookup's answer is where the socket goes.
+    const pinned = sink(`https://localhost:${port}/enlace/hook`, { resolve: answering('127.0.0.1') });
+    await pinned.deliver(record(1), progress());
+    expect(r.accepted.map((x) => x.seq)).toEqual([1]);
+
+    // Allowed by name too, pinned to the same receiver: its certificate does not name this host.
+    const other = sink(`https://hooks.internal:${port}/enlace/hook`, {
+      addressPolicy: new AddressPolicy(['hooks.internal']),
+      resolve: answering('127.0.0.1'),
+    });
+    const stop = new AbortController();
+    const delivered = other.deliver(record(2), progress(stop.signal));
+    await expect.poll(() => other.status().retries).toBeGreaterThanOrEqual(1);
+    expect(other.status().lastError?.message).toMatch(
+      /ERR_TLS_CERT_ALTNAME_INVALID: the TLS certificate was not accepted$/,
+    );
+    stop.abort();
+    await expect(delivered).rejects.toMatchObject({ code: 'ERR_UNAVAILABLE' });
+    expect(r.accepted.map((x) => x.seq)).toEqual([1]);
+  });
+
+  it('refuses plain http:// to a host the allow-list does not name, even a public one', async () => {
+    const s = sink('http://93.184.216.34/hook', { addressPolicy: new AddressPolicy([]) });
+    const stop = new AbortController();
+    const delivered = s.deliver(record(1), progress(stop.signal));
+    await expect.poll(() => s.status().retries).toBeGreaterThanOrEqual(1);
+    expect(s.status().lastError?.message).toMatch(
+      /plain http:\/\/ to 93\.184\.216\.34 is not on the feed service's webhook allow-list/,
+    );
+    stop.abort();
+    await expect(delivered).rejects.toMatchObject({ code: 'ERR_UNAVAILABLE' });
   });
 });
 

@@ -30,16 +30,26 @@
  * the sink's status (`enlace feed list`) until someone fixes it. A delivery only gives up when
  * the feed stops.
  *
- * Requests go through node:https (node:http only to loopback, for development), so that a
- * private CA given as `caCertificate` is trusted without extra dependencies.
+ * Requests go through node:https (node:http only to allow-listed hosts, e.g. loopback in
+ * development), so that a private CA given as `caCertificate` is trusted without extra
+ * dependencies. The host is resolved by webhookLookup() and the socket connects to the address
+ * that was checked (no second lookup an attacker's DNS could answer differently); loopback,
+ * private, link-local and reserved addresses are refused unless the operator's allow-list names
+ * them (address-policy.ts). The TLS certificate is still checked against the host name.
+ *
+ * The sink's status never holds text of the receiver's: an answer is reported by its status code
+ * and a fixed message, a failed connection by its error code (so neither the body of an internal
+ * service nor how internal names resolve can be read back through `GET /v1/feeds/:id`).
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import type { IncomingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { isIP } from 'node:net';
 
 import { FeedError } from '../errors.js';
 import type { FeedRecord } from '../feed-record.js';
+import { AddressPolicy, BlockedAddressError, normalizeHost, webhookLookup } from './address-policy.js';
 import type { DeliveryProgress, FeedSink, SinkStatus } from './sink.js';
 import type { WebhookSinkDefinition } from './sink-definition.js';
 import { describeSink } from './sink-definition.js';
@@ -50,7 +60,6 @@ import {
   SinkCounters,
   backoffDelay,
   backoffOptions,
-  messageOf,
   sleep,
   startHeartbeat,
   stoppedError,
@@ -82,6 +91,10 @@ export interface WebhookSinkOptions {
   readonly fetchImpl?: typeof fetch;
   /** The clock of Enlace-Timestamp and of status times. */
   readonly now?: () => Date;
+  /** Which loopback, private or reserved hosts the operator allows (default: none). */
+  readonly addressPolicy?: AddressPolicy;
+  /** Replaces DNS for the host name (tests); the policy still judges every address. */
+  readonly resolve?: Parameters<typeof webhookLookup>[1];
 }
 
 /** `v1=<hex HMAC-SHA256(secret, "<timestamp>.<body>")>`: the Enlace-Signature header of a request. */
@@ -142,9 +155,7 @@ type Outcome =
 
 interface HttpAnswer {
   readonly status: number;
-  readonly statusText: string;
   readonly retryAfter: string | undefined;
-  readonly body: string;
 }
 
 class WebhookSink implements FeedSink {
@@ -157,6 +168,8 @@ class WebhookSink implements FeedSink {
   private readonly counters: SinkCounters;
   private readonly queue = new SerialQueue();
   private readonly agent: HttpAgent | HttpsAgent | undefined;
+  private readonly policy: AddressPolicy;
+  private readonly lookup: ReturnType<typeof webhookLookup>;
   private closed = false;
   private readonly closing = new AbortController();
   /** A #private field: util.inspect() and JSON.stringify() never show it. */
@@ -177,6 +190,8 @@ class WebhookSink implements FeedSink {
     this.workingIntervalMs = options.workingIntervalMs ?? DEFAULT_WORKING_INTERVAL_MS;
     this.now = options.now ?? (() => new Date());
     this.counters = new SinkCounters(this.now);
+    this.policy = options.addressPolicy ?? new AddressPolicy([]);
+    this.lookup = webhookLookup(this.policy, options.resolve);
     if (options.fetchImpl === undefined) {
       this.agent =
         this.url.protocol === 'https:'
@@ -253,30 +268,47 @@ class WebhookSink implements FeedSink {
       'Enlace-Timestamp': timestamp,
       'Enlace-Signature': webhookSignature(this.#secret, timestamp, body),
     };
+    const refused = this.refusal();
+    if (refused !== undefined) return { ok: false, permanent: true, message: refused };
     let answer: HttpAnswer;
     try {
       answer = await this.post(body, headers, signal);
     } catch (err) {
+      if (err instanceof BlockedAddressError) return { ok: false, permanent: true, message: err.message };
       return {
         ok: false,
         permanent: false,
-        message: `cannot deliver to ${this.describe}: ${messageOf(err)}`,
+        message: `cannot deliver to ${this.describe}: ${connectionProblem(err)}`,
       };
     }
     const { status } = answer;
     if (status >= 200 && status < 300) return { ok: true };
     const transient = status >= 500 || TRANSIENT_STATUSES.has(status);
-    const detail = answer.body === '' ? '' : `: ${answer.body}`;
-    const what = `HTTP ${status}${answer.statusText === '' ? '' : ` ${answer.statusText}`} from ${this.describe}${detail}`;
+    // The status code and a fixed message only: the receiver's text is never shown.
+    const what = `HTTP ${status} from ${this.describe}`;
     const retryAfterMs = parseRetryAfter(answer.retryAfter, this.now().getTime());
     return {
       ok: false,
       permanent: !transient,
       message: transient
-        ? what
+        ? `${what} (the receiver is unavailable; retrying)`
         : `${what} (the receiver refuses the records: check the feed's URL and secret; retrying every ${formatDuration(this.backoff.maxMs)})`,
       ...(retryAfterMs !== undefined && { retryAfterMs }),
     };
+  }
+
+  /**
+   * Why the URL may not be reached before any connection (a definition stored before the
+   * allow-list changed): plain http:// to a host not allow-listed, or an address literal in a
+   * refused range. Undefined when it may be tried.
+   */
+  private refusal(): string | undefined {
+    const host = normalizeHost(this.url.hostname);
+    if (this.url.protocol === 'http:' && !this.policy.allowsHost(host))
+      return `plain http:// to ${host} is not on the feed service's webhook allow-list: use https://`;
+    if (isIP(host) !== 0 && !this.policy.allowsAddress(host, host))
+      return new BlockedAddressError(host).message;
+    return undefined;
   }
 
   private post(body: Buffer, headers: Record<string, string>, signal: AbortSignal): Promise<HttpAnswer> {
@@ -295,6 +327,8 @@ class WebhookSink implements FeedSink {
       const req = send(this.url, {
         method: 'POST',
         agent: this.agent,
+        // The socket connects to the address this lookup checked (address literals never get here unchecked: refusal()).
+        lookup: this.lookup,
         headers: { ...headers, 'Content-Length': String(body.length) },
       });
       const fail = (err: Error): void => {
@@ -317,15 +351,8 @@ class WebhookSink implements FeedSink {
         reject(err);
       });
       req.on('response', (res) => {
-        const chunks: Buffer[] = [];
-        let kept = 0;
-        res.on('data', (chunk: Buffer) => {
-          // Only the start of an answer is kept, for the error message.
-          if (kept < 1024) {
-            chunks.push(chunk);
-            kept += chunk.length;
-          }
-        });
+        // The body is read to the end (so the connection can be reused) and thrown away.
+        res.resume();
         res.on('error', (err) => {
           cleanup();
           reject(err);
@@ -334,9 +361,7 @@ class WebhookSink implements FeedSink {
           cleanup();
           resolve({
             status: res.statusCode ?? 0,
-            statusText: res.statusMessage ?? '',
             retryAfter: headerValue(res.headers, 'retry-after'),
-            body: snippet(Buffer.concat(chunks).toString('utf8')),
           });
         });
       });
@@ -350,6 +375,8 @@ class WebhookSink implements FeedSink {
     headers: Record<string, string>,
     signal: AbortSignal,
   ): Promise<HttpAnswer> {
+    // A fetch of the caller's (e.g. through a proxy) resolves the host itself: check it first.
+    await this.checkResolved();
     const response = await fetchImpl(this.url, {
       method: 'POST',
       headers,
@@ -357,13 +384,20 @@ class WebhookSink implements FeedSink {
       redirect: 'manual',
       signal: AbortSignal.any([signal, AbortSignal.timeout(this.timeoutMs)]),
     });
-    const text = await response.text();
+    await response.body?.cancel().catch(() => undefined);
     return {
       status: response.status,
-      statusText: response.statusText,
       retryAfter: response.headers.get('retry-after') ?? undefined,
-      body: snippet(text),
     };
+  }
+
+  /** Resolves the host through the policy's lookup (for fetchImpl, which cannot be pinned). */
+  private checkResolved(): Promise<void> {
+    const host = normalizeHost(this.url.hostname);
+    if (isIP(host) !== 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.lookup(host, { all: true }, (err) => (err === null ? resolve() : reject(err)));
+    });
   }
 }
 
@@ -390,8 +424,37 @@ function formatDuration(ms: number): string {
   return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 1000)} s`;
 }
 
-/** The start of an answer's body on one line, for an error message. */
-function snippet(text: string): string {
-  const line = text.replace(/\s+/g, ' ').trim();
-  return line.length > 200 ? `${line.slice(0, 200)}…` : line;
+/**
+ * A failed connection as its error code and a fixed message (never the error's own text, which
+ * may name resolved addresses or quote the peer).
+ */
+export function connectionProblem(err: unknown): string {
+  if (err instanceof AggregateError && err.errors.length > 0) {
+    return [...new Set(err.errors.map(connectionProblem))].join('; ');
+  }
+  const code =
+    typeof (err as { code?: unknown })?.code === 'string' ? (err as { code: string }).code : undefined;
+  if (code === undefined) {
+    const message = err instanceof Error ? err.message : '';
+    if (message.startsWith('no answer within')) return message;
+    if (message === 'the feed is stopping') return message;
+    return 'the request failed';
+  }
+  const known: Record<string, string> = {
+    ECONNREFUSED: 'the connection was refused',
+    ECONNRESET: 'the connection was reset',
+    ETIMEDOUT: 'the connection timed out',
+    ENOTFOUND: 'the host name does not resolve',
+    EAI_AGAIN: 'the host name could not be resolved now',
+    EHOSTUNREACH: 'the host is unreachable',
+    ENETUNREACH: 'the network is unreachable',
+    EPIPE: 'the connection was closed',
+    UND_ERR_SOCKET: 'the connection was closed',
+  };
+  const text =
+    known[code] ??
+    (code.includes('CERT') || code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL')
+      ? 'the TLS certificate was not accepted'
+      : 'the request failed');
+  return `${code}: ${text}`;
 }

@@ -369,6 +369,8 @@ function networkAlert(): Alert {
 /** A restricted route alert to US, its body encrypted, plus that body in clear (for the canary test). */
 async function restrictedAlert(): Promise<{ alert: Alert; body: AlertBody; jwe: string }> {
   const body = alertBodyFromJson({
+    title: 'Ruta restringida',
+    summary: 'Detalles cifrados para el país destinatario.',
     route: {
       ...ROUTE_BODY,
       waypoints: [
@@ -387,8 +389,6 @@ async function restrictedAlert(): Promise<{ alert: Alert; body: AlertBody; jwe: 
         handling: 'HANDLING_CODE_H0',
         tlp: 'TLP_MARKING_RED',
         recipients: ['US'],
-        title: 'Ruta restringida',
-        summary: 'Detalles cifrados para el país destinatario.',
       }),
       encrypted: { jwe },
     },

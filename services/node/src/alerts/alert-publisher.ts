@@ -20,6 +20,7 @@ import {
   handlingName,
   kindName,
 } from '@enlace/schema';
+import { requestIdHeaders } from '@enlace/service-kit';
 import { alertSubject, directSubject, publishAlert } from '@enlace/transport';
 import type { JetStreamClient } from '@nats-io/jetstream';
 import type { TrustState, TrustView } from '@enlace/trust';
@@ -217,7 +218,12 @@ export class AlertPublisher {
     }
     const subject = directSubject({ dest: to, origin: country });
     try {
-      await publishAlert(this.deps.js, { subject, envelope: alert.envelope, msgId: `${id}.fwd.${to}` });
+      await publishAlert(this.deps.js, {
+        subject,
+        envelope: alert.envelope,
+        msgId: `${id}.fwd.${to}`,
+        ...withRequestId(requestId),
+      });
     } catch (cause) {
       throw new NodeError(
         'ERR_UNAVAILABLE',
@@ -282,9 +288,15 @@ export class AlertPublisher {
     header.id = uuidv7({ msecs: issuedAt.getTime() });
     header.issuedAt = issuedAt;
     const clearBody: AlertBody['body'] = alert.body?.$case === 'encrypted' ? undefined : alert.body;
-    if (header.recipients.length > 0 && clearBody !== undefined) {
-      const jwe = await this.#encrypt(clearBody, header.recipients, view, issuedAt);
+    // What the officer wrote, as this node keeps it in its outbox.
+    const { title, summary } = header;
+    if (header.recipients.length > 0 && alert.body?.$case !== 'encrypted') {
+      // A restricted alert's free text is for its recipients only: title and summary go into
+      // the encrypted body with it (a retraction's alone), and the clear header keeps neither.
+      const jwe = await this.#encrypt({ body: clearBody, title, summary }, header.recipients, view, issuedAt);
       alert.body = { $case: 'encrypted', encrypted: { jwe } };
+      header.title = '';
+      header.summary = '';
     }
     try {
       assertValidAlert(alert, { now: issuedAt });
@@ -303,7 +315,12 @@ export class AlertPublisher {
     const subject = alertSubject({ network: header.network, kind, origin: country });
     let published;
     try {
-      published = await publishAlert(this.deps.js, { subject, envelope, msgId: header.id });
+      published = await publishAlert(this.deps.js, {
+        subject,
+        envelope,
+        msgId: header.id,
+        ...withRequestId(requestId),
+      });
     } catch (cause) {
       throw new NodeError(
         'ERR_UNAVAILABLE',
@@ -319,6 +336,8 @@ export class AlertPublisher {
         box: 'outbox',
         alert,
         body: clearBody,
+        title,
+        summary,
         kind,
         handling,
         envelope,
@@ -381,7 +400,7 @@ export class AlertPublisher {
   }
 
   async #encrypt(
-    body: NonNullable<AlertBody['body']>,
+    plaintext: AlertBody,
     recipients: readonly string[],
     view: TrustView,
     at: Date,
@@ -404,7 +423,7 @@ export class AlertPublisher {
         );
       return { kid: key.kid, publicJwk: key.publicJwk as never };
     });
-    return encryptForRecipients(encodeAlertBody({ body }), keys);
+    return encryptForRecipients(encodeAlertBody(plaintext), keys);
   }
 
   /** The node's newest signing key that the registry holds as valid now. */
@@ -430,4 +449,10 @@ function validationError(error: AlertValidationError): NodeError {
       cause: error,
     },
   );
+}
+
+/** The NATS header `Enlace-Request-Id` of the HTTP request that asked for a publication, if any. */
+function withRequestId(requestId: string | undefined): { headers?: Readonly<Record<string, string>> } {
+  const headers = requestIdHeaders(requestId);
+  return headers === undefined ? {} : { headers };
 }

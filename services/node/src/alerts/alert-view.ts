@@ -20,6 +20,12 @@ export interface RowInput {
   readonly alert: Alert;
   /** The body in clear, when this node may read it. */
   readonly body: AlertBody['body'];
+  /**
+   * Title and summary as readable here: a restricted alert's come from its encrypted body (the
+   * header's are empty). Default: the header's.
+   */
+  readonly title?: string;
+  readonly summary?: string;
   readonly kind: string;
   readonly handling: string;
   readonly envelope: Uint8Array;
@@ -29,8 +35,14 @@ export interface RowInput {
 }
 
 export function toRow(input: RowInput): NewAlertRow {
-  const header = input.alert.header!;
-  // The readable form: the clear body in place of the encrypted one, or the header alone.
+  const signed = input.alert.header!;
+  // The readable form: the clear body in place of the encrypted one, or the header alone, with
+  // a restricted alert's title and summary where a reader looks for them.
+  const header = {
+    ...signed,
+    title: input.title !== undefined && input.title !== '' ? input.title : signed.title,
+    summary: input.summary !== undefined && input.summary !== '' ? input.summary : signed.summary,
+  };
   const alertJson = alertToJson({ header, body: input.body });
   return {
     id: header.id,
@@ -64,7 +76,13 @@ function notices(row: StoredAlert): string[] {
     out.push('restricted to other countries: the body is not readable here');
   if (row.retractedBy !== undefined) out.push(`retracted by ${row.retractedBy}`);
   if (row.supersededBy !== undefined) out.push(`superseded by ${row.supersededBy}`);
+  if (isExpired(row)) out.push(`expired at ${row.expiresAt!.toISOString()}: no longer to be acted on`);
   return out;
+}
+
+/** True when the alert's expires_at has passed (judged now, so an alert expires while it sits in the inbox). */
+export function isExpired(row: Pick<StoredAlert, 'expiresAt'>, now: Date = new Date()): boolean {
+  return row.expiresAt !== undefined && row.expiresAt.getTime() <= now.getTime();
 }
 
 /** One line of the inbox or outbox. */
@@ -80,6 +98,7 @@ export function summaryView(row: StoredAlert): Record<string, unknown> {
     tlp: row.tlp,
     issuedAt: row.issuedAt.toISOString(),
     ...(row.expiresAt !== undefined && { expiresAt: row.expiresAt.toISOString() }),
+    expired: isExpired(row),
     receivedAt: row.receivedAt.toISOString(),
     title: row.title,
     recipients: row.recipients,

@@ -19,8 +19,10 @@ import { RECEIPT_STATUSES } from '@enlace/trust';
 import type { ReceiptStatus } from '@enlace/trust';
 import type { ServerResponse } from 'node:http';
 
-import { Officers } from '../auth/officer.guard.js';
-import type { OfficerRequest } from '../auth/officer.guard.js';
+import { BEARER_SCHEME, requestIdOf } from '@enlace/service-kit';
+
+import { Officers } from '../auth/officer-access.js';
+import type { OfficerRequest } from '../auth/officer-access.js';
 import { NodeError } from '../errors.js';
 import type { FieldViolation } from '../errors.js';
 import type { NodeContext } from '../http/node-context.js';
@@ -34,7 +36,10 @@ import { detailView, summaryView } from './alert-view.js';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 type ListParams = Partial<
-  Record<'box' | 'kind' | 'network' | 'origin' | 'since' | 'handling' | 'cursor' | 'limit', string>
+  Record<
+    'box' | 'kind' | 'network' | 'origin' | 'since' | 'handling' | 'expired' | 'cursor' | 'limit',
+    string
+  >
 >;
 
 /** Checks the list filters, reporting every bad one. */
@@ -68,6 +73,9 @@ export function parseListQuery(params: ListParams): AlertQuery {
   const sinceText = one('since');
   const since = sinceText === undefined ? undefined : new Date(sinceText);
   if (since !== undefined && Number.isNaN(since.getTime())) bad('since', 'must be an RFC 3339 instant');
+  const expired = one('expired');
+  if (expired !== undefined && expired !== 'true' && expired !== 'false')
+    bad('expired', 'must be true or false');
   const limitText = one('limit');
   const limit = limitText === undefined ? undefined : Number(limitText);
   if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > 500))
@@ -84,13 +92,14 @@ export function parseListQuery(params: ListParams): AlertQuery {
     ...(origin !== undefined && { origin }),
     ...(handling !== undefined && { handling }),
     ...(since !== undefined && { since }),
+    ...((expired === 'true' || expired === 'false') && { expired: expired === 'true' }),
     ...(cursor !== undefined && { cursor }),
     ...(limit !== undefined && { limit }),
   };
 }
 
 @ApiTags('alerts')
-@ApiBearerAuth()
+@ApiBearerAuth(BEARER_SCHEME)
 @Controller('v1/alerts')
 export class AlertsController {
   constructor(@Inject(NODE_CONTEXT) private readonly node: NodeContext) {}
@@ -123,7 +132,7 @@ export class AlertsController {
   })
   @ApiResponse({ status: 422, description: 'ERR_NO_RECIPIENT_KEY' })
   async publish(@Req() req: OfficerRequest): Promise<Record<string, unknown>> {
-    return publishedView(await this.node.publisher.publish(req.body, req.officer!, requestIdOf(req)));
+    return publishedView(await this.node.publisher.publish(req.body, req.actor!, requestIdOf(req)));
   }
 
   @Post(':id/retract')
@@ -137,7 +146,7 @@ export class AlertsController {
   async retract(@Param('id') id: string, @Req() req: OfficerRequest): Promise<Record<string, unknown>> {
     this.#find(id);
     const reason = (req.body as { reason?: unknown } | undefined)?.reason;
-    return publishedView(await this.node.publisher.retract(id, reason, req.officer!, requestIdOf(req)));
+    return publishedView(await this.node.publisher.retract(id, reason, req.actor!, requestIdOf(req)));
   }
 
   @Post(':id/supersede')
@@ -150,7 +159,7 @@ export class AlertsController {
   @ApiBody({ schema: { type: 'object', additionalProperties: true } })
   async supersede(@Param('id') id: string, @Req() req: OfficerRequest): Promise<Record<string, unknown>> {
     this.#find(id);
-    return publishedView(await this.node.publisher.supersede(id, req.body, req.officer!, requestIdOf(req)));
+    return publishedView(await this.node.publisher.supersede(id, req.body, req.actor!, requestIdOf(req)));
   }
 
   @Post(':id/ack')
@@ -173,7 +182,7 @@ export class AlertsController {
       throw new NodeError('ERR_VALIDATION', 'status must be "read" or "received"', {
         violations: [{ path: 'status', code: 'invalid_value', message: 'must be read or received' }],
       });
-    const sent = await this.node.receipts.send(alert, status as ReceiptStatus, req.officer!.id);
+    const sent = await this.node.receipts.send(alert, status as ReceiptStatus, req.actor!.id);
     return { id, status, subject: sent.subject };
   }
 
@@ -193,7 +202,7 @@ export class AlertsController {
   async forward(@Param('id') id: string, @Req() req: OfficerRequest): Promise<Record<string, unknown>> {
     this.#find(id);
     const to = (req.body as { to?: unknown } | undefined)?.to;
-    const sent = await this.node.publisher.forward(id, to, req.officer!, requestIdOf(req));
+    const sent = await this.node.publisher.forward(id, to, req.actor!, requestIdOf(req));
     return { id, to, subject: sent.subject };
   }
 
@@ -205,6 +214,12 @@ export class AlertsController {
   @ApiQuery({ name: 'origin', required: false })
   @ApiQuery({ name: 'handling', required: false, enum: [...HANDLING_NAMES] })
   @ApiQuery({ name: 'since', required: false, description: 'issued at or after (RFC 3339)' })
+  @ApiQuery({
+    name: 'expired',
+    required: false,
+    enum: ['true', 'false'],
+    description: 'only alerts whose expires_at has passed (true) or not (false)',
+  })
   @ApiQuery({ name: 'cursor', required: false, description: 'the `next` of the previous page' })
   @ApiQuery({ name: 'limit', required: false, description: '1 to 500, default 50' })
   list(@Query() params: ListParams): Record<string, unknown> {
@@ -259,9 +274,4 @@ function publishedView(result: PublishedAlertResult): Record<string, unknown> {
     duplicate: result.duplicate,
     alert: summaryView(result.alert),
   };
-}
-
-function requestIdOf(req: OfficerRequest): string | undefined {
-  const value = req.headers['x-request-id'];
-  return typeof value === 'string' && value !== '' ? value.slice(0, 128) : undefined;
 }

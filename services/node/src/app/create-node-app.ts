@@ -1,50 +1,55 @@
 /**
  * A country node in one call: connects to NATS, makes sure the Enlace streams exist, loads the
  * country's private keys, opens the alert store, loads the registry's signed state, and starts
- * the HTTP API (OpenAPI at /docs) and the durable inbound consumer (a Nest custom transport
- * strategy on JetStream). `close()` stops all of it, in reverse order.
+ * the HTTP API (OpenAPI at /docs) and the durable inbound consumers (one per network its country
+ * belongs to, NetworkDurables; bilateral messages; receipts). `close()` stops all of it, in
+ * reverse order.
  */
 import 'reflect-metadata';
 
 import { mkdir } from 'node:fs/promises';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 
 import {
   ALERTS_STREAM,
   AUDIT_STREAM,
-  JetStreamTransport,
+  NODE_DURABLE_LIMITS,
   consumeDurable,
   ensureEnlaceStreams,
   exponentialNakDelay,
   inboxPrefixOf,
 } from '@enlace/transport';
-import { statusAt } from '@enlace/policy';
+import { membershipsAt, statusAt } from '@enlace/policy';
+import { verifyToken } from '@enlace/trust';
+import {
+  connectServiceNats,
+  createMetricsRegistry,
+  createServiceApp,
+  listenService,
+  serviceLoggerFor,
+  serviceReadiness,
+  settlesWithin,
+} from '@enlace/service-kit';
+import type { ServiceAppOptions } from '@enlace/service-kit';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { JetStreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
-import type { NatsConnection, Status } from '@nats-io/transport-node';
-import { Logger } from '@nestjs/common';
-import type { INestApplication, LoggerService, LogLevel } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { ExpressAdapter } from '@nestjs/platform-express';
-import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { INestApplication, LoggerService } from '@nestjs/common';
 
 import { AlertPublisher } from '../alerts/alert-publisher.js';
+import { AlertsController } from '../alerts/alerts.controller.js';
 import { NodeAudit } from '../audit/node-audit.js';
+import { officerAccess } from '../auth/officer-access.js';
 import { NodeError } from '../errors.js';
+import { HealthController } from '../http/health.controller.js';
 import type { NodeContext } from '../http/node-context.js';
-import { sendError, toNodeError } from '../http/node-error.filter.js';
+import { NODE_CONTEXT } from '../http/tokens.js';
 import { InboundAlerts } from '../inbound/inbound-alerts.js';
-import { INBOUND_ALERTS } from '../inbound/inbound.controller.js';
+import { NetworkDurables } from '../inbound/network-durables.js';
 import { loadNodeKeys } from '../keys/node-keys.js';
 import { NodeMetrics } from '../metrics/node-metrics.js';
 import { ReceiptExchange } from '../receipts/receipt-exchange.js';
 import { AlertStore } from '../store/alert-store.js';
 import type { StoreSync } from '../store/alert-store.js';
 import { TrustState } from '@enlace/trust';
-import { NodeAppModule } from './node-app.module.js';
 
 /** Largest request body the API reads (drafts are far smaller). */
 export const MAX_BODY_BYTES = 512 * 1024;
@@ -58,25 +63,15 @@ const SUSPENSION_CHECK_MS = 1_000;
 /** How long close() waits for each part (and the connection's drain) before cutting the connection. */
 const CLOSE_STEP_TIMEOUT_MS = 5_000;
 
-export interface CreateNodeAppOptions {
+export interface CreateNodeAppOptions extends ServiceAppOptions {
   /** ISO 3166-1 alpha-2 code of the country this node serves, e.g. "MX". */
   readonly country: string;
-  /** e.g. nats://127.0.0.1:4222 (several: comma-separated). */
-  readonly natsUrl: string;
-  readonly natsUser?: string;
-  readonly natsPass?: string;
   /** Where the alert store and the last verified registry snapshot live. */
   readonly dataDir: string;
   /** Holds the country's `<kid>.private.jwk` files (signing and encryption). */
   readonly keysDir: string;
   /** The registry's public Ed25519 JWK, pinned. */
   readonly registryPublicJwk: Readonly<Record<string, unknown>>;
-  /** HTTP listen address; default 127.0.0.1. */
-  readonly host?: string;
-  /** HTTP port; 0 (default) picks a free one. */
-  readonly port?: number;
-  /** Nest logger: false (silent), log levels, or a LoggerService. Default: warnings and errors. */
-  readonly logger?: false | LoggerService | LogLevel[];
   /** How the alert store commits (see StoreSync); default 'normal'. */
   readonly storeSync?: StoreSync;
   /**
@@ -103,7 +98,7 @@ export interface CreateNodeAppOptions {
 async function ensureStreams(
   jsm: JetStreamManager,
   replicas: 1 | 3 | undefined,
-  logger: Logger,
+  logger: LoggerService,
 ): Promise<void> {
   const exists = async (name: string): Promise<boolean> =>
     jsm.streams.info(name).then(
@@ -135,45 +130,21 @@ export async function createNodeApp(options: CreateNodeAppOptions): Promise<Node
       'ERR_VALIDATION',
       `country must be an ISO 3166-1 alpha-2 code, got ${JSON.stringify(country)}`,
     );
-  const logger = new Logger(`enlace-node-${country}`);
+  const logs = serviceLoggerFor(`enlace-node-${country}`, options.logger);
+  const logger = logs.nest;
   const keys = await loadNodeKeys(options.keysDir, country);
   await mkdir(options.dataDir, { recursive: true });
 
-  const servers = options.natsUrl
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '');
-  let nc: NatsConnection;
-  try {
-    nc = await connect({
-      servers,
-      name: `enlace-node-${country}`,
-      maxReconnectAttempts: -1,
-      // Replies come on _INBOX.node-<cc>.*: with per-user inboxes (renderNatsAuthorization) no
-      // other country may subscribe there; with shared ones _INBOX.> still covers it.
-      inboxPrefix: inboxPrefixOf(country),
-      ...(options.natsUser !== undefined && { user: options.natsUser }),
-      ...(options.natsPass !== undefined && { pass: options.natsPass }),
-    });
-  } catch (cause) {
-    throw new NodeError(
-      'ERR_UNAVAILABLE',
-      `cannot connect to NATS at ${options.natsUrl}: ${(cause as Error).message}`,
-      {
-        cause,
-      },
-    );
-  }
+  const link = await connectServiceNats(options, {
+    name: `enlace-node-${country}`,
+    maxReconnectAttempts: -1,
+    // Replies come on _INBOX.node-<cc>.*, which only this country's NATS user may subscribe to.
+    inboxPrefix: inboxPrefixOf(country),
+  });
+  const nc = link.nc;
 
-  const link = watchLink(nc);
-  const cleanup: Array<() => Promise<unknown> | void> = [
-    async () => {
-      // Draining needs the server's answers: when the connection is down it would never settle.
-      if (link.connected()) await settlesWithin(nc.drain(), CLOSE_STEP_TIMEOUT_MS);
-      await nc.close().catch(() => undefined);
-      link.stop();
-    },
-  ];
+  // Draining needs the server's answers: when the connection is down it closes at once.
+  const cleanup: Array<() => Promise<unknown> | void> = [() => link.close(CLOSE_STEP_TIMEOUT_MS)];
   const undo = async (): Promise<void> => {
     // Without the server (stopped, or it removed this country's user on withdrawal) the consumers
     // and the connection would wait for answers that never come: close the connection first, so
@@ -207,7 +178,12 @@ export async function createNodeApp(options: CreateNodeAppOptions): Promise<Node
         'no registry snapshot yet: inbound alerts wait and publishing answers 503 until one verifies',
       );
 
-    const metrics = new NodeMetrics();
+    const metricsRegistry = createMetricsRegistry();
+    const metrics = new NodeMetrics({
+      registry: metricsRegistry,
+      country,
+      gauges: () => ({ registryRevision: trust.current()?.revision, stored: store.counts() }),
+    });
     const audit = new NodeAudit(js, country, (error) =>
       logger.warn(`audit record not written: ${(error as Error).message}`),
     );
@@ -244,64 +220,64 @@ export async function createNodeApp(options: CreateNodeAppOptions): Promise<Node
     cleanup.push(() => publisher.close());
     const context: NodeContext = {
       country,
-      registryPublicJwk: options.registryPublicJwk,
       trust,
       store,
       metrics,
       publisher,
       inbound,
       receipts,
-      natsConnected: () => !nc.isClosed(),
+      natsConnected: () => link.connected(),
       pulling: () => (pulling.paused ? 'paused' : 'running'),
     };
     const pulling = { paused: false };
 
-    const app = await NestFactory.create<NestExpressApplication>(
-      NodeAppModule.register(context),
-      new ExpressAdapter(),
-      { logger: options.logger ?? ['error', 'warn'], bodyParser: false, abortOnError: false },
+    const { app } = await createServiceApp(
+      {
+        controllers: [AlertsController, HealthController],
+        providers: [{ provide: NODE_CONTEXT, useValue: context }],
+        kit: {
+          service: 'node',
+          // The registry's tokens, checked with the pinned registry key.
+          auth: officerAccess(country, (token) => verifyToken(token, options.registryPublicJwk)),
+          metrics: metricsRegistry,
+          readiness: serviceReadiness({
+            nats: link,
+            revision: () => trust.current()?.revision,
+            dataDir: options.dataDir,
+          }),
+        },
+      },
+      {
+        logName: `enlace-node-${country}`,
+        service: 'node',
+        maxBodyBytes: MAX_BODY_BYTES,
+        serviceLogger: logs,
+        openapi: {
+          title: `Enlace country node (${country})`,
+          description:
+            'Publish signed alerts, read the inbox of verified alerts from other countries, fetch envelopes. ' +
+            'Bearer tokens are issued by the registry.',
+        },
+      },
     );
     cleanup.push(() => app.close());
-    app.disable('x-powered-by');
-    app.useBodyParser('json', { limit: MAX_BODY_BYTES, strict: false });
-    // body-parser errors (malformed JSON, too large) happen before any route.
-    app.use((error: unknown, req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => {
-      if (error === undefined || error === null) {
-        next();
-        return;
-      }
-      sendError(res, toNodeError(error, req));
-    });
-    const document = SwaggerModule.createDocument(
-      app,
-      new DocumentBuilder()
-        .setTitle(`Enlace country node (${country})`)
-        .setDescription(
-          'Publish signed alerts, read the inbox of verified alerts from other countries, fetch envelopes. ' +
-            'Bearer tokens are issued by the registry.',
-        )
-        .setVersion('1')
-        .addBearerAuth()
-        .build(),
-    );
-    SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
 
-    const transport = new JetStreamTransport({
-      connection: nc,
-      consumer: {
-        stream: ALERTS_STREAM,
-        durable: options.durable ?? `node-${country}`,
-        filterSubject: INBOUND_ALERTS,
-        // Only transient failures are retried (no snapshot yet, a store error): keep trying.
-        maxDeliver: 1_000,
-        nakDelay: exponentialNakDelay({ initialMs: 250, maxMs: 15_000 }),
-        maxInFlight: options.inboundConcurrency ?? DEFAULT_INBOUND_CONCURRENCY,
-        pullExpiresMs: 2_000,
-        onError: (error) => logger.debug?.(`inbound: ${(error as Error).message}`),
-      },
+    // Alerts of the networks this country belongs to: one durable each, following the
+    // memberships of the snapshot in force (a network joined is read once its durable exists).
+    const networks = new NetworkDurables({
+      country,
+      js,
+      inbound,
+      concurrency: options.inboundConcurrency ?? DEFAULT_INBOUND_CONCURRENCY,
+      ...(options.durable !== undefined && { prefix: options.durable }),
+      onError: (error) => logger.debug?.(`inbound: ${(error as Error).message}`),
     });
-    app.connectMicroservice({ strategy: transport }, { inheritAppConfig: true });
-    await app.startAllMicroservices();
+    cleanup.push(() => networks.close());
+    const networksNow = (): string[] => {
+      const view = trust.current();
+      if (view === undefined) return [];
+      return membershipsAt(view.snapshot.policy, { country, at: new Date() }).map((m) => m.network);
+    };
     await receipts.start();
     // Before the app (and the connection) close: cleanup runs in reverse order.
     cleanup.push(() => receipts.close());
@@ -313,7 +289,8 @@ export async function createNodeApp(options: CreateNodeAppOptions): Promise<Node
           stream: ALERTS_STREAM,
           durable: `${options.durable ?? `node-${country}`}-direct`,
           filterSubject: `enlace.v1.direct.${country}.*`,
-          maxDeliver: 1_000,
+          maxDeliver: NODE_DURABLE_LIMITS.maxDeliver,
+          maxAckPending: NODE_DURABLE_LIMITS.otherMaxAckPending,
           nakDelay: exponentialNakDelay({ initialMs: 250, maxMs: 15_000 }),
           pullExpiresMs: 2_000,
           onError: (error) => logger.debug?.(`direct: ${(error as Error).message}`),
@@ -334,11 +311,8 @@ export async function createNodeApp(options: CreateNodeAppOptions): Promise<Node
       {
         name: 'inbound alerts',
         running: true,
-        stop: () => transport.close(),
-        start: () =>
-          new Promise<void>((resolve, reject) =>
-            transport.listen((error?: unknown) => (error === undefined ? resolve() : reject(error))),
-          ),
+        stop: () => networks.pause(),
+        start: () => networks.resume(),
       },
       { name: 'receipts', running: true, stop: () => receipts.close(), start: () => receipts.start() },
       {
@@ -364,6 +338,8 @@ export async function createNodeApp(options: CreateNodeAppOptions): Promise<Node
               : `${country} is no longer suspended: inbound resumed`,
           );
         pulling.paused = suspended;
+        // A membership added or ended (a registry event refetched the snapshot).
+        await networks.sync(networksNow());
         for (const puller of pullers) {
           if (puller.running !== suspended) continue;
           try {
@@ -389,10 +365,7 @@ export async function createNodeApp(options: CreateNodeAppOptions): Promise<Node
       await syncing;
     });
     await syncPulling();
-    await app.listen(options.port ?? 0, options.host ?? '127.0.0.1');
-    const address = app.getHttpServer().address() as AddressInfo;
-    const host = options.host ?? '127.0.0.1';
-    const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+    const { url } = await listenService(app, options.port, options.host);
     let closing: Promise<void> | undefined;
     return {
       country,
@@ -408,37 +381,4 @@ export async function createNodeApp(options: CreateNodeAppOptions): Promise<Node
     await undo();
     throw error;
   }
-}
-
-/** Whether `promise` settled (resolved or rejected) within `ms`. */
-async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  const settled = promise.then(
-    () => true,
-    () => true,
-  );
-  try {
-    return await Promise.race([settled, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Follows whether `nc` is connected right now (it reconnects by itself after a disconnect). */
-function watchLink(nc: NatsConnection): { connected(): boolean; stop(): void } {
-  let connected = true;
-  const statuses = nc.status() as AsyncIterable<Status> & { stop?: () => void };
-  void (async () => {
-    for await (const status of statuses) {
-      if (status.type === 'disconnect') connected = false;
-      else if (status.type === 'reconnect') connected = true;
-    }
-  })().catch(() => undefined);
-  return {
-    connected: () => connected && !nc.isClosed(),
-    stop: () => statuses.stop?.(),
-  };
 }

@@ -66,10 +66,11 @@ async function call(
   node: NodeApp,
   method: 'GET' | 'POST',
   path: string,
-  options: { token?: string; body?: unknown; raw?: string } = {},
+  options: { token?: string; body?: unknown; raw?: string; requestId?: string } = {},
 ): Promise<Reply> {
   const headers: Record<string, string> = {};
   if (options.token !== undefined) headers['authorization'] = `Bearer ${options.token}`;
+  if (options.requestId !== undefined) headers['x-request-id'] = options.requestId;
   if (options.body !== undefined || options.raw !== undefined) headers['content-type'] = 'application/json';
   const response = await fetch(`${node.url}${path}`, {
     method,
@@ -90,6 +91,8 @@ async function call(
 const get = (country: Country, path: string): Promise<Reply> =>
   call(nodes[country], 'GET', path, { token: tokens[country] });
 
+const SUMMARY = 'Cruce por el río Suchiate en balsas; traslado en tractocamiones por la ruta del Golfo.';
+
 /** A route draft of `origin`, as an officer would send it. */
 function routeDraft(
   origin: string,
@@ -109,7 +112,7 @@ function routeDraft(
         informationCredibility: 'INFORMATION_CREDIBILITY_2',
       },
       title,
-      summary: 'Cruce por el río Suchiate en balsas; traslado en tractocamiones por la ruta del Golfo.',
+      summary: SUMMARY,
       language: 'es',
       ...extra,
     },
@@ -249,6 +252,19 @@ afterAll(async () => {
 });
 
 describe('publish and receive', () => {
+  it('carries the request id of the publish in the NATS header Enlace-Request-Id', async () => {
+    const reply = await call(nodes.MX, 'POST', '/v1/alerts', {
+      token: tokens.MX,
+      body: routeDraft('MX', 'traced'),
+      requestId: 'officer-req-0001',
+    });
+    expect(reply.status, JSON.stringify(reply.body)).toBe(201);
+    expect(reply.headers.get('x-request-id')).toBe('officer-req-0001');
+    const stored = await jsm.streams.getMessage(ALERTS_STREAM, { seq: reply.body.seq });
+    expect(stored?.header.get('Enlace-Request-Id')).toBe('officer-req-0001');
+    expect(stored?.header.get('Nats-Msg-Id')).toBe(reply.body.id);
+  });
+
   it('MX publishes a route alert; GT and HN hold it verified within one second', async () => {
     const reply = await publish('MX', routeDraft('MX', 'Ruta Tecún Umán – Reynosa'));
     expect(reply.status, JSON.stringify(reply.body)).toBe(201);
@@ -337,6 +353,17 @@ describe('publish and receive', () => {
     expect(metrics.body).toMatch(
       /^enlace_node_alerts_rejected_total\{country="GT",reason="bad_signature"\} \d+$/m,
     );
+    expect(metrics.body).toMatch(/^enlace_node_registry_revision\{country="GT"\} [1-9]/m);
+    expect(metrics.body).toMatch(/^enlace_node_alerts_stored\{country="GT",box="inbox"\} [1-9]/m);
+    // Process and event-loop metrics, and only GT's own series (one registry per node).
+    expect(metrics.body).toMatch(/^nodejs_eventloop_lag_seconds \d/m);
+    expect(metrics.body).not.toMatch(/country="MX"/);
+    const ready = await call(nodes.GT, 'GET', '/health/ready');
+    expect(ready.status).toBe(200);
+    expect(ready.body).toMatchObject({
+      status: 'ok',
+      info: { nats: { status: 'up' }, registry: { status: 'up' }, store: { status: 'up' } },
+    });
     const docs = await call(nodes.GT, 'GET', '/docs-json');
     expect(Object.keys(docs.body.paths)).toEqual(
       expect.arrayContaining([
@@ -355,9 +382,23 @@ describe('receipts', () => {
     const reply = await publish('MX', routeDraft('MX', 'to be acknowledged'));
     const { id } = reply.body;
     await Promise.all([arrival('GT', id), arrival('HN', id)]);
-    const read = await call(nodes.GT, 'POST', `/v1/alerts/${id}/ack`, { token: tokens.GT, body: {} });
+    const read = await call(nodes.GT, 'POST', `/v1/alerts/${id}/ack`, {
+      token: tokens.GT,
+      body: {},
+      requestId: 'ack-req-0001',
+    });
     expect(read.status, JSON.stringify(read.body)).toBe(202);
     expect(read.body).toMatchObject({ status: 'read', subject: 'enlace.v1.ack.MX.GT' });
+    // The read receipt carries the id of the request that sent it (batched 'received' ones none).
+    const acks = await js.consumers.get(ALERTS_STREAM, { filter_subjects: 'enlace.v1.ack.MX.GT' });
+    let receipt;
+    for (let m = await acks.next({ expires: 1_000 }); m !== null; m = await acks.next({ expires: 1_000 })) {
+      if (m.headers?.get('Nats-Msg-Id') === `${id}.GT.read`) {
+        receipt = m;
+        break;
+      }
+    }
+    expect(receipt?.headers?.get('Enlace-Request-Id')).toBe('ack-req-0001');
     const receipts = await until('receipts at MX', async () => {
       const detail = await get('MX', `/v1/alerts/${id}`);
       return detail.body.receipts.length >= 3 ? detail.body.receipts : undefined;
@@ -499,6 +540,19 @@ describe('validation', () => {
     const paths = semantic.body.error.violations.map((v: { path: string }) => v.path);
     expect(paths).toEqual(expect.arrayContaining(['header.title', 'route.waypoints']));
 
+    // Free text that could identify a victim: refused with the field path and what was found.
+    const identifying = await publish(
+      'MX',
+      routeDraft('MX', 'Ruta del Golfo', { summary: 'Viajaba María, 14 años, tel. +502 5555 1234.' }),
+    );
+    expect(identifying.status).toBe(400);
+    expect(identifying.body.error.code).toBe('ERR_VALIDATION');
+    const screened = identifying.body.error.violations as { path: string; code: string; message: string }[];
+    expect(screened.map((v) => [v.path, v.code])).toEqual([['header.summary', 'possible_victim_identifier']]);
+    expect(screened[0]!.message).toContain('a personal name next to an age');
+    expect(screened[0]!.message).toContain('a phone number');
+    expect(JSON.stringify(identifying.body)).not.toContain('María');
+
     const issued = await publish('MX', routeDraft('MX', 'x', { id: uuidv7() }));
     expect(issued.status).toBe(400);
     expect(issued.body.error.violations.map((v: { path: string; code: string }) => [v.path, v.code])).toEqual(
@@ -518,21 +572,57 @@ describe('restricted alerts', () => {
     const { id } = reply.body;
     await Promise.all([arrival('GT', id), arrival('HN', id)]);
 
+    // The recipient reads title and summary, which travel inside the encrypted body.
     const gt = await get('GT', `/v1/alerts/${id}`);
-    expect(gt.body).toMatchObject({ restricted: true, bodyReadable: true, recipients: ['GT'] });
+    expect(gt.body).toMatchObject({
+      restricted: true,
+      bodyReadable: true,
+      recipients: ['GT'],
+      title: 'Restringida a GT',
+    });
+    expect(gt.body.alert.header).toMatchObject({ title: 'Restringida a GT', summary: SUMMARY });
     expect(gt.body.alert.route.waypoints).toHaveLength(3);
     expect(gt.body.alert.encrypted).toBeUndefined();
+    const inbox = await get('GT', '/v1/alerts?box=inbox');
+    expect(inbox.body.items.find((i: { id: string }) => i.id === id)).toMatchObject({
+      title: 'Restringida a GT',
+    });
 
     const hn = await get('HN', `/v1/alerts/${id}`);
-    expect(hn.body).toMatchObject({ restricted: true, bodyReadable: false, title: 'Restringida a GT' });
+    expect(hn.body).toMatchObject({ restricted: true, bodyReadable: false, title: '' });
     expect(hn.body.alert.route).toBeUndefined();
     expect(hn.body.alert.encrypted).toBeUndefined();
     expect(JSON.stringify(hn.body)).not.toContain('Reynosa');
-    // What travels is ciphertext: the envelope names no place of the body.
+    expect(JSON.stringify(hn.body)).not.toContain('Restringida');
+    // What travels is ciphertext: the envelope names no place of the body, nor its title or summary.
     const envelope = await get('HN', `/v1/alerts/${id}/envelope`);
-    expect(Buffer.from(decodeSignedAlert(envelope.bytes).alert).toString('latin1')).not.toContain('Reynosa');
-    // The origin keeps the body it sent in its outbox.
-    expect((await get('MX', `/v1/alerts/${id}`)).body).toMatchObject({ box: 'outbox', bodyReadable: true });
+    const clear = Buffer.from(envelope.bytes).toString('utf8');
+    for (const text of ['Reynosa', 'Restringida a GT', 'Suchiate', SUMMARY])
+      expect(clear).not.toContain(text);
+    expect(decodeSignedAlert(envelope.bytes).alert).toBeDefined();
+    // The origin keeps the body, title and summary it sent in its outbox.
+    expect((await get('MX', `/v1/alerts/${id}`)).body).toMatchObject({
+      box: 'outbox',
+      bodyReadable: true,
+      title: 'Restringida a GT',
+    });
+
+    // Retracting it keeps the notice and its reason for the recipients too.
+    const retraction = await call(nodes.MX, 'POST', `/v1/alerts/${id}/retract`, {
+      token: tokens.MX,
+      body: { reason: 'ruta mal identificada' },
+    });
+    expect(retraction.status, JSON.stringify(retraction.body)).toBe(201);
+    await Promise.all([arrival('GT', retraction.body.id), arrival('HN', retraction.body.id)]);
+    const notice = await get('GT', `/v1/alerts/${retraction.body.id}`);
+    expect(notice.body).toMatchObject({ retractsId: id, title: 'Retracted: Restringida a GT' });
+    expect(notice.body.alert.header.summary).toBe('ruta mal identificada');
+    expect((await get('GT', `/v1/alerts/${id}`)).body.retractedBy).toBe(retraction.body.id);
+    const hnNotice = await get('HN', `/v1/alerts/${retraction.body.id}`);
+    expect(hnNotice.body).toMatchObject({ retractsId: id, title: '' });
+    const noticeBytes = Buffer.from((await get('HN', `/v1/alerts/${retraction.body.id}/envelope`)).bytes);
+    expect(noticeBytes.toString('utf8')).not.toContain('ruta mal identificada');
+    expect(noticeBytes.toString('utf8')).not.toContain('Restringida');
   });
 });
 
@@ -635,18 +725,32 @@ describe('forged and refused traffic', () => {
     await expectRejected('kind_not_allowed', () => putOnStream(route.subject, route.envelope, route.id));
   });
 
-  it('rejects with not_recipient what this country may not receive, while others take it', async () => {
+  it('stops reading a network its country left, while others take its alerts', async () => {
+    // A node reads one durable per network its country belongs to (the broker refuses it the
+    // others, see node-nats-users.spec.ts); what reached it before it looked again is refused
+    // with not_recipient by verify-inbound.
     for (const role of ['publisher', 'subscriber'] as const)
       await registry.service.removeMembership({ country: 'GT', network: 'consular-protection', role }, admin);
     const revision = registry.service.revision();
     await until('GT to see it', () =>
       nodes.GT.context.trust.current()!.revision >= revision ? true : undefined,
     );
+    const durable = 'node-GT-net-consular-protection';
+    await until(
+      'GT to stop pulling consular-protection',
+      async () => ((await jsm.consumers.info(ALERTS_STREAM, durable)).num_waiting === 0 ? true : undefined),
+      10_000,
+    );
     const before = rejected('GT', 'not_recipient');
     const reply = await publish('MX', routeDraft('MX', 'consular', { network: 'consular-protection' }));
     expect(reply.status, JSON.stringify(reply.body)).toBe(201);
     await arrival('HN', reply.body.id);
-    await until('GT to refuse it', () => (rejected('GT', 'not_recipient') > before ? true : undefined));
+    await new Promise((r) => setTimeout(r, 500));
+    // Never delivered to GT: it waits, unread, on the durable GT no longer reads.
+    const info = await jsm.consumers.info(ALERTS_STREAM, durable);
+    expect(info.num_pending + info.num_ack_pending).toBeGreaterThanOrEqual(1);
+    expect(info.num_ack_pending).toBe(0);
+    expect(rejected('GT', 'not_recipient')).toBe(before);
     expect(nodes.GT.context.store.has(reply.body.id)).toBe(false);
   });
 
@@ -779,6 +883,12 @@ describe('the registry down', () => {
       const health = await call(fresh, 'GET', '/health');
       expect(health.status).toBe(503);
       expect(health.body.registry).toEqual({ status: 'no snapshot' });
+      const ready = await call(fresh, 'GET', '/health/ready');
+      expect(ready.status).toBe(503);
+      expect(ready.body).toMatchObject({
+        status: 'error',
+        error: { registry: { status: 'down', message: 'no verified registry snapshot in force' } },
+      });
       const refused = await call(fresh, 'POST', '/v1/alerts', {
         token: tokens.GT,
         body: routeDraft('GT', 'x'),

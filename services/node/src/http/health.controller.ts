@@ -1,9 +1,13 @@
-/** Liveness and metrics, for operators and Prometheus; no token needed. */
-import { Controller, Get, Header, Inject, Res } from '@nestjs/common';
-import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+/**
+ * GET /health: the node's summary for operators (country, NATS link, registry snapshot in force,
+ * alerts stored, pulling); no token needed. Metrics (/metrics) and readiness (/health/ready) come
+ * from the service kit.
+ */
+import { Public } from '@enlace/service-kit';
+import { Controller, Get, Inject, Res } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { ServerResponse } from 'node:http';
 
-import { Public } from '../auth/officer.guard.js';
 import type { NodeContext } from './node-context.js';
 import { NODE_CONTEXT } from './tokens.js';
 
@@ -31,17 +35,5 @@ export class HealthController {
       stored: this.node.store.counts(),
       pulling: this.node.pulling(),
     };
-  }
-
-  @Get('metrics')
-  @ApiOperation({ summary: 'Prometheus metrics: accepted and rejected alerts (by reason), publications' })
-  @ApiProduces('text/plain')
-  @Header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
-  metrics(): string {
-    return this.node.metrics.render({
-      country: this.node.country,
-      registryRevision: this.node.trust.current()?.revision,
-      stored: this.node.store.counts(),
-    });
   }
 }

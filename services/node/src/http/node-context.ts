@@ -11,7 +11,6 @@ import type { TrustState } from '@enlace/trust';
 
 export interface NodeContext {
   readonly country: string;
-  readonly registryPublicJwk: Readonly<Record<string, unknown>>;
   readonly trust: TrustState;
   readonly store: AlertStore;
   readonly metrics: NodeMetrics;

@@ -98,6 +98,8 @@ export class InboundAlerts {
       box: header.origin === country ? 'outbox' : 'inbox',
       alert: verified.alert,
       body: verified.body,
+      title: verified.title,
+      summary: verified.summary,
       kind: verified.kind,
       handling: verified.handling,
       envelope: msg.data,

@@ -1,38 +1,121 @@
 /**
- * The node's counters, rendered in the Prometheus text exposition format (version 0.0.4) for
- * GET /metrics. Rejections are labelled with the same reason strings as the audit trail.
+ * The node's counters and gauges, on a prom-client Registry (the service instance's own, served
+ * at GET /metrics with the process and event-loop metrics). Rejections are labelled with the same
+ * reason strings as the audit trail. The counts are also kept here to read synchronously (specs,
+ * the benchmark).
  */
 import { REJECTION_REASONS } from '@enlace/transport';
 import type { RejectionReason } from '@enlace/transport';
+import { Counter, Gauge, Registry } from 'prom-client';
 
 import type { Box } from '../store/alert-store.js';
 
+const BOXES = ['inbox', 'outbox'] as const;
+
+export interface NodeMetricsOptions {
+  /** Where the metrics are registered (default: a Registry of their own). */
+  readonly registry?: Registry;
+  /** The `country` label of every series. */
+  readonly country?: string;
+  /** Read at each scrape: the gauges of the store and of the registry snapshot in force. */
+  readonly gauges?: () => { registryRevision: number | undefined; stored: Record<Box, number> };
+}
+
 export class NodeMetrics {
+  readonly registry: Registry;
   readonly #accepted: Record<Box, number> = { inbox: 0, outbox: 0 };
   readonly #rejected = new Map<RejectionReason, number>(REJECTION_REASONS.map((r) => [r, 0]));
-  #published = 0;
-  #publishRefused = 0;
-  #retries = 0;
+  readonly #country: string;
+  readonly #acceptedTotal: Counter<'country' | 'box'>;
+  readonly #rejectedTotal: Counter<'country' | 'reason'>;
+  readonly #publishedTotal: Counter<'country'>;
+  readonly #refusedTotal: Counter<'country'>;
+  readonly #retriesTotal: Counter<'country'>;
+
+  constructor(options: NodeMetricsOptions = {}) {
+    this.registry = options.registry ?? new Registry();
+    const country = (this.#country = options.country ?? '');
+    const registers = [this.registry];
+    this.#acceptedTotal = new Counter({
+      name: 'enlace_node_alerts_accepted_total',
+      help: 'Alerts verified and stored, by box.',
+      labelNames: ['country', 'box'],
+      registers,
+    });
+    this.#rejectedTotal = new Counter({
+      name: 'enlace_node_alerts_rejected_total',
+      help: 'Inbound alerts refused (terminated), by reason.',
+      labelNames: ['country', 'reason'],
+      registers,
+    });
+    this.#publishedTotal = new Counter({
+      name: 'enlace_node_alerts_published_total',
+      help: 'Alerts this node signed and JetStream stored.',
+      labelNames: ['country'],
+      registers,
+    });
+    this.#refusedTotal = new Counter({
+      name: 'enlace_node_publish_refused_total',
+      help: 'Drafts refused (validation, policy, keys).',
+      labelNames: ['country'],
+      registers,
+    });
+    this.#retriesTotal = new Counter({
+      name: 'enlace_node_inbound_retries_total',
+      help: 'Inbound messages handed back for redelivery.',
+      labelNames: ['country'],
+      registers,
+    });
+    // Every series from the start, at 0, as scrapers expect.
+    for (const box of BOXES) this.#acceptedTotal.inc({ country, box }, 0);
+    for (const reason of REJECTION_REASONS) this.#rejectedTotal.inc({ country, reason }, 0);
+    for (const counter of [this.#publishedTotal, this.#refusedTotal, this.#retriesTotal])
+      counter.inc({ country }, 0);
+    const gauges = options.gauges;
+    if (gauges !== undefined) {
+      new Gauge({
+        name: 'enlace_node_alerts_stored',
+        help: 'Alerts held in the store, by box.',
+        labelNames: ['country', 'box'],
+        registers,
+        collect() {
+          const { stored } = gauges();
+          for (const box of BOXES) this.set({ country, box }, stored[box]);
+        },
+      });
+      new Gauge({
+        name: 'enlace_node_registry_revision',
+        help: 'Revision of the registry snapshot in force (-1: none).',
+        labelNames: ['country'],
+        registers,
+        collect() {
+          this.set({ country }, gauges().registryRevision ?? -1);
+        },
+      });
+    }
+  }
 
   accepted(box: Box): void {
     this.#accepted[box]++;
+    this.#acceptedTotal.inc({ country: this.#country, box });
   }
 
   rejected(reason: RejectionReason): void {
     this.#rejected.set(reason, (this.#rejected.get(reason) ?? 0) + 1);
+    this.#rejectedTotal.inc({ country: this.#country, reason });
   }
 
   published(): void {
-    this.#published++;
+    this.#publishedTotal.inc({ country: this.#country });
   }
 
   publishRefused(): void {
-    this.#publishRefused++;
+    this.#refusedTotal.inc({ country: this.#country });
   }
 
   /** An inbound message that could not be judged yet (no snapshot, store error): redelivered. */
   retried(): void {
-    this.#retries++;
+    this.#retriesTotal.inc({ country: this.#country });
   }
 
   rejectedCount(reason: RejectionReason): number {
@@ -41,43 +124,5 @@ export class NodeMetrics {
 
   acceptedCount(box: Box): number {
     return this.#accepted[box];
-  }
-
-  render(gauges: {
-    registryRevision: number | undefined;
-    stored: Record<Box, number>;
-    country: string;
-  }): string {
-    const c = `country="${gauges.country}"`;
-    const lines = [
-      '# HELP enlace_node_alerts_accepted_total Alerts verified and stored, by box.',
-      '# TYPE enlace_node_alerts_accepted_total counter',
-      ...(['inbox', 'outbox'] as const).map(
-        (box) => `enlace_node_alerts_accepted_total{${c},box="${box}"} ${this.#accepted[box]}`,
-      ),
-      '# HELP enlace_node_alerts_rejected_total Inbound alerts refused (terminated), by reason.',
-      '# TYPE enlace_node_alerts_rejected_total counter',
-      ...[...this.#rejected].map(
-        ([reason, n]) => `enlace_node_alerts_rejected_total{${c},reason="${reason}"} ${n}`,
-      ),
-      '# HELP enlace_node_alerts_published_total Alerts this node signed and JetStream stored.',
-      '# TYPE enlace_node_alerts_published_total counter',
-      `enlace_node_alerts_published_total{${c}} ${this.#published}`,
-      '# HELP enlace_node_publish_refused_total Drafts refused (validation, policy, keys).',
-      '# TYPE enlace_node_publish_refused_total counter',
-      `enlace_node_publish_refused_total{${c}} ${this.#publishRefused}`,
-      '# HELP enlace_node_inbound_retries_total Inbound messages handed back for redelivery.',
-      '# TYPE enlace_node_inbound_retries_total counter',
-      `enlace_node_inbound_retries_total{${c}} ${this.#retries}`,
-      '# HELP enlace_node_alerts_stored Alerts held in the store, by box.',
-      '# TYPE enlace_node_alerts_stored gauge',
-      ...(['inbox', 'outbox'] as const).map(
-        (box) => `enlace_node_alerts_stored{${c},box="${box}"} ${gauges.stored[box]}`,
-      ),
-      '# HELP enlace_node_registry_revision Revision of the registry snapshot in force (-1: none).',
-      '# TYPE enlace_node_registry_revision gauge',
-      `enlace_node_registry_revision{${c}} ${gauges.registryRevision ?? -1}`,
-    ];
-    return `${lines.join('\n')}\n`;
   }
 }

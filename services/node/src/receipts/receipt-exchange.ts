@@ -11,6 +11,7 @@
  * and flush() (when the node closes) waits for what is queued.
  */
 import type { PrivateKeyRecord } from '@enlace/crypto';
+import { requestIdHeaders } from '@enlace/service-kit';
 import {
   ALERTS_STREAM,
   RejectMessage,
@@ -94,11 +95,14 @@ export class ReceiptExchange {
     } as const;
     const jws = signReceiptSync(receipt, key);
     const subject = ackSubject({ origin: alert.origin, from: country });
+    // Sent on behalf of an officer's request (POST .../ack): its id travels with the receipt.
+    const headers = requestIdHeaders();
     try {
       await publishAlert(js, {
         subject,
         envelope: new TextEncoder().encode(jws),
         msgId: `${alert.id}.${country}.${status}`,
+        ...(headers !== undefined && { headers }),
       });
     } catch (cause) {
       throw new NodeError(

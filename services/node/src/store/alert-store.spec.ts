@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
+import { parseListQuery } from '../alerts/alerts.controller.js';
+import { summaryView } from '../alerts/alert-view.js';
 import { AlertStore } from './alert-store.js';
 import type { NewAlertRow } from './alert-store.js';
 
@@ -91,6 +93,30 @@ describe('AlertStore', () => {
     ]);
     expect(() => store.list({ cursor: 'bm90IGEgY3Vyc29y' })).toThrow(
       'the cursor is not one this node returned',
+    );
+  });
+
+  it('lists expired alerts apart, and marks them expired in the inbox view', () => {
+    const expired = row({ at: T0, expiresAt: new Date(T0 + 1000) });
+    const current = row({ at: T0 + 5000, expiresAt: new Date(Date.now() + 86_400_000) });
+    const open = row({ at: T0 + 6000, expiresAt: undefined });
+    for (const r of [expired, current, open]) store.insert(r);
+    const now = new Date(T0 + 60_000);
+    expect(store.list({ expired: true, now }).items.map((a) => a.id)).toEqual([expired.id]);
+    expect(store.list({ expired: false, now }).items.map((a) => a.id)).toEqual([open.id, current.id]);
+    const views = store.list({}).items.map(summaryView);
+    expect(views.map((v) => [v.id, v.expired])).toEqual([
+      [open.id, false],
+      [current.id, false],
+      [expired.id, true],
+    ]);
+    expect(views[2]!.notices).toContainEqual(expect.stringMatching(/^expired at /));
+    expect(parseListQuery({ expired: 'true' })).toEqual({ expired: true });
+    expect(() => parseListQuery({ expired: 'yes' })).toThrow(
+      expect.objectContaining({
+        code: 'ERR_VALIDATION',
+        violations: [expect.objectContaining({ path: 'expired' })],
+      }),
     );
   });
 

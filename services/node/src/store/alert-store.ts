@@ -76,6 +76,10 @@ export interface AlertQuery {
   readonly handling?: string;
   /** Issued at or after. */
   readonly since?: Date;
+  /** Only alerts whose expires_at has passed (true) or not (false: none, or later) at `now`. */
+  readonly expired?: boolean;
+  /** The instant `expired` is judged at (default: the time of the call). */
+  readonly now?: Date;
   /** Opaque cursor from a previous page. */
   readonly cursor?: string;
   /** Default 50, at most 500. */
@@ -355,6 +359,14 @@ export class AlertStore {
     if (query.since !== undefined) {
       where.push('issued_at >= @since');
       params['since'] = query.since.getTime();
+    }
+    if (query.expired !== undefined) {
+      where.push(
+        query.expired
+          ? '(expires_at IS NOT NULL AND expires_at <= @now)'
+          : '(expires_at IS NULL OR expires_at > @now)',
+      );
+      params['now'] = (query.now ?? new Date()).getTime();
     }
     if (query.cursor !== undefined) {
       const { issuedAt, id } = decodeCursor(query.cursor);

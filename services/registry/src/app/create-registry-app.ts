@@ -4,11 +4,9 @@
  * and the NATS request/reply handlers, which share the core's connection. `close()` stops all of
  * it, in reverse order: the API (HTTP, then the RPC handlers), the core, then the connection.
  */
-import { connect } from '@nats-io/transport-node';
-import type { NatsConnection, Status } from '@nats-io/transport-node';
-import type { LoggerService, LogLevel } from '@nestjs/common';
+import { connectServiceNats, natsCheck, writableDirectoryCheck } from '@enlace/service-kit';
+import type { ServiceAppOptions } from '@enlace/service-kit';
 
-import { RegistryError } from '../domain/errors.js';
 import type { RegistryService } from '../domain/service.js';
 import { openRegistryCore } from '../registry-service.js';
 import type { RegistryCore } from '../registry-service.js';
@@ -17,21 +15,11 @@ import type { SeedReport } from '../seeds/seed-loader.js';
 import { startRegistryApi } from './registry-api.js';
 import type { RegistryApi } from './registry-api.js';
 
-export interface CreateRegistryAppOptions {
-  /** e.g. nats://127.0.0.1:4222 (several: comma-separated). */
-  readonly natsUrl: string;
-  readonly natsUser?: string;
-  readonly natsPass?: string;
+export interface CreateRegistryAppOptions extends ServiceAppOptions {
   /** Where the registry key lives (created on first start). */
   readonly dataDir: string;
-  /** HTTP listen address; default 127.0.0.1. */
-  readonly host?: string;
-  /** HTTP port; 0 (default) picks a free one. */
-  readonly port?: number;
   /** Seed directory (countries.yaml, networks.yaml, ...): entries the registry lacks are created. */
   readonly seedsDir?: string;
-  /** Nest logger: false (silent), log levels, or a LoggerService. Default: warnings and errors. */
-  readonly logger?: false | LoggerService | LogLevel[];
   /** The time commands default to (tests). */
   readonly clock?: () => Date;
 }
@@ -48,28 +36,8 @@ export interface RegistryApp {
 }
 
 export async function createRegistryApp(options: CreateRegistryAppOptions): Promise<RegistryApp> {
-  const servers = options.natsUrl
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '');
-  let nc: NatsConnection;
-  try {
-    nc = await connect({
-      servers,
-      name: 'enlace-registry',
-      ...(options.natsUser !== undefined && { user: options.natsUser }),
-      ...(options.natsPass !== undefined && { pass: options.natsPass }),
-    });
-  } catch (cause) {
-    throw new RegistryError(
-      'ERR_UNAVAILABLE',
-      `cannot connect to NATS at ${options.natsUrl}: ${(cause as Error).message}`,
-      {
-        cause,
-      },
-    );
-  }
-  const link = watchLink(nc);
+  const link = await connectServiceNats(options, { name: 'enlace-registry' });
+  const nc = link.nc;
   let core: RegistryCore | undefined;
   let api: RegistryApi | undefined;
   try {
@@ -89,6 +57,7 @@ export async function createRegistryApp(options: CreateRegistryAppOptions): Prom
       ...(options.port !== undefined && { port: options.port }),
       ...(options.logger !== undefined && { logger: options.logger }),
       health: () => (nc.isClosed() ? 'its NATS connection is closed' : undefined),
+      readiness: [natsCheck(link), writableDirectoryCheck(options.dataDir)],
     });
     const started = { core, api };
     let closing: Promise<void> | undefined;
@@ -102,10 +71,8 @@ export async function createRegistryApp(options: CreateRegistryAppOptions): Prom
           await started.api.close();
           await started.core.close();
           // Draining needs the server's answer: without a server (Ctrl-C on `npm start` stops
-          // nats-server too) it would wait out the reconnect attempts, so just close then.
-          if (link.connected()) await nc.drain().catch(() => nc.close());
-          else await nc.close();
-          link.stop();
+          // nats-server too) it would wait out the reconnect attempts, so it just closes then.
+          await link.close();
         })();
         return closing;
       },
@@ -114,23 +81,7 @@ export async function createRegistryApp(options: CreateRegistryAppOptions): Prom
     await api?.close().catch(() => undefined);
     await core?.close().catch(() => undefined);
     await nc.close().catch(() => undefined);
-    link.stop();
+    await link.close();
     throw error;
   }
-}
-
-/** Follows whether `nc` is connected right now (it reconnects by itself after a disconnect). */
-function watchLink(nc: NatsConnection): { connected(): boolean; stop(): void } {
-  let connected = true;
-  const statuses = nc.status() as AsyncIterable<Status> & { stop?: () => void };
-  void (async () => {
-    for await (const status of statuses) {
-      if (status.type === 'disconnect') connected = false;
-      else if (status.type === 'reconnect') connected = true;
-    }
-  })().catch(() => undefined);
-  return {
-    connected: () => connected && !nc.isClosed(),
-    stop: () => statuses.stop?.(),
-  };
 }

@@ -5,26 +5,27 @@
  */
 import 'reflect-metadata';
 
+import {
+  createMetricsRegistry,
+  createServiceApp,
+  listenService,
+  registryRevisionCheck,
+} from '@enlace/service-kit';
+import type { ReadinessCheck } from '@enlace/service-kit';
 import type { INestApplication, LoggerService, LogLevel } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import type { MicroserviceOptions } from '@nestjs/microservices';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { ExpressAdapter } from '@nestjs/platform-express';
-import type { NestExpressApplication } from '@nestjs/platform-express';
-import { SwaggerModule } from '@nestjs/swagger';
-import type { AddressInfo } from 'node:net';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Gauge } from 'prom-client';
 
+import { registryAccess } from '../auth/registry-access.js';
+import { verifyToken } from '../auth/registry-token.js';
 import type { RegistryService } from '../domain/service.js';
 import { createOpenApiDocument } from '../http/openapi.js';
-import { isBodyParserError, sendJson, toErrorResponse } from '../http/registry-error.filter.js';
-import type { RegistryRequest } from '../http/request-context.js';
-import { requestIdMiddleware, requestIdOf } from '../http/request-context.js';
 import type { HealthProbe, RegistryPublicKey } from '../http/tokens.js';
 import { ProtobufReplySerializer, ProtobufRequestDeserializer } from '../rpc/protobuf-codec.js';
 import { RPC_REQUEST_CODECS } from '../rpc/registry-rpc.controller.js';
 import { RegistryRpcServer } from '../rpc/registry-rpc.server.js';
-import { RegistryAppModule } from './registry-app.module.js';
+import { registryParts } from './registry-parts.js';
 
 /** NATS queue group of the RPC subscriptions: several registries share the requests. */
 export const RPC_QUEUE_GROUP = 'enlace-registry';
@@ -45,10 +46,15 @@ export interface RegistryApiOptions {
   readonly host?: string;
   /** Default 0: a free port. */
   readonly port?: number;
-  /** Nest logger: false (silent), log levels, or a LoggerService. Default: warnings and errors. */
+  /**
+   * Nest logger: false (silent), log levels, or a LoggerService. Default: JSON lines at
+   * ENLACE_LOG_LEVEL (default info).
+   */
   readonly logger?: false | LoggerService | LogLevel[];
   /** Why the registry cannot serve, if it cannot (GET /health answers 503 then). */
   readonly health?: HealthProbe;
+  /** Checks of GET /health/ready besides the registry revision (NATS, the data directory). */
+  readonly readiness?: readonly ReadinessCheck[];
 }
 
 export interface RegistryApi {
@@ -59,40 +65,39 @@ export interface RegistryApi {
 }
 
 export async function startRegistryApi(options: RegistryApiOptions): Promise<RegistryApi> {
-  const host = options.host ?? '127.0.0.1';
-  const app = await NestFactory.create<NestExpressApplication>(
-    RegistryAppModule.register({
-      service: options.service,
-      registryKey: options.registryKey,
-      health: options.health,
-    }),
-    new ExpressAdapter(),
-    { logger: options.logger ?? ['error', 'warn'], bodyParser: false, abortOnError: false },
-  );
-  app.disable('x-powered-by');
-  app.use(requestIdMiddleware);
-  app.useBodyParser('json', { limit: MAX_BODY_BYTES, strict: false });
-  // body-parser errors (malformed JSON, too large) happen before any route. A request that cannot
-  // be read still goes through routing and the AuthGuard; the RejectionAuditInterceptor then
-  // raises its error with the caller known: a stranger gets 401, and an administrator's refused
-  // command is audited. Anything else is answered here, in the API's error shape.
-  app.use((error: unknown, req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => {
-    if (error === undefined || error === null) {
-      next();
-      return;
-    }
-    const request = req as RegistryRequest;
-    const { status, body } = toErrorResponse(error, requestIdOf(request), request);
-    if (isBodyParserError(error) && status >= 400 && status < 500) {
-      request.bodyError = error;
-      next();
-      return;
-    }
-    sendJson(res, status, body);
+  const metrics = createMetricsRegistry();
+  new Gauge({
+    name: 'enlace_registry_revision',
+    help: 'Revision of the registry state.',
+    registers: [metrics],
+    collect() {
+      this.set(options.service.revision());
+    },
   });
-
-  const document = createOpenApiDocument(app);
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
+  const { app } = await createServiceApp(
+    registryParts(
+      { service: options.service, registryKey: options.registryKey, health: options.health },
+      {
+        service: 'registry',
+        // The registry's tokens, checked with its own key; every refusal is audited.
+        auth: registryAccess(options.service, (token) => verifyToken(token, options.registryKey.publicJwk)),
+        metrics,
+        readiness: [registryRevisionCheck(() => options.service.revision()), ...(options.readiness ?? [])],
+      },
+    ),
+    {
+      logName: 'enlace-registry',
+      service: 'registry',
+      maxBodyBytes: MAX_BODY_BYTES,
+      // A request that cannot be read still goes through routing and the bearer guard; the
+      // RejectionAuditInterceptor then raises its error with the caller known: a stranger gets
+      // 401, and an administrator's refused command is audited.
+      deferBodyErrors: true,
+      logger: options.logger,
+      openapi: createOpenApiDocument,
+      docsYaml: true,
+    },
+  );
 
   const nats = options.nats;
   const shared = 'connection' in nats ? nats.connection : undefined;
@@ -113,15 +118,14 @@ export async function startRegistryApi(options: RegistryApiOptions): Promise<Reg
     shared,
   );
   app.connectMicroservice<MicroserviceOptions>({ strategy: rpc }, { inheritAppConfig: true });
+  let url: string;
   try {
     await app.startAllMicroservices();
-    await app.listen(options.port ?? 0, host);
+    ({ url } = await listenService(app, options.port, options.host));
   } catch (error) {
     await app.close().catch(() => undefined);
     throw error;
   }
-  const address = app.getHttpServer().address() as AddressInfo;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
   let closed = false;
   return {
     app,

@@ -123,6 +123,25 @@ describe('public routes', () => {
     expect(health.body.status).toBe('ok');
     expect(health.body.revision).toBeGreaterThan(0);
 
+    // Readiness (terminus) and metrics (prom-client) from the service kit.
+    const ready = await get('/health/ready');
+    expect(ready.status).toBe(200);
+    expect(ready.body).toMatchObject({
+      status: 'ok',
+      info: {
+        registry: { status: 'up', revision: health.body.revision },
+        nats: { status: 'up' },
+        store: { status: 'up' },
+      },
+    });
+    const metrics = await fetch(`${app.url}/metrics`, { headers: { 'x-request-id': 'scrape-1' } });
+    expect(metrics.headers.get('content-type')).toMatch(/^text\/plain/);
+    expect(metrics.headers.get('x-request-id')).toBe('scrape-1');
+    const text = await metrics.text();
+    expect(text).toMatch(new RegExp(`^enlace_registry_revision ${health.body.revision}$`, 'm'));
+    expect(text).toMatch(/^process_cpu_user_seconds_total \d/m);
+    expect(text).toMatch(/^nodejs_eventloop_lag_seconds \d/m);
+
     expect((await get('/.well-known/jwks.json')).body).toEqual(app.service.activeJwks());
     const pinned = await get('/.well-known/enlace-registry.jwk');
     expect(pinned.body).toMatchObject({ kty: 'OKP', crv: 'Ed25519', kid: app.registryKey.kid });
@@ -244,6 +263,10 @@ describe('the OpenAPI document', () => {
     expect(routes.sort()).toEqual(
       [
         'GET /health',
+        // Readiness, liveness and metrics: the service kit's, on every service.
+        'GET /health/ready',
+        'GET /health/live',
+        'GET /metrics',
         'GET /.well-known/jwks.json',
         'GET /.well-known/enlace-registry.jwk',
         'GET /v1/snapshot',
@@ -280,6 +303,7 @@ describe('the OpenAPI document', () => {
       $ref: '#/components/schemas/ErrorResponse',
     });
     expect(doc.paths['/health'].get.security).toBeUndefined();
+    expect(doc.paths['/health/ready'].get.security).toBeUndefined();
     expect(doc.components.securitySchemes['registry-token']).toMatchObject({
       type: 'http',
       scheme: 'bearer',

@@ -2,11 +2,12 @@
  * Errors of the registry. Each has a stable code, the HTTP status it maps to, and, for bad input,
  * the field paths at fault (`countries[3].names.fr`, `publicJwk.crv`).
  */
+import { SERVICE_ERROR_STATUS, ServiceError } from '@enlace/service-kit';
+import type { FieldViolation } from '@enlace/service-kit';
+
+/** The kit's codes (validation, authentication, not found, conflict, ...) and the registry's own. */
 export const REGISTRY_ERROR_STATUS = {
-  ERR_VALIDATION: 400,
-  ERR_UNAUTHENTICATED: 401,
-  ERR_FORBIDDEN: 403,
-  ERR_NOT_FOUND: 404,
+  ...SERVICE_ERROR_STATUS,
   ERR_UNKNOWN_COUNTRY: 404,
   ERR_UNKNOWN_NETWORK: 404,
   ERR_UNKNOWN_KEY: 404,
@@ -14,7 +15,6 @@ export const REGISTRY_ERROR_STATUS = {
   ERR_DUPLICATE_KID: 409,
   ERR_KEY_VALIDITY_OVERLAP: 409,
   ERR_INVALID_TRANSITION: 409,
-  ERR_CONFLICT: 409,
   ERR_KEY_COUNTRY_MISMATCH: 422,
   ERR_SEED_INVALID: 422,
   /** A signed snapshot or change event that does not verify with the pinned registry key. */
@@ -23,39 +23,21 @@ export const REGISTRY_ERROR_STATUS = {
   ERR_SNAPSHOT_INVALID: 422,
   /** A change event that is not a well-formed SignedRegistryEvent. */
   ERR_EVENT_INVALID: 422,
-  ERR_UNAVAILABLE: 503,
 } as const;
 
 export type RegistryErrorCode = keyof typeof REGISTRY_ERROR_STATUS;
 
-export interface FieldViolation {
-  /** Path of the field at fault, e.g. "publicJwk.crv" or "countries[3].names.fr"; "" for the whole input. */
-  readonly path: string;
-  /** Stable code of the violation, e.g. "required", "invalid_country", "too_small". */
-  readonly code: string;
-  readonly message: string;
-}
+export type { FieldViolation };
 
-export class RegistryError extends Error {
-  readonly code: RegistryErrorCode;
-  readonly status: number;
-  readonly violations: readonly FieldViolation[];
-
+/** The registry's error: its HTTP status from REGISTRY_ERROR_STATUS, answered in the kit's one shape. */
+export class RegistryError extends ServiceError<RegistryErrorCode> {
   constructor(
     code: RegistryErrorCode,
     message: string,
     options?: { violations?: readonly FieldViolation[]; cause?: unknown },
   ) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    super(code, REGISTRY_ERROR_STATUS[code], message, options);
     this.name = 'RegistryError';
-    this.code = code;
-    this.status = REGISTRY_ERROR_STATUS[code];
-    this.violations = options?.violations ?? [];
-  }
-
-  /** The JSON body of an HTTP error response and of an RPC error. */
-  toJSON(): { code: RegistryErrorCode; message: string; violations: readonly FieldViolation[] } {
-    return { code: this.code, message: this.message, violations: this.violations };
   }
 }
 

@@ -1,13 +1,14 @@
 /**
  * Records in the audit trail the administrative commands the HTTP API refuses before they reach
  * the core: malformed JSON, a body, path or query its schemas refuse. The core audits every
- * refusal of a command it runs, and the AuthGuard every 401 and 403; this covers the rest, so an
+ * refusal of a command it runs, and the bearer guard every 401 and 403; this covers the rest, so an
  * auditor sees each attempted change once, with the actor, the stable code and the reason.
  *
  * Body-parser failures (malformed JSON, a body too large) happen before routing: the API stores
  * them on the request (`bodyError`) and this interceptor raises them once the guard has checked
  * the token, so they are refused with the actor known.
  */
+import { requestIdOf, toServiceError } from '@enlace/service-kit';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { CallHandler, ExecutionContext, NestInterceptor } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
@@ -17,9 +18,7 @@ import type { Observable } from 'rxjs';
 import type { RegistryService } from '../domain/service.js';
 import { AUDITED_COMMAND_METADATA } from './audited-command.decorator.js';
 import type { AuditedCommandSpec } from './audited-command.decorator.js';
-import { toErrorResponse } from './registry-error.filter.js';
 import type { RegistryRequest } from './request-context.js';
-import { requestIdOf } from './request-context.js';
 import { REGISTRY_SERVICE } from './tokens.js';
 
 @Injectable()
@@ -54,8 +53,8 @@ export class RejectionAuditInterceptor implements NestInterceptor {
     // Once the command context is handed over, the core audits the outcome itself.
     if (req.commandSubmitted === true || req.actor === undefined) return;
     const requestId = requestIdOf(req);
-    const { status, body } = toErrorResponse(error, requestId, req);
-    if (status < 400 || status >= 500) return;
+    const refused = toServiceError(error, 'registry', req);
+    if (refused.status < 400 || refused.status >= 500) return;
     try {
       let entityId = '?';
       try {
@@ -72,8 +71,8 @@ export class RejectionAuditInterceptor implements NestInterceptor {
         action: command.action,
         entity: command.entity,
         entityId,
-        code: body.error.code,
-        reason: body.error.message,
+        code: refused.code,
+        reason: refused.message,
         requestId,
       });
     } catch (auditError) {

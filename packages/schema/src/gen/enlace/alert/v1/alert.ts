@@ -393,18 +393,19 @@ export interface AlertHeader {
   /** Id of an earlier alert of the same origin that this one replaces. */
   supersedesId: string;
   /**
-   * Id of an earlier alert of the same origin that this one withdraws. A retraction may carry
-   * no body.
+   * Id of an earlier alert of the same origin that this one withdraws. A retraction carries no
+   * body, except a restricted one: an encrypted AlertBody holding only its title and summary.
    */
   retractsId: string;
   /**
-   * Short title, at most 200 characters. Readable by every receiving country even when the body
-   * is encrypted: keep it generic, and never identify a victim.
+   * Short title, at most 200 characters; never identifies a victim. Empty in a restricted alert
+   * (`recipients` not empty), whose title travels inside the encrypted body (AlertBody.title), so
+   * that only the recipients read it.
    */
   title: string;
   /**
-   * Summary, at most 2000 characters. Readable by every receiving country even when the body
-   * is encrypted: never identify a victim.
+   * Summary, at most 2000 characters; never identifies a victim. Empty in a restricted alert,
+   * whose summary travels inside the encrypted body (AlertBody.summary).
    */
   summary: string;
   /**
@@ -427,14 +428,21 @@ export interface EncryptedBody {
   /**
    * A JWE in general JSON serialization (RFC 7516), one recipient per country in
    * `header.recipients` (ECDH-ES+A256KW), whose plaintext is a serialized AlertBody of kind
-   * `header.kind`. Encrypt the body, then sign the whole alert.
+   * `header.kind` with the alert's title and summary. Encrypt the body, then sign the whole
+   * alert.
    */
   jwe: string;
 }
 
-/** The plaintext of an EncryptedBody: the body of an alert on its own. */
+/**
+ * The plaintext of an EncryptedBody: the body of a restricted alert on its own, with the free
+ * text that the header of a restricted alert leaves empty.
+ */
 export interface AlertBody {
-  /** The body; same field numbers as in Alert. */
+  /**
+   * The body; same field numbers as in Alert. Not set only in the plaintext of a restricted
+   * retraction (`header.retracts_id`), which carries only its title and summary.
+   */
   body:
     | //
       /** A smuggling route. */
@@ -444,6 +452,17 @@ export interface AlertBody {
     /** A criminal network. */
     | { $case: 'network'; network: NetworkAlert }
     | undefined;
+  /**
+   * Title of the restricted alert, at most 200 characters, in place of `header.title`: the
+   * officer writes it in the draft's header as for any alert, and the origin moves it here
+   * before encrypting. Never identifies a victim.
+   */
+  title: string;
+  /**
+   * Summary of the restricted alert, at most 2000 characters, in place of `header.summary`.
+   * Never identifies a victim.
+   */
+  summary: string;
 }
 
 function createBaseAlert(): Alert {
@@ -1141,7 +1160,7 @@ export const EncryptedBody: MessageFns<EncryptedBody> = {
 };
 
 function createBaseAlertBody(): AlertBody {
-  return { body: undefined };
+  return { body: undefined, title: '', summary: '' };
 }
 
 export const AlertBody: MessageFns<AlertBody> = {
@@ -1156,6 +1175,12 @@ export const AlertBody: MessageFns<AlertBody> = {
       case 'network':
         NetworkAlert.encode(message.body.network, writer.uint32(98).fork()).join();
         break;
+    }
+    if (message.title !== '') {
+      writer.uint32(10).string(message.title);
+    }
+    if (message.summary !== '') {
+      writer.uint32(18).string(message.summary);
     }
     return writer;
   },
@@ -1197,6 +1222,22 @@ export const AlertBody: MessageFns<AlertBody> = {
             message.body = { $case: 'network', network: NetworkAlert.decode(reader, reader.uint32()) };
             continue;
           }
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.title = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.summary = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1218,6 +1259,8 @@ export const AlertBody: MessageFns<AlertBody> = {
           : isSet(object.network)
             ? { $case: 'network', network: NetworkAlert.fromJSON(object.network) }
             : undefined,
+      title: isSet(object.title) ? globalThis.String(object.title) : '',
+      summary: isSet(object.summary) ? globalThis.String(object.summary) : '',
     };
   },
 
@@ -1229,6 +1272,12 @@ export const AlertBody: MessageFns<AlertBody> = {
       obj.document = DocumentAlert.toJSON(message.body.document);
     } else if (message.body?.$case === 'network') {
       obj.network = NetworkAlert.toJSON(message.body.network);
+    }
+    if (message.title !== '') {
+      obj.title = message.title;
+    }
+    if (message.summary !== '') {
+      obj.summary = message.summary;
     }
     return obj;
   },
@@ -1258,6 +1307,8 @@ export const AlertBody: MessageFns<AlertBody> = {
         break;
       }
     }
+    message.title = object.title ?? '';
+    message.summary = object.summary ?? '';
     return message;
   },
 };

@@ -1,43 +1,19 @@
 /**
- * The API's one error shape, including what the end-to-end suite cannot provoke with the real
- * core: a service that fails unexpectedly (500 without internals) and a body that is too large.
+ * The registry API's errors in the service kit's one shape, including what the end-to-end suite
+ * cannot provoke with the real core: a service that fails unexpectedly (500 without internals)
+ * and a body that is too large (refused, and audited with the actor known).
  */
 import { generateKeyPairSync } from 'node:crypto';
 
-import { NotFoundException } from '@nestjs/common';
 import type { NatsServerHandle } from '@enlace/testing';
 import { startNatsServer } from '@enlace/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { startRegistryApi } from '../app/registry-api.js';
-import type { RegistryApi } from '../app/registry-api.js';
+import { startRegistryApi } from './registry-api.js';
+import type { RegistryApi } from './registry-api.js';
 import { issueToken } from '@enlace/trust';
 import { RegistryError } from '../domain/errors.js';
 import type { RegistryService } from '../domain/service.js';
-import { toErrorResponse } from './registry-error.filter.js';
-
-describe('toErrorResponse', () => {
-  it('keeps a RegistryError’s code, status and violations', () => {
-    const error = new RegistryError('ERR_KEY_COUNTRY_MISMATCH', 'kid names GT', {
-      violations: [{ path: 'publicJwk.kid', code: 'country_mismatch', message: 'must name MX' }],
-    });
-    expect(toErrorResponse(error, 'r1')).toEqual({ status: 422, body: { error: error.toJSON() } });
-  });
-
-  it('answers anything else with 500 ERR_INTERNAL naming only the request id', () => {
-    const { status, body } = toErrorResponse(new Error('password=hunter2 at db.internal:5432'), 'req-42');
-    expect(status).toBe(500);
-    expect(body.error.code).toBe('ERR_INTERNAL');
-    expect(body.error.message).toBe(
-      'internal error; the registry log has the details under request id req-42',
-    );
-    expect(JSON.stringify(body)).not.toContain('hunter2');
-  });
-
-  it('maps Nest HTTP errors to stable codes', () => {
-    expect(toErrorResponse(new NotFoundException(), 'r').body.error.code).toBe('ERR_NOT_FOUND');
-  });
-});
 
 describe('over HTTP', () => {
   let server: NatsServerHandle;
@@ -118,7 +94,7 @@ describe('over HTTP', () => {
     });
     expect(response.status).toBe(413);
     const body = (await response.json()) as { error: { code: string; violations: Array<{ code: string }> } };
-    expect(body.error.code).toBe('ERR_VALIDATION');
+    expect(body.error.code).toBe('ERR_TOO_LARGE');
     expect(body.error.violations[0]?.code).toBe('too_big');
     // An administrator's command refused before it ran is still audited.
     expect(rejected).toEqual([
@@ -128,7 +104,7 @@ describe('over HTTP', () => {
         action: 'country.admit',
         entity: 'country',
         entityId: '?',
-        code: 'ERR_VALIDATION',
+        code: 'ERR_TOO_LARGE',
         reason: 'the request body is too large',
       }),
     ]);

@@ -1,0 +1,78 @@
+/**
+ * A country node's officer API: publish drafts, retract, supersede, acknowledge and forward
+ * alerts, page through the inbox and outbox, read one alert with its verification record and
+ * fetch its signed envelope exactly as received.
+ */
+import { HttpTransport } from './http-transport.js';
+import { operationsClient } from './operations.js';
+import type { OperationsClient } from './operations.js';
+import type { CallOptions, ClientOptions } from './http-transport.js';
+import type {
+  AckJson,
+  AlertDetailJson,
+  AlertJson,
+  AlertListQuery,
+  AlertPage,
+  AlertSummaryJson,
+  ForwardJson,
+  NodeHealthJson,
+  PublishedAlertJson,
+} from './node-types.js';
+
+export interface NodeClient extends OperationsClient {
+  /** The node's origin, e.g. http://127.0.0.1:8101 */
+  readonly origin: string;
+  readonly alerts: {
+    /** Publishes a draft (without header.id and header.issuedAt: the node assigns them). */
+    publish(draft: AlertJson, options?: CallOptions): Promise<PublishedAlertJson>;
+    retract(id: string, body: { reason: string }, options?: CallOptions): Promise<PublishedAlertJson>;
+    supersede(id: string, draft: AlertJson, options?: CallOptions): Promise<PublishedAlertJson>;
+    /** Sends a signed receipt to the originator ("read" by default). */
+    ack(id: string, body?: { status?: 'read' | 'received' }, options?: CallOptions): Promise<AckJson>;
+    /** Passes the signed envelope on to another country, as handling and policy allow. */
+    forward(id: string, body: { to: string }, options?: CallOptions): Promise<ForwardJson>;
+    /** One page, newest first. */
+    list(query?: AlertListQuery, options?: CallOptions): Promise<AlertPage>;
+    /** Every page of a query, in order. */
+    all(query?: Omit<AlertListQuery, 'cursor'>, options?: CallOptions): AsyncIterable<AlertSummaryJson>;
+    get(id: string, options?: CallOptions): Promise<AlertDetailJson>;
+    /** The SignedAlert bytes exactly as received (protobuf). */
+    envelope(id: string, options?: CallOptions): Promise<Uint8Array>;
+  };
+  /** 200 or 503 (degraded): both answer the health document. */
+  health(options?: CallOptions): Promise<NodeHealthJson>;
+}
+
+export function createNodeClient(options: ClientOptions): NodeClient {
+  const http = new HttpTransport('node', options);
+  const alert = (id: string, action = ''): string => `v1/alerts/${encodeURIComponent(id)}${action}`;
+  const post = <T>(path: string, body: unknown, o?: CallOptions) =>
+    http.json<T>('POST', path, { ...o, body });
+  const list = (query: AlertListQuery = {}, o?: CallOptions): Promise<AlertPage> =>
+    http.json('GET', 'v1/alerts', { ...o, query: { ...query } });
+  return {
+    origin: http.origin,
+    alerts: {
+      publish: (draft, o) => post('v1/alerts', draft, o),
+      retract: (id, body, o) => post(alert(id, '/retract'), body, o),
+      supersede: (id, draft, o) => post(alert(id, '/supersede'), draft, o),
+      ack: (id, body = {}, o) => post(alert(id, '/ack'), body, o),
+      forward: (id, body, o) => post(alert(id, '/forward'), body, o),
+      list,
+      all: (query = {}, o) => ({
+        async *[Symbol.asyncIterator]() {
+          let cursor: string | undefined;
+          do {
+            const page = await list({ ...query, ...(cursor !== undefined && { cursor }) }, o);
+            yield* page.items;
+            cursor = page.next;
+          } while (cursor !== undefined);
+        },
+      }),
+      get: (id, o) => http.json('GET', alert(id), o),
+      envelope: (id, o) => http.bytes(alert(id, '/envelope'), 'application/x-protobuf', o),
+    },
+    health: (o) => http.json('GET', 'health', { ...o, answers: [503] }),
+    ...operationsClient(http),
+  };
+}

@@ -1,0 +1,42 @@
+/**
+ * Who may use the node's API (the service kit's bearer guard enforces it): reading the inbox
+ * takes a focal point of this country, an administrator or an auditor (the default of every
+ * route); publishing, retracting, acknowledging and forwarding (`@Officers()`) a focal point of
+ * this country or an administrator. Routes marked `@Public()` (health, metrics) need none.
+ * Tokens are the registry's, checked by the `verify` function the app is given.
+ */
+import { Roles } from '@enlace/service-kit';
+import type { AuthenticatedRequest, BearerAuth, VerifiedToken } from '@enlace/service-kit';
+
+import type { Officer } from '../alerts/alert-publisher.js';
+
+const READERS = ['focal-point', 'administrator', 'auditor'] as const;
+const WRITERS = ['focal-point', 'administrator'] as const;
+
+/** A token that may publish, retract, acknowledge and forward for this country. */
+export const Officers = (): MethodDecorator & ClassDecorator => Roles(...WRITERS);
+
+/** The request as the guard leaves it, with the officer it found. */
+export type OfficerRequest = AuthenticatedRequest<Officer>;
+
+/** The node's role table for `country`, on tokens `verify` checks. */
+export function officerAccess(
+  country: string,
+  verify: (token: string) => Promise<VerifiedToken>,
+): BearerAuth<VerifiedToken, Officer> {
+  return {
+    verify,
+    defaultAccess: { kind: 'roles', roles: READERS },
+    // A focal point of another country is a stranger here.
+    holds: (token, role) =>
+      token.roles.includes(role) && (role !== 'focal-point' || token.country === country),
+    forbidden: (_token, roles) =>
+      `this is ${country}'s node: it serves focal points of ${country}` +
+      (roles.includes('auditor') ? ', administrators and auditors' : ' and administrators'),
+    actor: (token) => ({
+      id: token.id,
+      roles: token.roles,
+      ...(token.country !== undefined && { country: token.country }),
+    }),
+  };
+}
