@@ -100,7 +100,8 @@ export function signingKeyAt(
   if (problem !== undefined)
     rejectEnvelope('expired_key', `key ${kid} was not valid at ${at.toISOString()} (${problem})`);
   const publicKey = trust.publicKey(kid);
-  if (publicKey === undefined) rejectEnvelope('unknown_key', `the registered key ${kid} is not a usable public key`);
+  if (publicKey === undefined)
+    rejectEnvelope('unknown_key', `the registered key ${kid} is not a usable public key`);
   return { key, publicKey };
 }
 

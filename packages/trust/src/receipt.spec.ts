@@ -41,7 +41,9 @@ beforeAll(async () => {
   };
   trust = {
     key: (kid: string) =>
-      kid === gt.kid ? { ...record, ...(gtRevokedAt !== undefined && { revokedAt: gtRevokedAt }) } : undefined,
+      kid === gt.kid
+        ? { ...record, ...(gtRevokedAt !== undefined && { revokedAt: gtRevokedAt }) }
+        : undefined,
     policy: { statusAt: (country: string) => (country === 'GT' ? gtStatus : 'member') },
     publicKey: (kid: string) => (kid === gt.kid ? importPublicKey(gt.publicJwk, 'sig') : undefined),
   } as unknown as TrustView;

@@ -160,7 +160,8 @@ export async function verifyReceipt(
   )
     throw new ReceiptError('malformed', 'not a receipt JWS');
   const kid = compact.header['kid'];
-  if (typeof kid !== 'string' || kid === '') throw new ReceiptError('malformed', 'the receipt JWS names no kid');
+  if (typeof kid !== 'string' || kid === '')
+    throw new ReceiptError('malformed', 'the receipt JWS names no kid');
   let receipt: {
     format?: unknown;
     alertId?: unknown;
@@ -197,7 +198,10 @@ export async function verifyReceipt(
     (receipt.officer !== undefined && typeof receipt.officer !== 'string') ||
     Number.isNaN(at.getTime())
   )
-    throw new ReceiptError('malformed', 'the receipt lacks format, alertId (or alertIds), origin, from, status or at');
+    throw new ReceiptError(
+      'malformed',
+      'the receipt lacks format, alertId (or alertIds), origin, from, status or at',
+    );
   const { origin, from } = receipt as { origin: string; from: string };
   let key;
   try {

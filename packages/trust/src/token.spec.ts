@@ -138,7 +138,9 @@ describe('issueToken / verifyToken', () => {
     await expect(
       verifyToken(token, registry.publicJwk, { audience: [SERVICE_AUDIENCES.feed, TOKEN_AUDIENCE] }),
     ).resolves.toEqual({ id: 'gt-ivs-fiu-1', roles: ['fiu-analyst'], country: 'GT' });
-    const elsewhere = await rejection(verifyToken(token, registry.publicJwk, { audience: SERVICE_AUDIENCES.node }));
+    const elsewhere = await rejection(
+      verifyToken(token, registry.publicJwk, { audience: SERVICE_AUDIENCES.node }),
+    );
     expect(elsewhere.code).toBe('ERR_UNAUTHENTICATED');
     expect(elsewhere.message).toContain('"aud" claim');
     const byDefault = await rejection(verifyToken(token, registry.publicJwk));

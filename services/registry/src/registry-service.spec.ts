@@ -600,16 +600,16 @@ describe('events and snapshots', () => {
 
     const [h, p, sig] = signed.jws.split('.') as [string, string, string];
     const tampered = `${h}.${Buffer.from(JSON.stringify({ ...snapshot, revision: 1 })).toString('base64url')}.${sig}`;
-    expect((await trustRejection(() => verifySignedSnapshot(tampered, core.registryKey.publicJwk))).code).toBe(
-      'ERR_SIGNATURE_INVALID',
-    );
+    expect(
+      (await trustRejection(() => verifySignedSnapshot(tampered, core.registryKey.publicJwk))).code,
+    ).toBe('ERR_SIGNATURE_INVALID');
     const stranger = await generateSigningKey({ country: 'ZZ', kid: snapshot.registryKid });
     expect((await trustRejection(() => verifySignedSnapshot(signed.jws, stranger.publicJwk))).code).toBe(
       'ERR_SIGNATURE_INVALID',
     );
-    expect((await trustRejection(() => verifySignedSnapshot(`${h}.${p}`, core.registryKey.publicJwk))).code).toBe(
-      'ERR_SNAPSHOT_INVALID',
-    );
+    expect(
+      (await trustRejection(() => verifySignedSnapshot(`${h}.${p}`, core.registryKey.publicJwk))).code,
+    ).toBe('ERR_SNAPSHOT_INVALID');
 
     await s.admitCountry({ code: 'JM', names: names('Jamaica'), status: 'observer' }, admin);
     const next = await s.signedSnapshot();

@@ -43,7 +43,6 @@ export class MalformedRequest {
   ) {}
 }
 
-
 /**
  * Every registry response has `RpcError error = 2` in its `result` oneof, so a refusal encodes
  * to the same bytes whichever response type the caller expects.
