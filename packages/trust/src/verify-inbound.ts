@@ -35,7 +35,7 @@ import {
 } from '@enlace/schema';
 import { parseMessageSubject } from '@enlace/transport';
 
-import { rejectEnvelope as reject, rejectionReasonOf, verifyEnvelope } from './envelope.js';
+import { rejectEnvelope as reject, verifyEnvelope } from './envelope.js';
 import type { EnvelopeToken } from './envelope.js';
 import type { TrustView } from './trust-view.js';
 

@@ -12,7 +12,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRegistryApi } from './registry-api.js';
 import type { RegistryApi } from './registry-api.js';
 import { issueToken } from '@enlace/trust';
-import { RegistryError } from '../domain/errors.js';
 import type { RegistryService } from '../domain/service.js';
 
 describe('over HTTP', () => {
