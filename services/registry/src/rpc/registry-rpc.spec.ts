@@ -19,8 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createRegistryApp } from '../app/create-registry-app.js';
 import type { RegistryApp } from '../app/create-registry-app.js';
-import { RegistryError } from '../domain/errors.js';
-import { createRegistryRpcClient, SERVICE_ERROR_CODE_HEADER } from '@enlace/trust';
+import { createRegistryRpcClient, SERVICE_ERROR_CODE_HEADER, TrustError } from '@enlace/trust';
 import type { RegistryRpcClient } from '@enlace/trust';
 
 const SEEDS = resolve(import.meta.dirname, '../../../../seeds/registry');
@@ -33,13 +32,13 @@ let nc: NatsConnection;
 let client: RegistryRpcClient;
 let kid: string;
 
-async function refusal(promise: Promise<unknown>): Promise<RegistryError> {
+async function refusal(promise: Promise<unknown>): Promise<TrustError> {
   const error = await promise.then(
     () => undefined,
     (e: unknown) => e,
   );
-  expect(error).toBeInstanceOf(RegistryError);
-  return error as RegistryError;
+  expect(error).toBeInstanceOf(TrustError);
+  return error as TrustError;
 }
 
 beforeAll(async () => {
