@@ -2,7 +2,8 @@
  * The one exception filter of every Enlace HTTP API. A ServiceError (and so a NodeError,
  * FeedError or RegistryError) keeps its code and status; body-parser failures become
  * ERR_VALIDATION (malformed JSON, unreadable) or ERR_TOO_LARGE; Nest's own HTTP errors (unknown
- * route) the nearest code; anything else a 500 ERR_INTERNAL that names the request id and nothing
+ * route) the nearest code; the trust core's TrustErrors (no verified snapshot yet, a token
+ * refused) keep their code with its HTTP status; anything else a 500 ERR_INTERNAL that names the request id and nothing
  * of the internals, which go to the log. Non-HTTP contexts (NATS handlers) are left to their
  * transport.
  */
@@ -11,6 +12,8 @@ import type { ArgumentsHost, ExceptionFilter } from '@nestjs/common';
 import type { ServerResponse } from 'node:http';
 import { throwError } from 'rxjs';
 import type { Observable } from 'rxjs';
+import { TrustError } from '@enlace/trust';
+import type { TrustErrorCode } from '@enlace/trust';
 
 import type { ServiceRequest } from './request-id.js';
 import { requestIdOf } from './request-id.js';
@@ -44,12 +47,34 @@ const HTTP_CODES: Readonly<Record<number, ServiceErrorCode>> = {
   415: 'ERR_VALIDATION',
 };
 
+/** The HTTP status of each TrustError code. */
+const TRUST_STATUS: Readonly<Record<TrustErrorCode, number>> = {
+  ERR_VALIDATION: 400,
+  ERR_UNAUTHENTICATED: 401,
+  ERR_FORBIDDEN: 403,
+  ERR_NOT_FOUND: 404,
+  ERR_UNKNOWN_KEY: 404,
+  ERR_UNKNOWN_COUNTRY: 404,
+  ERR_UNKNOWN_NETWORK: 404,
+  ERR_SIGNATURE_INVALID: 422,
+  ERR_SNAPSHOT_INVALID: 422,
+  ERR_EVENT_INVALID: 422,
+  ERR_ENVELOPE_REJECTED: 422,
+  ERR_UNAVAILABLE: 503,
+  ERR_INTERNAL: 500,
+};
+
 /**
  * Maps anything thrown while serving a request of `service` ("node", "feed service", "registry":
  * named in the 500 message) to a ServiceError.
  */
 export function toServiceError(error: unknown, service: string, req?: ServiceRequest): ServiceError {
   if (error instanceof ServiceError) return error;
+  if (error instanceof TrustError && error.code !== 'ERR_INTERNAL')
+    return new ServiceError(error.code, TRUST_STATUS[error.code], error.message, {
+      cause: error,
+      violations: error.violations,
+    });
   if (isBodyParserError(error)) {
     const status = error.status ?? error.statusCode ?? 400;
     if (error.type === 'entity.parse.failed') {
