@@ -12,7 +12,7 @@ import type { NatsServerHandle } from '@enlace/testing';
 import { startNatsServer } from '@enlace/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
-import { RegistryError } from '../domain/errors.js';
+import { TrustError } from '@enlace/trust';
 import { createRegistryRpcClient } from '@enlace/trust';
 import { createRegistryApp } from './create-registry-app.js';
 import type { RegistryApp } from './create-registry-app.js';
@@ -91,8 +91,8 @@ describe('RegistryApp', () => {
     const refused = await createRegistryRpcClient(nc, { timeoutMs: 3000 })
       .getKey('MX-sig-2026-99')
       .catch((error: unknown) => error);
-    expect(refused).toBeInstanceOf(RegistryError);
-    expect((refused as RegistryError).code).toBe('ERR_UNKNOWN_KEY');
+    expect(refused).toBeInstanceOf(TrustError);
+    expect((refused as TrustError).code).toBe('ERR_UNKNOWN_KEY');
     await nc.close();
 
     await app.close();
