@@ -43,7 +43,10 @@ export function hashNatsPassword(password: string, cost: number = NATS_BCRYPT_CO
   if (password.length < 12 || password.length > 72)
     throw new TransportError('ERR_INVALID_OPTION', 'a NATS password must be 12 to 72 characters long');
   if (!Number.isInteger(cost) || cost < 4 || cost > 31)
-    throw new TransportError('ERR_INVALID_OPTION', `bcrypt cost must be an integer from 4 to 31, got ${cost}`);
+    throw new TransportError(
+      'ERR_INVALID_OPTION',
+      `bcrypt cost must be an integer from 4 to 31, got ${cost}`,
+    );
   // nats-server recognises `$2a$`; bcryptjs writes `$2b$`, the same algorithm.
   return bcrypt.hashSync(password, bcrypt.genSaltSync(cost)).replace(/^\$2b\$/, '$2a$');
 }
