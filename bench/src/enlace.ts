@@ -21,7 +21,7 @@ import { AlertStore, DEFAULT_INBOUND_CONCURRENCY, InboundAlerts, NodeAudit, Node
 import type { InboundTrust, NodeApp } from '@enlace/node';
 import type { Country, Membership } from '@enlace/policy';
 import { loadOrCreateRegistryKey, signSnapshot } from '@enlace/registry';
-import { createRegistryRpcClient, createTrustView, verifySignedSnapshot } from '@enlace/trust';
+import { createRegistryRpcClient, createTrustView, TrustState, verifySignedSnapshot } from '@enlace/trust';
 import type { RegistrySnapshot, TrustView } from '@enlace/trust';
 import { COUNTRY_CODES } from '@enlace/schema';
 import {
@@ -259,7 +259,6 @@ async function measureInbound(
   progress(`enlace: signing ${count} alerts for the inbound path`);
   const alerts: BenchAlert[] = [];
   for (let i = 0; i < count; i++) alerts.push(await signedAlert(draft, 'MX', key));
-  const { TrustState } = await import('@enlace/node');
   const dir = join(net.root, 'data', 'GT-inbound');
   const trust = new TrustState({ nc, dataDir: dir, registryPublicJwk: net.pinned });
   await mkdir(dir, { recursive: true });
