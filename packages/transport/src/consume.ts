@@ -30,15 +30,18 @@
  * connection ends consumption (closed() resolves).
  */
 import type {
+  ConsumeCallback,
   Consumer,
   ConsumerInfo,
   ConsumerMessages,
   ConsumerNotification,
+  FetchMessages,
   JetStreamClient,
   JsMsg,
+  PullOptions,
 } from '@nats-io/jetstream';
 import { AckPolicy, JetStreamError } from '@nats-io/jetstream';
-import { ClosedConnectionError, DrainingConnectionError, millis } from '@nats-io/transport-node';
+import { ClosedConnectionError, DrainingConnectionError, millis, nanos } from '@nats-io/transport-node';
 
 import { createPullStrategy, choosePullStrategy } from './pull-strategy.js';
 import type {
@@ -253,6 +256,12 @@ const PULL_LANES = 2;
 /** How often a paused consumer looks whether it may pull again. */
 const PAUSED_CHECK_MS = 250;
 
+/** Resolves when a pull made with a callback ended; rejects with what ended it, as its iterator would throw. */
+async function pullEnded(batch: ConsumerMessages): Promise<void> {
+  const error = await batch.closed();
+  if (error) throw error;
+}
+
 function isHeartbeatsMissed(err: unknown): boolean {
   return err instanceof JetStreamError && err.message === 'heartbeats missed';
 }
@@ -414,22 +423,24 @@ class ConsumerRunImpl implements ConsumerRun {
       let error: unknown;
       const startedAt = Date.now();
       try {
-        batch = await this.consumer.fetch({
-          max_messages: size,
-          expires: pullExpiresMs,
-          idle_heartbeat: this.#heartbeatMs,
-        });
         const pull: OpenPull = { lastSign: Date.now(), extra: false };
-        this.#pulls.set(batch, pull);
-        // close() began while the pull request was being made.
-        if (this.#closing) void this.#endPull(batch);
-        void this.#watchStatus(batch, pull);
-        for await (const msg of batch) {
+        batch = await this.#fetch(size, pullExpiresMs, this.#heartbeatMs, (msg) => {
           pull.lastSign = Date.now();
           received++;
           this.#requested--;
           this.#take(msg);
-        }
+        });
+        this.#pulls.set(batch, pull);
+        // close() began while the pull request was being made.
+        if (this.#closing) void this.#endPull(batch);
+        void this.#watchStatus(batch, pull, {
+          batch: size,
+          no_wait: false,
+          expires: nanos(pullExpiresMs),
+          max_bytes: 0,
+          idle_heartbeat: nanos(this.#heartbeatMs),
+        });
+        await pullEnded(batch);
         // An empty pull that ended early (the server refused or dropped it): do not spin.
         outcome = received === 0 && Date.now() - startedAt < pullExpiresMs / 2 ? 'refused' : 'ended';
       } catch (err) {
@@ -466,14 +477,14 @@ class ConsumerRunImpl implements ConsumerRun {
     let received = 0;
     let batch: ConsumerMessages | undefined;
     try {
-      batch = await this.consumer.fetch({ max_messages: max, expires: expiresMs });
-      this.#pulls.set(batch, { lastSign: Date.now(), extra: true });
-      if (this.#closing) void this.#endPull(batch);
-      for await (const msg of batch) {
+      batch = await this.#fetch(max, expiresMs, undefined, (msg) => {
         received++;
         this.#requested--;
         this.#take(msg);
-      }
+      });
+      this.#pulls.set(batch, { lastSign: Date.now(), extra: true });
+      if (this.#closing) void this.#endPull(batch);
+      await pullEnded(batch);
     } catch {
       // The lanes' own pulls report what goes wrong.
     } finally {
@@ -481,6 +492,27 @@ class ConsumerRunImpl implements ConsumerRun {
       if (batch !== undefined) this.#pulls.delete(batch);
       this.#wakeAll();
     }
+  }
+
+  /**
+   * One pull request whose messages go to `onMessage` as the connection reads them. Not the
+   * batch's async iterator: with two pulls open, two iterators resumed in turn would interleave
+   * their messages (0, 5, 1, 6, ...), where the server delivered them in stream order.
+   */
+  #fetch(
+    max: number,
+    expiresMs: number,
+    idleHeartbeatMs: number | undefined,
+    onMessage: (msg: JsMsg) => void,
+  ): Promise<ConsumerMessages> {
+    // nats.js honours `callback` on fetch as on consume (FetchMessages' type leaves it out).
+    const options: FetchMessages & ConsumeCallback = {
+      max_messages: max,
+      expires: expiresMs,
+      ...(idleHeartbeatMs !== undefined && { idle_heartbeat: idleHeartbeatMs }),
+      callback: onMessage,
+    };
+    return this.consumer.fetch(options);
   }
 
   /** A pulled message: to a free handler slot, or to the queue. */
@@ -689,8 +721,10 @@ class ConsumerRunImpl implements ConsumerRun {
   }
 
   /** Notes each notification of the pull as a sign of life, and hands it to onStatus. */
-  async #watchStatus(batch: ConsumerMessages, pull: OpenPull): Promise<void> {
+  async #watchStatus(batch: ConsumerMessages, pull: OpenPull, request: PullOptions): Promise<void> {
     const { onStatus } = this.settings.hooks;
+    // With a callback, nats.js sends the pull request (its `next`) before a listener can attach.
+    onStatus?.({ type: 'next', options: request });
     try {
       for await (const status of batch.status()) {
         pull.lastSign = Date.now();
