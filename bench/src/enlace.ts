@@ -21,7 +21,13 @@ import { AlertStore, DEFAULT_INBOUND_CONCURRENCY, InboundAlerts, NodeAudit, Node
 import type { InboundTrust, NodeApp } from '@enlace/node';
 import type { Country, Membership } from '@enlace/policy';
 import { loadOrCreateRegistryKey, signSnapshot } from '@enlace/registry';
-import { createRegistryRpcClient, createTrustView, TrustState, verifySignedSnapshot } from '@enlace/trust';
+import {
+  createRegistryRpcClient,
+  createTrustView,
+  storedTimeOf,
+  TrustState,
+  verifySignedSnapshot,
+} from '@enlace/trust';
 import type { RegistrySnapshot, TrustView } from '@enlace/trust';
 import { COUNTRY_CODES } from '@enlace/schema';
 import {
@@ -126,6 +132,7 @@ function handleWith(receiver: BenchReceiver) {
       msgId: msg.headers?.get('Nats-Msg-Id') || undefined,
       streamSeq: msg.seq,
       deliveryCount: msg.info.deliveryCount,
+      storedAt: storedTimeOf(msg),
     });
 }
 

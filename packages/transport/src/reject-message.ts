@@ -21,6 +21,10 @@ export const REJECTION_REASONS = [
   'revoked_key',
   'expired_key',
   'bad_signature',
+  // DESIGN.md trust model 5: issued_at after the broker's stored time plus the clock skew, or
+  // before it by more than the delivery delay.
+  'issued_in_future',
+  'backdated',
   'origin_not_member',
   'origin_suspended',
   'kind_not_allowed',

@@ -5,9 +5,11 @@
  *
  * 1. `subject_mismatch`: a subject token (or the Nats-Msg-Id) differs from the signed content;
  * 2. `unknown_key`, `revoked_key`, `expired_key`: the kid is not a signing key of the signer in
- *    the registry, or was revoked, or was not valid, at the envelope's time;
+ *    the registry, or was revoked or expired when the broker stored the message, or was not
+ *    valid yet when the signer says it signed (time-rule.ts: time is the broker's);
  * 3. `bad_signature`: the signature does not verify with the registered key;
- * 4. `origin_not_member`, `origin_suspended`, ...: the signer's status then, and the policy of
+ * 4. `issued_in_future`, `backdated`: the signed time lies outside the bounds of the stored time;
+ * 5. `origin_not_member`, `origin_suspended`, ...: the signer's status at the stored time, and the policy of
  *    this kind of envelope (`policy`, e.g. "could the origin publish that kind on that network",
  *    which judges the status itself; without one, the signer must be a member or an observer).
  *
@@ -21,6 +23,8 @@ import { isRejectMessage, RejectMessage } from '@enlace/transport';
 import type { RejectionReason } from '@enlace/transport';
 
 import type { KeyRecord } from './signed-state.js';
+import { checkIssuedAt, judgedAt } from './time-rule.js';
+import type { TimeRule } from './time-rule.js';
 import type { TrustView } from './trust-view.js';
 import { keyProblemAt } from './trust-view.js';
 
@@ -39,8 +43,16 @@ export interface EnvelopeCheck {
   readonly signer: string;
   /** The kid of the protected header. */
   readonly kid: string;
-  /** The instant keys and the signer's status are judged at. */
-  readonly at: Date;
+  /** When the signer says it signed (signed content: an alert's issued_at, a receipt's at). */
+  readonly issuedAt: Date;
+  /**
+   * When JetStream stored the message (time-rule.ts): keys and the signer's status are judged
+   * then, and issuedAt must lie within `timeRule` of it. Undefined off the broker: judged at
+   * issuedAt.
+   */
+  readonly storedAt?: Date | undefined;
+  /** Default DEFAULT_TIME_RULE. */
+  readonly timeRule?: TimeRule | undefined;
   readonly tokens: readonly EnvelopeToken[];
   /**
    * Checks the signature with the registered public key: resolves true when it verifies. May
@@ -49,14 +61,16 @@ export interface EnvelopeCheck {
    */
   verifySignature(key: PublicKeyRecord): boolean | Promise<boolean>;
   /**
-   * The policy for this kind of envelope at `at` (judging the signer's status too); without
-   * one, the signer must be a member or an observer at `at`.
+   * The policy for this kind of envelope at `at`, the judged instant (judging the signer's
+   * status too); without one, the signer must be a member or an observer at `at`.
    */
-  readonly policy?: (trust: TrustView) => PolicyDecision;
+  readonly policy?: (trust: TrustView, at: Date) => PolicyDecision;
 }
 
 export interface VerifiedEnvelope {
   readonly key: KeyRecord;
+  /** The instant it was judged at: the stored time, or issuedAt off the broker. */
+  readonly at: Date;
   /** The policy's decision, when a policy was given. */
   readonly decision?: PolicyAllowed;
 }
@@ -105,7 +119,7 @@ export function signingKeyAt(
   return { key, publicKey };
 }
 
-/** Runs checks 1–4 on one envelope; resolves with the key that signed it, or throws RejectMessage. */
+/** Runs checks 1–5 on one envelope; resolves with the key that signed it, or throws RejectMessage. */
 export async function verifyEnvelope(check: EnvelopeCheck, trust: TrustView): Promise<VerifiedEnvelope> {
   for (const token of check.tokens)
     if (token.outside !== undefined && token.outside !== '' && token.outside !== token.signed)
@@ -113,7 +127,14 @@ export async function verifyEnvelope(check: EnvelopeCheck, trust: TrustView): Pr
         'subject_mismatch',
         `the subject says ${token.name} ${JSON.stringify(token.outside)}, the signed content ${JSON.stringify(token.signed)}`,
       );
-  const { key, publicKey } = signingKeyAt(trust, check.kid, check.signer, check.at);
+  const at = judgedAt(check.issuedAt, check.storedAt);
+  // Revoked or expired by the time the broker stored it, whatever issued_at says.
+  const { key, publicKey } = signingKeyAt(trust, check.kid, check.signer, at);
+  if (at !== check.issuedAt && keyProblemAt(key, check.issuedAt) === 'not_yet_valid')
+    rejectEnvelope(
+      'expired_key',
+      `key ${check.kid} was not valid yet at ${check.issuedAt.toISOString()}, when it says it signed`,
+    );
   let verified: boolean;
   try {
     verified = await check.verifySignature(publicKey);
@@ -122,18 +143,20 @@ export async function verifyEnvelope(check: EnvelopeCheck, trust: TrustView): Pr
     rejectEnvelope('bad_signature', `the signature does not verify with ${check.kid}`, cause);
   }
   if (!verified) rejectEnvelope('bad_signature', `the signature does not verify with ${check.kid}`);
+  // Only now is issued_at known to be the signer's: judge it against the broker's time.
+  checkIssuedAt(check.issuedAt, check.storedAt, check.timeRule);
   if (check.policy !== undefined) {
-    const decision = check.policy(trust);
+    const decision = check.policy(trust, at);
     if (!decision.allowed) rejectEnvelope(rejectionReasonOf(decision.reason), decision.message);
-    return { key, decision };
+    return { key, at, decision };
   }
-  const status = trust.policy.statusAt(check.signer, check.at);
+  const status = trust.policy.statusAt(check.signer, at);
   if (status === 'suspended')
-    rejectEnvelope('origin_suspended', `${check.signer} was suspended at ${check.at.toISOString()}`);
+    rejectEnvelope('origin_suspended', `${check.signer} was suspended at ${at.toISOString()}`);
   if (status !== 'member' && status !== 'observer')
     rejectEnvelope(
       'origin_not_member',
-      `${check.signer} was not a member or observer at ${check.at.toISOString()}${status === undefined ? '' : ` (${status})`}`,
+      `${check.signer} was not a member or observer at ${at.toISOString()}${status === undefined ? '' : ` (${status})`}`,
     );
-  return { key };
+  return { key, at };
 }

@@ -36,6 +36,15 @@ export type { TrustStateOptions } from './trust-state.js';
 
 export { rejectEnvelope, rejectionReasonOf, signingKeyAt, verifyEnvelope } from './envelope.js';
 export type { EnvelopeCheck, EnvelopeToken, VerifiedEnvelope } from './envelope.js';
+export {
+  DEFAULT_TIME_RULE,
+  TIME_RULE_ENV,
+  checkIssuedAt,
+  judgedAt,
+  storedTimeOf,
+  timeRuleFromEnv,
+} from './time-rule.js';
+export type { TimeRule } from './time-rule.js';
 export { verifyInbound } from './verify-inbound.js';
 export type { InboundMessage, VerifiedAlert, VerifyContext } from './verify-inbound.js';
 export {
@@ -49,7 +58,7 @@ export {
   signReceiptSync,
   verifyReceipt,
 } from './receipt.js';
-export type { Receipt, ReceiptBatch, ReceiptStatus, VerifiedReceipt } from './receipt.js';
+export type { Receipt, ReceiptBatch, ReceiptDelivery, ReceiptStatus, VerifiedReceipt } from './receipt.js';
 
 export {
   MAX_TOKEN_TTL_SECONDS,

@@ -154,13 +154,43 @@ describe('receipts', () => {
       const revoked = await refusal();
       expect(revoked.reason).toBe('revoked_key');
       expect(revoked.message).toContain('was revoked at 2026-11-26T11:00:00.000Z');
-      // Revoked only after the receipt was signed: it still verifies.
+      // Revoked only after the receipt was signed: off the broker (no stored time) it verifies.
       gtRevokedAt = '2026-11-26T13:00:00.000Z';
       await expect(verifyReceipt(jws, subject, trust)).resolves.toMatchObject({ kid: gt.kid });
+      // Stored by the broker before the revocation: verifies; after it: refused, whatever `at` says.
+      const storedBefore = { ...subject, storedAt: new Date('2026-11-26T12:00:30.000Z') };
+      await expect(verifyReceipt(jws, storedBefore, trust)).resolves.toMatchObject({ kid: gt.kid });
+      const storedAfter = { ...subject, storedAt: new Date('2026-11-26T13:30:00.000Z') };
+      await expect(verifyReceipt(jws, storedAfter, trust)).rejects.toMatchObject({ reason: 'revoked_key' });
     } finally {
       gtStatus = 'member';
       gtRevokedAt = undefined;
     }
+  });
+
+  it('are judged at the time the broker stored them, `at` within the time rule of it', async () => {
+    const jws = signReceiptSync(receipt, importPrivateKey(gt.privateJwk, 'sig'));
+    const storedAt = (iso: string) => ({ origin: 'MX', from: 'GT', storedAt: new Date(iso) });
+    // `at` is 12:00:00; 2 min of skew ahead, 24 h of delay behind, by default.
+    await expect(verifyReceipt(jws, storedAt('2026-11-26T11:58:30.000Z'), trust)).resolves.toBeDefined();
+    await expect(verifyReceipt(jws, storedAt('2026-11-27T11:59:00.000Z'), trust)).resolves.toBeDefined();
+    await expect(verifyReceipt(jws, storedAt('2026-11-26T11:57:00.000Z'), trust)).rejects.toMatchObject({
+      reason: 'issued_in_future',
+    });
+    await expect(verifyReceipt(jws, storedAt('2026-11-27T12:01:00.000Z'), trust)).rejects.toMatchObject({
+      reason: 'backdated',
+    });
+    // A rule of the operator's: an hour of delay at most.
+    const strict = {
+      ...storedAt('2026-11-26T13:01:00.000Z'),
+      timeRule: { maxClockSkewMs: 0, maxDeliveryDelayMs: 3_600_000 },
+    };
+    await expect(verifyReceipt(jws, strict, trust)).rejects.toMatchObject({ reason: 'backdated' });
+    // A forged signature is bad_signature, whatever its time says: the time is judged once signed.
+    const forged = `${jws.slice(0, -4)}AAAA`;
+    await expect(verifyReceipt(forged, storedAt('2026-11-29T00:00:00.000Z'), trust)).rejects.toMatchObject({
+      reason: 'bad_signature',
+    });
   });
 
   it('refuses to sign with a key that is not a private signing key', async () => {

@@ -19,6 +19,7 @@ import type { RejectionReason } from '@enlace/transport';
 
 import { verifyEnvelope } from './envelope.js';
 import { TrustError } from './errors.js';
+import type { TimeRule } from './time-rule.js';
 import type { TrustView } from './trust-view.js';
 
 export const RECEIPT_JWS_TYPE = 'enlace-receipt+jws';
@@ -143,10 +144,22 @@ export class ReceiptError extends TrustError {
   }
 }
 
-/** Checks a receipt (or a batch) received on `enlace.v1.ack.<origin>.<from>`; throws ReceiptError. */
+/** Where and when a receipt came: its subject's tokens, and the broker's time (time-rule.ts). */
+export interface ReceiptDelivery {
+  readonly origin: string;
+  readonly from: string;
+  /** When JetStream stored it: keys and the sender's status are judged then. */
+  readonly storedAt?: Date | undefined;
+  readonly timeRule?: TimeRule | undefined;
+}
+
+/**
+ * Checks a receipt (or a batch) received on `enlace.v1.ack.<origin>.<from>` (stored by JetStream
+ * at `subject.storedAt`); throws ReceiptError.
+ */
 export async function verifyReceipt(
   jws: string,
-  subject: { origin: string; from: string },
+  subject: ReceiptDelivery,
   trust: TrustView,
 ): Promise<VerifiedReceipt> {
   const compact = splitCompact(jws);
@@ -209,7 +222,9 @@ export async function verifyReceipt(
       {
         signer: from,
         kid,
-        at,
+        issuedAt: at,
+        storedAt: subject.storedAt,
+        timeRule: subject.timeRule,
         tokens: [
           { name: 'origin', outside: subject.origin, signed: origin },
           { name: 'from', outside: subject.from, signed: from },

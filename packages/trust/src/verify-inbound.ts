@@ -7,14 +7,18 @@
  * 2. `subject_mismatch`: the subject's network, kind or origin (or the Nats-Msg-Id) differs
  *    from the header;
  * 3. `unknown_key`, `revoked_key`, `expired_key`: the kid is not a signing key of the origin in
- *    the registry, or was revoked, or was not valid, at `issued_at`;
+ *    the registry, or was revoked or expired when JetStream stored the message (`storedAt`), or
+ *    was not valid yet at `issued_at`;
  * 4. `bad_signature`: the Ed25519 signature does not verify;
- * 5. `origin_not_member`, `origin_suspended`, `kind_not_allowed`: the origin could not publish
- *    that kind on that network at `issued_at`;
- * 6. `not_recipient`: this country may not receive it (or, for an alert another country passed
+ * 5. `issued_in_future`, `backdated`: `issued_at` lies outside the time rule's bounds of the
+ *    stored time (time-rule.ts; DESIGN.md trust model 5);
+ * 6. `origin_not_member`, `origin_suspended`, `kind_not_allowed`: the origin could not publish
+ *    that kind on that network when the message was stored;
+ * 7. `not_recipient`: this country may not receive it (or, for an alert another country passed
  *    on over `enlace.v1.direct.<this country>.<forwarder>`, that country could not pass it on).
  *
- * All judged against the registry state as a signed snapshot describes it, at `issued_at`. A
+ * All judged against the registry state as a signed snapshot describes it, at the stored time
+ * (at `issued_at` for a message read off the broker, which has none). A
  * restricted alert of other recipients is kept with its header only (`bodyReadable` false).
  * Checks 2–5 are the envelope core's (verifyEnvelope), which receipts go through too; this is
  * the alert front end: the SignedAlert form, the RFC 7797 signature, the receive policy.
@@ -37,6 +41,8 @@ import { parseMessageSubject } from '@enlace/transport';
 
 import { rejectEnvelope as reject, verifyEnvelope } from './envelope.js';
 import type { EnvelopeToken } from './envelope.js';
+import { judgedAt } from './time-rule.js';
+import type { TimeRule } from './time-rule.js';
 import type { TrustView } from './trust-view.js';
 
 export interface InboundMessage {
@@ -44,6 +50,11 @@ export interface InboundMessage {
   readonly data: Uint8Array;
   /** The Nats-Msg-Id header, when present. */
   readonly msgId?: string | undefined;
+  /**
+   * When JetStream stored it (storedTimeOf(msg)): what keys and statuses are judged at. Every
+   * message read from the broker has one; only a message off the broker (a file) has not.
+   */
+  readonly storedAt?: Date | undefined;
 }
 
 export interface VerifiedAlert {
@@ -51,6 +62,8 @@ export interface VerifiedAlert {
   readonly signed: SignedAlert;
   readonly kid: string;
   readonly issuedAt: Date;
+  /** The instant it was judged at: the stored time (issuedAt for a message off the broker). */
+  readonly judgedAt: Date;
   readonly kind: string;
   readonly handling: string;
   /** The body in clear: the alert's own, or the decrypted one; undefined when not readable here. */
@@ -74,10 +87,12 @@ export interface VerifyContext {
   readonly country: string;
   readonly trust: TrustView;
   /**
-   * The registry state to judge an alert issued at a time with, when it may be fresher than
+   * The registry state to judge an alert stored at a time with, when it may be fresher than
    * `trust` (TrustState.viewAt); default `trust`.
    */
-  readonly trustAt?: (issuedAt: Date) => Promise<TrustView>;
+  readonly trustAt?: (at: Date) => Promise<TrustView>;
+  /** Bounds of issued_at around the stored time; default DEFAULT_TIME_RULE. */
+  readonly timeRule?: TimeRule | undefined;
   /**
    * This country's private encryption keys, by kid. Undefined for a verifier that holds none
    * (a feed service): restricted bodies are then not opened, and the result says `bodyReadable`
@@ -125,7 +140,9 @@ export async function verifyInbound(msg: InboundMessage, ctx: VerifyContext): Pr
   if (kind === undefined || handling === undefined)
     reject('malformed', 'the alert has no known kind or handling');
   const issuedAt = header.issuedAt;
-  const trust = ctx.trustAt === undefined ? ctx.trust : await ctx.trustAt(issuedAt);
+  const storedAt = msg.storedAt;
+  const at = judgedAt(issuedAt, storedAt);
+  const trust = ctx.trustAt === undefined ? ctx.trust : await ctx.trustAt(at);
 
   // 2. the subject must say what the header says; a forwarded alert comes to this country
   let parsed;
@@ -151,20 +168,22 @@ export async function verifyInbound(msg: InboundMessage, ctx: VerifyContext): Pr
     );
   }
 
-  // 3.–5. the key as registered, the signature, could the origin publish it then
+  // 3.–6. the key as registered, the signature, the signed time, could the origin publish it then
   const kid = kidOf(signed.protectedHeader);
   const { decision: publish } = await verifyEnvelope(
     {
       signer: header.origin,
       kid,
-      at: issuedAt,
+      issuedAt,
+      storedAt,
+      timeRule: ctx.timeRule,
       tokens,
       async verifySignature(publicKey) {
         try {
           await verifySignedAlert(
             { alert: signed.alert, protectedHeader: signed.protectedHeader, signature: signed.signature },
             { resolve: (k) => Promise.resolve(k === kid ? publicKey : undefined) },
-            { at: issuedAt },
+            { at },
           );
           return true;
         } catch (cause) {
@@ -172,17 +191,17 @@ export async function verifyInbound(msg: InboundMessage, ctx: VerifyContext): Pr
           if (code === 'ERR_JWS_MALFORMED')
             reject('malformed', 'the JWS protected header is not an Enlace header', cause);
           if (code === 'ERR_KEY_OUTSIDE_VALIDITY')
-            reject('expired_key', `key ${kid} was not valid at ${issuedAt.toISOString()}`, cause);
+            reject('expired_key', `key ${kid} was not valid at ${at.toISOString()}`, cause);
           reject('bad_signature', `the signature does not verify with ${kid}`, cause);
         }
       },
-      policy: (view) =>
-        view.policy.evaluatePublish({ origin: header.origin, network: header.network, kind, at: issuedAt }),
+      policy: (view, when) =>
+        view.policy.evaluatePublish({ origin: header.origin, network: header.network, kind, at: when }),
     },
     trust,
   );
 
-  // 6. may this country receive it?
+  // 7. may this country receive it?
   const restricted = header.recipients.length > 0;
   let rules: readonly string[] = publish?.rules ?? [];
   let bodyReadable = true;
@@ -195,8 +214,8 @@ export async function verifyInbound(msg: InboundMessage, ctx: VerifyContext): Pr
       kind,
       recipients: header.recipients,
       handling,
-      at: issuedAt,
-      receivedAt: now > issuedAt ? now : issuedAt,
+      at,
+      receivedAt: now > at ? now : at,
     };
     let receive: PolicyDecision = trust.policy.evaluateReceive(query);
     if (!receive.allowed && receive.reason === 'not_recipient' && restricted) {
@@ -237,6 +256,7 @@ export async function verifyInbound(msg: InboundMessage, ctx: VerifyContext): Pr
     signed,
     kid,
     issuedAt,
+    judgedAt: at,
     kind,
     handling,
     body,

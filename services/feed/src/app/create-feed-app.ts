@@ -8,7 +8,8 @@ import 'reflect-metadata';
 
 import { mkdir } from 'node:fs/promises';
 
-import { TrustState, verifyToken } from '@enlace/trust';
+import { TrustState, timeRuleFromEnv, verifyToken } from '@enlace/trust';
+import type { TimeRule } from '@enlace/trust';
 import {
   connectServiceNats,
   createMetricsRegistry,
@@ -56,6 +57,8 @@ export interface CreateFeedAppOptions extends ServiceAppOptions, FeedSecurityOpt
   readonly registryPublicJwk: Readonly<Record<string, unknown>>;
   /** Refetch the registry snapshot this often even without events (default 30 s). */
   readonly registryPollMs?: number;
+  /** Bounds of issued_at around the time JetStream stored an alert; default timeRuleFromEnv(). */
+  readonly timeRule?: TimeRule;
 }
 
 export interface FeedApp {
@@ -74,6 +77,7 @@ export async function createFeedApp(options: CreateFeedAppOptions): Promise<Feed
   const logs = serviceLoggerFor('enlace-feed', options.logger);
   const logger = logs.nest;
   const settings = feedSecuritySettings(options, options.dataDir);
+  const timeRule = options.timeRule ?? timeRuleFromEnv();
   await mkdir(options.dataDir, { recursive: true });
   await mkdir(settings.sinks.fileRoot, { recursive: true, mode: 0o700 });
   const link = await connectServiceNats(options, {
@@ -114,7 +118,7 @@ export async function createFeedApp(options: CreateFeedAppOptions): Promise<Feed
     });
     await trust.start();
     cleanup.push(() => trust.close());
-    const verifier = new AlertVerifier(trust);
+    const verifier = new AlertVerifier(trust, timeRule);
     const repository = await FeedRepository.open(nc);
     const audit = new FeedAudit(js, (error) => warn('audit record not written', error));
     const manager = new FeedManager({

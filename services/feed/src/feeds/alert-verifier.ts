@@ -1,18 +1,22 @@
 /**
  * The feed service checks every alert exactly as a receiving node does (DESIGN.md trust model 3,
 ^ * @enlace/trust verifyInbound), for the feed's country, against the registry's signed state at
- * `issued_at`. It holds no country's private keys: restricted bodies stay encrypted
+ * the time JetStream stored it. It holds no country's private keys: restricted bodies stay encrypted
  * (`bodyReadable` false) and are delivered as they are.
  */
 import type { JsMsg } from '@nats-io/jetstream';
 
-import { verifyInbound } from '@enlace/trust';
-import type { TrustState, VerifiedAlert } from '@enlace/trust';
+import { DEFAULT_TIME_RULE, storedTimeOf, verifyInbound } from '@enlace/trust';
+import type { TimeRule, TrustState, VerifiedAlert } from '@enlace/trust';
 
 import { FeedError } from '../errors.js';
 
 export class AlertVerifier {
-  constructor(private readonly trust: TrustState) {}
+  /** `timeRule`: bounds of issued_at around the time JetStream stored a message (time-rule.ts). */
+  constructor(
+    private readonly trust: TrustState,
+    private readonly timeRule: TimeRule = DEFAULT_TIME_RULE,
+  ) {}
 
   /** Waits up to `timeoutMs` for a first verified registry snapshot; false when none came. */
   async ready(timeoutMs: number): Promise<boolean> {
@@ -29,18 +33,30 @@ export class AlertVerifier {
     return status === 'member' || status === 'observer';
   }
 
-  /** Verifies a message of the alerts stream for `country`; throws RejectMessage with the reason. */
-  async verify(msg: Pick<JsMsg, 'subject' | 'data' | 'headers'>, country: string): Promise<VerifiedAlert> {
+  /**
+   * Verifies a message of the alerts stream for `country`, judged at the time JetStream stored
+   * it (`info`); throws RejectMessage with the reason.
+   */
+  async verify(
+    msg: Pick<JsMsg, 'subject' | 'data' | 'headers'> & { readonly info?: JsMsg['info'] },
+    country: string,
+  ): Promise<VerifiedAlert> {
     const view = this.trust.current();
     if (view === undefined) throw new FeedError('ERR_UNAVAILABLE', 'no verified registry snapshot yet');
     const msgId = msg.headers?.get('Nats-Msg-Id');
     return verifyInbound(
-      { subject: msg.subject, data: msg.data, ...(msgId !== undefined && msgId !== '' && { msgId }) },
+      {
+        subject: msg.subject,
+        data: msg.data,
+        storedAt: storedTimeOf(msg),
+        ...(msgId !== undefined && msgId !== '' && { msgId }),
+      },
       {
         country,
         trust: view,
-        trustAt: (issuedAt) => this.trust.viewAt(issuedAt),
+        trustAt: (at) => this.trust.viewAt(at),
         encryptionKeys: undefined,
+        timeRule: this.timeRule,
       },
     );
   }

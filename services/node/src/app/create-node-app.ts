@@ -19,7 +19,8 @@ import {
   inboxPrefixOf,
 } from '@enlace/transport';
 import { membershipsAt, statusAt } from '@enlace/policy';
-import { verifyToken } from '@enlace/trust';
+import { storedTimeOf, timeRuleFromEnv, verifyToken } from '@enlace/trust';
+import type { TimeRule } from '@enlace/trust';
 import {
   connectServiceNats,
   createMetricsRegistry,
@@ -88,6 +89,12 @@ export interface CreateNodeAppOptions extends ServiceAppOptions {
    * and `<durable>-direct`, the names the per-country NATS permissions allow.
    */
   readonly durable?: string;
+  /**
+   * Bounds of a signed message's issued_at around the time JetStream stored it (DESIGN.md trust
+   * model 5); default timeRuleFromEnv() (ENLACE_MAX_CLOCK_SKEW_SECONDS, 120;
+   * ENLACE_MAX_DELIVERY_DELAY_SECONDS, 86400).
+   */
+  readonly timeRule?: TimeRule;
 }
 
 /**
@@ -130,6 +137,8 @@ export async function createNodeApp(options: CreateNodeAppOptions): Promise<Node
       'ERR_VALIDATION',
       `country must be an ISO 3166-1 alpha-2 code, got ${JSON.stringify(country)}`,
     );
+  // Read before anything starts, so that a bad setting fails the start and names the variable.
+  const timeRule = options.timeRule ?? timeRuleFromEnv();
   const logs = serviceLoggerFor(`enlace-node-${country}`, options.logger);
   const logger = logs.nest;
   const keys = await loadNodeKeys(options.keysDir, country);
@@ -197,6 +206,7 @@ export async function createNodeApp(options: CreateNodeAppOptions): Promise<Node
       store,
       audit,
       signing: keys.signing,
+      timeRule,
       durable: `${options.durable ?? `node-${country}`}-receipts`,
       onError: (error) => logger.debug?.(`receipts: ${(error as Error).message}`),
       onSendError: (error) => logger.warn((error as Error).message),
@@ -208,6 +218,7 @@ export async function createNodeApp(options: CreateNodeAppOptions): Promise<Node
       metrics,
       audit,
       encryptionKeys: keys.encryption,
+      timeRule,
     });
     // Tell the origin that this country received each alert it stores.
     // (In batches, kept until JetStream stores them; sent before the connection drains on close.)
@@ -301,6 +312,7 @@ export async function createNodeApp(options: CreateNodeAppOptions): Promise<Node
             data: msg.data,
             msgId: msg.headers?.get('Nats-Msg-Id') || undefined,
             streamSeq: msg.seq,
+            storedAt: storedTimeOf(msg),
           }),
       );
     let direct = await startDirect();

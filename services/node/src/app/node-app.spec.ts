@@ -148,12 +148,13 @@ async function craft(
   key: PrivateSigningJwk,
   title: string,
   network = 'trafficking-liaison',
+  issuedAt = new Date(),
 ): Promise<{ id: string; envelope: Uint8Array; subject: string }> {
   const id = uuidv7();
   const draft = routeDraft(origin, title, { network });
   const alert = alertFromJson({
     ...draft,
-    header: { ...(draft['header'] as object), id, issuedAt: new Date().toISOString() },
+    header: { ...(draft['header'] as object), id, issuedAt: issuedAt.toISOString() },
   });
   const parts = await signAlert(encodeAlert(alert), key);
   return {
@@ -666,13 +667,17 @@ describe('forged and refused traffic', () => {
     await expectRejected('unknown_key', () => putOnStream(impostor.subject, impostor.envelope, impostor.id));
   });
 
-  it('rejects an alert signed with a revoked key with revoked_key, judged at issued_at', async () => {
+  it('rejects an alert signed with a revoked key with revoked_key, judged when the broker stored it', async () => {
     // A Costa Rican key (CR runs no node here): registered, used, then revoked.
     const cr = await generateSigningKey({ country: 'CR' });
     await registry.service.registerKey({ country: 'CR', publicJwk: cr.publicJwk }, admin);
     await until('GT to see the CR key', () =>
       nodes.GT.context.trust.current()!.key(cr.kid) ? true : undefined,
     );
+    // Signed and stored before the revocation: delivered, and stays.
+    const delivered = await craft('CR', cr.privateJwk, 'stored before the revocation');
+    await putOnStream(delivered.subject, delivered.envelope, delivered.id);
+    await arrival('GT', delivered.id);
     const beforeRevocation = await craft('CR', cr.privateJwk, 'signed before the revocation');
     await new Promise((r) => setTimeout(r, 5));
     await registry.service.revokeKey({ kid: cr.kid }, { ...admin, reason: 'compromised' });
@@ -686,9 +691,39 @@ describe('forged and refused traffic', () => {
     const after = await craft('CR', cr.privateJwk, 'signed after the revocation');
     await expectRejected('revoked_key', () => putOnStream(after.subject, after.envelope, after.id));
     expect(nodes.GT.context.store.has(after.id)).toBe(false);
-    // Issued before the revocation: still good.
-    await putOnStream(beforeRevocation.subject, beforeRevocation.envelope, beforeRevocation.id);
-    await arrival('GT', beforeRevocation.id);
+    // Whoever holds the revoked key cannot backdate past the revocation: an alert that says it
+    // was signed before it, stored after it, is refused too (DESIGN.md trust model 5).
+    await expectRejected('revoked_key', () =>
+      putOnStream(beforeRevocation.subject, beforeRevocation.envelope, beforeRevocation.id),
+    );
+    expect(nodes.GT.context.store.has(beforeRevocation.id)).toBe(false);
+    expect(nodes.GT.context.store.has(delivered.id)).toBe(true);
+  });
+
+  it('refuses an issued_at out of bounds of the stored time: backdated, issued_in_future', async () => {
+    // A Panamanian key valid for the last three days, so that only the time rule can refuse.
+    const pa = await generateSigningKey({ country: 'PA' });
+    const notBefore = new Date(Date.now() - 3 * 86_400_000).toISOString();
+    await registry.service.registerKey({ country: 'PA', publicJwk: pa.publicJwk, notBefore }, admin);
+    await until('GT and HN to see the PA key', () =>
+      nodes.GT.context.trust.current()!.key(pa.kid) && nodes.HN.context.trust.current()!.key(pa.kid)
+        ? true
+        : undefined,
+    );
+    const net = 'trafficking-liaison';
+    // 25 h before the broker stores it: more than the 24 h a link may have been offline.
+    const old = await craft('PA', pa.privateJwk, 'backdated', net, new Date(Date.now() - 25 * 3_600_000));
+    await expectRejected('backdated', () => putOnStream(old.subject, old.envelope, old.id));
+    // 10 min after: more than the 2 min of clock skew.
+    const ahead = await craft('PA', pa.privateJwk, 'future', net, new Date(Date.now() + 10 * 60_000));
+    await expectRejected('issued_in_future', () => putOnStream(ahead.subject, ahead.envelope, ahead.id));
+    // 23 h late (a leaf node offline overnight) and 1 min ahead: within bounds, delivered.
+    const late = await craft('PA', pa.privateJwk, 'late', net, new Date(Date.now() - 23 * 3_600_000));
+    const skewed = await craft('PA', pa.privateJwk, 'skewed', net, new Date(Date.now() + 60_000));
+    await putOnStream(late.subject, late.envelope, late.id);
+    await putOnStream(skewed.subject, skewed.envelope, skewed.id);
+    await arrival('GT', late.id);
+    await arrival('GT', skewed.id);
   });
 
   it('rejects a key outside its validity window with expired_key', async () => {
@@ -812,6 +847,10 @@ describe('a receiving node restarted mid-stream', () => {
 
 describe('an origin suspended through the registry', () => {
   it('is refused from the suspension on, at the origin and at every receiver, within a second', async () => {
+    // Stored before the suspension: delivered, and stays.
+    const delivered = await craft('HN', signingKeys.HN, 'stored before the suspension');
+    await putOnStream(delivered.subject, delivered.envelope, delivered.id);
+    await arrival('GT', delivered.id);
     const before = await craft('HN', signingKeys.HN, 'issued before the suspension');
     const suspended = await registry.service.suspendCountry(
       { code: 'HN' },
@@ -841,11 +880,19 @@ describe('an origin suspended through the registry', () => {
     await until('GT and MX to reject HN', () =>
       rejected('GT', 'origin_suspended') > 0 && rejected('MX', 'origin_suspended') > 0 ? true : undefined,
     );
-    // Valid traffic keeps flowing, and what HN issued before the suspension is still accepted.
+    // Signed before the suspension but stored during it is refused too: status is judged at the
+    // broker's time, which a suspended country cannot backdate (DESIGN.md trust model 5).
+    const refusedBefore = rejected('GT', 'origin_suspended');
     await putOnStream(before.subject, before.envelope, before.id);
+    await until('GT to reject the backdated one', () =>
+      rejected('GT', 'origin_suspended') > refusedBefore ? true : undefined,
+    );
+    // Valid traffic keeps flowing.
     const valid = await publish('MX', routeDraft('MX', 'after the suspension'));
-    await Promise.all([arrival('GT', valid.body.id), arrival('GT', before.id)]);
+    await arrival('GT', valid.body.id);
     expect(nodes.GT.context.store.has(during.id)).toBe(false);
+    expect(nodes.GT.context.store.has(before.id)).toBe(false);
+    expect(nodes.GT.context.store.has(delivered.id)).toBe(true);
   });
 });
 

@@ -13,7 +13,7 @@ import type { NodeAudit } from '../audit/node-audit.js';
 import type { NodeMetrics } from '../metrics/node-metrics.js';
 import type { AlertStore, NewAlertRow, StoredAlert } from '../store/alert-store.js';
 import { verifyInbound } from '@enlace/trust';
-import type { InboundMessage, TrustState } from '@enlace/trust';
+import type { InboundMessage, TimeRule, TrustState } from '@enlace/trust';
 
 /** How long a message waits for a first registry snapshot before it is handed back. */
 const SNAPSHOT_WAIT_MS = 10_000;
@@ -52,6 +52,8 @@ export class InboundAlerts {
       readonly metrics: NodeMetrics;
       readonly audit: NodeAudit;
       readonly encryptionKeys: ReadonlyMap<string, PrivateKeyRecord> | undefined;
+      /** Default DEFAULT_TIME_RULE. */
+      readonly timeRule?: TimeRule | undefined;
     },
   ) {
     this.#writes = new BatchedInserts(deps.store);
@@ -86,8 +88,9 @@ export class InboundAlerts {
       verified = await verifyInbound(msg, {
         country,
         trust: view,
-        trustAt: (issuedAt) => trust.viewAt(issuedAt),
+        trustAt: (at) => trust.viewAt(at),
         encryptionKeys: this.deps.encryptionKeys,
+        timeRule: this.deps.timeRule,
       });
     } catch (error) {
       if (isRejectMessage(error)) await this.#rejected(error, msg);

@@ -14,6 +14,7 @@ import {
   exponentialNakDelay,
   nodeDurablesOf,
 } from '@enlace/transport';
+import { storedTimeOf } from '@enlace/trust';
 import type { JetStreamClient } from '@nats-io/jetstream';
 
 import type { InboundAlerts } from './inbound-alerts.js';
@@ -113,6 +114,7 @@ export class NetworkDurables {
               msgId: msg.headers?.get('Nats-Msg-Id') || undefined,
               streamSeq: msg.seq,
               deliveryCount: msg.info.deliveryCount,
+              storedAt: storedTimeOf(msg),
             }),
         );
         this.#running.set(d.network, consumer);

@@ -32,9 +32,10 @@ import {
   RECEIPT_FORMAT,
   ReceiptError,
   signReceiptSync,
+  storedTimeOf,
   verifyReceipt,
 } from '@enlace/trust';
-import type { ReceiptStatus, TrustState, VerifiedReceipt } from '@enlace/trust';
+import type { ReceiptStatus, TimeRule, TrustState, VerifiedReceipt } from '@enlace/trust';
 
 const RETRY_BASE_MS = 500;
 const RETRY_MAX_MS = 10_000;
@@ -58,6 +59,8 @@ export class ReceiptExchange {
       readonly audit: NodeAudit;
       /** This node's signing keys, newest first. */
       readonly signing: readonly PrivateKeyRecord[];
+      /** Bounds of a receipt's `at` around the time JetStream stored it; default DEFAULT_TIME_RULE. */
+      readonly timeRule?: TimeRule | undefined;
       readonly durable?: string;
       /** Pull failures of the receipts consumer. */
       readonly onError?: (error: unknown) => void;
@@ -228,7 +231,7 @@ export class ReceiptExchange {
         pullExpiresMs: 2_000,
         ...(this.deps.onError !== undefined && { onError: this.deps.onError }),
       },
-      (msg) => this.#handle(msg.subject, msg.data),
+      (msg) => this.#handle(msg.subject, msg.data, storedTimeOf(msg)),
     );
   }
 
@@ -236,7 +239,7 @@ export class ReceiptExchange {
     await this.#consumer?.close();
   }
 
-  async #handle(subject: string, data: Uint8Array): Promise<void> {
+  async #handle(subject: string, data: Uint8Array, storedAt: Date | undefined): Promise<void> {
     const view = this.deps.trust.current();
     if (view === undefined) throw new Error('no verified registry snapshot yet');
     let receipt: VerifiedReceipt;
@@ -244,7 +247,11 @@ export class ReceiptExchange {
       const parsed = parseMessageSubject(subject);
       if (parsed.type !== 'ack')
         throw new ReceiptError('subject_mismatch', `${subject} is not a receipt subject`);
-      receipt = await verifyReceipt(new TextDecoder().decode(data), parsed, view);
+      receipt = await verifyReceipt(
+        new TextDecoder().decode(data),
+        { ...parsed, storedAt, timeRule: this.deps.timeRule },
+        view,
+      );
     } catch (error) {
       const reason = error instanceof ReceiptError ? error.reason : 'subject_mismatch';
       await this.deps.audit.record({
