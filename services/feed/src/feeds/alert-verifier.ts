@@ -15,7 +15,7 @@ export class AlertVerifier {
   /** `timeRule`: bounds of issued_at around the time JetStream stored a message (time-rule.ts). */
   constructor(
     private readonly trust: TrustState,
-    private readonly timeRule: TimeRule = DEFAULT_TIME_RULE,
+    readonly timeRule: TimeRule = DEFAULT_TIME_RULE,
   ) {}
 
   /** Waits up to `timeoutMs` for a first verified registry snapshot; false when none came. */

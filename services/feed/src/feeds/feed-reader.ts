@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { AckPolicy, DeliverPolicy } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
 import type { JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
+import { storedTimeOf } from '@enlace/trust';
 import type { VerifiedAlert } from '@enlace/trust';
 import { ALERTS_STREAM, consume } from '@enlace/transport';
 
@@ -30,6 +31,13 @@ export interface ReadOptions {
   readonly follow: boolean;
   /** Stop after this many records. */
   readonly limit?: number;
+  /**
+   * Only alerts issued at or before this instant (ms since the epoch). The read stops at the
+   * first message JetStream stored more than the time rule's delivery delay after it, before
+   * verifying it: issued_at may lie at most that far before the stored time, and stream order is
+   * stored-time order, so nothing later can have been issued before `until`.
+   */
+  readonly until?: number;
   readonly signal: AbortSignal;
 }
 
@@ -81,6 +89,8 @@ export class FeedReader {
       mem_storage: true,
       ...start,
     });
+    const storedUntil =
+      options.until === undefined ? undefined : options.until + verifier.timeRule.maxDeliveryDelayMs;
     let seen = 0;
     let delivered = 0;
     /** What ended the read early, rethrown: a failed check, a handler, the pull. */
@@ -108,9 +118,15 @@ export class FeedReader {
         },
         // A rejected alert (RejectMessage) is skipped; consume() only counts it.
         async (msg: JsMsg) => {
+          const storedAt = storedTimeOf(msg);
+          if (storedUntil !== undefined && storedAt !== undefined && storedAt.getTime() > storedUntil) {
+            void run.close();
+            return;
+          }
           seen++;
           handlers.onProgress?.(seen);
           const verified = await verifier.verify(msg, feed.country);
+          if (options.until !== undefined && verified.issuedAt.getTime() > options.until) return;
           if (skipReason(feed, verified) !== undefined) return;
           const record = buildFeedRecord({
             feed: feed.id,

@@ -37,13 +37,6 @@ import type { FeedActor } from './feed-manager.js';
 import { RecentIds } from './recent-ids.js';
 
 const MAX_LIMIT = 1_000_000;
-/**
- * How much earlier than JetStream stored it an alert's issued_at may be (the trust rule's bound
- * on backdating, 24 h by default) plus the clock skew allowed the other way (2 min): once an
- * alert issued this long after `until` is read, every later alert of the stream was stored too
- * late to have been issued before `until`, and an export stops reading.
- */
-export const UNTIL_READ_AHEAD_MS = 24 * 60 * 60_000 + 2 * 60_000;
 /** Shared STIX objects remembered by an export (ids only: about 1 MB), so each is written once. */
 export const STIX_EMITTED_IDS = 16_384;
 
@@ -199,7 +192,7 @@ export class FeedsController {
     try {
       await this.ctx.reader.read(
         feed,
-        { ...params, signal: abort.signal },
+        { ...params, ...(until !== undefined && { until }), signal: abort.signal },
         {
           onStart: async ({ pending }) => {
             res.statusCode = 200;
@@ -216,12 +209,6 @@ export class FeedsController {
               await write(res, `{"type":"bundle","id":"bundle--${randomUUID()}","objects":[`);
           },
           onItem: async ({ record, verified }) => {
-            const issued = verified.issuedAt.getTime();
-            if (until !== undefined && issued > until) {
-              // Nothing issued before `until` can come after this one: stop reading.
-              if (issued > until + UNTIL_READ_AHEAD_MS) abort.abort();
-              return;
-            }
             if (format === 'jsonl') {
               await write(res, `${JSON.stringify(record)}\n`);
               return;
