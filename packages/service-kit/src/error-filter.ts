@@ -139,10 +139,13 @@ export class ServiceErrorFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const req = http.getRequest<ServiceRequest>();
     const answer = toServiceError(error, this.service, req);
-    if (answer.code === 'ERR_INTERNAL')
+    // Anything unexpected, and a service's own 5xx with a cause (a store that failed): the
+    // caller got a fixed message, the log gets what happened.
+    const cause = answer.code === 'ERR_INTERNAL' ? error : answer.status >= 500 ? answer.cause : undefined;
+    if (cause !== undefined)
       this.logger.error(
         `request ${requestIdOf(req)} ${req.method ?? ''} ${(req.originalUrl ?? req.url ?? '').split('?')[0]} failed: ${
-          error instanceof Error ? (error.stack ?? error.message) : String(error)
+          cause instanceof Error ? (cause.stack ?? cause.message) : String(cause)
         }`,
       );
     sendError(http.getResponse<ServerResponse>(), answer);

@@ -724,3 +724,22 @@ describe('restart', () => {
     expect(snapshot.revision).toBe(revision);
   });
 });
+
+describe('a store that fails', () => {
+  it('answers ERR_UNAVAILABLE with a fixed message; what the store said stays with the cause, for the log', async () => {
+    const own = await server.connect();
+    const broken = await openRegistryCore({ nc: own, dataDir });
+    await own.close();
+    const key = await generateSigningKey({ country: 'MX', seq: 77 });
+    const err = await rejection(() =>
+      broken.service.registerKey({ country: 'MX', publicJwk: key.publicJwk }, admin),
+    );
+    expect(err.code).toBe('ERR_UNAVAILABLE');
+    // What NATS said is in the cause (the log), not in the message (the caller).
+    const said = (err.cause as Error).message;
+    expect(said).not.toBe('');
+    expect(err.message).not.toContain(said);
+    expect(err.message).toBe('cannot write key.MX to the registry store');
+    await broken.close().catch(() => undefined);
+  });
+});

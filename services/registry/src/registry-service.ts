@@ -335,9 +335,12 @@ export class KvRegistryService implements RegistryService {
       const error =
         err instanceof RegistryError
           ? err
-          : new RegistryError('ERR_UNAVAILABLE', `${spec.action} failed: ${(err as Error).message}`, {
-              cause: err,
-            });
+          : // The detail (a store's message, a path) is for the log, not the caller (issue 11 item 11).
+            new RegistryError(
+              'ERR_UNAVAILABLE',
+              `${spec.action} failed: the registry could not complete it; its log has the details`,
+              { cause: err },
+            );
       // A refusal that cannot be audited is still a refusal: the caller gets the real reason.
       await this.audit
         .append(
