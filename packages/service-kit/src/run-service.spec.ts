@@ -4,13 +4,17 @@
  */
 import { spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { UsageError, runService } from './run-service.js';
+import { startNatsServer } from '@enlace/testing';
+import { createNatsNkey } from '@enlace/transport';
+
+import { connectServiceNats } from './nats-connect.js';
+import { UsageError, readNkeySeed, runService } from './run-service.js';
 import type { ServiceMainOptions, ServiceProcess } from './run-service.js';
 
 interface Fake {
@@ -207,5 +211,70 @@ process.exitCode = await runService({
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(out).toBe('listening\nreceived SIGTERM, shutting down\ndrained\n');
+  });
+});
+
+describe('--nats-nkey', () => {
+  it('authenticates with the seed file against a server that knows only that nkey', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'enlace-nkey-'));
+    const { seed, publicKey } = createNatsNkey();
+    const server = await startNatsServer({
+      jetstream: false,
+      config: `authorization { users = [ { nkey: "${publicKey}" } ] }`,
+    });
+    try {
+      const file = join(dir, 'nats-user.nk');
+      await writeFile(file, `${seed}\n`, { mode: 0o600 });
+      const started: Array<Options & { natsAuthenticator?: unknown }> = [];
+      const f = fake(['--nats', server.url, '--data', dir, '--nats-nkey', file]);
+      const run = runService(
+        main(async () => undefined, started),
+        f.proc,
+      );
+      await printed(f.out, 'listening');
+      f.signals.emit('SIGTERM', 'SIGTERM');
+      expect(await run).toBe(0);
+      const options = started[0]!;
+      expect(options.natsAuthenticator).toBeTypeOf('function');
+      // The options a service gets connect with the seed; without it the server refuses.
+      const link = await connectServiceNats(options, { name: 'enlace-test' });
+      expect(link.connected()).toBe(true);
+      await link.close();
+      await expect(
+        connectServiceNats({ natsUrl: server.url }, { name: 'enlace-test', maxReconnectAttempts: 0 }),
+      ).rejects.toMatchObject({ code: 'ERR_UNAVAILABLE' });
+    } finally {
+      await server.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a file that is missing, not a user seed, or readable by others, naming the flag', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'enlace-nkey-'));
+    try {
+      await expect(readNkeySeed(join(dir, 'absent.nk'))).rejects.toThrow(
+        /cannot read the nkey seed .*--nats-nkey/,
+      );
+      const bad = join(dir, 'bad.nk');
+      await writeFile(bad, 'not a seed\n', { mode: 0o600 });
+      await expect(readNkeySeed(bad)).rejects.toThrow(/is not a NATS user nkey seed/);
+      const open = join(dir, 'open.nk');
+      await writeFile(open, `${createNatsNkey().seed}\n`);
+      await chmod(open, 0o644);
+      const error = await readNkeySeed(open).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(UsageError);
+      expect((error as Error).message).toMatch(/may be read by others \(mode 644\): chmod 600 it/);
+      // As a flag: exit 2 with the message and the usage.
+      const f = fake(['--nats', 'nats://127.0.0.1:1', '--data', dir, '--nats-nkey', open]);
+      expect(
+        await runService(
+          main(async () => undefined),
+          f.proc,
+        ),
+      ).toBe(2);
+      expect(f.err.join('')).toContain('--nats-nkey) may be read by others');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -5,7 +5,10 @@
  * second signal, or a drain that outlasts `drainTimeoutMs`, ends the process at once with code 1.
  * Exit codes: 0 clean stop, 1 failed start or unclean stop, 2 bad usage.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
+
+import { nkeyAuthenticator } from '@nats-io/transport-node';
+import type { Authenticator } from '@nats-io/transport-node';
 import { parseArgs } from 'node:util';
 import type { ParseArgsConfig } from 'node:util';
 
@@ -26,6 +29,8 @@ export interface CommonOptions {
   readonly natsUrl: string;
   readonly natsUser?: string;
   readonly natsPass?: string;
+  /** From --nats-nkey: the nkey seed `enlace keys generate` wrote (Ed25519 challenge, no password). */
+  readonly natsAuthenticator?: Authenticator;
   readonly host?: string;
   readonly port: number;
 }
@@ -45,6 +50,7 @@ export function commonUsage(envPrefix: string, defaultPort: number): string {
     `  --nats <url>          NATS server(s), comma-separated          (env ENLACE_NATS_URL)`,
     `  --nats-user <name>    NATS user                                 (env ENLACE_NATS_USER)`,
     `  --nats-pass <pass>    NATS password                             (env ENLACE_NATS_PASS)`,
+    `  --nats-nkey <file>    NATS nkey seed file (nats-user.nk, 0600)  (env ENLACE_NATS_NKEY_FILE)`,
     `  --host <addr>         HTTP listen address, default 127.0.0.1    (env ${envPrefix}_HOST)`,
     `  --port <n>            HTTP port, default ${defaultPort}; 0 = any free     (env ${envPrefix}_PORT)`,
     `  log level: env ENLACE_LOG_LEVEL (trace, debug, info (default), warn, error, fatal, silent)`,
@@ -87,6 +93,7 @@ const COMMON_FLAGS: Flags = {
   nats: { type: 'string' },
   'nats-user': { type: 'string' },
   'nats-pass': { type: 'string' },
+  'nats-nkey': { type: 'string' },
   host: { type: 'string' },
   port: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -202,12 +209,15 @@ async function readOptions<Options, App extends { close(): Promise<void> }>(
     throw new UsageError(`--port must be a port number from 0 to 65535 (got "${portText}")`);
   const natsUser = optional('nats-user', 'ENLACE_NATS_USER');
   const natsPass = optional('nats-pass', 'ENLACE_NATS_PASS');
+  const nkeyFile = optional('nats-nkey', 'ENLACE_NATS_NKEY_FILE');
+  const natsAuthenticator = nkeyFile === undefined ? undefined : await readNkeySeed(nkeyFile);
   const host = optional('host', `${envPrefix}_HOST`);
   const common: CommonOptions = {
     natsUrl: required('nats', 'ENLACE_NATS_URL'),
     port: Number(portText),
     ...(natsUser !== undefined && { natsUser }),
     ...(natsPass !== undefined && { natsPass }),
+    ...(natsAuthenticator !== undefined && { natsAuthenticator }),
     ...(host !== undefined && { host }),
   };
   return main.options({
@@ -223,4 +233,26 @@ async function readOptions<Options, App extends { close(): Promise<void> }>(
       }
     },
   });
+}
+
+/**
+ * The authenticator of the nkey seed in `file` (a user seed, "SU..."): UsageError when it cannot
+ * be read, is not a user seed, or others may read it (the seed is the NATS user's secret).
+ */
+export async function readNkeySeed(file: string): Promise<Authenticator> {
+  let seed: string;
+  let mode: number;
+  try {
+    [seed, mode] = await Promise.all([readFile(file, 'utf8'), stat(file).then((s) => s.mode)]);
+  } catch (error) {
+    throw new UsageError(`cannot read the nkey seed ${file} (--nats-nkey): ${(error as Error).message}`);
+  }
+  seed = seed.trim();
+  if (!/^SU[A-Z2-7]{56}$/.test(seed))
+    throw new UsageError(`${file} (--nats-nkey) is not a NATS user nkey seed (one line starting with SU)`);
+  if (process.platform !== 'win32' && (mode & 0o077) !== 0)
+    throw new UsageError(
+      `${file} (--nats-nkey) may be read by others (mode ${(mode & 0o777).toString(8)}): chmod 600 it`,
+    );
+  return nkeyAuthenticator(new TextEncoder().encode(seed));
 }
