@@ -15,7 +15,7 @@ import { createNatsNkey } from '@enlace/transport';
 
 import { connectServiceNats } from './nats-connect.js';
 import { UsageError, readNkeySeed, runService } from './run-service.js';
-import type { ServiceMainOptions, ServiceProcess } from './run-service.js';
+import type { CommonOptions, ServiceMainOptions, ServiceProcess } from './run-service.js';
 
 interface Fake {
   readonly proc: ServiceProcess;
@@ -225,7 +225,7 @@ describe('--nats-nkey', () => {
     try {
       const file = join(dir, 'nats-user.nk');
       await writeFile(file, `${seed}\n`, { mode: 0o600 });
-      const started: Array<Options & { natsAuthenticator?: unknown }> = [];
+      const started: Array<Options & CommonOptions> = [];
       const f = fake(['--nats', server.url, '--data', dir, '--nats-nkey', file]);
       const run = runService(
         main(async () => undefined, started),
