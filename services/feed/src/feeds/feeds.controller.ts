@@ -147,7 +147,12 @@ export class FeedsController {
             res.setHeader('enlace-pending', String(pending));
             res.flushHeaders();
           },
-          onItem: ({ record }) => write(res, `${JSON.stringify(record)}\n`),
+          // The read rule for this reader on the feed channel (records hold restricted bodies
+          // encrypted only, so a header-only reader may have them as they are).
+          onItem: ({ record, verified }) =>
+            readVerified(readerOf(actor), verified, feed.country, 'feed').allowed
+              ? write(res, `${JSON.stringify(record)}\n`)
+              : undefined,
         },
       );
       res.end();
