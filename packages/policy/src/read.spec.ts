@@ -243,7 +243,7 @@ describe('evaluateRead', () => {
     bad(() => evaluateRead({ role: 'fiu-analyst' } as unknown as Reader, open, 'feed'), 'reader.country');
     bad(() => evaluateRead(fiuGT, open, 'taxii' as ReadChannel), 'channel');
     bad(() => evaluateRead(fiuGT, { ...open, handling: 'H4' as HandlingCode }, 'feed'), 'handling');
-    bad(() => evaluateRead(fiuGT, { ...open, holder: undefined }, 'feed'), 'holder');
+    bad(() => evaluateRead(fiuGT, { ...open, holder: undefined } as unknown as ReadAlert, 'feed'), 'holder');
     bad(() => evaluateRead(fiuGT, { ...open, issuedAt: 'yesterday' }, 'feed'), 'issuedAt');
     bad(() => evaluateRead({ role: 'fiu-analyst', country: 'HN' }, open, 'match'), 'policy');
   });
