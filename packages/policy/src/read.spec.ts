@@ -228,6 +228,13 @@ describe('evaluateRead', () => {
     expect(decision).toMatchObject({ allowed: false, reason: 'receiver_suspended' });
   });
 
+  it('judges a process reader by its role, whatever else it carries', () => {
+    const withCountry = { role: 'administrator', country: 'GT' } as unknown as Reader;
+    expect(evaluateRead(withCountry, alertOf('GT', 'to GT', 'H0'), 'by_id', { at: READ_AT })).toMatchObject({
+      visibility: 'header',
+    });
+  });
+
   it('refuses a malformed query with ERR_POLICY_QUERY_INVALID naming the field', () => {
     const bad = (fn: () => unknown, field: string): void => {
       try {

@@ -158,15 +158,16 @@ export function evaluateRead(
     );
 
   const what = `the ${alert.handling} ${alert.kind} alert of ${alert.origin} on "${alert.network}"`;
-  const who = 'country' in reader ? `${reader.role} of ${reader.country}` : `an ${reader.role}`;
+  // By role, not by shape: a process reader's token carrying a country stays a process reader.
+  const country = reader.role === 'focal-point' || reader.role === 'fiu-analyst' ? reader.country : undefined;
+  const who = country !== undefined ? `${reader.role} of ${country}` : `an ${reader.role}`;
 
   if (!CHANNEL_READERS[channel].includes(reader.role))
     return refused('reader_not_allowed', `${who} does not read on the ${channel} channel`);
 
   const restricted = alert.recipients.length > 0;
   let bodyReadable: boolean;
-  if ('country' in reader) {
-    const country = reader.country;
+  if (country !== undefined) {
     if (channel === 'match') {
       if (country !== alert.origin) {
         if (options.policy === undefined)
