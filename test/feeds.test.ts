@@ -218,11 +218,13 @@ function files(): string {
   return join(net.root, 'files');
 }
 
-/** What GT may receive of the published alerts: trafficking-liaison routes/documents and fiu-exchange networks, not forged, no H2 of others. */
-function expectedFor(country: string, filter: (p: Published) => boolean = () => true): string[] {
-  return published
-    .filter((p) => !p.forged && !(p.handling === 'H2' && p.origin !== country) && filter(p))
-    .map((p) => p.id);
+/**
+ * What a country's feeds get of the published alerts: everything not forged (every test country
+ * receives trafficking-liaison routes/documents and fiu-exchange networks), H2 of others
+ * included: a feed of the country holding an alert is not onward dissemination (evaluateRead).
+ */
+function expectedFor(_country: string, filter: (p: Published) => boolean = () => true): string[] {
+  return published.filter((p) => !p.forged && filter(p)).map((p) => p.id);
 }
 
 async function readJsonl(dir: string): Promise<Array<Record<string, Loose>>> {
@@ -437,7 +439,12 @@ describe('delivery', () => {
     expect(new Set(records.map((r) => r.id)).size).toBe(records.length);
     const status = await api('GET', '/v1/feeds/gt-all', gtToken);
     expect(status.json.counters.rejected.bad_signature).toBe(2);
-    expect(status.json.counters.handlingH2).toBe(2);
+    // HN's two H2 alerts, which GT received, reach GT's feed (they were left out before).
+    const h2 = records.filter(
+      (r) => r.alert.header.handling === 'HANDLING_CODE_H2' && r.alert.header.origin === 'HN',
+    );
+    expect(h2).toHaveLength(2);
+    expect(status.json.counters.readRefused).toBe(0);
     // The same counts on /metrics (prom-client, the feed service's own registry), with the process's.
     const metrics = await (await fetch(`${feed.url}/metrics`)).text();
     expect(metrics).toMatch(/^enlace_feed_records_delivered_total\{feed="gt-all"\} [1-9]\d*$/m);
@@ -477,7 +484,7 @@ describe('delivery', () => {
     }
   }, 60_000);
 
-  it('filters by network, kind, origin, handling, grading and financial indicators; H2 stays with its origin', async () => {
+  it('filters by network, kind, origin, handling, grading and financial indicators; H2 reaches every holder', async () => {
     const fin = join(files(), 'MX', 'mx-fin');
     await api('POST', '/v1/feeds', mxToken, {
       name: 'fin',
@@ -505,10 +512,9 @@ describe('delivery', () => {
     );
     const mx = await readJsonl(fin);
     expect(mx.map((r) => r.alert.header.id)).toEqual(mxExpected);
-    expect(mx.every((r) => r.financial === true && r.alert.header.handling !== 'HANDLING_CODE_H2')).toBe(
-      true,
-    );
-    // GT's own H2 network alert reaches GT's feed, not MX's.
+    expect(mx.every((r) => r.financial === true)).toBe(true);
+    // GT's H2 network alert reaches GT's feed and, MX having received it, MX's.
+    expect(mx.some((r) => r.alert.header.handling === 'HANDLING_CODE_H2')).toBe(true);
     const gt = await readJsonl(gtOwn);
     expect(gt.map((r) => r.alert.header.id)).toEqual(gtExpected);
     expect(gt.some((r) => r.alert.header.handling === 'HANDLING_CODE_H2')).toBe(true);
@@ -640,6 +646,21 @@ describe('tail, replay, export', () => {
     for (const t of ['location', 'threat-actor', 'indicator', 'relationship', 'marking-definition'])
       expect(types).toContain(t);
     expect(new Set(bundle.objects.map((o) => o.id)).size).toBe(bundle.objects.length);
+    const reports = (bundle.objects as Array<{ type: string; x_enlace_handling?: string }>).filter(
+      (o) => o.type === 'report',
+    );
+    // GT's FIU exports what GT holds, H2 included; for the process's administrator, H2 stays out.
+    expect(reports.filter((r) => r.x_enlace_handling === 'H2')).toHaveLength(3);
+    const forAdmin = await createFeedClient({ baseUrl: feed.url, token: adminToken }).feeds.export('gt-all', {
+      format: 'jsonl',
+    });
+    let jsonl = '';
+    for await (const chunk of forAdmin) jsonl += chunk;
+    const adminIds = jsonl
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => JSON.parse(line).alert.header.id as string);
+    expect(adminIds).toEqual(expectedFor('GT', (p) => p.handling !== 'H2' && p.handling !== 'H3'));
 
     const bad = await gt.feeds.export('gt-all', { format: 'pdf' as 'stix' }).catch((error: unknown) => error);
     expect(bad).toBeInstanceOf(EnlaceHttpError);

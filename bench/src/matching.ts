@@ -53,6 +53,7 @@ export async function measureMatching(sizes: MatchingSizes): Promise<MatchingRes
       network: 'fiu-exchange',
       kind: 'network',
       issuedAt: '2026-11-01T00:00:00.000Z',
+      handling: 'H1',
       field: 'network.financial.accounts',
     };
     const digests = [];

@@ -75,7 +75,8 @@ export interface FeedDefinitionJson {
 export interface FeedCountersJson {
   readonly delivered: number;
   readonly filtered: number;
-  readonly handlingH2: number;
+  /** Refused by the read rule for an FIU of the feed's country. */
+  readonly readRefused: number;
   readonly duplicates: number;
   /** Rejected by verification, by stable reason. */
   readonly rejected: Readonly<Record<string, number>>;

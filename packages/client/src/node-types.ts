@@ -28,7 +28,13 @@ export interface AlertSummaryJson {
   readonly title: string;
   readonly recipients: readonly string[];
   readonly restricted: boolean;
+  /** False when this reader may not see the body (it is encrypted to others, or withheld from it). */
   readonly bodyReadable: boolean;
+  /**
+   * True when the read rule (@enlace/policy evaluateRead) gives this reader the header only: a
+   * restricted alert read by an administrator or auditor, or by a country not among its recipients.
+   */
+  readonly bodyRestricted: boolean;
   readonly supersedesId?: string;
   readonly retractsId?: string;
   readonly retractedBy?: string;

@@ -564,12 +564,14 @@ function combine(...decisions: PolicyAllowed[]): PolicyAllowed {
   return { allowed: true, rules, basis };
 }
 
-function requireCode(value: unknown, field: string): void {
+/** A query check, shared with read.ts (not part of the package API). */
+export function requireCode(value: unknown, field: string): void {
   if (typeof value !== 'string' || value === '')
     throw new PolicyQueryError(field, 'must be a non-empty string');
 }
 
-function requireKind(kind: unknown): void {
+/** A query check, shared with read.ts (not part of the package API). */
+export function requireKind(kind: unknown): void {
   if (!(ALERT_KINDS as readonly unknown[]).includes(kind))
     throw new PolicyQueryError(
       'kind',
@@ -577,7 +579,8 @@ function requireKind(kind: unknown): void {
     );
 }
 
-function requireHandling(handling: unknown): void {
+/** A query check, shared with read.ts (not part of the package API). */
+export function requireHandling(handling: unknown): void {
   if (!(HANDLING_CODES as readonly unknown[]).includes(handling))
     throw new PolicyQueryError(
       'handling',
@@ -585,7 +588,8 @@ function requireHandling(handling: unknown): void {
     );
 }
 
-function requireRecipients(recipients: unknown): void {
+/** A query check, shared with read.ts (not part of the package API). */
+export function requireRecipients(recipients: unknown): void {
   if (!Array.isArray(recipients) || !recipients.every((r) => typeof r === 'string'))
     throw new PolicyQueryError('recipients', 'must be a list of country codes (empty when unrestricted)');
 }

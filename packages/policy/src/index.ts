@@ -2,7 +2,8 @@
  * @enlace/policy: pure access-policy evaluation, no I/O. Given a registry snapshot (countries
  * with status histories, networks, memberships, rules citing their legal basis), decides
  * whether a country may publish an alert, whether another may receive it and whether it may be
- * passed on, as things stood when the alert was issued, with a stable reason when not.
+ * passed on, as things stood when the alert was issued, and what a reader may see of a stored
+ * alert on each channel, with a stable reason when not.
  */
 export type {
   AlertKind,
@@ -62,6 +63,20 @@ export {
   membershipsAt,
   statusAt,
 } from './evaluate.js';
+
+export type {
+  ReadAlert,
+  ReadAllowed,
+  ReadChannel,
+  ReadDecision,
+  ReadOptions,
+  ReadReason,
+  ReadRefused,
+  ReadVisibility,
+  Reader,
+  ReaderRole,
+} from './read.js';
+export { READER_ROLES, READ_CHANNELS, READ_REASONS, evaluateRead } from './read.js';
 
 export { CONFERENCE_DECISIONS, createDefaultNetworks, createDefaultRules } from './default-rules.js';
 

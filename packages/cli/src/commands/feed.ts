@@ -127,7 +127,7 @@ function statusLines(s: FeedStatusJson): string {
     `  filter:     ${filterText(s.feed.filter)}`,
     `  delivers:   ${sinkText(s.feed.sink)}`,
     `  delivered:  ${s.counters?.delivered ?? 0}${s.counters?.lastDeliveredAt ? ` (last ${s.counters.lastDeliveredAt})` : ''}; waiting ${s.pending ?? '?'}; in progress ${s.inFlight ?? '?'}`,
-    `  skipped:    ${s.counters?.filtered ?? 0} filtered, ${s.counters?.handlingH2 ?? 0} H2 of other countries, ${s.counters?.duplicates ?? 0} duplicates${rejected ? `; rejected: ${rejected}` : ''}`,
+    `  skipped:    ${s.counters?.filtered ?? 0} filtered, ${s.counters?.readRefused ?? 0} refused by the read rule, ${s.counters?.duplicates ?? 0} duplicates${rejected ? `; rejected: ${rejected}` : ''}`,
     ...(s.sink?.lastError
       ? [`  last error: ${s.sink.lastError.message} (${s.sink.lastError.at}; ${s.sink.retries} retries)`]
       : []),

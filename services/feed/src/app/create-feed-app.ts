@@ -29,7 +29,7 @@ import { FeedManager } from '../feeds/feed-manager.js';
 import { FeedReader } from '../feeds/feed-reader.js';
 import { FeedsController } from '../feeds/feeds.controller.js';
 import { FeedRepository } from '../feeds/feed-repository.js';
-import { analystAccess } from '../http/analyst-access.js';
+import { analystAccess, readerOf } from '../http/analyst-access.js';
 import type { FeedContext } from '../http/feed-context.js';
 import { HealthController } from '../http/health.controller.js';
 import { MatchController } from '../http/match.controller.js';
@@ -164,7 +164,7 @@ export async function createFeedApp(options: CreateFeedAppOptions): Promise<Feed
             entity: 'match',
             entityId: actor.country ?? 'all',
           },
-          () => indexer.match(body, actor.country),
+          () => indexer.match(body, readerOf(actor)),
           // Counts only: the digests themselves are not written anywhere.
           (result) => ({
             keyId: result.keyId,

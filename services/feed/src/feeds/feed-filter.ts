@@ -1,9 +1,13 @@
 /**
- * Whether a verified alert goes to a feed: the FIU's filters, and the handling rule that an H2
- * alert ("no onward dissemination without the originator's consent") reaches only feeds of the
- * origin's own country. The broker-side filter subject narrows what the consumer reads when the
- * feed names one network, kind and origin; everything else is decided here.
+ * Whether a verified alert goes to a feed: @enlace/policy's read rule for an FIU analyst of the
+ * feed's country (the holder: the alert was verified as that country receives it), then the
+ * FIU's filters. A feed of the holding country is not onward dissemination, so H2 and H3 alerts
+ * the country received reach its feeds, as they reach its node. The broker-side filter subject
+ * narrows what the consumer reads when the feed names one network, kind and origin; everything
+ * else is decided here.
  */
+import { evaluateRead } from '@enlace/policy';
+import type { AlertKind, HandlingCode, ReadChannel, ReadDecision, Reader } from '@enlace/policy';
 import type { AlertBody } from '@enlace/schema';
 import { SUBJECT_ROOT } from '@enlace/transport';
 
@@ -12,7 +16,33 @@ import type { VerifiedAlert } from '@enlace/trust';
 import type { FeedDefinition, FeedFilter } from './feed-definition.js';
 
 /** Why an alert was not delivered to a feed (for metrics), or undefined when it is delivered. */
-export type SkipReason = 'filtered' | 'handling_h2';
+export type SkipReason = 'filtered' | 'read_refused';
+
+/** What `reader` may see of `verified`, held by the feed's country `holder`, on `channel`. */
+export function readVerified(
+  reader: Reader,
+  verified: VerifiedAlert,
+  holder: string,
+  channel: ReadChannel,
+  at: Date = new Date(),
+): ReadDecision {
+  const header = verified.alert.header!;
+  return evaluateRead(
+    reader,
+    {
+      origin: header.origin,
+      network: header.network,
+      kind: verified.kind as AlertKind,
+      handling: verified.handling as HandlingCode,
+      recipients: header.recipients,
+      issuedAt: verified.issuedAt,
+      ...(header.expiresAt !== undefined && { expiresAt: header.expiresAt }),
+      holder,
+    },
+    channel,
+    { at },
+  );
+}
 
 /** True when the clear body carries financial indicators (network alerts: accounts, corridors, proceeds). */
 export function hasFinancialIndicators(body: AlertBody['body'] | undefined): boolean {
@@ -45,7 +75,8 @@ export function skipReason(
   verified: VerifiedAlert,
 ): SkipReason | undefined {
   const header = verified.alert.header!;
-  if (verified.handling === 'H2' && header.origin !== feed.country) return 'handling_h2';
+  const analyst: Reader = { role: 'fiu-analyst', country: feed.country };
+  if (!readVerified(analyst, verified, feed.country, 'feed').allowed) return 'read_refused';
   const f = feed.filter;
   if (f.networks.length > 0 && !f.networks.includes(header.network)) return 'filtered';
   if (f.kinds.length > 0 && !(f.kinds as readonly string[]).includes(verified.kind)) return 'filtered';

@@ -33,9 +33,10 @@ const ACK_WAIT_MS = 60_000;
 
 export interface FeedCounters {
   delivered: number;
-  /** Not for this feed: filters, or handling H2 of another country. */
+  /** Not for this feed: its filters. */
   filtered: number;
-  handlingH2: number;
+  /** Refused by the read rule (@enlace/policy evaluateRead) for an FIU of the feed's country. */
+  readRefused: number;
   /** Redelivered messages the sink already held. */
   duplicates: number;
   /** Rejected by verification, by stable reason. */
@@ -100,7 +101,7 @@ export class FeedRunner {
   readonly counters: FeedCounters = {
     delivered: 0,
     filtered: 0,
-    handlingH2: 0,
+    readRefused: 0,
     duplicates: 0,
     rejected: {},
     lastDeliveredSeq: 0,
@@ -216,7 +217,7 @@ export class FeedRunner {
     const verified = await verifier.verify(msg, this.feed.country);
     const skip = skipReason(this.feed, verified);
     if (skip !== undefined) {
-      if (skip === 'handling_h2') this.counters.handlingH2++;
+      if (skip === 'read_refused') this.counters.readRefused++;
       else this.counters.filtered++;
       return;
     }

@@ -28,11 +28,13 @@ import { sendError, toServiceError } from '@enlace/service-kit';
 
 import { FeedError } from '../errors.js';
 import type { AnalystRequest } from '../http/analyst-access.js';
+import { readerOf } from '../http/analyst-access.js';
 import type { FeedContext } from '../http/feed-context.js';
 import { rateLimited } from '../http/rate-limit.js';
 import { FEED_CONTEXT } from '../http/tokens.js';
 import { toStixBundle } from '../stix/index.js';
 import { startViolation } from './feed-definition.js';
+import { readVerified } from './feed-filter.js';
 import type { FeedActor } from './feed-manager.js';
 import { RecentIds } from './recent-ids.js';
 
@@ -138,7 +140,12 @@ export class FeedsController {
             res.setHeader('enlace-pending', String(pending));
             res.flushHeaders();
           },
-          onItem: ({ record }) => write(res, `${JSON.stringify(record)}\n`),
+          // The read rule for this reader on the feed channel (records hold restricted bodies
+          // encrypted only, so a header-only reader may have them as they are).
+          onItem: ({ record, verified }) =>
+            readVerified(readerOf(actor), verified, feed.country, 'feed').allowed
+              ? write(res, `${JSON.stringify(record)}\n`)
+              : undefined,
         },
       );
       res.end();
@@ -188,6 +195,9 @@ export class FeedsController {
     // Bounded whatever the export's size: objects of one alert are deduplicated within it
     // (toStixBundle), shared ones (ids derived from content) across alerts by the newest ids.
     const emitted = new RecentIds(STIX_EMITTED_IDS);
+    // What goes out is the read rule's on the export channel, for this reader, the feed's
+    // country holding the alerts: refused alerts are left out (see toStixBundle for STIX).
+    const reader = readerOf(actor);
     let first = true;
     try {
       await this.ctx.reader.read(
@@ -210,11 +220,13 @@ export class FeedsController {
           },
           onItem: async ({ record, verified }) => {
             if (format === 'jsonl') {
+              if (!readVerified(reader, verified, feed.country, 'export').allowed) return;
               await write(res, `${JSON.stringify(record)}\n`);
               return;
             }
             const bundle = toStixBundle([{ alert: verified.alert, body: verified.body }], {
               producer: { name: `Enlace feed ${feed.id}`, country: feed.country },
+              reader,
             });
             for (const object of bundle.objects) {
               if (emitted.seen(object.id)) continue;

@@ -5,6 +5,7 @@
  * (`focal-point`) use their node, not feeds. Routes marked `@Public()` need none. Tokens are the
  * registry's, checked by the `verify` function the app is given.
  */
+import type { Reader } from '@enlace/policy';
 import type { AuthenticatedRequest, BearerAuth, VerifiedToken } from '@enlace/service-kit';
 
 import type { FeedActor } from '../feeds/feed-manager.js';
@@ -30,4 +31,10 @@ export function analystAccess(
           ? { id: token.id, country: token.country, canWrite: true }
           : { id: token.id, country: undefined, canWrite: false },
   };
+}
+
+/** Who reads, for @enlace/policy's evaluateRead: an FIU analyst of a country, an administrator or an auditor. */
+export function readerOf(actor: FeedActor): Reader {
+  if (actor.country !== undefined) return { role: 'fiu-analyst', country: actor.country };
+  return actor.canWrite ? { role: 'administrator' } : { role: 'auditor' };
 }

@@ -7,13 +7,16 @@
  * removes the earlier alert from the index. Each alert is written to the SQLite match store
  * before it is acknowledged, so the index survives restarts and misses nothing.
  *
- * Queries (POST /v1/match) come with the caller's country: a hit names only alerts that country
- * may receive under the registry policy now (the receive rules do not depend on the handling
- * code: H2 restricts passing an alert on, and a hit passes nothing on but the alert's id).
+ * Queries (POST /v1/match) come with the caller: a hit names only alerts @enlace/policy's read
+ * rule lets that reader match in (evaluateRead, channel `match`): for an FIU analyst, alerts of
+ * its own country or that its country may receive under the registry policy now, judged on the
+ * alert's real handling code as on every other path.
  */
 import { AckPolicy, DeliverPolicy } from '@nats-io/jetstream';
 import type { JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
+import { evaluateRead } from '@enlace/policy';
+import type { AlertKind, HandlingCode, Reader } from '@enlace/policy';
 import type { TrustState, VerifiedAlert } from '@enlace/trust';
 import {
   ALERTS_STREAM,
@@ -113,27 +116,27 @@ export class DigestIndexer {
     this.store.close();
   }
 
-  /** Answers POST /v1/match for an FIU of `country` (undefined: an administrator sees every hit). */
-  async match(body: unknown, country: string | undefined): Promise<MatchResultJson> {
+  /** Answers POST /v1/match for `reader` (an FIU analyst of a country, or an administrator). */
+  async match(body: unknown, reader: Reader): Promise<MatchResultJson> {
     const request = parseMatchRequest(body);
     const view = this.options.trust.current();
     if (view === undefined) throw new FeedError('ERR_UNAVAILABLE', 'no verified registry snapshot yet');
     const now = new Date();
-    const allow =
-      country === undefined
-        ? undefined
-        : (ref: AlertRef): boolean =>
-            ref.origin === country ||
-            view.policy.evaluateReceive({
-              receiver: country,
-              origin: ref.origin,
-              network: ref.network,
-              kind: ref.kind as 'route' | 'document' | 'network',
-              recipients: [],
-              handling: 'H0',
-              at: ref.issuedAt,
-              receivedAt: now,
-            }).allowed;
+    // Only open bodies are indexed (restricted ones stay encrypted here), hence no recipients.
+    const allow = (ref: AlertRef): boolean =>
+      evaluateRead(
+        reader,
+        {
+          origin: ref.origin,
+          network: ref.network,
+          kind: ref.kind as AlertKind,
+          handling: ref.handling as HandlingCode,
+          recipients: [],
+          issuedAt: ref.issuedAt,
+        },
+        'match',
+        { at: now, policy: view.policy },
+      ).allowed;
     // Sliced, so that a bulk query of 100,000 digests does not hold up single ones.
     return matchResultToJson(await this.index.queryAsync(request.keyId, request.digests, allow));
   }
@@ -222,6 +225,7 @@ export class DigestIndexer {
           network: header.network,
           kind: verified.kind,
           issuedAt: verified.issuedAt.toISOString(),
+          handling: verified.handling,
           field,
         };
         try {

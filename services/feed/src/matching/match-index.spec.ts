@@ -17,6 +17,7 @@ function ref(alertId: string, field: MatchField = 'document.number_digests', ori
     network: 'fiu-exchange',
     kind: field === 'document.number_digests' ? 'document' : 'network',
     issuedAt: `2026-03-${alertId.slice(-2).padStart(2, '0')}T10:00:00.000Z`,
+    handling: 'H1',
     field,
   };
 }

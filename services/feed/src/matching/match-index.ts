@@ -30,6 +30,8 @@ export interface AlertRef {
   readonly kind: string;
   /** ISO 8601. */
   readonly issuedAt: string;
+  /** Handling code (`H0` … `H3`): matching judges it by the read rule as every other path does. */
+  readonly handling: string;
   readonly field: MatchField;
 }
 
@@ -193,13 +195,14 @@ export class MatchIndex {
       for (const r of refNos) if (this.#refs[r]?.field === ref.field) return NONE;
     }
     const refNo = this.#freeRefs.pop() ?? this.#refs.length;
-    // A copy with exactly the six fields (one shape for all refs): nothing else reaches a caller.
+    // A copy with exactly the seven fields (one shape for all refs): nothing else reaches a caller.
     this.#refs[refNo] = {
       alertId: ref.alertId,
       origin: ref.origin,
       network: ref.network,
       kind: ref.kind,
       issuedAt: ref.issuedAt,
+      handling: ref.handling,
       field: ref.field,
     };
     this.#refHead[refNo] = NONE;

@@ -113,7 +113,7 @@ describe('parseMatchRequest', () => {
 });
 
 describe('matchResultToJson', () => {
-  it('gives digests in hex and exactly the six fields of each alert ref', () => {
+  it('gives digests in hex and exactly the six public fields of each alert ref (not its handling code)', () => {
     const d = digest();
     const ref: AlertRef = {
       alertId: '0190a000-0000-7000-8000-000000000001',
@@ -121,6 +121,7 @@ describe('matchResultToJson', () => {
       network: 'fiu-exchange',
       kind: 'document',
       issuedAt: '2026-03-01T10:00:00.000Z',
+      handling: 'H1',
       field: 'document.number_digests',
     };
     const index = new MatchIndex();
@@ -134,8 +135,9 @@ describe('matchResultToJson', () => {
       keyId: KEY_ID,
       queried: 2,
       matched: 1,
-      hits: [{ digest: d.toString('hex'), alerts: [ref] }],
+      hits: [{ digest: d.toString('hex'), alerts: [{ ...ref, handling: undefined }] }],
     });
+    expect(json.hits[0]!.alerts[0]).not.toHaveProperty('handling');
     expect(JSON.parse(JSON.stringify(json))).toEqual(json);
   });
 });

@@ -32,7 +32,7 @@ export interface MatchResultJson {
   keyId: string;
   queried: number;
   matched: number;
-  hits: Array<{ digest: string; alerts: AlertRef[] }>;
+  hits: Array<{ digest: string; alerts: Array<Omit<AlertRef, 'handling'>> }>;
 }
 
 const KEY_ID = /^[\x21-\x7e]{1,128}$/;
@@ -127,7 +127,7 @@ export function parseMatchRequest(body: unknown): MatchRequest {
   return { keyId: keyId as string, digests: parsed };
 }
 
-/** The JSON answer of POST /v1/match: digests in lower-case hex, refs with exactly their six fields. */
+/** The JSON answer of POST /v1/match: digests in lower-case hex, refs with their six public fields. */
 export function matchResultToJson(result: MatchResult): MatchResultJson {
   return {
     keyId: result.keyId,

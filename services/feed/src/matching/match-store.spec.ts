@@ -8,7 +8,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { MatchIndex } from './match-index.js';
 import type { AlertRef, MatchField, MatchResult } from './match-index.js';
-import { MatchStore } from './match-store.js';
+import Database from 'better-sqlite3';
+
+import { MATCH_STORE_FILE, MatchStore } from './match-store.js';
 
 const KEY = generateMatchingKey('fiu-exchange', 'fiu-exchange-match-2026-01');
 const OLD_KEY = generateMatchingKey('fiu-exchange', 'fiu-exchange-match-2025-01');
@@ -21,6 +23,7 @@ function ref(alertId: string, field: MatchField, origin = 'CR'): AlertRef {
     network: 'fiu-exchange',
     kind: field === 'document.number_digests' ? 'document' : 'network',
     issuedAt: '2026-03-01T10:00:00.000Z',
+    handling: 'H2',
     field,
   };
 }
@@ -39,6 +42,44 @@ afterEach(async () => {
 });
 
 describe('MatchStore', () => {
+  it('opens a store written before handling codes were kept, taking its rows as H3', () => {
+    const old = new Database(join(dir, MATCH_STORE_FILE));
+    old.exec(`CREATE TABLE match_digests (
+      alert_id TEXT NOT NULL, field TEXT NOT NULL, key_id TEXT NOT NULL, origin TEXT NOT NULL,
+      network TEXT NOT NULL, kind TEXT NOT NULL, issued_at TEXT NOT NULL, digests BLOB NOT NULL,
+      PRIMARY KEY (alert_id, field, key_id)) WITHOUT ROWID`);
+    const d = keyedDigest(KEY, 'doc', 'CR', 'A1');
+    old
+      .prepare('INSERT INTO match_digests VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(
+        'alert-old',
+        'document.number_digests',
+        KEY.keyId,
+        'CR',
+        'fiu-exchange',
+        'document',
+        '2026-03-01T10:00:00.000Z',
+        Buffer.from(d),
+      );
+    old.close();
+    const store = MatchStore.open(dir);
+    try {
+      const hit = store.load().query(KEY.keyId, [d]).hits[0]!;
+      expect(hit.alerts).toEqual([{ ...ref('alert-old', 'document.number_digests'), handling: 'H3' }]);
+      // New rows keep their own code next to the old ones.
+      store.add(ref('alert-new', 'document.number_digests'), [{ keyId: KEY.keyId, digest: d }]);
+      expect(
+        store
+          .load()
+          .query(KEY.keyId, [d])
+          .hits[0]!.alerts.map((a) => a.handling)
+          .sort(),
+      ).toEqual(['H2', 'H3']);
+    } finally {
+      store.close();
+    }
+  });
+
   it('gives the same answers after a restart as the index it was written alongside', () => {
     const doc = (v: string): Uint8Array => keyedDigest(KEY, 'doc', 'CR', v);
     const acct = (v: string): Uint8Array => keyedDigest(KEY, 'acct', 'MX', v);

@@ -37,14 +37,21 @@ CREATE TABLE IF NOT EXISTS match_digests (
   network   TEXT NOT NULL,
   kind      TEXT NOT NULL,
   issued_at TEXT NOT NULL,
+  handling  TEXT NOT NULL,
   -- the digests made under key_id, 32 bytes each, end to end
   digests   BLOB NOT NULL CHECK (length(digests) > 0 AND length(digests) % 32 = 0),
   PRIMARY KEY (alert_id, field, key_id)
 ) WITHOUT ROWID;
 `;
 
-/** alert_id, field, key_id, origin, network, kind, issued_at, digests */
-type RawRow = [string, string, string, string, string, string, string, Buffer];
+/**
+ * Stores made before handling was kept get the column; their rows' codes are unknown and taken
+ * as H3, the most restrictive (the read rule on matching does not depend on it today).
+ */
+const MIGRATE_HANDLING = `ALTER TABLE match_digests ADD COLUMN handling TEXT NOT NULL DEFAULT 'H3'`;
+
+/** alert_id, field, key_id, origin, network, kind, issued_at, handling, digests */
+type RawRow = [string, string, string, string, string, string, string, string, Buffer];
 
 export class MatchStore {
   readonly #db: Database.Database;
@@ -57,15 +64,15 @@ export class MatchStore {
   private constructor(db: Database.Database) {
     this.#db = db;
     this.#insert = db.prepare(
-      `INSERT OR IGNORE INTO match_digests (alert_id, field, key_id, origin, network, kind, issued_at, digests)
-       VALUES (@alert_id, @field, @key_id, @origin, @network, @kind, @issued_at, @digests)`,
+      `INSERT OR IGNORE INTO match_digests (alert_id, field, key_id, origin, network, kind, issued_at, handling, digests)
+       VALUES (@alert_id, @field, @key_id, @origin, @network, @kind, @issued_at, @handling, @digests)`,
     );
     this.#has = db.prepare<[string, string], { n: number }>(
       'SELECT count(*) AS n FROM match_digests WHERE alert_id = ? AND field = ?',
     );
     this.#remove = db.prepare<[string]>('DELETE FROM match_digests WHERE alert_id = ?');
     this.#all = db.prepare<[], unknown>(
-      'SELECT alert_id, field, key_id, origin, network, kind, issued_at, digests FROM match_digests ORDER BY alert_id, field, key_id',
+      'SELECT alert_id, field, key_id, origin, network, kind, issued_at, handling, digests FROM match_digests ORDER BY alert_id, field, key_id',
     );
     this.#addMany = db.transaction((fields: readonly IndexedAlertField[]): number => {
       let added = 0;
@@ -82,6 +89,8 @@ export class MatchStore {
     db.pragma(`synchronous = ${options.sync === 'full' ? 'FULL' : 'NORMAL'}`);
     db.pragma('busy_timeout = 5000');
     db.exec(SCHEMA);
+    const columns = db.prepare<[], { name: string }>('PRAGMA table_info(match_digests)').all();
+    if (!columns.some((c) => c.name === 'handling')) db.exec(MIGRATE_HANDLING);
     return new MatchStore(db);
   }
 
@@ -122,10 +131,10 @@ export class MatchStore {
     let groups: PackedDigests[] = [];
     // Raw rows (arrays) in key order: the fields of one alert come one after the other.
     for (const row of this.#all.raw().iterate() as IterableIterator<RawRow>) {
-      const [alertId, field, keyId, origin, network, kind, issuedAt, digests] = row;
+      const [alertId, field, keyId, origin, network, kind, issuedAt, handling, digests] = row;
       if (ref === undefined || ref.alertId !== alertId || ref.field !== field) {
         if (ref !== undefined) target.addPacked(ref, groups);
-        ref = { alertId, origin, network, kind, issuedAt, field: field as MatchField };
+        ref = { alertId, origin, network, kind, issuedAt, handling, field: field as MatchField };
         groups = [];
       }
       groups.push({ keyId, digests });
@@ -156,6 +165,7 @@ export class MatchStore {
         network: ref.network,
         kind: ref.kind,
         issued_at: ref.issuedAt,
+        handling: ref.handling,
         digests: Buffer.concat(list),
       });
     }

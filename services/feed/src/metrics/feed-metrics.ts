@@ -44,9 +44,9 @@ export function registerFeedMetrics(registry: Registry, sources: FeedMetricsSour
     (f) => f.counters.filtered,
   );
   perFeed(
-    'enlace_feed_alerts_handling_restricted_total',
-    'Alerts left out by their handling code (H2 of another country).',
-    (f) => f.counters.handlingH2,
+    'enlace_feed_alerts_read_refused_total',
+    'Alerts the read rule (evaluateRead) refuses to an FIU of the feed country.',
+    (f) => f.counters.readRefused,
   );
   perFeed(
     'enlace_feed_duplicates_total',

@@ -752,12 +752,41 @@ describe('toStixBundle', () => {
     expect(report.object_refs).toEqual([report.created_by_ref]);
   });
 
-  it('exports the body of a restricted alert when given in clear', () => {
-    const opened = toStixBundle([{ alert: restricted.alert, body: restricted.body.body }], {
-      producer: PRODUCER,
-    });
+  it('exports the body of a restricted alert given in clear for a recipient only (evaluateRead)', () => {
+    const source = { alert: restricted.alert, body: restricted.body.body };
+    const opened = toStixBundle([source], { producer: { ...PRODUCER, country: 'US' } });
     expect(reportOf(opened, RESTRICTED_ID).x_enlace_body_exported).toBe(true);
     expect(JSON.stringify(opened)).toContain(CANARY_PLACE);
+    // PA is not a recipient: its export holds the header alone, even with the body at hand.
+    const closed = toStixBundle([source], { producer: PRODUCER });
+    expect(reportOf(closed, RESTRICTED_ID).x_enlace_body_exported).toBe(false);
+    expect(JSON.stringify(closed)).not.toContain(CANARY_PLACE);
+  });
+
+  it('leaves out H2 and H3 alerts of an export made for the process, and restricted bodies', () => {
+    const forAdministrator = toStixBundle(
+      [
+        ...sources.filter((s) => s.alert !== restricted.alert),
+        { alert: restricted.alert, body: restricted.body.body },
+      ],
+      { producer: PRODUCER, reader: { role: 'administrator' } },
+    );
+    const reports = forAdministrator.objects.filter((o): o is StixReport => o.type === 'report');
+    // The H2 network alert and the H3 document alert go to no one but their holder and origin.
+    expect(reports.map((r) => [r.x_enlace_alert_id, r.x_enlace_body_exported]).sort()).toEqual(
+      [
+        [ROUTE_ID, true],
+        [DOCUMENT_ID, true],
+        [RESTRICTED_ID, false],
+      ].sort(),
+    );
+    expect(JSON.stringify(forAdministrator)).not.toContain(CANARY_PLACE);
+  });
+
+  it('needs the country the export is made for', () => {
+    expect(() => toStixBundle(sources, { producer: { name: 'no country' } })).toThrow(
+      expect.objectContaining({ code: 'ERR_VALIDATION' }),
+    );
   });
 
   it('never contains a number behind a digest, a restricted body or its ciphertext', () => {

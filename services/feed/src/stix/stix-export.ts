@@ -23,6 +23,12 @@
  *   "indicate" their holder (or the network).
  * A restricted alert whose body the exporter cannot read yields its report only.
  *
+ * What goes into an export is @enlace/policy's read rule (evaluateRead, channel `export`) for
+ * the reader the export is for, the producer's country holding the alerts: a refused alert (an
+ * H2 or H3 alert exported for someone other than its holder) is left out; one the reader may
+ * see only the header of yields its report alone, without title or summary. Enum names (kind,
+ * handling, TLP) are @enlace/schema's.
+ *
  * Markings: every object of an alert carries object_marking_refs [TLP, handling]. The TLP is the
  * official TLP 2.0 marking definition of header.tlp, raised to the floor of the handling code
  * (H2: TLP:AMBER+STRICT, H3: TLP:AMBER; see HANDLING_TLP_FLOOR for why). The handling code is a
@@ -34,24 +40,26 @@
  * creation time. Objects are created by the origin country's identity; the bundle id is the v5
  * of its content.
  */
+import { evaluateRead } from '@enlace/policy';
+import type { Reader } from '@enlace/policy';
 import {
   AccountType,
   AgeBand,
-  AlertKind,
   CrossingType,
   DetectionPoint,
   DocumentType,
   EntityRole,
   FraudType,
-  HandlingCode,
   InformationCredibility,
   LinkRelation,
   PaymentChannel,
   SecurityFeature,
   SourceReliability,
-  TlpMarking,
   TransportMode,
   VulnerabilityFlag,
+  handlingName,
+  kindName,
+  tlpName,
 } from '@enlace/schema';
 import type {
   Alert,
@@ -108,21 +116,35 @@ export interface StixExportOptions {
   readonly producer: { readonly name: string; readonly country?: string };
   /**
    * The time of the export. Used only for timestamps an alert lacks (a verified alert always has
-   * issued_at), so that the export stays a function of its input.
+   * issued_at), so that the export stays a function of its input; and the time of the read rule
+   * (whether an alert has expired, which changes nothing exported).
    */
   readonly now?: Date;
+  /**
+   * Who the export is for, judged by evaluateRead with the producer's country as the holder.
+   * Default: an FIU analyst of the producer's country.
+   */
+  readonly reader?: Reader;
 }
 
 /** Builds one STIX 2.1 bundle of the given alerts. Throws FeedError ERR_VALIDATION for an alert without a TLP or handling code. */
 export function toStixBundle(items: readonly StixSource[], options: StixExportOptions): StixBundle {
   const now = options.now ?? new Date();
+  const holder = options.producer.country?.toUpperCase();
+  if (holder === undefined || holder === '')
+    throw invalid(
+      'producer.country',
+      'required',
+      'an export is made for a country: the one that holds the alerts',
+    );
+  const reader: Reader = options.reader ?? { role: 'fiu-analyst', country: holder };
   const producer = producerIdentity(options.producer);
   const objects = new Map<string, StixObject>([[producer.id, producer]]);
   const add = (object: StixObject): void => {
     if (!objects.has(object.id)) objects.set(object.id, object);
   };
   items.forEach((item, index) => {
-    for (const object of alertObjects(item, index, producer.id, now)) add(object);
+    for (const object of alertObjects(item, index, producer.id, now, { reader, holder })) add(object);
   });
   const list = [...objects.values()];
   return {
@@ -183,11 +205,13 @@ function alertObjects(
   index: number,
   producerId: StixId<'identity'>,
   now: Date,
+  readAs: { reader: Reader; holder: string },
 ): StixObject[] {
-  const header = item.alert.header;
+  const signed = item.alert.header;
   const where = `items[${index}].alert.header`;
-  if (header === undefined) throw invalid(where, 'required', 'an alert without a header cannot be exported');
-  const tlp = tlpName(header.tlp);
+  if (signed === undefined) throw invalid(where, 'required', 'an alert without a header cannot be exported');
+  let header = signed;
+  const tlp = stixTlp(header.tlp);
   if (tlp === undefined) throw invalid(`${where}.tlp`, 'invalid', `alert ${header.id} has no TLP marking`);
   const handling = handlingName(header.handling);
   if (handling === undefined) {
@@ -195,6 +219,26 @@ function alertObjects(
   }
   const origin = countryIdentity(header.origin);
   const tlpMarking = TLP_MARKING_DEFINITIONS[stricterTlp(tlp, HANDLING_TLP_FLOOR[handling])];
+  const kind = kindName(header.kind);
+  if (kind === undefined) throw invalid(`${where}.kind`, 'invalid', `alert ${header.id} has no kind`);
+  const read = evaluateRead(
+    readAs.reader,
+    {
+      origin: header.origin,
+      network: header.network,
+      kind,
+      handling,
+      recipients: header.recipients,
+      issuedAt: header.issuedAt ?? now,
+      ...(header.expiresAt !== undefined && { expiresAt: header.expiresAt }),
+      holder: readAs.holder,
+    },
+    'export',
+    { at: now },
+  );
+  if (!read.allowed) return [];
+  // The header and the fact that a body exists: no body, title or summary.
+  if (read.visibility === 'header') header = { ...header, title: '', summary: '' };
   const handlingMarking = handlingMarkingDefinition(handling, header.handlingNote, producerId);
   const scope: AlertScope = {
     alertId: header.id,
@@ -207,9 +251,7 @@ function alertObjects(
     confidence: confidenceOf(header),
   };
 
-  const body = item.body ?? clearBodyOf(item.alert);
-  const kind = kindName(header.kind);
-  if (kind === undefined) throw invalid(`${where}.kind`, 'invalid', `alert ${header.id} has no kind`);
+  const body = read.visibility === 'header' ? undefined : (item.body ?? clearBodyOf(item.alert));
   if (body !== undefined && body.$case !== kind) {
     throw invalid(
       `items[${index}].body`,
@@ -762,49 +804,10 @@ function wordsOf(values: NumericEnum, list: readonly number[], prefix: string): 
   return list.map((value) => enumWords(values, value, prefix)).filter((word) => word !== undefined);
 }
 
-function tlpName(tlp: TlpMarking): TlpName | undefined {
-  switch (tlp) {
-    case TlpMarking.TLP_MARKING_CLEAR:
-      return 'TLP:CLEAR';
-    case TlpMarking.TLP_MARKING_GREEN:
-      return 'TLP:GREEN';
-    case TlpMarking.TLP_MARKING_AMBER:
-      return 'TLP:AMBER';
-    case TlpMarking.TLP_MARKING_AMBER_STRICT:
-      return 'TLP:AMBER+STRICT';
-    case TlpMarking.TLP_MARKING_RED:
-      return 'TLP:RED';
-    default:
-      return undefined;
-  }
-}
-
-function handlingName(code: HandlingCode): HandlingCodeName | undefined {
-  switch (code) {
-    case HandlingCode.HANDLING_CODE_H0:
-      return 'H0';
-    case HandlingCode.HANDLING_CODE_H1:
-      return 'H1';
-    case HandlingCode.HANDLING_CODE_H2:
-      return 'H2';
-    case HandlingCode.HANDLING_CODE_H3:
-      return 'H3';
-    default:
-      return undefined;
-  }
-}
-
-function kindName(kind: AlertKind): StixReport['x_enlace_kind'] | undefined {
-  switch (kind) {
-    case AlertKind.ALERT_KIND_ROUTE:
-      return 'route';
-    case AlertKind.ALERT_KIND_DOCUMENT:
-      return 'document';
-    case AlertKind.ALERT_KIND_NETWORK:
-      return 'network';
-    default:
-      return undefined;
-  }
+/** A TLP marking as the official STIX marking definitions name it: amber+strict is "TLP:AMBER+STRICT". */
+function stixTlp(tlp: AlertHeader['tlp']): TlpName | undefined {
+  const name = tlpName(tlp);
+  return name === undefined ? undefined : (`TLP:${name.toUpperCase()}` as TlpName);
 }
 
 function clearBodyOf(alert: Alert): AlertBody['body'] | undefined {

@@ -3,6 +3,7 @@
  * properties the export sets. Custom properties carry the prefix `x_enlace_` (section 11.1);
  * custom observable types in indicator patterns carry the prefix `x-enlace-`.
  */
+import type { AlertKindName, HandlingCodeName } from '@enlace/schema';
 
 /** A STIX identifier: `<type>--<UUID>`. */
 export type StixId<T extends string = string> = `${T}--${string}`;
@@ -93,7 +94,7 @@ export interface StixReport extends StixCommonProperties<'report'> {
   readonly x_enlace_alert_id: string;
   readonly x_enlace_origin: string;
   readonly x_enlace_network: string;
-  readonly x_enlace_kind: 'route' | 'document' | 'network';
+  readonly x_enlace_kind: AlertKindName;
   readonly x_enlace_handling: HandlingCodeName;
   readonly x_enlace_tlp: TlpName;
   readonly x_enlace_grading?: string;
@@ -125,8 +126,8 @@ export interface StixSighting extends StixCommonProperties<'sighting'> {
 /** TLP 2.0 level names, as in the official marking definitions. */
 export type TlpName = 'TLP:CLEAR' | 'TLP:GREEN' | 'TLP:AMBER' | 'TLP:AMBER+STRICT' | 'TLP:RED';
 
-/** Enlace handling codes (DESIGN.md). */
-export type HandlingCodeName = 'H0' | 'H1' | 'H2' | 'H3';
+/** Enlace handling codes (DESIGN.md), as @enlace/schema names them. */
+export type { HandlingCodeName };
 
 /**
  * A TLP 2.0 marking definition as published by OASIS in cti-stix-common-objects

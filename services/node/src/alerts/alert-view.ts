@@ -2,8 +2,15 @@
  * What the store keeps of an alert and how the API shows it: the row built from a verified
  * alert, and the JSON views of the inbox list and of one alert with its verification record.
  * H1 is flagged in every output; handling and grading travel unchanged.
+ *
+ * The store keeps what this node may read (a restricted body decrypted for its recipient); what
+ * each reader sees of it is @enlace/policy's read rule (`readRow`): a reader with visibility
+ * `header` (an administrator or auditor, for a restricted alert) gets the header and
+ * `bodyRestricted: true`, never the body, title or summary.
  */
-import type { Alert, AlertBody } from '@enlace/schema';
+import { evaluateRead } from '@enlace/policy';
+import type { AlertKind, HandlingCode, ReadAllowed, ReadChannel, ReadDecision, Reader } from '@enlace/policy';
+import type { Alert, AlertBody, JsonObject } from '@enlace/schema';
 import { alertToJson, tlpName } from '@enlace/schema';
 
 import type {
@@ -68,11 +75,41 @@ export function toRow(input: RowInput): NewAlertRow {
   };
 }
 
-function notices(row: StoredAlert): string[] {
+/** What `reader` may see of `row`, held by this node's country `holder`, on `channel`. */
+export function readRow(
+  row: StoredAlert,
+  reader: Reader,
+  holder: string,
+  channel: ReadChannel,
+  now: Date = new Date(),
+): ReadDecision {
+  return evaluateRead(
+    reader,
+    {
+      origin: row.origin,
+      network: row.network,
+      kind: row.kind as AlertKind,
+      handling: row.handling as HandlingCode,
+      recipients: row.recipients,
+      issuedAt: row.issuedAt,
+      ...(row.expiresAt !== undefined && { expiresAt: row.expiresAt }),
+      holder,
+    },
+    channel,
+    { at: now },
+  );
+}
+
+/** The full view, for the node's own use (what it publishes, or when no reader is in question). */
+const FULL: ReadAllowed = { allowed: true, visibility: 'full', bodyRestricted: false, expired: false };
+
+function notices(row: StoredAlert, read: ReadAllowed): string[] {
   const out: string[] = [];
   if (row.handling === 'H1') out.push(H1_NOTICE);
   if (row.handling === 'H2') out.push("H2: no onward dissemination without the originator's consent");
-  if (row.restricted && !row.readable)
+  if (read.bodyRestricted && row.readable)
+    out.push('restricted: its body, title and summary are for the focal points of its recipients and origin');
+  else if (row.restricted && !row.readable)
     out.push('restricted to other countries: the body is not readable here');
   if (row.retractedBy !== undefined) out.push(`retracted by ${row.retractedBy}`);
   if (row.supersededBy !== undefined) out.push(`superseded by ${row.supersededBy}`);
@@ -85,8 +122,9 @@ export function isExpired(row: Pick<StoredAlert, 'expiresAt'>, now: Date = new D
   return row.expiresAt !== undefined && row.expiresAt.getTime() <= now.getTime();
 }
 
-/** One line of the inbox or outbox. */
-export function summaryView(row: StoredAlert): Record<string, unknown> {
+/** One line of the inbox or outbox, as `read` lets its reader see it (default: in full). */
+export function summaryView(row: StoredAlert, read: ReadAllowed = FULL): Record<string, unknown> {
+  const header = read.visibility === 'header';
   return {
     id: row.id,
     box: row.box,
@@ -100,25 +138,27 @@ export function summaryView(row: StoredAlert): Record<string, unknown> {
     ...(row.expiresAt !== undefined && { expiresAt: row.expiresAt.toISOString() }),
     expired: isExpired(row),
     receivedAt: row.receivedAt.toISOString(),
-    title: row.title,
+    title: header ? '' : row.title,
     recipients: row.recipients,
     restricted: row.restricted,
-    bodyReadable: row.readable,
+    bodyReadable: row.readable && !header,
+    bodyRestricted: header,
     ...(row.supersedesId !== '' && { supersedesId: row.supersedesId }),
     ...(row.retractsId !== '' && { retractsId: row.retractsId }),
     ...(row.retractedBy !== undefined && { retractedBy: row.retractedBy }),
     ...(row.supersededBy !== undefined && { supersededBy: row.supersededBy }),
-    notices: notices(row),
+    notices: notices(row, read),
   };
 }
 
-/** One alert in full: the summary, the alert as proto3 JSON, and how it was verified. */
+/** One alert: the summary, the alert as proto3 JSON (as `read` lets its reader see it), and how it was verified. */
 export function detailView(
   row: StoredAlert,
   receipts: readonly StoredReceipt[] = [],
+  read: ReadAllowed = FULL,
 ): Record<string, unknown> {
   return {
-    ...summaryView(row),
+    ...summaryView(row, read),
     receipts: receipts.map((r) => ({
       from: r.from,
       status: r.status,
@@ -127,7 +167,15 @@ export function detailView(
     })),
     subject: row.subject,
     ...(row.streamSeq !== undefined && { streamSeq: row.streamSeq }),
-    alert: row.alertJson,
+    alert: read.visibility === 'header' ? headerOnly(row.alertJson) : row.alertJson,
     verification: row.verification,
   };
+}
+
+/** The alert's JSON without its body and without the title and summary of the header. */
+function headerOnly(alert: unknown): JsonObject {
+  const header = { ...((alert as { header?: JsonObject } | null)?.header ?? {}) };
+  delete header['title'];
+  delete header['summary'];
+  return { header };
 }

@@ -21,17 +21,19 @@ import type { ServerResponse } from 'node:http';
 
 import { BEARER_SCHEME, requestIdOf } from '@enlace/service-kit';
 
-import { Officers } from '../auth/officer-access.js';
+import { Officers, readerOf } from '../auth/officer-access.js';
 import type { OfficerRequest } from '../auth/officer-access.js';
 import { NodeError } from '../errors.js';
 import type { FieldViolation } from '../errors.js';
 import type { NodeContext } from '../http/node-context.js';
 import { NODE_CONTEXT } from '../http/tokens.js';
-import type { AlertQuery, Box } from '../store/alert-store.js';
+import type { AlertQuery, Box, StoredAlert } from '../store/alert-store.js';
 import { InvalidCursorError } from '../store/alert-store.js';
 import type { PublishedAlertResult } from './alert-publisher.js';
 
-import { detailView, summaryView } from './alert-view.js';
+import type { ReadAllowed, ReadChannel } from '@enlace/policy';
+
+import { detailView, readRow, summaryView } from './alert-view.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -222,11 +224,15 @@ export class AlertsController {
   })
   @ApiQuery({ name: 'cursor', required: false, description: 'the `next` of the previous page' })
   @ApiQuery({ name: 'limit', required: false, description: '1 to 500, default 50' })
-  list(@Query() params: ListParams): Record<string, unknown> {
+  list(@Query() params: ListParams, @Req() req: OfficerRequest): Record<string, unknown> {
     const query = parseListQuery(params);
     try {
       const page = this.node.store.list(query);
-      return { items: page.items.map(summaryView), ...(page.next !== undefined && { next: page.next }) };
+      const items = page.items.flatMap((row) => {
+        const read = this.#read(row, req, 'inbox', false);
+        return read === undefined ? [] : [summaryView(row, read)];
+      });
+      return { items, ...(page.next !== undefined && { next: page.next }) };
     } catch (error) {
       if (error instanceof InvalidCursorError)
         throw new NodeError('ERR_VALIDATION', error.message, {
@@ -239,19 +245,38 @@ export class AlertsController {
   @Get(':id')
   @ApiOperation({ summary: 'One alert as JSON, with its verification record' })
   @ApiParam({ name: 'id', description: 'alert id (UUIDv7)' })
-  get(@Param('id') id: string): Record<string, unknown> {
-    return detailView(this.#find(id), this.node.store.receipts(id));
+  get(@Param('id') id: string, @Req() req: OfficerRequest): Record<string, unknown> {
+    const row = this.#find(id);
+    return detailView(row, this.node.store.receipts(id), this.#read(row, req, 'by_id'));
   }
 
   @Get(':id/envelope')
   @ApiOperation({ summary: 'The SignedAlert exactly as received (protobuf)' })
   @ApiProduces('application/x-protobuf')
-  envelope(@Param('id') id: string, @Res() res: ServerResponse): void {
+  envelope(@Param('id') id: string, @Req() req: OfficerRequest, @Res() res: ServerResponse): void {
     const alert = this.#find(id);
+    // A restricted alert travels with its body, title and summary encrypted (the schema keeps
+    // them out of its header), so a reader with visibility `header` may have the bytes too.
+    this.#read(alert, req, 'envelope');
     res.statusCode = 200;
     res.setHeader('content-type', 'application/x-protobuf; messageType=enlace.alert.v1.SignedAlert');
     res.setHeader('content-length', String(alert.envelope.byteLength));
     res.end(Buffer.from(alert.envelope.buffer, alert.envelope.byteOffset, alert.envelope.byteLength));
+  }
+
+  /** The read rule for this request's reader; a refusal throws, or gives undefined when `orThrow` is false. */
+  #read(row: StoredAlert, req: OfficerRequest, channel: ReadChannel): ReadAllowed;
+  #read(row: StoredAlert, req: OfficerRequest, channel: ReadChannel, orThrow: false): ReadAllowed | undefined;
+  #read(
+    row: StoredAlert,
+    req: OfficerRequest,
+    channel: ReadChannel,
+    orThrow = true,
+  ): ReadAllowed | undefined {
+    const decision = readRow(row, readerOf(req.actor, this.node.country), this.node.country, channel);
+    if (decision.allowed) return decision;
+    if (!orThrow) return undefined;
+    throw new NodeError('ERR_POLICY_DENIED', decision.message, { reason: decision.reason });
   }
 
   #find(id: string) {

@@ -41,6 +41,8 @@ let js: JetStreamClient;
 let jsm: JetStreamManager;
 const nodes = {} as Record<Country, NodeApp>;
 const tokens = {} as Record<Country, string>;
+/** Tokens of the process: an administrator's and an auditor's, of no country. */
+const processTokens = {} as Record<'administrator' | 'auditor', string>;
 const signingKeys = {} as Record<Country, PrivateSigningJwk>;
 const admin = { actor: { id: 'admin@secretariat', roles: ['administrator' as const] }, reason: 'test' };
 
@@ -238,6 +240,12 @@ beforeAll(async () => {
       ttlSeconds: 3600,
     });
   }
+  for (const role of ['administrator', 'auditor'] as const)
+    processTokens[role] = await issueToken(tokenKey, {
+      subject: `${role}-1`,
+      roles: [role],
+      ttlSeconds: 3600,
+    });
   for (const country of COUNTRIES) nodes[country] = await startNode(country);
   nc = await server.connect();
   js = jetstream(nc);
@@ -624,6 +632,59 @@ describe('restricted alerts', () => {
     const noticeBytes = Buffer.from((await get('HN', `/v1/alerts/${retraction.body.id}/envelope`)).bytes);
     expect(noticeBytes.toString('utf8')).not.toContain('ruta mal identificada');
     expect(noticeBytes.toString('utf8')).not.toContain('Restringida');
+  });
+});
+
+describe('the read rule on the node', () => {
+  it('gives administrators and auditors the header of a restricted alert, never its body, title or summary', async () => {
+    const reply = await publish(
+      'MX',
+      routeDraft('MX', 'Solo para GT', { recipients: ['GT'], tlp: 'TLP_MARKING_RED' }),
+    );
+    expect(reply.status, JSON.stringify(reply.body)).toBe(201);
+    const { id } = reply.body;
+    await arrival('GT', id);
+
+    // GT's own focal point reads it in full.
+    const gt = await get('GT', `/v1/alerts/${id}`);
+    expect(gt.body).toMatchObject({ bodyReadable: true, bodyRestricted: false, title: 'Solo para GT' });
+    expect(gt.body.alert.route.waypoints).toHaveLength(3);
+
+    for (const role of ['administrator', 'auditor'] as const) {
+      const token = processTokens[role];
+      for (const country of ['GT', 'MX'] as const) {
+        const one = await call(nodes[country], 'GET', `/v1/alerts/${id}`, { token });
+        expect(one.status, `${role} on ${country}`).toBe(200);
+        expect(one.body).toMatchObject({
+          id,
+          restricted: true,
+          bodyReadable: false,
+          bodyRestricted: true,
+          title: '',
+        });
+        expect(one.body.alert.header).toMatchObject({ id, origin: 'MX', recipients: ['GT'] });
+        expect(one.body.alert.route).toBeUndefined();
+        for (const text of ['Solo para GT', 'Reynosa', 'Suchiate', SUMMARY])
+          expect(JSON.stringify(one.body), `${role} on ${country}`).not.toContain(text);
+        const list = await call(nodes[country], 'GET', '/v1/alerts', { token });
+        const item = list.body.items.find((i: { id: string }) => i.id === id);
+        expect(item).toMatchObject({ title: '', bodyRestricted: true, bodyReadable: false });
+        expect(JSON.stringify(item)).not.toContain('Solo para GT');
+        // The envelope holds the body, title and summary encrypted only.
+        const envelope = await call(nodes[country], 'GET', `/v1/alerts/${id}/envelope`, { token });
+        expect(envelope.status).toBe(200);
+        expect(Buffer.from(envelope.bytes).toString('utf8')).not.toContain('Solo para GT');
+      }
+    }
+
+    // An open alert stays readable in full by the process, as before.
+    const open = await publish('MX', routeDraft('MX', 'Abierta'));
+    await arrival('GT', open.body.id);
+    const adminView = await call(nodes.GT, 'GET', `/v1/alerts/${open.body.id}`, {
+      token: processTokens.administrator,
+    });
+    expect(adminView.body).toMatchObject({ bodyReadable: true, bodyRestricted: false, title: 'Abierta' });
+    expect(adminView.body.alert.route.waypoints).toHaveLength(3);
   });
 });
 

@@ -3,12 +3,15 @@
  * takes a focal point of this country, an administrator or an auditor (the default of every
  * route); publishing, retracting, acknowledging and forwarding (`@Officers()`) a focal point of
  * this country or an administrator. Routes marked `@Public()` (health, metrics) need none.
- * Tokens are the registry's, checked by the `verify` function the app is given.
+ * Tokens are the registry's, checked by the `verify` function the app is given. What a reader
+ * then sees of each alert is @enlace/policy's read rule (`readerOf` below, alert-view.ts).
  */
+import type { Reader } from '@enlace/policy';
 import { Roles } from '@enlace/service-kit';
 import type { AuthenticatedRequest, BearerAuth, VerifiedToken } from '@enlace/service-kit';
 
 import type { Officer } from '../alerts/alert-publisher.js';
+import { NodeError } from '../errors.js';
 
 const READERS = ['focal-point', 'administrator', 'auditor'] as const;
 const WRITERS = ['focal-point', 'administrator'] as const;
@@ -39,4 +42,17 @@ export function officerAccess(
       ...(token.country !== undefined && { country: token.country }),
     }),
   };
+}
+
+/**
+ * Who reads, for @enlace/policy's evaluateRead: a focal point of this country, else an
+ * administrator, else an auditor (a token may hold several roles; the one that sees most wins).
+ */
+export function readerOf(actor: Officer | undefined, country: string): Reader {
+  const roles = actor?.roles ?? [];
+  if (roles.includes('focal-point') && actor?.country === country) return { role: 'focal-point', country };
+  if (roles.includes('administrator')) return { role: 'administrator' };
+  if (roles.includes('auditor')) return { role: 'auditor' };
+  // The guard lets no other token through; a route without one reads nothing.
+  throw new NodeError('ERR_FORBIDDEN', `this is ${country}'s node: reading alerts takes a token of a reader`);
 }

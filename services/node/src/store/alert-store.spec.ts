@@ -104,7 +104,7 @@ describe('AlertStore', () => {
     const now = new Date(T0 + 60_000);
     expect(store.list({ expired: true, now }).items.map((a) => a.id)).toEqual([expired.id]);
     expect(store.list({ expired: false, now }).items.map((a) => a.id)).toEqual([open.id, current.id]);
-    const views = store.list({}).items.map(summaryView);
+    const views = store.list({}).items.map((row) => summaryView(row));
     expect(views.map((v) => [v.id, v.expired])).toEqual([
       [open.id, false],
       [current.id, false],
