@@ -32,7 +32,7 @@ import type { FeedApp } from '@enlace/feed';
 import { createNodeApp } from '@enlace/node';
 import type { RegistryApp } from '@enlace/registry';
 import { createRegistryApp } from '@enlace/registry';
-import { issueToken, REGISTRY_PRIVATE_KEY_FILE } from '@enlace/trust';
+import { DEFAULT_TOKEN_TTL_SECONDS, issueToken, REGISTRY_PRIVATE_KEY_FILE, SERVICE_AUDIENCES } from '@enlace/trust';
 import { fiuNatsUser, ensureEnlaceStreams, reconcileNodeConsumers } from '@enlace/transport';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, nkeyAuthenticator } from '@nats-io/transport-node';
@@ -55,7 +55,6 @@ import { createProgress } from './progress.js';
 
 const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..', '..');
 const MEMBERS = ['BZ', 'CA', 'CR', 'DO', 'SV', 'GT', 'HN', 'MX', 'NI', 'PA', 'US'];
-const TOKEN_TTL_SECONDS = 7 * 24 * 3600;
 const DEMO_INTERVAL_MS = 3000;
 
 export interface StartOptions {
@@ -261,15 +260,20 @@ export async function startLocalNetwork(options: StartOptions, io: Io): Promise<
       await readFile(join(registryDir, REGISTRY_PRIVATE_KEY_FILE), 'utf8'),
     ) as Record<string, unknown>;
     const signingKey = { privateJwk: registryPrivate, kid: registry.registryKey.kid };
+    // Tokens are people's, short-lived (12 h) and each for one service: the administrator's and
+    // the auditor's for the registry, each officer's for its node, each analyst's for the feed
+    // service. A new start issues new ones.
     const adminToken = await issueToken(signingKey, {
       subject: 'local-admin',
       roles: ['administrator'],
-      ttlSeconds: TOKEN_TTL_SECONDS,
+      audience: SERVICE_AUDIENCES.registry,
+      ttlSeconds: DEFAULT_TOKEN_TTL_SECONDS,
     });
     const auditorToken = await issueToken(signingKey, {
       subject: 'local-auditor',
       roles: ['auditor'],
-      ttlSeconds: TOKEN_TTL_SECONDS,
+      audience: SERVICE_AUDIENCES.registry,
+      ttlSeconds: DEFAULT_TOKEN_TTL_SECONDS,
     });
 
     const keys: Record<string, string[]> = {};
@@ -362,7 +366,8 @@ export async function startLocalNetwork(options: StartOptions, io: Io): Promise<
         subject: `local-officer-${country.toLowerCase()}`,
         roles: ['focal-point'],
         country,
-        ttlSeconds: TOKEN_TTL_SECONDS,
+        audience: SERVICE_AUDIENCES.node,
+        ttlSeconds: DEFAULT_TOKEN_TTL_SECONDS,
       });
       nodes[country] = { url: node.url, docs: `${node.url}/docs`, token, keys: keys[country]! };
     }
@@ -413,7 +418,8 @@ export async function startLocalNetwork(options: StartOptions, io: Io): Promise<
         subject: `local-fiu-analyst-${country.toLowerCase()}`,
         roles: ['fiu-analyst'],
         country,
-        ttlSeconds: TOKEN_TTL_SECONDS,
+        audience: SERVICE_AUDIENCES.feed,
+        ttlSeconds: DEFAULT_TOKEN_TTL_SECONDS,
       });
 
     const info: NetworkFile = {

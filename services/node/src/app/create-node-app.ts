@@ -19,10 +19,11 @@ import {
   inboxPrefixOf,
 } from '@enlace/transport';
 import { membershipsAt, statusAt } from '@enlace/policy';
-import { verifyToken } from '@enlace/trust';
+import { SERVICE_AUDIENCES } from '@enlace/trust';
 import {
   connectServiceNats,
   createMetricsRegistry,
+  createTokenVerifier,
   createServiceApp,
   listenService,
   serviceLoggerFor,
@@ -237,8 +238,16 @@ export async function createNodeApp(options: CreateNodeAppOptions): Promise<Node
         providers: [{ provide: NODE_CONTEXT, useValue: context }],
         kit: {
           service: 'node',
-          // The registry's tokens, checked with the pinned registry key.
-          auth: officerAccess(country, (token) => verifyToken(token, options.registryPublicJwk)),
+          // The registry's tokens for nodes, checked with the pinned registry key and refused
+          // once the snapshot in force revokes them (change events bring it within a second).
+          auth: officerAccess(
+            country,
+            createTokenVerifier({
+              registryPublicJwk: options.registryPublicJwk,
+              audience: SERVICE_AUDIENCES.node,
+              revocations: () => trust.current()?.tokenRevoked,
+            }),
+          ),
           metrics: metricsRegistry,
           readiness: serviceReadiness({
             nats: link,
