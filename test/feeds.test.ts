@@ -20,7 +20,7 @@ import { signAlert } from '@enlace/crypto';
 import type { PrivateSigningJwk } from '@enlace/crypto';
 import { createFeedApp } from '@enlace/feed';
 import type { FeedApp } from '@enlace/feed';
-import { issueToken, REGISTRY_PRIVATE_KEY_FILE } from '@enlace/trust';
+import { issueToken, REGISTRY_PRIVATE_KEY_FILE, SERVICE_AUDIENCES } from '@enlace/trust';
 import { alertFromJson, encodeAlert, encodeSignedAlert } from '@enlace/schema';
 import { ALERTS_STREAM, alertSubject, ensureEnlaceStreams, publishAlert } from '@enlace/transport';
 import { startNatsServer } from '@enlace/testing';
@@ -251,17 +251,20 @@ beforeAll(async () => {
     subject: 'gt-ive-analyst',
     roles: ['fiu-analyst'],
     country: 'GT',
+    audience: SERVICE_AUDIENCES.feed,
     ttlSeconds: 3600,
   });
   mxToken = await issueToken(key, {
     subject: 'mx-uif-analyst',
     roles: ['fiu-analyst'],
     country: 'MX',
+    audience: SERVICE_AUDIENCES.feed,
     ttlSeconds: 3600,
   });
   adminToken = await issueToken(key, {
     subject: 'admin@secretariat',
     roles: ['administrator'],
+    audience: SERVICE_AUDIENCES.feed,
     ttlSeconds: 3600,
   });
 
@@ -821,6 +824,7 @@ describe('a suspended country', () => {
       subject: 'hn-uaf',
       roles: ['fiu-analyst'],
       country: 'HN',
+      audience: SERVICE_AUDIENCES.feed,
       ttlSeconds: 600,
     });
     const admin = { actor: { id: 'admin@secretariat', roles: ['administrator' as const] }, reason: 'test' };

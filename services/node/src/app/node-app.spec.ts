@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { generateEncryptionKey, generateSigningKey, signAlert } from '@enlace/crypto';
 import type { PrivateSigningJwk } from '@enlace/crypto';
 import { createRegistryApp } from '@enlace/registry';
-import { issueToken, REGISTRY_PRIVATE_KEY_FILE } from '@enlace/trust';
+import { issueToken, REGISTRY_PRIVATE_KEY_FILE, SERVICE_AUDIENCES } from '@enlace/trust';
 import type { RegistryApp } from '@enlace/registry';
 import { alertFromJson, decodeSignedAlert, encodeAlert, encodeSignedAlert } from '@enlace/schema';
 import type { NatsServerHandle } from '@enlace/testing';
@@ -234,6 +234,7 @@ beforeAll(async () => {
       subject: `${country.toLowerCase()}-liaison-1`,
       roles: ['focal-point'],
       country,
+      audience: SERVICE_AUDIENCES.node,
       ttlSeconds: 3600,
     });
   }
