@@ -32,7 +32,12 @@ import type { FeedApp } from '@enlace/feed';
 import { createNodeApp } from '@enlace/node';
 import type { RegistryApp } from '@enlace/registry';
 import { createRegistryApp } from '@enlace/registry';
-import { DEFAULT_TOKEN_TTL_SECONDS, issueToken, REGISTRY_PRIVATE_KEY_FILE, SERVICE_AUDIENCES } from '@enlace/trust';
+import {
+  DEFAULT_TOKEN_TTL_SECONDS,
+  issueToken,
+  REGISTRY_PRIVATE_KEY_FILE,
+  SERVICE_AUDIENCES,
+} from '@enlace/trust';
 import { fiuNatsUser, ensureEnlaceStreams, reconcileNodeConsumers } from '@enlace/transport';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, nkeyAuthenticator } from '@nats-io/transport-node';

@@ -72,7 +72,7 @@ import { contextSchema, fieldError, parseInput, validationError } from './domain
 import { RegistryEventPublisher } from './events.js';
 import { loadOrCreateRegistryKey } from './registry-key.js';
 import type { RegistryKey } from './registry-key.js';
-import { SnapshotSigner, buildPolicySnapshot, buildRegistrySnapshot } from './snapshot.js';
+import { SnapshotSigner, buildPolicySnapshot, revocationsOf } from './snapshot.js';
 import { RegistryStateStore } from './store/state-store.js';
 import type { StateChange, StoredEntry } from './store/state-store.js';
 
@@ -926,8 +926,11 @@ export class KvRegistryService implements RegistryService {
   tokenRevoked(): TokenRevocationCheck {
     const state = this.state();
     if (this.revocationCache?.revision !== state.revision) {
-      const snapshot = buildRegistrySnapshot(state, this.now(), this.key.kid);
-      this.revocationCache = { revision: state.revision, check: tokenRevocationCheck(snapshot) };
+      // Expired entries stay in this check until the next change: harmless, those tokens have expired.
+      this.revocationCache = {
+        revision: state.revision,
+        check: tokenRevocationCheck(revocationsOf(state, this.now())),
+      };
     }
     return this.revocationCache.check;
   }

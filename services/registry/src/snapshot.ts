@@ -49,7 +49,6 @@ export function buildRegistrySnapshot(
         .map((p) => `${p.path}: ${p.message}`)
         .join('; ')}`,
     );
-  const at = Date.parse(generatedAt);
   return {
     format: REGISTRY_SNAPSHOT_FORMAT,
     revision: state.revision,
@@ -57,8 +56,19 @@ export function buildRegistrySnapshot(
     registryKid,
     policy,
     keys: state.keys,
+    ...revocationsOf(state, generatedAt),
+  };
+}
+
+/** The revocation lists of `state` as the snapshot carries them (and the registry itself checks). */
+export function revocationsOf(
+  state: RegistryState,
+  at: Instant,
+): Required<Pick<RegistrySnapshot, 'revokedTokens' | 'revokedSubjects'>> {
+  const t = Date.parse(at);
+  return {
     // Expired entries are left out: those tokens verify nowhere anyway.
-    revokedTokens: state.revokedTokens.filter((r) => Date.parse(r.expiresAt) > at),
+    revokedTokens: state.revokedTokens.filter((r) => Date.parse(r.expiresAt) > t),
     // A deactivated focal point's tokens are refused by subject (see RevokedSubject): the
     // registry does not issue tokens, so it cannot list their ids.
     revokedSubjects: state.focalPoints
