@@ -4,9 +4,9 @@
  * its id (`jti`), its subject, its roles, the one service it is for (`aud`) and, for the roles
  * that read or publish alert content, its country; it expires within 24 h. verifyToken turns a
  * token into the Actor that commands and the audit trail carry, or throws TrustError
- * ERR_UNAUTHENTICATED (also for a token the registry's signed state revokes). The registry issues tokens
- * through issueToken with its own key; tools that hold the registry's data directory (the CLI,
- * the local network) do the same. No Nest, no NATS.
+ * ERR_UNAUTHENTICATED (also for a token the registry's signed state revokes). Tokens are issued
+ * through issueToken with the registry key, by the tools that hold the registry's data directory
+ * (the CLI, the local network). No Nest, no NATS.
  */
 import { randomUUID } from 'node:crypto';
 
