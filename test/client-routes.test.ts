@@ -121,6 +121,8 @@ describe('the clients call exactly the routes the services document', () => {
     await r.keys.register({ country: P, publicJwk: { kid: P } });
     await r.keys.rotate({ country: P, publicJwk: { kid: P } });
     await r.keys.revoke(P, why);
+    await r.tokens.revoked();
+    await r.tokens.revoke(P, why);
     await r.policy.rules();
     await r.policy.decide({ action: 'publish', network: P, kind: 'route', origin: P });
     await r.glossary();

@@ -20,7 +20,7 @@ import { signAlert } from '@enlace/crypto';
 import type { PrivateSigningJwk } from '@enlace/crypto';
 import { createFeedApp } from '@enlace/feed';
 import type { FeedApp } from '@enlace/feed';
-import { issueToken, REGISTRY_PRIVATE_KEY_FILE } from '@enlace/trust';
+import { createToken, issueToken, REGISTRY_PRIVATE_KEY_FILE, SERVICE_AUDIENCES } from '@enlace/trust';
 import { alertFromJson, encodeAlert, encodeSignedAlert } from '@enlace/schema';
 import { ALERTS_STREAM, alertSubject, ensureEnlaceStreams, publishAlert } from '@enlace/transport';
 import { startNatsServer } from '@enlace/testing';
@@ -253,17 +253,20 @@ beforeAll(async () => {
     subject: 'gt-ive-analyst',
     roles: ['fiu-analyst'],
     country: 'GT',
+    audience: SERVICE_AUDIENCES.feed,
     ttlSeconds: 3600,
   });
   mxToken = await issueToken(key, {
     subject: 'mx-uif-analyst',
     roles: ['fiu-analyst'],
     country: 'MX',
+    audience: SERVICE_AUDIENCES.feed,
     ttlSeconds: 3600,
   });
   adminToken = await issueToken(key, {
     subject: 'admin@secretariat',
     roles: ['administrator'],
+    audience: SERVICE_AUDIENCES.feed,
     ttlSeconds: 3600,
   });
 
@@ -360,6 +363,58 @@ describe('feed definitions', () => {
     const all = await api('GET', '/v1/feeds', adminToken);
     expect(all.json.feeds.map((f: Loose) => f.feed.id)).toContain('mx-private');
     expect((await api('DELETE', '/v1/feeds/mx-private', mxToken)).status).toBe(204);
+  });
+});
+
+describe('tokens', () => {
+  async function registryKey(): Promise<{ privateJwk: Record<string, unknown>; kid: string }> {
+    const privateJwk = JSON.parse(
+      await readFile(join(net.root, 'registry', REGISTRY_PRIVATE_KEY_FILE), 'utf8'),
+    ) as Record<string, unknown>;
+    return { privateJwk, kid: net.pinned['kid'] as string };
+  }
+
+  it("refuses a node's token, saying which audience it expected", async () => {
+    const nodeToken = await issueToken(await registryKey(), {
+      subject: 'gt-igm-liaison-1',
+      roles: ['focal-point'],
+      country: 'GT',
+      audience: SERVICE_AUDIENCES.node,
+    });
+    const refused = await api('GET', '/v1/feeds', nodeToken);
+    expect(refused.status).toBe(401);
+    expect(refused.json.error.code).toBe('ERR_UNAUTHENTICATED');
+    expect(refused.json.error.message).toBe(
+      'the bearer token is not for this service: it expected the audience "enlace-feed", the token has "enlace-node"',
+    );
+  });
+
+  it('refuses a revoked token within seconds of the revocation (through the change event)', async () => {
+    const issued = await createToken(await registryKey(), {
+      subject: 'gt-ive-analyst',
+      roles: ['fiu-analyst'],
+      country: 'GT',
+      audience: SERVICE_AUDIENCES.feed,
+    });
+    expect((await api('GET', '/v1/feeds', issued.token)).status).toBe(200);
+    const at = Date.now();
+    await net.registry.service.revokeToken(
+      { jti: issued.jti },
+      { actor: { id: 'admin@secretariat', roles: ['administrator'] }, reason: 'analyst left' },
+    );
+    let refused = await api('GET', '/v1/feeds', issued.token);
+    while (refused.status !== 401 && Date.now() - at < 5_000) {
+      await new Promise((r) => setTimeout(r, 20));
+      refused = await api('GET', '/v1/feeds', issued.token);
+    }
+    expect(Date.now() - at).toBeLessThan(3_000);
+    expect(refused.status).toBe(401);
+    expect(refused.json.error.code).toBe('ERR_UNAUTHENTICATED');
+    expect(refused.json.error.message).toMatch(
+      new RegExp(`^token revoked: token ${issued.jti} was revoked at `),
+    );
+    // The analyst's other token still works.
+    expect((await api('GET', '/v1/feeds', gtToken)).status).toBe(200);
   });
 });
 
@@ -842,6 +897,7 @@ describe('a suspended country', () => {
       subject: 'hn-uaf',
       roles: ['fiu-analyst'],
       country: 'HN',
+      audience: SERVICE_AUDIENCES.feed,
       ttlSeconds: 600,
     });
     const admin = { actor: { id: 'admin@secretariat', roles: ['administrator' as const] }, reason: 'test' };

@@ -69,6 +69,8 @@ export type {
   RegistryHealthJson,
   RegistryList,
   RevokeKeyRequest,
+  RevokeTokenRequest,
+  RevokedTokenJson,
   RotateKeyRequest,
   SignedSnapshotJson,
   StatusChangeRequest,

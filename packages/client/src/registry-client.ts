@@ -35,6 +35,8 @@ import type {
   RegistryHealthJson,
   RegistryList,
   RevokeKeyRequest,
+  RevokeTokenRequest,
+  RevokedTokenJson,
   RotateKeyRequest,
   SignedSnapshotJson,
   StatusChangeRequest,
@@ -78,6 +80,12 @@ export interface RegistryClient extends OperationsClient {
     register(body: RegisterKeyRequest, options?: CallOptions): Promise<KeyJson>;
     rotate(body: RotateKeyRequest, options?: CallOptions): Promise<KeyRotationJson>;
     revoke(kid: string, body: RevokeKeyRequest, options?: CallOptions): Promise<KeyJson>;
+  };
+  /** Bearer tokens revoked by id (administrator; the list also for auditors). */
+  readonly tokens: {
+    revoked(options?: CallOptions): Promise<RegistryList<RevokedTokenJson>>;
+    /** Revokes a token by its id (jti): every service refuses it from then on. */
+    revoke(jti: string, body: RevokeTokenRequest, options?: CallOptions): Promise<RevokedTokenJson>;
   };
   readonly policy: {
     rules(options?: CallOptions): Promise<RegistryList<PolicyRuleJson>>;
@@ -135,6 +143,10 @@ export function createRegistryClient(options: ClientOptions): RegistryClient {
       register: (body, o) => post('v1/keys', body, o),
       rotate: (body, o) => post('v1/keys/rotate', body, o),
       revoke: (kid, body, o) => post(`v1/keys/${segment(kid)}/revoke`, body, o),
+    },
+    tokens: {
+      revoked: (o) => get('v1/tokens/revoked', {}, o),
+      revoke: (jti, body, o) => post(`v1/tokens/${segment(jti)}/revoke`, body, o),
     },
     policy: {
       rules: (o) => get('v1/policy/rules', {}, o),

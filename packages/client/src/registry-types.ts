@@ -189,6 +189,17 @@ export interface RevokeKeyRequest extends Why {
   readonly at?: InstantText;
 }
 
+export interface RevokeTokenRequest extends Why {
+  readonly reason: string;
+}
+
+/** A bearer token revoked by id, kept on the list until it would have expired anyway. */
+export interface RevokedTokenJson {
+  readonly jti: string;
+  readonly revokedAt: InstantText;
+  readonly expiresAt: InstantText;
+}
+
 export interface DecideRequest {
   readonly action: 'publish' | 'receive';
   readonly network: string;

@@ -69,16 +69,16 @@ export async function publishDemoAlert(
   }
 }
 
-/** Publishes a demo alert every `intervalMs` until stopped; reports each one. */
+/** Publishes a demo alert every `intervalMs` until stopped, with the nodes (and tokens) `nodes()` gives now; reports each one. */
 export function startDemo(
-  nodes: Readonly<Record<string, DemoNode>>,
+  nodes: () => Readonly<Record<string, DemoNode>>,
   drafts: ReadonlyArray<{ name: string; draft: Record<string, unknown> }>,
   options: { intervalMs: number; report: (published: DemoPublished) => void },
 ): { stop(): Promise<void> } {
   let round = 0;
   let running: Promise<void> = Promise.resolve();
   const tick = (): void => {
-    running = publishDemoAlert(nodes, drafts, round++).then(options.report, (error: unknown) =>
+    running = publishDemoAlert(nodes(), drafts, round++).then(options.report, (error: unknown) =>
       options.report({
         origin: '?',
         draft: '?',

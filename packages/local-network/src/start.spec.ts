@@ -145,6 +145,23 @@ describe.skipIf(!haveNats)('npm start', () => {
     expect(JSON.parse(await readFile(file, 'utf8'))).toEqual(info);
     expect((await stat(file)).mode & 0o777).toBe(0o600);
 
+    // Its tokens are short-lived (12 h) and each for one service, with an id to revoke it by.
+    const claims = (token: string): Record<string, unknown> =>
+      JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
+    const tokens: Array<[string, string]> = [
+      [info.registry.token, 'enlace-registry'],
+      [info.registry.auditorToken, 'enlace-registry'],
+      [info.nodes['MX']!.token, 'enlace-node'],
+      [info.feed.tokens['GT']!, 'enlace-feed'],
+    ];
+    for (const [token, audience] of tokens) {
+      const c = claims(token);
+      expect(c['aud']).toBe(audience);
+      expect(typeof c['jti']).toBe('string');
+      expect((c['exp'] as number) - (c['iat'] as number)).toBe(12 * 3600);
+    }
+    expect(claims(info.nodes['MX']!.token)['country']).toBe('MX');
+
     // The registry is seeded and holds the countries' keys.
     const registry = createRegistryClient({ baseUrl: info.registry.url, token: info.registry.token });
     const countries = await registry.countries.list();

@@ -14,7 +14,7 @@
  * State lives in `.enlace/` (or --state-dir) and is reused on the next start. Ctrl-C (SIGINT) or
  * SIGTERM stops everything, nats-server included.
  */
-import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -32,7 +32,12 @@ import type { FeedApp } from '@enlace/feed';
 import { createNodeApp } from '@enlace/node';
 import type { RegistryApp } from '@enlace/registry';
 import { createRegistryApp } from '@enlace/registry';
-import { issueToken, REGISTRY_PRIVATE_KEY_FILE } from '@enlace/trust';
+import {
+  DEFAULT_TOKEN_TTL_SECONDS,
+  issueToken,
+  REGISTRY_PRIVATE_KEY_FILE,
+  SERVICE_AUDIENCES,
+} from '@enlace/trust';
 import { fiuNatsUser, ensureEnlaceStreams, reconcileNodeConsumers } from '@enlace/transport';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, nkeyAuthenticator } from '@nats-io/transport-node';
@@ -55,8 +60,9 @@ import { createProgress } from './progress.js';
 
 const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..', '..');
 const MEMBERS = ['BZ', 'CA', 'CR', 'DO', 'SV', 'GT', 'HN', 'MX', 'NI', 'PA', 'US'];
-const TOKEN_TTL_SECONDS = 7 * 24 * 3600;
 const DEMO_INTERVAL_MS = 3000;
+/** The launcher's tokens are renewed this long after they were issued: an hour before they expire. */
+const TOKEN_RENEWAL_MS = (DEFAULT_TOKEN_TTL_SECONDS - 3600) * 1000;
 
 export interface StartOptions {
   readonly countries: readonly string[];
@@ -110,6 +116,7 @@ export interface NetworkFile {
 }
 
 export interface LocalNetwork {
+  /** What network.json holds now (its tokens are renewed while the network runs). */
   readonly info: NetworkFile;
   stop(): Promise<void>;
 }
@@ -261,16 +268,43 @@ export async function startLocalNetwork(options: StartOptions, io: Io): Promise<
       await readFile(join(registryDir, REGISTRY_PRIVATE_KEY_FILE), 'utf8'),
     ) as Record<string, unknown>;
     const signingKey = { privateJwk: registryPrivate, kid: registry.registryKey.kid };
-    const adminToken = await issueToken(signingKey, {
-      subject: 'local-admin',
-      roles: ['administrator'],
-      ttlSeconds: TOKEN_TTL_SECONDS,
-    });
-    const auditorToken = await issueToken(signingKey, {
-      subject: 'local-auditor',
-      roles: ['auditor'],
-      ttlSeconds: TOKEN_TTL_SECONDS,
-    });
+    // Tokens are people's, short-lived (12 h) and each for one service: the administrator's and
+    // the auditor's for the registry, each officer's for its node, each analyst's for the feed
+    // service. A new start issues new ones, and the launcher renews them before they expire.
+    const localToken = {
+      admin: () =>
+        issueToken(signingKey, {
+          subject: 'local-admin',
+          roles: ['administrator'],
+          audience: SERVICE_AUDIENCES.registry,
+          ttlSeconds: DEFAULT_TOKEN_TTL_SECONDS,
+        }),
+      auditor: () =>
+        issueToken(signingKey, {
+          subject: 'local-auditor',
+          roles: ['auditor'],
+          audience: SERVICE_AUDIENCES.registry,
+          ttlSeconds: DEFAULT_TOKEN_TTL_SECONDS,
+        }),
+      officer: (country: string) =>
+        issueToken(signingKey, {
+          subject: `local-officer-${country.toLowerCase()}`,
+          roles: ['focal-point'],
+          country,
+          audience: SERVICE_AUDIENCES.node,
+          ttlSeconds: DEFAULT_TOKEN_TTL_SECONDS,
+        }),
+      analyst: (country: string) =>
+        issueToken(signingKey, {
+          subject: `local-fiu-analyst-${country.toLowerCase()}`,
+          roles: ['fiu-analyst'],
+          country,
+          audience: SERVICE_AUDIENCES.feed,
+          ttlSeconds: DEFAULT_TOKEN_TTL_SECONDS,
+        }),
+    };
+    const adminToken = await localToken.admin();
+    const auditorToken = await localToken.auditor();
 
     const keys: Record<string, string[]> = {};
     await progress.step(
@@ -358,12 +392,7 @@ export async function startLocalNetwork(options: StartOptions, io: Io): Promise<
       );
       stopping.push(() => node.close());
       running.set(country, node);
-      const token = await issueToken(signingKey, {
-        subject: `local-officer-${country.toLowerCase()}`,
-        roles: ['focal-point'],
-        country,
-        ttlSeconds: TOKEN_TTL_SECONDS,
-      });
+      const token = await localToken.officer(country);
       nodes[country] = { url: node.url, docs: `${node.url}/docs`, token, keys: keys[country]! };
     }
 
@@ -408,13 +437,7 @@ export async function startLocalNetwork(options: StartOptions, io: Io): Promise<
     );
     stopping.push(() => feed.close());
     const feedTokens: Record<string, string> = {};
-    for (const country of Object.keys(nodes))
-      feedTokens[country] = await issueToken(signingKey, {
-        subject: `local-fiu-analyst-${country.toLowerCase()}`,
-        roles: ['fiu-analyst'],
-        country,
-        ttlSeconds: TOKEN_TTL_SECONDS,
-      });
+    for (const country of Object.keys(nodes)) feedTokens[country] = await localToken.analyst(country);
 
     const info: NetworkFile = {
       nats: natsUrl,
@@ -437,10 +460,48 @@ export async function startLocalNetwork(options: StartOptions, io: Io): Promise<
         ),
       },
     };
-    await writeFile(join(options.stateDir, 'network.json'), `${JSON.stringify(info, null, 2)}\n`, {
-      mode: 0o600,
-    });
-    return { info, stop };
+    const networkFile = join(options.stateDir, 'network.json');
+    await writeFile(networkFile, `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
+
+    // An hour before the tokens expire, fresh ones replace them, in network.json too.
+    let current = info;
+    const renew = async (): Promise<void> => {
+      const renewedNodes: Record<string, NetworkFile['nodes'][string]> = {};
+      for (const [country, node] of Object.entries(current.nodes))
+        renewedNodes[country] = { ...node, token: await localToken.officer(country) };
+      const renewedFeed: Record<string, string> = {};
+      for (const country of Object.keys(current.feed.tokens))
+        renewedFeed[country] = await localToken.analyst(country);
+      const next: NetworkFile = {
+        ...current,
+        registry: {
+          ...current.registry,
+          token: await localToken.admin(),
+          auditorToken: await localToken.auditor(),
+        },
+        nodes: renewedNodes,
+        feed: { ...current.feed, tokens: renewedFeed },
+      };
+      await writeFile(`${networkFile}.tmp`, `${JSON.stringify(next, null, 2)}\n`, { mode: 0o600 });
+      await rename(`${networkFile}.tmp`, networkFile);
+      current = next;
+      progressOut.write(
+        `tokens renewed for another ${DEFAULT_TOKEN_TTL_SECONDS / 3600} h in ${networkFile}\n`,
+      );
+    };
+    const renewal = setInterval(() => {
+      renew().catch((error: unknown) =>
+        progressOut.write(`tokens not renewed: ${error instanceof Error ? error.message : String(error)}\n`),
+      );
+    }, TOKEN_RENEWAL_MS);
+    renewal.unref();
+    stopping.push(async () => clearInterval(renewal));
+    return {
+      get info() {
+        return current;
+      },
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;
@@ -650,7 +711,8 @@ export async function runFromCommandLine(
     log.write(
       `demo: publishing one of ${drafts.length} demo alerts every ${DEMO_INTERVAL_MS / 1000} s, from each country in turn\n`,
     );
-    demo = startDemo(network.info.nodes, drafts, {
+    // The nodes as network.info has them now: their tokens are renewed while the demo runs.
+    demo = startDemo(() => network.info.nodes, drafts, {
       intervalMs: DEMO_INTERVAL_MS,
       report: (published) =>
         log.write(

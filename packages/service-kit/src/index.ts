@@ -1,7 +1,8 @@
 /**
  * @enlace/service-kit: what every Enlace Nest service shares. The bearer guard with its role
- * table, the one error shape and filter, body limits, the HTTP app and its logger, the main with
- * graceful drain, NATS connect, prom-client metrics and terminus readiness.
+ * table and the check of registry tokens for each service's own audience, the one error shape
+ * and filter, body limits, the HTTP app and its logger, the main with graceful drain, NATS
+ * connect, prom-client metrics and terminus readiness.
  */
 export {
   ACCESS_METADATA,
@@ -22,6 +23,8 @@ export type {
   Refusal,
   VerifiedToken,
 } from './bearer-guard.js';
+export { createTokenVerifier } from './token-verifier.js';
+export type { TokenVerifierOptions } from './token-verifier.js';
 export { ServiceErrorFilter, isBodyParserError, sendError, toServiceError } from './error-filter.js';
 export type { BodyParserError } from './error-filter.js';
 export {

@@ -17,6 +17,8 @@ export type {
   KeyUse,
   RegistryChange,
   RegistrySnapshot,
+  RevokedSubject,
+  RevokedToken,
   TokenRole,
 } from './signed-state.js';
 
@@ -61,16 +63,28 @@ export {
 export type { Receipt, ReceiptBatch, ReceiptDelivery, ReceiptStatus, VerifiedReceipt } from './receipt.js';
 
 export {
+  CONTENT_ROLES,
+  DEFAULT_TOKEN_TTL_SECONDS,
   MAX_TOKEN_TTL_SECONDS,
   REGISTRY_PRIVATE_KEY_FILE,
   REGISTRY_PUBLIC_KEY_FILE,
   SERVICE_AUDIENCES,
-  TOKEN_AUDIENCE,
   TOKEN_ISSUER,
+  createToken,
+  isTokenId,
   issueToken,
+  tokenRevocationCheck,
   verifyToken,
 } from './token.js';
-export type { IssueTokenOptions, TokenSigningKey, VerifyTokenOptions } from './token.js';
+export type {
+  IssueTokenOptions,
+  IssuedToken,
+  ServiceAudience,
+  TokenClaims,
+  TokenRevocationCheck,
+  TokenSigningKey,
+  VerifyTokenOptions,
+} from './token.js';
 
 export { createRegistryRpcClient, fromRpcError } from './registry-rpc-client.js';
 export type { DecideQuery, RegistryRpcClient, RegistryRpcClientOptions } from './registry-rpc-client.js';

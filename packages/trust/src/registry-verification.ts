@@ -26,6 +26,7 @@ const ENTITIES: readonly RegistryChange['entity'][] = [
   'key',
   'rule',
   'glossary',
+  'token',
 ];
 
 function importPinned(pinnedPublicJwk: unknown): PublicKeyRecord {
@@ -138,6 +139,41 @@ export function snapshotViolations(snapshot: unknown, registryKid?: string): Fie
   const keys = snapshot['keys'];
   if (!Array.isArray(keys)) out.push({ path: 'keys', code: 'invalid_type', message: 'must be a list' });
   else keys.forEach((key: unknown, i) => out.push(...keyViolations(key, `keys[${i}]`)));
+  out.push(...revocationViolations(snapshot));
+  return out;
+}
+
+function revocationViolations(snapshot: Record<string, unknown>): FieldViolation[] {
+  const out: FieldViolation[] = [];
+  const lists = [
+    ['revokedTokens', ['jti'], ['revokedAt', 'expiresAt']],
+    ['revokedSubjects', ['subject'], ['revokedAt']],
+  ] as const;
+  for (const [name, strings, instants] of lists) {
+    const list = snapshot[name];
+    if (list === undefined) continue;
+    if (!Array.isArray(list)) {
+      out.push({ path: name, code: 'invalid_type', message: 'must be a list' });
+      continue;
+    }
+    list.forEach((entry: unknown, i) => {
+      const path = `${name}[${i}]`;
+      if (!isObject(entry)) {
+        out.push({ path, code: 'invalid_type', message: 'must be an object' });
+        return;
+      }
+      for (const field of strings)
+        if (typeof entry[field] !== 'string' || entry[field] === '')
+          out.push({ path: `${path}.${field}`, code: 'required', message: 'required' });
+      for (const field of instants)
+        if (!isInstant(entry[field]))
+          out.push({
+            path: `${path}.${field}`,
+            code: 'invalid_format',
+            message: 'must be an RFC 3339 UTC instant',
+          });
+    });
+  }
   return out;
 }
 

@@ -42,12 +42,40 @@ export interface RegistrySnapshot {
   readonly registryKid: string;
   readonly policy: PolicySnapshot;
   readonly keys: readonly KeyRecord[];
+  /**
+   * Bearer tokens revoked by id (`jti`), each kept until it would have expired anyway, then
+   * pruned. Absent in snapshots of registries that predate revocation: none revoked.
+   */
+  readonly revokedTokens?: readonly RevokedToken[];
+  /**
+   * Subjects whose tokens are all refused: focal points that were deactivated. Tokens are issued
+   * where the registry key is (the CLI, the local network), not by the registry's API, so the
+   * registry cannot know every jti issued to a focal point; it knows the subject. A deactivated
+   * focal point is never reactivated, so every token with its id as subject is refused,
+   * whenever it was issued (also one issued after the deactivation by mistake).
+   */
+  readonly revokedSubjects?: readonly RevokedSubject[];
+}
+
+/** A token revoked by id. */
+export interface RevokedToken {
+  readonly jti: string;
+  readonly revokedAt: Instant;
+  /** No token with this id verifies after this instant anyway: the entry may be pruned then. */
+  readonly expiresAt: Instant;
+}
+
+/** A subject (a deactivated focal point's id) none of whose tokens is accepted any more. */
+export interface RevokedSubject {
+  readonly subject: string;
+  readonly revokedAt: Instant;
 }
 
 /** A change event on enlace.v1.registry.event.<entity>.<id>, signed by the registry. */
 export interface RegistryChange {
   readonly revision: number;
-  readonly entity: 'country' | 'network' | 'membership' | 'focal-point' | 'key' | 'rule' | 'glossary';
+  readonly entity:
+    'country' | 'network' | 'membership' | 'focal-point' | 'key' | 'rule' | 'glossary' | 'token';
   readonly id: string;
   readonly action: string;
   readonly at: Instant;

@@ -1,12 +1,15 @@
 /**
  * Bearer tokens of Enlace (DESIGN.md trust model 6), in one place: JWTs signed with the registry
  * key (EdDSA), issued to administrators, auditors, focal points and FIU analysts. A token names
- * its subject, its roles, its audience (the service(s) it is for) and, for a focal point, its
- * country; it always expires. verifyToken turns a token into the Actor that commands and the
- * audit trail carry, or throws TrustError ERR_UNAUTHENTICATED. The registry issues tokens
- * through issueToken with its own key; tools that hold the registry's data directory (the CLI,
- * the local network) do the same. No Nest, no NATS.
+ * its id (`jti`), its subject, its roles, the one service it is for (`aud`) and, for the roles
+ * that read or publish alert content, its country; it expires within 24 h. verifyToken turns a
+ * token into the Actor that commands and the audit trail carry, or throws TrustError
+ * ERR_UNAUTHENTICATED (also for a token the registry's signed state revokes). Tokens are issued
+ * through issueToken with the registry key, by the tools that hold the registry's data directory
+ * (the CLI, the local network). No Nest, no NATS.
  */
+import { randomUUID } from 'node:crypto';
+
 import { errors as joseErrors, importJWK, jwtVerify, SignJWT } from 'jose';
 import type { JWK } from 'jose';
 
@@ -15,23 +18,46 @@ type JoseKey = Awaited<ReturnType<typeof importJWK>>;
 import { TrustError } from './errors.js';
 import type { FieldViolation } from './errors.js';
 import { TOKEN_ROLES } from './signed-state.js';
-import type { Actor, TokenRole } from './signed-state.js';
+import type { Actor, RegistrySnapshot, TokenRole } from './signed-state.js';
 
 /** Where the registry keeps the key that signs tokens and snapshots, in its data directory. */
 export const REGISTRY_PRIVATE_KEY_FILE = 'registry.private.jwk';
 export const REGISTRY_PUBLIC_KEY_FILE = 'registry.public.jwk';
 
 export const TOKEN_ISSUER = 'enlace-registry';
-/** The audience of a token valid at every service (what tokens carry unless told otherwise). */
-export const TOKEN_AUDIENCE = 'enlace';
-/** Each service's own audience, for tokens meant for one service only. */
+/**
+ * Each service's own audience (`aud`): a token is for exactly one service, and each service
+ * accepts only its own, so a token leaked from one service is worthless at the others. The
+ * catch-all audience `enlace` of earlier releases is no longer accepted anywhere.
+ */
 export const SERVICE_AUDIENCES = {
   registry: 'enlace-registry',
   node: 'enlace-node',
   feed: 'enlace-feed',
 } as const;
-/** Longest lifetime a token may be issued with: 30 days. */
-export const MAX_TOKEN_TTL_SECONDS = 30 * 24 * 3600;
+export type ServiceAudience = (typeof SERVICE_AUDIENCES)[keyof typeof SERVICE_AUDIENCES];
+const AUDIENCES: readonly string[] = Object.values(SERVICE_AUDIENCES);
+/** The audience every token carried before per-service audiences; refused, with a hint. */
+const RETIRED_AUDIENCE = 'enlace';
+
+/** Lifetime of a person's token unless told otherwise: 12 hours (a working day). */
+export const DEFAULT_TOKEN_TTL_SECONDS = 12 * 3600;
+/**
+ * Longest lifetime a token may be issued with, and that any token may claim (exp - iat) to be
+ * accepted: 24 hours. Every bearer token is a person's (administrator, auditor, focal point,
+ * FIU analyst): services authenticate to NATS with their nkeys or passwords, never with bearer
+ * tokens, so there is no longer-lived service credential. It also bounds how long a revocation
+ * must be kept: a token revoked now expires within this time.
+ */
+export const MAX_TOKEN_TTL_SECONDS = 24 * 3600;
+/** Clock skew allowed between where a token was issued and the registry. */
+const ISSUE_SKEW_SECONDS = 300;
+
+/**
+ * Roles that read or publish alert content: their tokens must name the holder's country, which
+ * is what a node and the feed service judge them by.
+ */
+export const CONTENT_ROLES: readonly TokenRole[] = ['focal-point', 'fiu-analyst'];
 
 /** The registry's private signing key, as loaded from its data directory. */
 export interface TokenSigningKey {
@@ -40,23 +66,71 @@ export interface TokenSigningKey {
 }
 
 export interface IssueTokenOptions {
-  /** Who the token is for, e.g. "admin@secretariat" or "mx-inm-liaison-1". */
+  /**
+   * Who the token is for, e.g. "admin@secretariat" or, for a focal point, its registry id
+   * ("mx-inm-liaison-1"): deactivating the focal point revokes every token with that subject.
+   */
   readonly subject: string;
   readonly roles: readonly TokenRole[];
-  /** ISO 3166-1 alpha-2 of the holder's country (focal-point tokens). */
+  /** ISO 3166-1 alpha-2 of the holder's country; required for CONTENT_ROLES. */
   readonly country?: string;
-  readonly ttlSeconds: number;
-  /** The service(s) it is for (`aud`); default TOKEN_AUDIENCE. */
-  readonly audience?: string | readonly string[];
+  /** The one service it is for (`aud`), one of SERVICE_AUDIENCES. */
+  readonly audience: ServiceAudience;
+  /** Default DEFAULT_TOKEN_TTL_SECONDS, at most MAX_TOKEN_TTL_SECONDS. */
+  readonly ttlSeconds?: number;
+  /** Token id (`jti`); default a random UUIDv4. For tests. */
+  readonly jti?: string;
   /** Issue time; default now. For tests. */
   readonly now?: Date;
 }
 
+/** A token and what an operator needs to know about it (to revoke it, when it ends). */
+export interface IssuedToken {
+  readonly token: string;
+  readonly jti: string;
+  readonly subject: string;
+  readonly audience: ServiceAudience;
+  readonly issuedAt: Date;
+  readonly expiresAt: Date;
+}
+
+/** The claims a revocation is judged on. */
+export interface TokenClaims {
+  readonly jti: string;
+  readonly sub: string;
+  /** Issue time, seconds since the epoch. */
+  readonly iat: number;
+}
+
+/** What the state in force says of a token: why it is revoked, or undefined when it is not. */
+export type TokenRevocationCheck = (claims: TokenClaims) => string | undefined;
+
 export interface VerifyTokenOptions {
-  /** The audience(s) this verifier accepts, any one of them; default TOKEN_AUDIENCE. */
-  readonly audience?: string | readonly string[];
+  /** The one audience this service accepts (its own). */
+  readonly audience: ServiceAudience;
+  /** The registry state's revocation list; none is checked without it. */
+  readonly revoked?: TokenRevocationCheck | undefined;
   /** Verification time; default now. For tests. */
   readonly now?: Date;
+}
+
+/**
+ * The revocation check of a signed snapshot's lists (RegistrySnapshot.revokedTokens and
+ * revokedSubjects); nodes and the feed service take it from the TrustView in force.
+ */
+export function tokenRevocationCheck(
+  lists: Pick<RegistrySnapshot, 'revokedTokens' | 'revokedSubjects'>,
+): TokenRevocationCheck {
+  const byId = new Map((lists.revokedTokens ?? []).map((r) => [r.jti, r]));
+  const bySubject = new Map((lists.revokedSubjects ?? []).map((r) => [r.subject, r]));
+  return (claims) => {
+    const id = byId.get(claims.jti);
+    if (id !== undefined) return `token revoked: token ${claims.jti} was revoked at ${id.revokedAt}`;
+    const subject = bySubject.get(claims.sub);
+    if (subject !== undefined)
+      return `token revoked: the tokens of ${claims.sub} were revoked at ${subject.revokedAt} (focal point deactivated)`;
+    return undefined;
+  };
 }
 
 function isTokenRole(value: unknown): value is TokenRole {
@@ -65,8 +139,13 @@ function isTokenRole(value: unknown): value is TokenRole {
 
 /** Signs a bearer token with the registry key. Throws TrustError ERR_VALIDATION on bad options. */
 export async function issueToken(key: TokenSigningKey, options: IssueTokenOptions): Promise<string> {
+  return (await createToken(key, options)).token;
+}
+
+/** issueToken, also returning the token's id and lifetime (for `--json` and the audit of issuers). */
+export async function createToken(key: TokenSigningKey, options: IssueTokenOptions): Promise<IssuedToken> {
   const violations: FieldViolation[] = [];
-  if (options.subject.trim() === '' || options.subject.length > 200) {
+  if (typeof options.subject !== 'string' || options.subject.trim() === '' || options.subject.length > 200) {
     violations.push({ path: 'subject', code: 'invalid', message: 'must be 1 to 200 characters' });
   }
   if (options.roles.length === 0) {
@@ -84,19 +163,35 @@ export async function issueToken(key: TokenSigningKey, options: IssueTokenOption
   if (options.country !== undefined && !/^[A-Z]{2}$/.test(options.country)) {
     violations.push({ path: 'country', code: 'invalid_country', message: 'must be two upper-case letters' });
   }
-  const audience = options.audience === undefined ? [TOKEN_AUDIENCE] : [options.audience].flat();
-  if (audience.length === 0 || audience.some((a) => typeof a !== 'string' || a.trim() === '')) {
-    violations.push({ path: 'audience', code: 'invalid', message: 'must name at least one service' });
+  const content = options.roles.filter((role) => CONTENT_ROLES.includes(role));
+  if (options.country === undefined && content.length > 0) {
+    violations.push({
+      path: 'country',
+      code: 'required',
+      message: `is required for a token with the role ${content.join(', ')} (it reads or publishes alert content)`,
+    });
   }
-  if (
-    !Number.isInteger(options.ttlSeconds) ||
-    options.ttlSeconds <= 0 ||
-    options.ttlSeconds > MAX_TOKEN_TTL_SECONDS
-  ) {
+  if (!AUDIENCES.includes(options.audience as string)) {
+    violations.push({
+      path: 'audience',
+      code: 'invalid_value',
+      message: `must be one service's audience: ${AUDIENCES.join(', ')}`,
+    });
+  }
+  const ttlSeconds = options.ttlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS;
+  if (!Number.isInteger(ttlSeconds) || ttlSeconds <= 0 || ttlSeconds > MAX_TOKEN_TTL_SECONDS) {
     violations.push({
       path: 'ttlSeconds',
       code: 'out_of_range',
       message: `must be a whole number of seconds from 1 to ${MAX_TOKEN_TTL_SECONDS}`,
+    });
+  }
+  const jti = options.jti ?? randomUUID();
+  if (!isTokenId(jti)) {
+    violations.push({
+      path: 'jti',
+      code: 'invalid',
+      message: 'must be 1 to 128 characters of [A-Za-z0-9_-]',
     });
   }
   if (violations.length > 0) {
@@ -120,14 +215,40 @@ export async function issueToken(key: TokenSigningKey, options: IssueTokenOption
   const issuedAt = Math.floor((options.now ?? new Date()).getTime() / 1000);
   const claims: Record<string, unknown> = { roles: [...new Set(options.roles)] };
   if (options.country !== undefined) claims['country'] = options.country;
-  return new SignJWT(claims)
+  const token = await new SignJWT(claims)
     .setProtectedHeader({ alg: 'EdDSA', kid: key.kid, typ: 'JWT' })
     .setIssuer(TOKEN_ISSUER)
-    .setAudience(audience.length === 1 ? (audience[0] as string) : audience)
+    .setAudience(options.audience)
     .setSubject(options.subject)
+    .setJti(jti)
     .setIssuedAt(issuedAt)
-    .setExpirationTime(issuedAt + options.ttlSeconds)
+    .setExpirationTime(issuedAt + ttlSeconds)
     .sign(privateKey);
+  return {
+    token,
+    jti,
+    subject: options.subject,
+    audience: options.audience,
+    issuedAt: new Date(issuedAt * 1000),
+    expiresAt: new Date((issuedAt + ttlSeconds) * 1000),
+  };
+}
+
+/** A token id as Enlace issues them (UUIDs) and as it fits a NATS subject token. */
+export function isTokenId(value: unknown): value is string {
+  return typeof value === 'string' && /^[A-Za-z0-9_-]{1,128}$/.test(value);
+}
+
+/** Why a token is not for this service, saying which audience it expected. */
+function audienceMessage(aud: unknown, expected: ServiceAudience): string {
+  const had = [aud].flat().filter((a): a is string => typeof a === 'string');
+  const hint = had.includes(RETIRED_AUDIENCE)
+    ? `; the catch-all audience "${RETIRED_AUDIENCE}" is no longer accepted: issue a token for ${expected}`
+    : '';
+  return (
+    `the bearer token is not for this service: it expected the audience "${expected}", the token has ` +
+    `${had.length === 0 ? 'none' : had.map((a) => `"${a}"`).join(', ')}${hint}`
+  );
 }
 
 function unauthenticated(message: string, cause?: unknown): TrustError {
@@ -141,7 +262,7 @@ function unauthenticated(message: string, cause?: unknown): TrustError {
 export async function verifyToken(
   token: string,
   publicJwk: Readonly<Record<string, unknown>>,
-  options: VerifyTokenOptions = {},
+  options: VerifyTokenOptions,
 ): Promise<Actor> {
   let publicKey: JoseKey;
   try {
@@ -155,8 +276,8 @@ export async function verifyToken(
     const verified = await jwtVerify(token, publicKey, {
       algorithms: ['EdDSA'],
       issuer: TOKEN_ISSUER,
-      audience: options.audience === undefined ? TOKEN_AUDIENCE : [options.audience].flat(),
-      requiredClaims: ['exp', 'sub'],
+      audience: options.audience,
+      requiredClaims: ['exp', 'iat', 'sub', 'jti'],
       // The registry key also signs snapshots: only a JWT-typed JWS is a token.
       typ: 'JWT',
       ...(options.now !== undefined && { currentDate: options.now }),
@@ -167,6 +288,9 @@ export async function verifyToken(
     if (cause instanceof joseErrors.JWTClaimValidationFailed && cause.claim === 'typ') {
       throw unauthenticated('the bearer token is not a JWT (its typ header must be "JWT")', cause);
     }
+    if (cause instanceof joseErrors.JWTClaimValidationFailed && cause.claim === 'aud') {
+      throw unauthenticated(audienceMessage(cause.payload['aud'], options.audience), cause);
+    }
     if (cause instanceof joseErrors.JWTClaimValidationFailed) {
       throw unauthenticated(`the bearer token's "${cause.claim}" claim is not valid: ${cause.reason}`, cause);
     }
@@ -175,6 +299,17 @@ export async function verifyToken(
     }
     throw unauthenticated('the bearer token is not a valid registry token', cause);
   }
+  const jti = payload['jti'];
+  if (!isTokenId(jti)) throw unauthenticated(`the bearer token's "jti" claim is not a valid token id`);
+  const iat = payload['iat'] as number;
+  const exp = payload['exp'] as number;
+  if (exp - iat > MAX_TOKEN_TTL_SECONDS) {
+    throw unauthenticated(
+      `the bearer token lives longer than ${MAX_TOKEN_TTL_SECONDS / 3600} h (exp - iat); issue a new one`,
+    );
+  }
+  const now = Math.floor((options.now ?? new Date()).getTime() / 1000);
+  if (iat > now + ISSUE_SKEW_SECONDS) throw unauthenticated('the bearer token is issued in the future');
   const roles = payload['roles'];
   if (!Array.isArray(roles) || roles.length === 0 || !roles.every(isTokenRole)) {
     throw unauthenticated(`the bearer token's "roles" claim must list roles among ${TOKEN_ROLES.join(', ')}`);
@@ -187,5 +322,11 @@ export async function verifyToken(
   if (typeof subject !== 'string' || subject === '') {
     throw unauthenticated('the bearer token has no subject');
   }
+  const content = (roles as TokenRole[]).filter((role) => CONTENT_ROLES.includes(role));
+  if (country === undefined && content.length > 0) {
+    throw unauthenticated(`the bearer token has the role ${content.join(', ')} but names no "country"`);
+  }
+  const revoked = options.revoked?.({ jti, sub: subject, iat });
+  if (revoked !== undefined) throw unauthenticated(revoked);
   return { id: subject, roles, ...(typeof country === 'string' && { country }) };
 }

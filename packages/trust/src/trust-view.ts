@@ -8,6 +8,8 @@ import { createPolicyEvaluator } from '@enlace/policy';
 import type { PolicyEvaluator } from '@enlace/policy';
 
 import type { KeyRecord, RegistrySnapshot } from './signed-state.js';
+import { tokenRevocationCheck } from './token.js';
+import type { TokenRevocationCheck } from './token.js';
 
 /** Where the snapshot in force came from. */
 export type TrustSource = 'registry' | 'disk';
@@ -28,6 +30,8 @@ export interface TrustView {
   encryptionKeys(country: string, at: Date): readonly KeyRecord[];
   /** Signing keys of `country` valid and not revoked at `at`, newest first. */
   signingKeys(country: string, at: Date): readonly KeyRecord[];
+  /** Why the snapshot's revocation list refuses a token, or undefined (for verifyToken). */
+  readonly tokenRevoked: TokenRevocationCheck;
 }
 
 /** Why a registered key does not verify at an instant, or undefined when it does. */
@@ -75,5 +79,6 @@ export function createTrustView(
     },
     encryptionKeys: (country, at) => valid(country, 'enc', at),
     signingKeys: (country, at) => valid(country, 'sig', at),
+    tokenRevoked: tokenRevocationCheck(snapshot),
   };
 }

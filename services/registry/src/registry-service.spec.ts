@@ -588,6 +588,59 @@ describe('events and snapshots', () => {
     await core.service.reinstateCountry({ code: 'MX' }, admin);
   });
 
+  it('publishes a signed token event on a revocation and prunes revocations past their expiry', async () => {
+    // A registry whose clock is two days behind revokes first: that entry has expired by now.
+    const nc2 = await server.connect();
+    const past = await openRegistryCore({
+      nc: nc2,
+      dataDir,
+      clock: () => new Date(Date.now() - 48 * 3600_000),
+    });
+    try {
+      await past.service.revokeToken({ jti: 'token-of-two-days-ago' }, { ...admin, reason: 'old' });
+    } finally {
+      await past.close();
+      await nc2.close();
+    }
+    expect(core.service.listRevokedTokens().map((r) => r.jti)).not.toContain('token-of-two-days-ago');
+
+    const sub = nc.subscribe('enlace.v1.registry.event.token.>');
+    const seen = (async () => {
+      for await (const msg of sub) {
+        const change = await verifyRegistryEvent(msg.data, core.registryKey.publicJwk);
+        if (change.id === 'token-now') return { subject: msg.subject, change };
+      }
+      return undefined;
+    })();
+    const revoked = await core.service.revokeToken({ jti: 'token-now' }, { ...admin, reason: 'lost' });
+    const got = await Promise.race([
+      seen,
+      new Promise<undefined>((r) => setTimeout(() => r(undefined), 1_000)),
+    ]);
+    sub.unsubscribe();
+    expect(got?.subject).toBe('enlace.v1.registry.event.token.token-now');
+    expect(got?.change).toMatchObject({
+      entity: 'token',
+      id: 'token-now',
+      action: 'token.revoke',
+      revision: core.service.revision(),
+    });
+    // The write pruned the expired entry from the stored list, not only from what is shown.
+    expect(core.service.state().revokedTokens.map((r) => r.jti)).toEqual(['token-now']);
+    const { snapshot } = await core.service.signedSnapshot();
+    expect(snapshot.revokedTokens).toEqual([revoked]);
+
+    expect(
+      await refusedAt(() => core.service.revokeToken({ jti: 'token-now' }, { ...admin, reason: 'again' })),
+    ).toEqual(['ERR_INVALID_TRANSITION', 'jti', 'invalid_transition']);
+    const badId = await rejection(() => core.service.revokeToken({ jti: 'a.b' }, { ...admin, reason: 'x' }));
+    expect(badId.code).toBe('ERR_VALIDATION');
+    expect(badId.violations.map((v) => v.path)).toEqual(['jti']);
+    const noReason = await rejection(() => core.service.revokeToken({ jti: 'token-x' }, seedCtx));
+    expect(noReason.code).toBe('ERR_VALIDATION');
+    expect(noReason.violations.map((v) => v.path)).toEqual(['reason']);
+  });
+
   it('signs snapshots that nodes verify against the pinned key', async () => {
     const s = core.service;
     const signed = await s.signedSnapshot();

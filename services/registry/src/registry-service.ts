@@ -14,6 +14,8 @@ import { createJwks, parseKid } from '@enlace/crypto';
 import type { PolicyDecision, PolicyEvaluator, PolicySnapshot } from '@enlace/policy';
 import { PolicyQueryError, createPolicyEvaluator, validateSnapshot } from '@enlace/policy';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { MAX_TOKEN_TTL_SECONDS, tokenRevocationCheck } from '@enlace/trust';
+import type { TokenRevocationCheck } from '@enlace/trust';
 import { v7 as uuidv7 } from 'uuid';
 
 import { AuditLog } from './audit/audit-log.js';
@@ -36,6 +38,7 @@ import type {
   PolicyRule,
   RegistryChange,
   RegistryState,
+  RevokedToken,
 } from './domain/model.js';
 import {
   addFocalPointInputSchema,
@@ -45,6 +48,7 @@ import {
   registerKeyInputSchema,
   removeMembershipInputSchema,
   revokeKeyInputSchema,
+  revokeTokenInputSchema,
   rotateKeyInputSchema,
   statusChangeInputSchema,
 } from './domain/schemas.js';
@@ -59,6 +63,7 @@ import type {
   RejectedCommand,
   RemoveMembershipInput,
   RevokeKeyInput,
+  RevokeTokenInput,
   RotateKeyInput,
   SignedSnapshot,
   StatusChangeInput,
@@ -67,7 +72,7 @@ import { contextSchema, fieldError, parseInput, validationError } from './domain
 import { RegistryEventPublisher } from './events.js';
 import { loadOrCreateRegistryKey } from './registry-key.js';
 import type { RegistryKey } from './registry-key.js';
-import { SnapshotSigner, buildPolicySnapshot } from './snapshot.js';
+import { SnapshotSigner, buildPolicySnapshot, revocationsOf } from './snapshot.js';
 import { RegistryStateStore } from './store/state-store.js';
 import type { StateChange, StoredEntry } from './store/state-store.js';
 
@@ -80,7 +85,16 @@ export const stateKeys = {
   keys: (country: string) => `key.${country}`,
   rules: 'rules',
   glossary: (id: string) => `glossary.${id}`,
+  revokedTokens: 'token-revocations',
 } as const;
+
+/**
+ * How long a token revoked by id is kept on the list: no token lives longer than
+ * MAX_TOKEN_TTL_SECONDS (verifyToken refuses one whose exp - iat says more), so one revoked
+ * now expires by then whenever it was issued; five minutes more cover the issuer's clock skew.
+ * Operators need not know a token's expiry to revoke it, and the list stays small.
+ */
+const REVOCATION_KEPT_MS = (MAX_TOKEN_TTL_SECONDS + 300) * 1000;
 
 type Entity = RegistryChange['entity'];
 
@@ -144,6 +158,7 @@ export class KvRegistryService implements RegistryService {
   private readonly signer: SnapshotSigner;
   private stateCache: RegistryState | undefined;
   private evaluatorCache: { revision: number; evaluator: PolicyEvaluator } | undefined;
+  private revocationCache: { revision: number; check: TokenRevocationCheck } | undefined;
 
   constructor(
     private readonly store: RegistryStateStore,
@@ -180,6 +195,7 @@ export class KvRegistryService implements RegistryService {
       keys: lists<KeyRecord>('key.'),
       rules: asList<PolicyRule>(this.store.get(stateKeys.rules)),
       glossary: values<GlossaryTerm>('glossary.'),
+      revokedTokens: asList<RevokedToken>(this.store.get(stateKeys.revokedTokens)),
     };
     this.stateCache = state;
     return state;
@@ -899,6 +915,54 @@ export class KvRegistryService implements RegistryService {
           return { write: true, value: keys.map((k, j) => (j === index ? revoked : k)), result: revoked };
         });
         return { ...applied, entityId: i.kid, before, after: applied.result };
+      },
+    );
+  }
+
+  // ---- tokens -----------------------------------------------------------------------------------
+
+  listRevokedTokens(): readonly RevokedToken[] {
+    const now = this.clock().getTime();
+    return this.state().revokedTokens.filter((r) => Date.parse(r.expiresAt) > now);
+  }
+
+  tokenRevoked(): TokenRevocationCheck {
+    const state = this.state();
+    if (this.revocationCache?.revision !== state.revision) {
+      // Expired entries stay in this check until the next change: harmless, those tokens have expired.
+      this.revocationCache = {
+        revision: state.revision,
+        check: tokenRevocationCheck(revocationsOf(state, this.now())),
+      };
+    }
+    return this.revocationCache.check;
+  }
+
+  revokeToken(input: RevokeTokenInput, ctx: CommandContext): Promise<RevokedToken> {
+    return this.run(
+      { action: 'token.revoke', entity: 'token', entityId: str(field(input, 'jti')), requireReason: true },
+      ctx,
+      async () => {
+        const i = parseInput(revokeTokenInputSchema, input, 'token revocation');
+        const now = this.clock().getTime();
+        const record: RevokedToken = {
+          jti: i.jti,
+          revokedAt: new Date(now).toISOString(),
+          expiresAt: new Date(now + REVOCATION_KEPT_MS).toISOString(),
+        };
+        const applied = await this.store.change<RevokedToken>(stateKeys.revokedTokens, (current) => {
+          // Entries past their expiry are pruned on every write: those tokens verify nowhere.
+          const kept = asList<RevokedToken>(current).filter((r) => Date.parse(r.expiresAt) > now);
+          const found = kept.find((r) => r.jti === i.jti);
+          if (found !== undefined)
+            throw fieldRefusal(
+              'ERR_INVALID_TRANSITION',
+              'jti',
+              `token ${i.jti} was already revoked at ${found.revokedAt}`,
+            );
+          return { write: true, value: [...kept, record], result: record };
+        });
+        return { ...applied, entityId: i.jti, before: undefined, after: record };
       },
     );
   }

@@ -1,6 +1,7 @@
 /**
  * Registry snapshots: the policy part (a PolicySnapshot projected from registry state, checked
- * with packages/policy's validateSnapshot) and every registered key, signed by the registry key
+ * with packages/policy's validateSnapshot), every registered key and the revoked bearer tokens
+ * (by id, and by subject for deactivated focal points), signed by the registry key
  * as a compact JWS. Nodes verify them with verifySignedSnapshot (./trust.ts).
  */
 import type { PolicySnapshot } from '@enlace/policy';
@@ -55,6 +56,24 @@ export function buildRegistrySnapshot(
     registryKid,
     policy,
     keys: state.keys,
+    ...revocationsOf(state, generatedAt),
+  };
+}
+
+/** The revocation lists of `state` as the snapshot carries them (and the registry itself checks). */
+export function revocationsOf(
+  state: RegistryState,
+  at: Instant,
+): Required<Pick<RegistrySnapshot, 'revokedTokens' | 'revokedSubjects'>> {
+  const t = Date.parse(at);
+  return {
+    // Expired entries are left out: those tokens verify nowhere anyway.
+    revokedTokens: state.revokedTokens.filter((r) => Date.parse(r.expiresAt) > t),
+    // A deactivated focal point's tokens are refused by subject (see RevokedSubject): the
+    // registry does not issue tokens, so it cannot list their ids.
+    revokedSubjects: state.focalPoints
+      .filter((f) => !f.active)
+      .map((f) => ({ subject: f.id, revokedAt: f.deactivatedAt ?? f.createdAt })),
   };
 }
 

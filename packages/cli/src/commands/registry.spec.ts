@@ -131,6 +131,91 @@ describe('enlace registry token', () => {
   });
 });
 
+describe('enlace registry token revoke', () => {
+  it('issues a token for one service with a jti, revokes it by that id (--json), and the registry refuses it', async () => {
+    const issued = await run(
+      {},
+      ...[
+        'registry',
+        'token',
+        '--data',
+        dataDir,
+        '--role',
+        'administrator',
+        '--subject',
+        'admin@laptop',
+        '--json',
+      ],
+    );
+    expectOk(issued);
+    const token = JSON.parse(issued.stdout) as {
+      token: string;
+      jti: string;
+      audience: string;
+      expiresAt: string;
+    };
+    expect(token.audience).toBe('enlace-registry');
+    expect(Date.parse(token.expiresAt) - Date.now()).toBeGreaterThan(11.9 * 3600_000);
+    expect(Date.parse(token.expiresAt) - Date.now()).toBeLessThanOrEqual(12 * 3600_000);
+    expectOk(
+      await run(
+        { ENLACE_REGISTRY_URL: app.url, ENLACE_REGISTRY_TOKEN: token.token },
+        'registry',
+        'countries',
+        'list',
+      ),
+    );
+
+    const help = await run({}, 'registry', 'token', 'revoke', '--help');
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Revoke a bearer token by its id');
+    expect(help.stdout).toContain('--reason');
+
+    const noReason = await asAdmin('registry', 'token', 'revoke', token.jti);
+    expect(noReason.code).toBe(2);
+    expect(noReason.stderr).toContain('--reason');
+
+    const revoked = await asAdmin(
+      'registry',
+      'token',
+      'revoke',
+      token.jti,
+      '--reason',
+      'laptop stolen',
+      '--json',
+    );
+    expectOk(revoked);
+    expect(JSON.parse(revoked.stdout)).toMatchObject({ jti: token.jti });
+    expectOneLineError(
+      await run(
+        { ENLACE_REGISTRY_URL: app.url, ENLACE_REGISTRY_TOKEN: token.token },
+        'registry',
+        'countries',
+        'list',
+      ),
+      1,
+      'ERR_UNAUTHENTICATED',
+      'token revoked',
+    );
+    const again = await asAdmin('registry', 'token', 'revoke', token.jti, '--reason', 'again');
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('ERR_INVALID_TRANSITION');
+  });
+
+  it('refuses a focal-point token without a country, naming the field', async () => {
+    const result = await run(
+      {},
+      ...['registry', 'token', '--data', dataDir, '--role', 'focal-point', '--subject', 'mx-inm-liaison-1'],
+    );
+    expectOneLineError(result, 2, 'country', '[fields: country]');
+    const ttl = await run(
+      {},
+      ...['registry', 'token', '--data', dataDir, '--role', 'administrator', '--subject', 'x', '--ttl', '7d'],
+    );
+    expectOneLineError(ttl, 2, 'ttlSeconds');
+  });
+});
+
 describe('enlace registry countries', () => {
   it('lists and shows countries', async () => {
     const list = await asAdmin('registry', 'countries', 'list');

@@ -8,11 +8,12 @@ import 'reflect-metadata';
 
 import { mkdir } from 'node:fs/promises';
 
-import { TrustState, timeRuleFromEnv, verifyToken } from '@enlace/trust';
+import { SERVICE_AUDIENCES, TrustState, timeRuleFromEnv } from '@enlace/trust';
 import type { TimeRule } from '@enlace/trust';
 import {
   connectServiceNats,
   createMetricsRegistry,
+  createTokenVerifier,
   createServiceApp,
   listenService,
   serviceLoggerFor,
@@ -189,8 +190,15 @@ export async function createFeedApp(options: CreateFeedAppOptions): Promise<Feed
         providers: [{ provide: FEED_CONTEXT, useValue: context }],
         kit: {
           service: 'feed service',
-          // The registry's tokens, checked with the pinned registry key.
-          auth: analystAccess((token) => verifyToken(token, options.registryPublicJwk)),
+          // The registry's tokens for the feed service, checked with the pinned registry key and
+          // refused once the snapshot in force revokes them (change events bring it within a second).
+          auth: analystAccess(
+            createTokenVerifier({
+              registryPublicJwk: options.registryPublicJwk,
+              audience: SERVICE_AUDIENCES.feed,
+              revocations: () => trust.current()?.tokenRevoked,
+            }),
+          ),
           metrics,
           readiness: serviceReadiness({
             nats: link,

@@ -21,7 +21,7 @@ import type { ServerResponse } from 'node:http';
 
 import { BEARER_SCHEME, requestIdOf } from '@enlace/service-kit';
 
-import { Officers, readerOf } from '../auth/officer-access.js';
+import { CountryFocalPoints, Officers, readerOf } from '../auth/officer-access.js';
 import type { OfficerRequest } from '../auth/officer-access.js';
 import { NodeError } from '../errors.js';
 import type { FieldViolation } from '../errors.js';
@@ -107,7 +107,7 @@ export class AlertsController {
   constructor(@Inject(NODE_CONTEXT) private readonly node: NodeContext) {}
 
   @Post()
-  @Officers()
+  @CountryFocalPoints()
   @HttpCode(201)
   @ApiOperation({
     summary: 'Publish an alert',
@@ -138,7 +138,7 @@ export class AlertsController {
   }
 
   @Post(':id/retract')
-  @Officers()
+  @CountryFocalPoints()
   @HttpCode(201)
   @ApiOperation({
     summary: 'Retract an alert this country published',
@@ -152,7 +152,7 @@ export class AlertsController {
   }
 
   @Post(':id/supersede')
-  @Officers()
+  @CountryFocalPoints()
   @HttpCode(201)
   @ApiOperation({
     summary: 'Replace an alert this country published',
@@ -189,7 +189,7 @@ export class AlertsController {
   }
 
   @Post(':id/forward')
-  @Officers()
+  @CountryFocalPoints()
   @HttpCode(202)
   @ApiOperation({
     summary: 'Pass an alert on to another country, as handling and policy allow',

@@ -19,11 +19,12 @@ import {
   inboxPrefixOf,
 } from '@enlace/transport';
 import { membershipsAt, statusAt } from '@enlace/policy';
-import { storedTimeOf, timeRuleFromEnv, verifyToken } from '@enlace/trust';
+import { SERVICE_AUDIENCES, storedTimeOf, timeRuleFromEnv } from '@enlace/trust';
 import type { TimeRule } from '@enlace/trust';
 import {
   connectServiceNats,
   createMetricsRegistry,
+  createTokenVerifier,
   createServiceApp,
   listenService,
   serviceLoggerFor,
@@ -248,8 +249,16 @@ export async function createNodeApp(options: CreateNodeAppOptions): Promise<Node
         providers: [{ provide: NODE_CONTEXT, useValue: context }],
         kit: {
           service: 'node',
-          // The registry's tokens, checked with the pinned registry key.
-          auth: officerAccess(country, (token) => verifyToken(token, options.registryPublicJwk)),
+          // The registry's tokens for nodes, checked with the pinned registry key and refused
+          // once the snapshot in force revokes them (change events bring it within a second).
+          auth: officerAccess(
+            country,
+            createTokenVerifier({
+              registryPublicJwk: options.registryPublicJwk,
+              audience: SERVICE_AUDIENCES.node,
+              revocations: () => trust.current()?.tokenRevoked,
+            }),
+          ),
           metrics: metricsRegistry,
           readiness: serviceReadiness({
             nats: link,

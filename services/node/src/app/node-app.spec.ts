@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { generateEncryptionKey, generateSigningKey, signAlert } from '@enlace/crypto';
 import type { PrivateSigningJwk } from '@enlace/crypto';
 import { createRegistryApp } from '@enlace/registry';
-import { issueToken, REGISTRY_PRIVATE_KEY_FILE } from '@enlace/trust';
+import { createToken, issueToken, REGISTRY_PRIVATE_KEY_FILE, SERVICE_AUDIENCES } from '@enlace/trust';
 import type { RegistryApp } from '@enlace/registry';
 import { alertFromJson, decodeSignedAlert, encodeAlert, encodeSignedAlert } from '@enlace/schema';
 import type { NatsServerHandle } from '@enlace/testing';
@@ -237,6 +237,7 @@ beforeAll(async () => {
       subject: `${country.toLowerCase()}-liaison-1`,
       roles: ['focal-point'],
       country,
+      audience: SERVICE_AUDIENCES.node,
       ttlSeconds: 3600,
     });
   }
@@ -383,6 +384,118 @@ describe('publish and receive', () => {
         '/metrics',
       ]),
     );
+  });
+});
+
+describe('tokens and who may write as the country', () => {
+  async function nodeToken(
+    options: Partial<Parameters<typeof issueToken>[1]> & { subject: string },
+  ): Promise<{ token: string; jti: string }> {
+    const registryPrivate = JSON.parse(
+      await readFile(join(root, 'registry', REGISTRY_PRIVATE_KEY_FILE), 'utf8'),
+    );
+    const issued = await createToken(
+      { privateJwk: registryPrivate, kid: registry.registryKey.kid },
+      { roles: ['focal-point'], country: 'MX', audience: SERVICE_AUDIENCES.node, ...options },
+    );
+    return { token: issued.token, jti: issued.jti };
+  }
+
+  it('refuses an administrator publishing, retracting or forwarding as the country, with 403 ERR_FORBIDDEN', async () => {
+    const { token: adminToken } = await nodeToken({
+      subject: 'admin@secretariat',
+      roles: ['administrator'],
+      country: undefined as never,
+    });
+    const mine = await publish('MX', routeDraft('MX', 'an administrator may not retract this'));
+    expect(mine.status, JSON.stringify(mine.body)).toBe(201);
+    // MX's own alerts on the stream (alerts, forwards), not the receipts others send it meanwhile.
+    const fromMx = async (): Promise<number> => {
+      let n = 0;
+      for (const subject of ['enlace.v1.alert.*.*.MX', 'enlace.v1.direct.*.MX']) {
+        const info = await jsm.streams.info(ALERTS_STREAM, { subjects_filter: subject });
+        n += Object.values(info.state.subjects ?? {}).reduce((sum, count) => sum + count, 0);
+      }
+      return n;
+    };
+    const before = await fromMx();
+    expect(before).toBeGreaterThan(0);
+    const attempts = [
+      call(nodes.MX, 'POST', '/v1/alerts', { token: adminToken, body: routeDraft('MX', 'as admin') }),
+      call(nodes.MX, 'POST', `/v1/alerts/${mine.body.id}/retract`, {
+        token: adminToken,
+        body: { reason: 'no' },
+      }),
+      call(nodes.MX, 'POST', `/v1/alerts/${mine.body.id}/supersede`, {
+        token: adminToken,
+        body: routeDraft('MX', 'as admin'),
+      }),
+      call(nodes.MX, 'POST', `/v1/alerts/${mine.body.id}/forward`, { token: adminToken, body: { to: 'US' } }),
+    ];
+    for (const reply of await Promise.all(attempts)) {
+      expect(reply.status).toBe(403);
+      expect(reply.body.error.code).toBe('ERR_FORBIDDEN');
+      expect(reply.body.error.message).toBe(
+        "this is MX's node: only a focal point of MX may publish, supersede, retract or forward its alerts",
+      );
+    }
+    expect(await fromMx()).toBe(before);
+    // Reading stays open to administrators (the read rule is not changed here).
+    expect((await call(nodes.MX, 'GET', '/v1/alerts', { token: adminToken })).status).toBe(200);
+  });
+
+  it('refuses a focal point of another country publishing, and a token for another service', async () => {
+    const foreign = await call(nodes.GT, 'POST', '/v1/alerts', {
+      token: tokens.MX,
+      body: routeDraft('GT', 'x'),
+    });
+    expect(foreign.status).toBe(403);
+    expect(foreign.body.error.code).toBe('ERR_FORBIDDEN');
+    expect(foreign.body.error.message).toContain('only a focal point of GT may publish');
+    const { token: registryToken } = await nodeToken({
+      subject: 'mx-liaison-1',
+      audience: SERVICE_AUDIENCES.registry,
+    });
+    const elsewhere = await call(nodes.MX, 'GET', '/v1/alerts', { token: registryToken });
+    expect(elsewhere.status).toBe(401);
+    expect(elsewhere.body.error.code).toBe('ERR_UNAUTHENTICATED');
+    expect(elsewhere.body.error.message).toContain('it expected the audience "enlace-node"');
+  });
+
+  it('refuses a revoked token within seconds of the revocation (through the change event)', async () => {
+    const { token, jti } = await nodeToken({ subject: 'mx-liaison-laptop' });
+    expect((await call(nodes.MX, 'GET', '/v1/alerts', { token })).status).toBe(200);
+    const revokedAt = Date.now();
+    await registry.service.revokeToken({ jti }, admin);
+    const refused = await until('MX to refuse the revoked token', async () => {
+      const reply = await call(nodes.MX, 'GET', '/v1/alerts', { token });
+      return reply.status === 401 ? reply : undefined;
+    });
+    expect(Date.now() - revokedAt).toBeLessThan(3_000);
+    expect(refused.body.error.code).toBe('ERR_UNAUTHENTICATED');
+    expect(refused.body.error.message).toBe(
+      `token revoked: token ${jti} was revoked at ${
+        registry.service.listRevokedTokens().find((r) => r.jti === jti)!.revokedAt
+      }`,
+    );
+    // Another token of the same officer still works.
+    expect((await call(nodes.MX, 'GET', '/v1/alerts', { token: tokens.MX })).status).toBe(200);
+  });
+
+  it("refuses a deactivated focal point's tokens within seconds", async () => {
+    const { token } = await nodeToken({ subject: 'mx-inm-liaison-2' });
+    expect(
+      (await call(nodes.MX, 'POST', '/v1/alerts', { token, body: routeDraft('MX', 'before') })).status,
+    ).toBe(201);
+    const at = Date.now();
+    await registry.service.deactivateFocalPoint('mx-inm-liaison-2', admin);
+    const refused = await until('MX to refuse the deactivated focal point', async () => {
+      const reply = await call(nodes.MX, 'POST', '/v1/alerts', { token, body: routeDraft('MX', 'after') });
+      return reply.status === 401 ? reply : undefined;
+    });
+    expect(Date.now() - at).toBeLessThan(3_000);
+    expect(refused.body.error.code).toBe('ERR_UNAUTHENTICATED');
+    expect(refused.body.error.message).toMatch(/^token revoked: the tokens of mx-inm-liaison-2 were revoked/);
   });
 });
 

@@ -13,7 +13,7 @@ import { createNodeClient } from '@enlace/client';
 import type { AlertSummaryJson, NodeClient } from '@enlace/client';
 import { generateEncryptionKey, generateSigningKey } from '@enlace/crypto';
 import { createRegistryApp } from '@enlace/registry';
-import { issueToken, REGISTRY_PRIVATE_KEY_FILE } from '@enlace/trust';
+import { issueToken, REGISTRY_PRIVATE_KEY_FILE, SERVICE_AUDIENCES } from '@enlace/trust';
 import type { RegistryApp } from '@enlace/registry';
 import type { NatsServerHandle } from '@enlace/testing';
 import { startNatsServer } from '@enlace/testing';
@@ -202,6 +202,7 @@ beforeAll(async () => {
       subject: `${country.toLowerCase()}-liaison-1`,
       roles: ['focal-point'],
       country,
+      audience: SERVICE_AUDIENCES.node,
       ttlSeconds: 3600,
     });
   }

@@ -1,10 +1,13 @@
 /**
  * Who may use the node's API (the service kit's bearer guard enforces it): reading the inbox
  * takes a focal point of this country, an administrator or an auditor (the default of every
- * route); publishing, retracting, acknowledging and forwarding (`@Officers()`) a focal point of
- * this country or an administrator. Routes marked `@Public()` (health, metrics) need none.
- * Tokens are the registry's, checked by the `verify` function the app is given. What a reader
- * then sees of each alert is @enlace/policy's read rule (`readerOf` below, alert-view.ts).
+ * route); publishing, superseding, retracting and forwarding (`@CountryFocalPoints()`) a focal
+ * point of this country only, since they speak as the country: an administrator of the process
+ * (or a leaked administrator token) cannot. Acknowledging (`@Officers()`) a focal point of this
+ * country or an administrator. Routes marked `@Public()` (health, metrics) need none. Tokens are
+ * the registry's, checked by the `verify` function the app is given (the node's own audience).
+ * What a reader then sees of each alert is @enlace/policy's read rule (`readerOf` below,
+ * alert-view.ts).
  */
 import type { Reader } from '@enlace/policy';
 import { Roles } from '@enlace/service-kit';
@@ -16,8 +19,11 @@ import { NodeError } from '../errors.js';
 const READERS = ['focal-point', 'administrator', 'auditor'] as const;
 const WRITERS = ['focal-point', 'administrator'] as const;
 
-/** A token that may publish, retract, acknowledge and forward for this country. */
+/** A token that may acknowledge for this country. */
 export const Officers = (): MethodDecorator & ClassDecorator => Roles(...WRITERS);
+
+/** A token that may publish, supersede, retract and forward as this country: its focal point. */
+export const CountryFocalPoints = (): MethodDecorator & ClassDecorator => Roles('focal-point');
 
 /** The request as the guard leaves it, with the officer it found. */
 export type OfficerRequest = AuthenticatedRequest<Officer>;
@@ -34,8 +40,10 @@ export function officerAccess(
     holds: (token, role) =>
       token.roles.includes(role) && (role !== 'focal-point' || token.country === country),
     forbidden: (_token, roles) =>
-      `this is ${country}'s node: it serves focal points of ${country}` +
-      (roles.includes('auditor') ? ', administrators and auditors' : ' and administrators'),
+      roles.length === 1 && roles[0] === 'focal-point'
+        ? `this is ${country}'s node: only a focal point of ${country} may publish, supersede, retract or forward its alerts`
+        : `this is ${country}'s node: it serves focal points of ${country}` +
+          (roles.includes('auditor') ? ', administrators and auditors' : ' and administrators'),
     actor: (token) => ({
       id: token.id,
       roles: token.roles,

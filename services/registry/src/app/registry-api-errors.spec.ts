@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startRegistryApi } from './registry-api.js';
 import type { RegistryApi } from './registry-api.js';
-import { issueToken } from '@enlace/trust';
+import { issueToken, SERVICE_AUDIENCES } from '@enlace/trust';
 import type { RegistryService } from '../domain/service.js';
 
 describe('over HTTP', () => {
@@ -31,6 +31,7 @@ describe('over HTTP', () => {
         throw new Error('password=hunter2 at db.internal:5432');
       },
       auditDenied: async () => undefined,
+      tokenRevoked: () => () => undefined,
       auditRejected: async (entry: unknown) => {
         rejected.push(entry);
       },
@@ -44,7 +45,7 @@ describe('over HTTP', () => {
     });
     token = await issueToken(
       { privateJwk: { ...privateKey.export({ format: 'jwk' }), kid }, kid },
-      { subject: 'admin', roles: ['administrator'], ttlSeconds: 60 },
+      { subject: 'admin', roles: ['administrator'], audience: SERVICE_AUDIENCES.registry, ttlSeconds: 60 },
     );
   });
 

@@ -18,7 +18,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { Gauge } from 'prom-client';
 
 import { registryAccess } from '../auth/registry-access.js';
-import { verifyToken } from '../auth/registry-token.js';
+import { registryTokenVerifier } from '../auth/registry-token.js';
 import type { RegistryService } from '../domain/service.js';
 import { createOpenApiDocument } from '../http/openapi.js';
 import type { HealthProbe, RegistryPublicKey } from '../http/tokens.js';
@@ -79,8 +79,12 @@ export async function startRegistryApi(options: RegistryApiOptions): Promise<Reg
       { service: options.service, registryKey: options.registryKey, health: options.health },
       {
         service: 'registry',
-        // The registry's tokens, checked with its own key; every refusal is audited.
-        auth: registryAccess(options.service, (token) => verifyToken(token, options.registryKey.publicJwk)),
+        // Tokens for the registry, checked with its own key and its own revocation list; every
+        // refusal is audited.
+        auth: registryAccess(
+          options.service,
+          registryTokenVerifier(options.registryKey.publicJwk, options.service),
+        ),
         metrics,
         readiness: [registryRevisionCheck(() => options.service.revision()), ...(options.readiness ?? [])],
       },

@@ -10,11 +10,11 @@ import { join, resolve } from 'node:path';
 import { generateEncryptionKey, generateSigningKey } from '@enlace/crypto';
 import type { NatsServerHandle } from '@enlace/testing';
 import { startNatsServer } from '@enlace/testing';
-import { compactVerify, importJWK } from 'jose';
+import { SignJWT, compactVerify, importJWK } from 'jose';
 import type { JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { issueToken } from '@enlace/trust';
+import { createToken, issueToken, SERVICE_AUDIENCES } from '@enlace/trust';
 import type { TokenRole } from '../domain/model.js';
 import { verifySignedSnapshot } from '@enlace/trust';
 import { loadOrCreateRegistryKey } from '../registry-key.js';
@@ -35,7 +35,14 @@ async function token(subject: string, roles: TokenRole[], ttlSeconds = 600, now?
   const privateJwk = key.privateKey.key.export({ format: 'jwk' }) as Record<string, unknown>;
   return issueToken(
     { privateJwk, kid: key.kid },
-    { subject, roles, ttlSeconds, ...(now !== undefined && { now }) },
+    {
+      subject,
+      roles,
+      ttlSeconds,
+      audience: SERVICE_AUDIENCES.registry,
+      ...(roles.some((r) => r === 'focal-point' || r === 'fiu-analyst') && { country: 'MX' }),
+      ...(now !== undefined && { now }),
+    },
   );
 }
 
@@ -290,6 +297,8 @@ describe('the OpenAPI document', () => {
         'GET /v1/keys/{kid}',
         'POST /v1/keys/rotate',
         'POST /v1/keys/{kid}/revoke',
+        'GET /v1/tokens/revoked',
+        'POST /v1/tokens/{jti}/revoke',
         'GET /v1/policy/rules',
         'POST /v1/policy/decide',
         'GET /v1/glossary',
@@ -647,6 +656,147 @@ describe('administration over HTTP', () => {
     expect(byRequest('reject-anonymous')).toEqual([
       expect.objectContaining({ entity: 'auth', outcome: 'rejected', code: 'ERR_UNAUTHENTICATED' }),
     ]);
+  });
+});
+
+describe('tokens: audience, id, revocation', () => {
+  async function signed(claims: Record<string, unknown>, audience: string, jti?: string): Promise<string> {
+    const key = await loadOrCreateRegistryKey(dataDir);
+    const privateJwk = key.privateKey.key.export({ format: 'jwk' }) as JWK;
+    const now = Math.floor(Date.now() / 1000);
+    const jwt = new SignJWT(claims)
+      .setProtectedHeader({ alg: 'EdDSA', kid: key.kid, typ: 'JWT' })
+      .setIssuer('enlace-registry')
+      .setAudience(audience)
+      .setSubject('admin@secretariat')
+      .setIssuedAt(now)
+      .setExpirationTime(now + 600);
+    return (jti === undefined ? jwt : jwt.setJti(jti)).sign(await importJWK(privateJwk, 'EdDSA'));
+  }
+
+  it("refuses a node's token, one of the old catch-all audience and one without jti, saying why", async () => {
+    const key = await loadOrCreateRegistryKey(dataDir);
+    const privateJwk = key.privateKey.key.export({ format: 'jwk' }) as Record<string, unknown>;
+    const nodeToken = await issueToken(
+      { privateJwk, kid: key.kid },
+      {
+        subject: 'mx-inm-liaison-1',
+        roles: ['focal-point'],
+        country: 'MX',
+        audience: SERVICE_AUDIENCES.node,
+      },
+    );
+    const forNode = await get('/v1/countries', nodeToken);
+    expectRefusal(forNode, 401, 'ERR_UNAUTHENTICATED', []);
+    expect(forNode.body.error.message).toBe(
+      'the bearer token is not for this service: it expected the audience "enlace-registry", the token has "enlace-node"',
+    );
+    const old = await get('/v1/countries', await signed({ roles: ['administrator'] }, 'enlace', 'old-1'));
+    expectRefusal(old, 401, 'ERR_UNAUTHENTICATED', []);
+    expect(old.body.error.message).toContain('the catch-all audience "enlace" is no longer accepted');
+    const noJti = await get('/v1/countries', await signed({ roles: ['administrator'] }, 'enlace-registry'));
+    expectRefusal(noJti, 401, 'ERR_UNAUTHENTICATED', []);
+    expect(noJti.body.error.message).toContain('"jti"');
+  });
+
+  it('revokes a token by id (administrators only, audited, in the signed snapshot) and refuses it from then on', async () => {
+    const key = await loadOrCreateRegistryKey(dataDir);
+    const privateJwk = key.privateKey.key.export({ format: 'jwk' }) as Record<string, unknown>;
+    const victim = await createToken(
+      { privateJwk, kid: key.kid },
+      { subject: 'admin@laptop', roles: ['administrator'], audience: SERVICE_AUDIENCES.registry },
+    );
+    expect((await get('/v1/countries', victim.token)).status).toBe(200);
+
+    expectRefusal(
+      await post(`/v1/tokens/${victim.jti}/revoke`, { reason: 'laptop stolen' }, auditor),
+      403,
+      'ERR_FORBIDDEN',
+      [],
+    );
+    expectRefusal(await post(`/v1/tokens/${victim.jti}/revoke`, {}), 400, 'ERR_VALIDATION', ['reason']);
+    expectRefusal(await post('/v1/tokens/not%20an%20id/revoke', { reason: 'x' }), 400, 'ERR_VALIDATION', [
+      'jti',
+    ]);
+
+    const revoked = await call('POST', `/v1/tokens/${victim.jti}/revoke`, {
+      token: admin,
+      body: { reason: 'laptop stolen' },
+      headers: { 'x-request-id': 'revoke-token-1' },
+    });
+    expect(revoked.status, JSON.stringify(revoked.body)).toBe(200);
+    expect(revoked.body.jti).toBe(victim.jti);
+    // Kept until no token revoked now can still be valid: 24 h (the longest lifetime) and 5 min.
+    expect(Date.parse(revoked.body.expiresAt) - Date.parse(revoked.body.revokedAt)).toBe(
+      (24 * 3600 + 300) * 1000,
+    );
+
+    const refused = await get('/v1/countries', victim.token);
+    expectRefusal(refused, 401, 'ERR_UNAUTHENTICATED', []);
+    expect(refused.body.error.message).toMatch(/^token revoked: token /);
+    expectRefusal(
+      await post(`/v1/tokens/${victim.jti}/revoke`, { reason: 'again' }),
+      409,
+      'ERR_INVALID_TRANSITION',
+      ['jti'],
+    );
+
+    const list = await get('/v1/tokens/revoked', auditor);
+    expect(list.body.items.map((r: { jti: string }) => r.jti)).toContain(victim.jti);
+    const snapshot = await verifySignedSnapshot(
+      (await get('/v1/snapshot')).body as string,
+      app.registryKey.publicJwk,
+    );
+    expect(snapshot.revokedTokens?.map((r) => r.jti)).toContain(victim.jti);
+    const audit = await get(`/v1/audit?action=token.revoke&entityId=${victim.jti}`, auditor);
+    // Every attempt is in the trail: the refused ones with their codes, the revocation itself once.
+    expect(audit.body.items.filter((r: { outcome: string }) => r.outcome === 'ok')).toEqual([
+      expect.objectContaining({
+        action: 'token.revoke',
+        entity: 'token',
+        outcome: 'ok',
+        actor: 'admin@secretariat',
+        reason: 'laptop stolen',
+        requestId: 'revoke-token-1',
+      }),
+    ]);
+  });
+
+  it('deactivating a focal point revokes its tokens, at the registry and in the snapshot', async () => {
+    const key = await loadOrCreateRegistryKey(dataDir);
+    const privateJwk = key.privateKey.key.export({ format: 'jwk' }) as Record<string, unknown>;
+    const added = await post('/v1/focal-points', {
+      id: 'hn-inm-liaison-7',
+      kind: 'person',
+      name: 'Oficial de enlace',
+      agency: 'Instituto Nacional de Migración',
+      role: 'liaison-officer',
+      country: 'HN',
+      networks: ['trafficking-liaison'],
+      contact: { channel: 'email', address: 'enlace7@inm.example' },
+    });
+    expect(added.status, JSON.stringify(added.body)).toBe(201);
+    const fpToken = await issueToken(
+      { privateJwk, kid: key.kid },
+      {
+        subject: 'hn-inm-liaison-7',
+        roles: ['focal-point'],
+        country: 'HN',
+        audience: SERVICE_AUDIENCES.registry,
+      },
+    );
+    expect((await get('/v1/countries', fpToken)).status).toBe(200);
+    expect(
+      (await post('/v1/focal-points/hn-inm-liaison-7/deactivate', { reason: 'left the post' })).status,
+    ).toBe(200);
+    const refused = await get('/v1/countries', fpToken);
+    expectRefusal(refused, 401, 'ERR_UNAUTHENTICATED', []);
+    expect(refused.body.error.message).toMatch(/^token revoked: the tokens of hn-inm-liaison-7 were revoked/);
+    const snapshot = await verifySignedSnapshot(
+      (await get('/v1/snapshot')).body as string,
+      app.registryKey.publicJwk,
+    );
+    expect(snapshot.revokedSubjects?.map((r) => r.subject)).toContain('hn-inm-liaison-7');
   });
 });
 

@@ -14,7 +14,7 @@ import type {
   PolicyRule,
 } from '@enlace/policy';
 
-import type { Actor, FocalPointRole, KeyRecord } from '@enlace/trust';
+import type { Actor, FocalPointRole, KeyRecord, RevokedToken } from '@enlace/trust';
 
 export type { Instant, LocalizedText, NetworkId };
 // The signed state's shape lives in @enlace/trust (what nodes verify); the registry builds it.
@@ -26,6 +26,8 @@ export type {
   KeyUse,
   RegistryChange,
   RegistrySnapshot,
+  RevokedSubject,
+  RevokedToken,
   TokenRole,
 } from '@enlace/trust';
 /** Roles a country can hold on a network (packages/policy's list). */
@@ -99,6 +101,8 @@ export interface RegistryState {
   readonly keys: readonly KeyRecord[];
   readonly rules: readonly PolicyRule[];
   readonly glossary: readonly GlossaryTerm[];
+  /** Bearer tokens revoked by id, not yet pruned (see RegistryService.revokeToken). */
+  readonly revokedTokens: readonly RevokedToken[];
 }
 
 /** What every administrative command carries for the audit trail. */

@@ -183,6 +183,12 @@ export const rotateKeyInputSchema = z
   })
   .superRefine(windowCheck('at', 'notAfter'));
 
+export const revokeTokenInputSchema = z.strictObject({
+  jti: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,128}$/, 'must be a token id (1 to 128 characters of A-Z a-z 0-9 _ -)'),
+});
+
 export const revokeKeyInputSchema = z.strictObject({
   kid: text.max(128),
   at: instantSchema.optional(),

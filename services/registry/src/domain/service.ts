@@ -22,7 +22,9 @@ import type {
   NetworkRecord,
   PolicyRule,
   RegistrySnapshot,
+  RevokedToken,
 } from './model.js';
+import type { TokenRevocationCheck } from '@enlace/trust';
 
 export interface AdmitCountryInput {
   readonly code: string;
@@ -85,6 +87,11 @@ export interface RevokeKeyInput {
   readonly kid: string;
   /** Default now. Alerts issued at or after it no longer verify with the key. */
   readonly at?: Instant;
+}
+
+export interface RevokeTokenInput {
+  /** The token's id (its `jti` claim). */
+  readonly jti: string;
 }
 
 export interface KeyFilter {
@@ -176,6 +183,16 @@ export interface RegistryService {
     ctx: CommandContext,
   ): Promise<{ previous?: KeyRecord; current: KeyRecord }>;
   revokeKey(input: RevokeKeyInput, ctx: CommandContext): Promise<KeyRecord>;
+
+  /**
+   * Revokes a bearer token by id: from the next revision on, the registry, every node and the
+   * feed service refuse it. Kept in the signed snapshot until it would have expired anyway.
+   */
+  revokeToken(input: RevokeTokenInput, ctx: CommandContext): Promise<RevokedToken>;
+  /** Tokens revoked by id and not yet expired. */
+  listRevokedTokens(): readonly RevokedToken[];
+  /** The revocation check of the state in force (the registry's own bearer guard uses it). */
+  tokenRevoked(): TokenRevocationCheck;
 
   /** Records a refused request (401/403, bad token) in the audit stream. */
   auditDenied(entry: {

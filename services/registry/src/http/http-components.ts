@@ -11,6 +11,7 @@ import { FocalPointsController, MembershipsController } from './memberships.cont
 import { PolicyController } from './policy.controller.js';
 import { PublicController } from './public.controller.js';
 import { RejectionAuditInterceptor } from './rejection-audit.interceptor.js';
+import { TokensController } from './tokens.controller.js';
 
 export const HTTP_CONTROLLERS = [
   PublicController,
@@ -19,6 +20,7 @@ export const HTTP_CONTROLLERS = [
   MembershipsController,
   FocalPointsController,
   KeysController,
+  TokensController,
   PolicyController,
 ];
 

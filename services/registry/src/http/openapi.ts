@@ -84,6 +84,13 @@ const RESPONSE_SCHEMAS = {
     revokedAt: instant.optional(),
     revocationReason: z.string().optional(),
   }),
+  RevokedToken: z.object({
+    jti: z.string().meta({ example: '0b5e3c1e-6c1a-4f7e-9f49-3d2f4c6a8e10' }),
+    revokedAt: instant,
+    expiresAt: instant.meta({
+      description: 'Kept on the list until then: no token revoked now can be valid later.',
+    }),
+  }),
   PolicyRule: z.object({ id: z.string() }).catchall(z.unknown()),
   PolicyDecision: z.object({
     allowed: z.boolean(),

@@ -124,6 +124,10 @@ export const revokeKeyBody = z.strictObject({
   decision: decision.optional(),
 });
 
+export const revokeTokenBody = z
+  .strictObject({ reason, decision: decision.optional() })
+  .meta({ description: 'Why (and on what decision) a token is revoked.' });
+
 export const decideBody = z
   .strictObject({
     action: z.enum(['publish', 'receive']),
@@ -187,5 +191,6 @@ export const REQUEST_SCHEMAS = {
   RegisterKeyRequest: registerKeyBody,
   RotateKeyRequest: rotateKeyBody,
   RevokeKeyRequest: revokeKeyBody,
+  RevokeTokenRequest: revokeTokenBody,
   DecideRequest: decideBody,
 } as const;

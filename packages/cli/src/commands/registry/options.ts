@@ -85,7 +85,7 @@ export function upperCountry(value: string, option = '--country'): string {
 export function parseTtl(value: string): number {
   const match = /^(\d+)\s*([smhd]?)$/.exec(value.trim());
   if (match === null) {
-    throw new CliError('ERR_USAGE', `--ttl must be a duration such as 30m, 8h or 7d (got "${value}")`);
+    throw new CliError('ERR_USAGE', `--ttl must be a duration such as 30m, 8h or 24h (got "${value}")`);
   }
   const unit = { '': 1, s: 1, m: 60, h: 3600, d: 86_400 }[match[2] as '' | 's' | 'm' | 'h' | 'd'];
   return Number(match[1]) * unit;
