@@ -245,6 +245,7 @@ beforeAll(async () => {
     processTokens[role] = await issueToken(tokenKey, {
       subject: `${role}-1`,
       roles: [role],
+      audience: SERVICE_AUDIENCES.node,
       ttlSeconds: 3600,
     });
   for (const country of COUNTRIES) nodes[country] = await startNode(country);
