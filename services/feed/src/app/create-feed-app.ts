@@ -68,6 +68,8 @@ export interface FeedApp {
   readonly manager: FeedManager;
   readonly indexer: DigestIndexer;
   readonly trust: TrustState;
+  /** Each feed's TAXII collection and MISP feed. */
+  readonly collections: CollectionStore;
   readonly nc: NatsConnection;
   /** Root of file sinks: country CC's feeds write under `<fileRoot>/<CC>/<directory>`. */
   readonly fileRoot: string;
@@ -229,6 +231,7 @@ export async function createFeedApp(options: CreateFeedAppOptions): Promise<Feed
       manager,
       indexer,
       trust,
+      collections,
       nc,
       fileRoot: settings.sinks.fileRoot,
       close: undo,
