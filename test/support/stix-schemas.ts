@@ -7,13 +7,22 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 
-import type { Ajv2020 as Ajv2020Type, ValidateFunction } from 'ajv/dist/2020.js';
-
 const REPO = resolve(import.meta.dirname, '../..');
 // ajv 8 (draft 2020-12) is the feed service's dev dependency; the root holds an older ajv that
 // other tools need, so it is loaded from the feed workspace.
+interface ValidateFunction {
+  (value: unknown): boolean;
+  errors?: unknown;
+}
+interface Ajv2020Type {
+  addSchema(schema: object): unknown;
+  getSchema(id: string): ValidateFunction | undefined;
+  errorsText(errors: unknown, options: { separator: string }): string;
+}
 const feedRequire = createRequire(join(REPO, 'services', 'feed', 'package.json'));
-const { Ajv2020 } = feedRequire('ajv/dist/2020.js') as { Ajv2020: typeof Ajv2020Type };
+const { Ajv2020 } = feedRequire('ajv/dist/2020.js') as {
+  Ajv2020: new (options: Record<string, unknown>) => Ajv2020Type;
+};
 const addFormats = feedRequire('ajv-formats') as { default: (ajv: Ajv2020Type) => Ajv2020Type };
 const SCHEMA_BASE = 'http://raw.githubusercontent.com/oasis-open/cti-stix2-json-schemas/stix2.1/schemas/';
 
@@ -22,10 +31,15 @@ function schemaDir(): string {
   const candidates =
     env !== undefined && env !== ''
       ? [env]
-      : [join(REPO, '..', 'shared', 'data', 'stix2-json-schemas', 'schemas'), '/work/shared/data/stix2-json-schemas/schemas'];
+      : [
+          join(REPO, '..', 'shared', 'data', 'stix2-json-schemas', 'schemas'),
+          '/work/shared/data/stix2-json-schemas/schemas',
+        ];
   const found = candidates.find((dir) => existsSync(join(dir, 'common', 'bundle.json')));
   if (found === undefined)
-    throw new Error(`the STIX 2.1 JSON schemas were not found (looked in ${candidates.join(', ')}; set ENLACE_STIX_SCHEMAS)`);
+    throw new Error(
+      `the STIX 2.1 JSON schemas were not found (looked in ${candidates.join(', ')}; set ENLACE_STIX_SCHEMAS)`,
+    );
   return found;
 }
 

@@ -48,7 +48,10 @@ function routeAlert(
         expiresAt: '2027-05-31T23:59:59Z',
         handling: 'HANDLING_CODE_H1',
         tlp: 'TLP_MARKING_AMBER',
-        grading: { sourceReliability: 'SOURCE_RELIABILITY_B', informationCredibility: 'INFORMATION_CREDIBILITY_2' },
+        grading: {
+          sourceReliability: 'SOURCE_RELIABILITY_B',
+          informationCredibility: 'INFORMATION_CREDIBILITY_2',
+        },
         title: 'Ruta Tecún Umán – Tapachula',
         summary: 'Cruce del río Suchiate en balsas.',
         language: 'es',
@@ -92,7 +95,10 @@ function documentAlert(): Alert {
         expiresAt: '2027-05-31T23:59:59Z',
         handling: 'HANDLING_CODE_H0',
         tlp: 'TLP_MARKING_GREEN',
-        grading: { sourceReliability: 'SOURCE_RELIABILITY_A', informationCredibility: 'INFORMATION_CREDIBILITY_1' },
+        grading: {
+          sourceReliability: 'SOURCE_RELIABILITY_A',
+          informationCredibility: 'INFORMATION_CREDIBILITY_1',
+        },
         title: 'Pasaportes falsificados, serie A03',
         language: 'es',
       },
@@ -138,7 +144,12 @@ function all(query: Partial<ObjectQuery> = {}): StoredObject[] {
   const out: StoredObject[] = [];
   let after: number | undefined;
   for (;;) {
-    const page = store.objects(FEED.id, { limit: 1000, versions: LAST, ...query, ...(after !== undefined && { after }) });
+    const page = store.objects(FEED.id, {
+      limit: 1000,
+      versions: LAST,
+      ...query,
+      ...(after !== undefined && { after }),
+    });
     out.push(...page.objects);
     if (!page.more) return out;
     after = page.objects.at(-1)!.seq;
@@ -147,10 +158,14 @@ function all(query: Partial<ObjectQuery> = {}): StoredObject[] {
 
 describe('CollectionStore', () => {
   it('keeps date_added in microseconds, strictly increasing, and formats it as a STIX timestamp', () => {
-    expect(parseMicros('2026-12-03T12:00:00.123456Z')).toBe(Date.parse('2026-12-03T12:00:00.123Z') * 1000 + 456);
+    expect(parseMicros('2026-12-03T12:00:00.123456Z')).toBe(
+      Date.parse('2026-12-03T12:00:00.123Z') * 1000 + 456,
+    );
     expect(parseMicros('2026-12-03T12:00:00Z')).toBe(Date.parse('2026-12-03T12:00:00Z') * 1000);
     expect(parseMicros('2026-12-03 12:00:00')).toBeUndefined();
-    expect(formatMicros(Date.parse('2026-12-03T12:00:00.123Z') * 1000 + 7)).toBe('2026-12-03T12:00:00.123007Z');
+    expect(formatMicros(Date.parse('2026-12-03T12:00:00.123Z') * 1000 + 7)).toBe(
+      '2026-12-03T12:00:00.123007Z',
+    );
 
     const at = new Date('2026-12-03T12:00:00Z');
     append(routeAlert(), at);
@@ -179,7 +194,9 @@ describe('CollectionStore', () => {
     const original = routeAlert();
     append(original);
     const before = all();
-    const own = before.filter((o) => !o.id.startsWith('identity--') && !o.id.startsWith('marking-definition--'));
+    const own = before.filter(
+      (o) => !o.id.startsWith('identity--') && !o.id.startsWith('marking-definition--'),
+    );
     const retraction = routeAlert({ retracts: original.header!.id, issuedAt: '2026-11-21T10:00:00.000Z' });
     const result = append(retraction);
     expect(result.revoked).toBe(own.length);
@@ -195,7 +212,9 @@ describe('CollectionStore', () => {
     // The last version of each is the revoked one; the first the original.
     expect(all({ ids: [own[0]!.id] }).map((o) => o.version)).toEqual(['2026-11-21T10:00:00.000Z']);
     expect(
-      all({ ids: [own[0]!.id], versions: { all: false, first: true, last: false, at: [] } }).map((o) => o.version),
+      all({ ids: [own[0]!.id], versions: { all: false, first: true, last: false, at: [] } }).map(
+        (o) => o.version,
+      ),
     ).toEqual([v1!['modified']]);
 
     const event = store.event(FEED.id, mispEventUuid(original.header!.id))!;
@@ -224,17 +243,28 @@ describe('CollectionStore', () => {
     const objects = all({ versions: ALL });
     const types = new Set(objects.map((o) => o.id.split('--')[0]));
     expect(types).toEqual(
-      new Set(['identity', 'marking-definition', 'location', 'infrastructure', 'relationship', 'report', 'indicator', 'sighting']),
+      new Set([
+        'identity',
+        'marking-definition',
+        'location',
+        'infrastructure',
+        'relationship',
+        'report',
+        'indicator',
+        'sighting',
+      ]),
     );
-    expect(all({ types: ['indicator', 'sighting'] }).every((o) => /^(indicator|sighting)--/.test(o.id))).toBe(true);
+    expect(all({ types: ['indicator', 'sighting'] }).every((o) => /^(indicator|sighting)--/.test(o.id))).toBe(
+      true,
+    );
     const some = objects.slice(3, 6).map((o) => o.id);
     expect(all({ ids: some }).map((o) => o.id)).toEqual(some);
     expect(all({ specVersions: ['2.0'] })).toEqual([]);
     expect(all({ specVersions: ['2.1'] })).toHaveLength(objects.length);
     const report = objects.find((o) => o.id.startsWith('report--'))!;
-    expect(all({ versions: { all: false, first: false, last: false, at: [report.version] } }).map((o) => o.id)).toContain(
-      report.id,
-    );
+    expect(
+      all({ versions: { all: false, first: false, last: false, at: [report.version] } }).map((o) => o.id),
+    ).toContain(report.id);
   });
 
   it('pages 10,000 objects with limit 1000 by next and by added_after, each once, in bounded memory', () => {
@@ -248,7 +278,11 @@ describe('CollectionStore', () => {
     let pages = 0;
     const started = performance.now();
     for (;;) {
-      const page = store.objects(FEED.id, { limit: 1000, versions: ALL, ...(after !== undefined && { after }) });
+      const page = store.objects(FEED.id, {
+        limit: 1000,
+        versions: ALL,
+        ...(after !== undefined && { after }),
+      });
       expect(page.objects.length).toBeLessThanOrEqual(1000);
       for (const o of page.objects) seen.add(`${o.id}/${o.version}`);
       pages++;
@@ -292,7 +326,7 @@ describe('CollectionStore', () => {
       date: '2026-11-20',
       threat_level_id: '4',
       analysis: '2',
-      timestamp: String(Date.parse('2026-11-20T15:04:05.123Z') / 1000 | 0),
+      timestamp: String((Date.parse('2026-11-20T15:04:05.123Z') / 1000) | 0),
       Orgc: { name: 'Enlace CR' },
     });
     expect(e.Tag.map((t) => t.name)).toEqual(expect.arrayContaining(['tlp:green', 'enlace:handling="H0"']));

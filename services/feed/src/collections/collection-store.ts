@@ -215,7 +215,8 @@ export class CollectionStore {
   #write(feed: FeedDefinition, source: StixSource, deliveredAt: Date): AppendResult {
     const header = source.alert.header;
     if (header === undefined) throw new RangeError('an alert without a header cannot be collected');
-    if (this.#alertRow.get(feed.id, header.id) !== undefined) return { appended: false, objects: 0, revoked: 0 };
+    if (this.#alertRow.get(feed.id, header.id) !== undefined)
+      return { appended: false, objects: 0, revoked: 0 };
     const bundle = toStixBundle([source], {
       producer: { name: `Enlace feed ${feed.id}`, country: feed.country },
     });
@@ -258,7 +259,12 @@ export class CollectionStore {
         if (modified > revokedAt) revokedAt = modified;
         if (insert({ ...current, modified, revoked: true }, id)) revoked++;
       }
-      const event = retractedMispEvent(JSON.parse(row.event) as MispEvent, state, header.id, new Date(revokedAt));
+      const event = retractedMispEvent(
+        JSON.parse(row.event) as MispEvent,
+        state,
+        header.id,
+        new Date(revokedAt),
+      );
       this.#updateAlert.run(state, JSON.stringify(event), feed.id, id);
     }
 

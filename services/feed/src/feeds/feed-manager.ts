@@ -196,7 +196,9 @@ export class FeedManager {
 
   /** The definitions of the feeds `actor` may see, without their delivery status. */
   async definitions(actor: FeedActor): Promise<FeedDefinition[]> {
-    return (await this.deps.repository.list()).map(({ feed }) => feed).filter((feed) => this.#visible(actor, feed));
+    return (await this.deps.repository.list())
+      .map(({ feed }) => feed)
+      .filter((feed) => this.#visible(actor, feed));
   }
 
   /** The feed, when it exists and `actor` may see it; ERR_NOT_FOUND otherwise (no hint that another country's feed exists). */

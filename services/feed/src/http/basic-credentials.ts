@@ -23,7 +23,11 @@ export function basicToken(header: string | undefined): string | undefined {
 /** Express middleware: Basic credentials on BASIC_CREDENTIAL_PATHS become a bearer token. */
 export function basicCredentialsAsBearer(req: IncomingMessage, _res: ServerResponse, next: () => void): void {
   const path = req.url ?? '';
-  if (BASIC_CREDENTIAL_PATHS.some((prefix) => path === prefix || path.startsWith(`${prefix}/`) || path.startsWith(`${prefix}?`))) {
+  if (
+    BASIC_CREDENTIAL_PATHS.some(
+      (prefix) => path === prefix || path.startsWith(`${prefix}/`) || path.startsWith(`${prefix}?`),
+    )
+  ) {
     const token = basicToken(req.headers.authorization);
     if (token !== undefined) req.headers.authorization = `Bearer ${token}`;
   }

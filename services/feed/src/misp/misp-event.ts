@@ -141,7 +141,12 @@ export function mispEventOf(objects: readonly StixObject[]): MispEvent {
   ];
   if (report.description !== undefined)
     attributes.push(
-      attribute(report.id, { type: 'text', category: 'Other', value: report.description, comment: 'summary' }),
+      attribute(report.id, {
+        type: 'text',
+        category: 'Other',
+        value: report.description,
+        comment: 'summary',
+      }),
     );
   if (!report.x_enlace_body_exported && report.x_enlace_recipients !== undefined)
     attributes.push(
@@ -210,7 +215,11 @@ export function mispEventOf(objects: readonly StixObject[]): MispEvent {
             { type: 'text', category: 'Other', value: place.name, comment: place.description ?? '' },
             '/text',
           ),
-          attribute(place.id, { type: 'text', category: 'Other', value: place.country, comment: '' }, '/country'),
+          attribute(
+            place.id,
+            { type: 'text', category: 'Other', value: place.country, comment: '' },
+            '/country',
+          ),
         ];
         if (place.latitude !== undefined && place.longitude !== undefined)
           parts.push(
@@ -272,7 +281,8 @@ export function mispEventOf(objects: readonly StixObject[]): MispEvent {
       distribution: '0',
       Orgc: {
         name: `Enlace ${report.x_enlace_origin}`,
-        uuid: report.created_by_ref === undefined ? uuidOf(report.id, '/org') : report.created_by_ref.slice(10),
+        uuid:
+          report.created_by_ref === undefined ? uuidOf(report.id, '/org') : report.created_by_ref.slice(10),
       },
       Tag: tags,
       Attribute: attributes,
@@ -303,7 +313,10 @@ export function retractedMispEvent(
       publish_timestamp: timestamp,
       Tag: [...event.Event.Tag, { name: `enlace:state="${state}"` }],
       Attribute: event.Event.Attribute.map(gone),
-      Object: event.Event.Object.map((object) => ({ ...gone(object), Attribute: object.Attribute.map(gone) })),
+      Object: event.Event.Object.map((object) => ({
+        ...gone(object),
+        Attribute: object.Attribute.map(gone),
+      })),
     },
   };
 }

@@ -37,17 +37,26 @@ async function write(res: ServerResponse, chunk: string): Promise<void> {
 export class MispController {
   constructor(@Inject(FEED_CONTEXT) private readonly ctx: FeedContext) {}
 
-  async #feed(req: AnalystRequest, cc: string, name: string): Promise<{ actor: FeedActor; feed: FeedDefinition }> {
+  async #feed(
+    req: AnalystRequest,
+    cc: string,
+    name: string,
+  ): Promise<{ actor: FeedActor; feed: FeedDefinition }> {
     const actor = req.actor;
     if (actor === undefined) throw new FeedError('ERR_UNAUTHENTICATED', 'a registry token is required');
-    if (!/^[a-z]{2}$/.test(cc)) throw new FeedError('ERR_NOT_FOUND', `there is no country ${JSON.stringify(cc)}`);
+    if (!/^[a-z]{2}$/.test(cc))
+      throw new FeedError('ERR_NOT_FOUND', `there is no country ${JSON.stringify(cc)}`);
     const id = name.startsWith(`${cc}-`) ? name : feedId(cc, name);
     const feed = await this.ctx.manager.get(id, actor);
     return { actor, feed };
   }
 
   @Get(':cc/:feed')
-  async index(@Param('cc') cc: string, @Param('feed') name: string, @Req() req: AnalystRequest): Promise<unknown> {
+  async index(
+    @Param('cc') cc: string,
+    @Param('feed') name: string,
+    @Req() req: AnalystRequest,
+  ): Promise<unknown> {
     const { feed } = await this.#feed(req, cc, name);
     return { feed: feed.id, files: ['manifest.json', 'hashes.csv', '<event uuid>.json'] };
   }

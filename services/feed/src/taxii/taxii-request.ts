@@ -30,7 +30,15 @@ export function acceptsTaxii(accept: string | undefined): boolean {
     const values = new Map(
       params.map((p) => {
         const i = p.indexOf('=');
-        return i < 0 ? [p, ''] : [p.slice(0, i).trim(), p.slice(i + 1).trim().replace(/^"|"$/g, '')];
+        return i < 0
+          ? [p, '']
+          : [
+              p.slice(0, i).trim(),
+              p
+                .slice(i + 1)
+                .trim()
+                .replace(/^"|"$/g, ''),
+            ];
       }),
     );
     if (values.has('q') && Number(values.get('q')) === 0) return false;
@@ -45,11 +53,19 @@ export function notAcceptable(accept: string | undefined): FeedError {
   return new FeedError(
     'ERR_NOT_ACCEPTABLE',
     `this TAXII server answers only with ${TAXII_MEDIA_TYPE}; the request accepts ${JSON.stringify(accept)}`,
-    { violations: [{ path: 'accept', code: 'unsupported_media_type', message: `must admit ${TAXII_MEDIA_TYPE}` }] },
+    {
+      violations: [
+        { path: 'accept', code: 'unsupported_media_type', message: `must admit ${TAXII_MEDIA_TYPE}` },
+      ],
+    },
   );
 }
 
-function listOf(query: Record<string, unknown>, name: string, violations: FieldViolation[]): string[] | undefined {
+function listOf(
+  query: Record<string, unknown>,
+  name: string,
+  violations: FieldViolation[],
+): string[] | undefined {
   const raw = query[name];
   if (raw === undefined) return undefined;
   const values = (Array.isArray(raw) ? raw : [raw]).flatMap((v) => String(v).split(',')).map((v) => v.trim());
@@ -111,7 +127,11 @@ export function parseTaxiiQuery(raw: Record<string, unknown>, scope: TaxiiQueryS
   if (query['limit'] !== undefined) {
     limit = Number(query['limit']);
     if (!Number.isInteger(limit) || limit < 1) {
-      violations.push({ path: 'limit', code: 'out_of_range', message: 'must be a whole number of at least 1' });
+      violations.push({
+        path: 'limit',
+        code: 'out_of_range',
+        message: 'must be a whole number of at least 1',
+      });
       limit = TAXII_DEFAULT_LIMIT;
     }
     // Section 3.4: a server may answer fewer than asked; it never answers more than it allows.
@@ -121,7 +141,11 @@ export function parseTaxiiQuery(raw: Record<string, unknown>, scope: TaxiiQueryS
   if (query['next'] !== undefined) {
     after = Number(query['next']);
     if (!/^[1-9][0-9]{0,15}$/.test(String(query['next']))) {
-      violations.push({ path: 'next', code: 'invalid_next', message: 'must be the next value of a previous page' });
+      violations.push({
+        path: 'next',
+        code: 'invalid_next',
+        message: 'must be the next value of a previous page',
+      });
       after = undefined;
     }
   }
@@ -133,7 +157,11 @@ export function parseTaxiiQuery(raw: Record<string, unknown>, scope: TaxiiQueryS
     violations.push({ path: 'match[type]', code: 'invalid_match', message: 'must list STIX object types' });
   const specVersions = listOf(query, 'match[spec_version]', violations);
   if (specVersions?.some((v) => !/^\d+\.\d+$/.test(v)))
-    violations.push({ path: 'match[spec_version]', code: 'invalid_match', message: 'must list versions such as 2.1' });
+    violations.push({
+      path: 'match[spec_version]',
+      code: 'invalid_match',
+      message: 'must list versions such as 2.1',
+    });
 
   let versions: VersionMatch = { all: scope.filters === 'versions', first: false, last: true, at: [] };
   const wanted = listOf(query, 'match[version]', violations);

@@ -38,7 +38,10 @@ export function taxiiCollectionId(feed: Pick<FeedDefinition, 'id' | 'createdAt'>
 
 function actorOf(req: AnalystRequest): FeedActor {
   if (req.actor === undefined)
-    throw new FeedError('ERR_UNAUTHENTICATED', 'a registry token is required (Bearer, or Basic with the token as password)');
+    throw new FeedError(
+      'ERR_UNAUTHENTICATED',
+      'a registry token is required (Bearer, or Basic with the token as password)',
+    );
   return req.actor;
 }
 
@@ -98,7 +101,11 @@ export class TaxiiController {
 
   #root(actor: FeedActor, root: string): string {
     const country = root.toUpperCase();
-    if (root !== country.toLowerCase() || !/^[a-z]{2}$/.test(root) || !this.#countries(actor).includes(country))
+    if (
+      root !== country.toLowerCase() ||
+      !/^[a-z]{2}$/.test(root) ||
+      !this.#countries(actor).includes(country)
+    )
       throw new FeedError('ERR_NOT_FOUND', `there is no API root ${JSON.stringify(root)}`);
     return country;
   }
@@ -112,7 +119,8 @@ export class TaxiiController {
     const feed = (await this.#collections(actor, root)).find(
       (f) => taxiiCollectionId(f) === id || f.id === id,
     );
-    if (feed === undefined) throw new FeedError('ERR_NOT_FOUND', `there is no collection ${JSON.stringify(id)}`);
+    if (feed === undefined)
+      throw new FeedError('ERR_NOT_FOUND', `there is no collection ${JSON.stringify(id)}`);
     return feed;
   }
 
@@ -153,12 +161,19 @@ export class TaxiiController {
   @Get(':root/status/:status')
   status(@Param('root') root: string, @Param('status') status: string, @Req() req: AnalystRequest): never {
     this.#root(this.#begin(req), root);
-    throw new FeedError('ERR_NOT_FOUND', `there is no status ${JSON.stringify(status)}: nothing here is writable`);
+    throw new FeedError(
+      'ERR_NOT_FOUND',
+      `there is no status ${JSON.stringify(status)}: nothing here is writable`,
+    );
   }
 
   /** Section 5.1. */
   @Get(':root/collections')
-  async collections(@Param('root') root: string, @Req() req: AnalystRequest, @Res() res: ServerResponse): Promise<void> {
+  async collections(
+    @Param('root') root: string,
+    @Req() req: AnalystRequest,
+    @Res() res: ServerResponse,
+  ): Promise<void> {
     const feeds = await this.#collections(this.#begin(req), root);
     send(res, feeds.length === 0 ? {} : { collections: feeds.map(collectionOf) });
   }
@@ -256,13 +271,21 @@ export class TaxiiController {
 
   /** Sections 5.5 and 5.7: collections here are read-only (can_write false). */
   @Post(':root/collections/:id/objects')
-  async add(@Param('root') root: string, @Param('id') id: string, @Req() req: AnalystRequest): Promise<never> {
+  async add(
+    @Param('root') root: string,
+    @Param('id') id: string,
+    @Req() req: AnalystRequest,
+  ): Promise<never> {
     await this.#collection(this.#begin(req), root, id);
     throw new FeedError('ERR_FORBIDDEN', 'this collection is read-only (can_write is false)');
   }
 
   @Delete(':root/collections/:id/objects/:object')
-  async remove(@Param('root') root: string, @Param('id') id: string, @Req() req: AnalystRequest): Promise<never> {
+  async remove(
+    @Param('root') root: string,
+    @Param('id') id: string,
+    @Req() req: AnalystRequest,
+  ): Promise<never> {
     await this.#collection(this.#begin(req), root, id);
     throw new FeedError('ERR_FORBIDDEN', 'this collection is read-only (can_write is false)');
   }
