@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
+import { main } from '@enlace/cli';
 import { signAlert } from '@enlace/crypto';
 import type { PrivateSigningJwk } from '@enlace/crypto';
 import { createFeedApp, TAXII_MEDIA_TYPE } from '@enlace/feed';
@@ -560,6 +561,28 @@ describe('MISP feed', () => {
     const other = await get('/misp/gt/taxii/manifest.json', bearer(mxToken), undefined);
     expect(other.status).toBe(404);
     expect(other.json.error.code).toBe('ERR_NOT_FOUND');
+  });
+});
+
+describe('enlace feed taxii-url', () => {
+  it('prints URLs that a TAXII client and MISP can follow', async () => {
+    let out = '';
+    const code = await main(['feed', 'taxii-url', 'gt-taxii', '--json'], {
+      stdout: { write: (t) => void (out += t) },
+      stderr: { write: () => undefined },
+      env: { ENLACE_FEED_URL: feed.url, ENLACE_FEED_TOKEN: gtToken },
+    });
+    expect(code).toBe(0);
+    const urls = JSON.parse(out) as Record<string, string>;
+    expect(urls).toEqual({
+      discovery: `${feed.url}/taxii2/`,
+      apiRoot: `${feed.url}/taxii2/gt/`,
+      collection: `${feed.url}/taxii2/gt/collections/gt-taxii/`,
+      objects: `${feed.url}/taxii2/gt/collections/gt-taxii/objects/`,
+      misp: `${feed.url}/misp/gt/taxii/`,
+    });
+    expect((await get(urls['objects']!, basic('gt', gtToken))).json.objects.length).toBeGreaterThan(0);
+    expect((await get(`${urls['misp']}manifest.json`, bearer(gtToken), undefined)).status).toBe(200);
   });
 });
 
