@@ -340,7 +340,8 @@ describe('TAXII 2.1: discovery, API root, collections', () => {
     const collection = list.json.collections[0];
     expect(collection).toEqual({
       id: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/),
-      title: 'Enlace feed gt-taxii',
+      title: 'gt-taxii',
+      description: 'Enlace feed gt-taxii of GT',
       alias: 'gt-taxii',
       can_read: true,
       can_write: false,

@@ -308,8 +308,9 @@ export class TaxiiController {
 function collectionOf(feed: FeedDefinition): Record<string, unknown> {
   return {
     id: taxiiCollectionId(feed),
-    title: `Enlace feed ${feed.id}`,
-    ...(feed.description !== '' && { description: feed.description }),
+    // The feed id: tools such as OpenCTI's TAXII2 connector pick collections by title.
+    title: feed.id,
+    description: feed.description === '' ? `Enlace feed ${feed.id} of ${feed.country}` : feed.description,
     alias: feed.id,
     can_read: true,
     can_write: false,
