@@ -23,6 +23,7 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 
 import { FeedAudit } from '../audit/feed-audit.js';
+import { FeedError } from '../errors.js';
 import { CollectionStore } from '../collections/collection-store.js';
 import { AlertVerifier } from '../feeds/alert-verifier.js';
 import { FeedManager } from '../feeds/feed-manager.js';
@@ -133,9 +134,20 @@ export async function createFeedApp(options: CreateFeedAppOptions): Promise<Feed
       verifier,
       sinkPolicy: settings.sinks,
       onWarning: warn,
-      // Each delivered alert joins its feed's TAXII collection and MISP feed (idempotent).
-      onDelivering: ({ feed, verified, at }) =>
-        void collections.append(feed, { alert: verified.alert, body: verified.body }, at),
+      // Each delivered alert joins its feed's TAXII collection and MISP feed (idempotent). One
+      // that STIX cannot express is left out, with a warning, rather than stall the feed; a
+      // store that cannot write has the alert redelivered.
+      onDelivering: ({ feed, verified, at }) => {
+        try {
+          collections.append(feed, { alert: verified.alert, body: verified.body }, at);
+        } catch (error) {
+          if (!(error instanceof FeedError && error.code === 'ERR_VALIDATION')) throw error;
+          warn(
+            `feed ${feed.id}: alert ${verified.alert.header?.id ?? '?'} left out of its TAXII collection`,
+            error,
+          );
+        }
+      },
       onDeleted: (feed) => collections.deleteFeed(feed.id),
       context: () => {
         const view = trust.require();
