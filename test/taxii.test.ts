@@ -45,6 +45,7 @@ let net: EnlaceNetwork;
 let feed: FeedApp;
 let gtToken: string;
 let mxToken: string;
+let adminToken: string;
 let collectionUrl: string;
 const ids: Record<string, string> = {};
 
@@ -226,6 +227,11 @@ beforeAll(async () => {
     country: 'GT',
     ttlSeconds: 3600,
   });
+  adminToken = await issueToken(key, {
+    subject: 'admin@secretariat',
+    roles: ['administrator'],
+    ttlSeconds: 3600,
+  });
   mxToken = await issueToken(key, {
     subject: 'mx-uif-analyst',
     roles: ['fiu-analyst'],
@@ -309,6 +315,28 @@ describe('TAXII 2.1: discovery, API root, collections', () => {
       expect(answer.json.default).toBe(`${feed.url}/taxii2/gt/`);
     }
     expect((await get('/taxii2/', bearer(mxToken))).json.api_roots).toEqual([`${feed.url}/taxii2/mx/`]);
+  });
+
+  it('gives an administrator every country, and URLs as a TLS-terminating proxy forwarded them', async () => {
+    const answer = await fetch(`${feed.url}/taxii2/`, {
+      headers: {
+        authorization: bearer(adminToken),
+        accept: TAXII_MEDIA_TYPE,
+        'x-forwarded-proto': 'https',
+        'x-forwarded-host': 'feeds.enlace.example',
+      },
+    });
+    const json = (await answer.json()) as Loose;
+    expect(json.api_roots).toEqual(
+      expect.arrayContaining([
+        'https://feeds.enlace.example/taxii2/gt/',
+        'https://feeds.enlace.example/taxii2/mx/',
+      ]),
+    );
+    expect(json.default).toBeUndefined();
+    expect((await get('/taxii2/gt/collections/', bearer(adminToken))).json.collections).toHaveLength(
+      (await get('/taxii2/gt/collections/', bearer(gtToken))).json.collections.length,
+    );
   });
 
   it('negotiates the media type: 406 for what it cannot serve', async () => {

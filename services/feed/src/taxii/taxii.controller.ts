@@ -124,9 +124,25 @@ export class TaxiiController {
     return feed;
   }
 
+  /**
+   * The absolute URL of /taxii2/ as the client reached it. Behind a TLS-terminating proxy the
+   * proxy's X-Forwarded-Proto and X-Forwarded-Host say how; a client that sets them itself only
+   * changes the URLs of its own answer.
+   */
   #base(req: AnalystRequest): string {
-    const scheme = (req.socket as Partial<TLSSocket>).encrypted === true ? 'https' : 'http';
-    return `${scheme}://${req.headers.host ?? 'localhost'}/taxii2/`;
+    const first = (value: string | string[] | undefined): string | undefined =>
+      (Array.isArray(value) ? value[0] : value)?.split(',')[0]?.trim();
+    const forwarded = first(req.headers['x-forwarded-proto'])?.toLowerCase();
+    const scheme =
+      forwarded === 'https' || forwarded === 'http'
+        ? forwarded
+        : (req.socket as Partial<TLSSocket>).encrypted === true
+          ? 'https'
+          : 'http';
+    const host = [first(req.headers['x-forwarded-host']), req.headers.host].find(
+      (h): h is string => h !== undefined && /^[A-Za-z0-9.[\]:-]{1,255}$/.test(h),
+    );
+    return `${scheme}://${host ?? 'localhost'}/taxii2/`;
   }
 
   /** Section 4.1: the discovery resource. */
