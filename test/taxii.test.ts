@@ -9,15 +9,21 @@
  * are checked against what MISP's feed import reads. 10,000 alerts page through with limit=1000.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { main } from '@enlace/cli';
-import { signAlert } from '@enlace/crypto';
+import { encryptForRecipients, signAlert } from '@enlace/crypto';
 import type { PrivateSigningJwk } from '@enlace/crypto';
-import { createFeedApp, TAXII_MEDIA_TYPE } from '@enlace/feed';
+import { createFeedApp, mispEventUuid, TAXII_MEDIA_TYPE } from '@enlace/feed';
 import type { FeedApp, FeedDefinition } from '@enlace/feed';
-import { alertFromJson, encodeAlert, encodeSignedAlert } from '@enlace/schema';
+import {
+  alertBodyFromJson,
+  alertFromJson,
+  encodeAlert,
+  encodeAlertBody,
+  encodeSignedAlert,
+} from '@enlace/schema';
 import { issueToken, REGISTRY_PRIVATE_KEY_FILE } from '@enlace/trust';
 import { alertSubject, ensureEnlaceStreams, publishAlert } from '@enlace/transport';
 import { startNatsServer } from '@enlace/testing';
@@ -134,6 +140,7 @@ async function publish(
   kind: 'route' | 'document' | 'network',
   body: Record<string, unknown> | undefined,
   extra: Record<string, unknown> = {},
+  encrypted?: { jwe: string },
 ): Promise<string> {
   const id = uuidv7();
   const alert = alertFromJson({
@@ -144,6 +151,7 @@ async function publish(
       ...extra,
     },
     ...(body !== undefined && { [kind]: body }),
+    ...(encrypted !== undefined && { encrypted }),
   });
   const parts = await signAlert(encodeAlert(alert), net.signingKeys[origin] as PrivateSigningJwk);
   await publishAlert(js, {
@@ -246,6 +254,29 @@ beforeAll(async () => {
   ids['retraction'] = await publish('MX', 'trafficking-liaison', 'route', undefined, {
     retractsId: ids['retracted'],
   });
+  // Restricted to Guatemala: the body (and title, summary) encrypted to its key; the feed service
+  // holds no country's keys, so only the header reaches the collection.
+  const keysDir = join(net.root, 'keys', 'GT');
+  const encFile = (await readdir(keysDir)).find((f) => f.includes('-enc-'))!;
+  const { d: _d, ...gtEncryption } = JSON.parse(await readFile(join(keysDir, encFile), 'utf8')) as Record<
+    string,
+    unknown
+  >;
+  const jwe = await encryptForRecipients(encodeAlertBody(alertBodyFromJson({ route })), [
+    { kid: gtEncryption['kid'] as string, publicJwk: gtEncryption },
+  ]);
+  ids['restricted'] = await publish(
+    'MX',
+    'trafficking-liaison',
+    'route',
+    undefined,
+    {
+      title: '',
+      summary: '',
+      recipients: ['GT'],
+    },
+    { jwe },
+  );
   ids['superseding'] = await publish(
     'CR',
     'trafficking-liaison',
@@ -270,12 +301,12 @@ beforeAll(async () => {
   });
   expect(created.status).toBe(201);
   await waitFor(
-    'the feed to deliver the six alerts',
+    'the feed to deliver the seven alerts',
     async () => {
       const status = (await (
         await fetch(`${feed.url}/v1/feeds/gt-taxii`, { headers: { authorization: bearer(gtToken) } })
       ).json()) as Loose;
-      return status.counters?.delivered === 6;
+      return status.counters?.delivered === 7;
     },
     60_000,
   );
@@ -435,8 +466,11 @@ describe('TAXII 2.1: objects, manifest, versions', () => {
       ids['document'],
       ids['network'],
       ids['retraction'],
+      ids['restricted'],
       ids['superseding'],
     ]);
+    const restricted = objects.find((o) => o.type === 'report' && o.x_enlace_alert_id === ids['restricted']);
+    expect(restricted).toMatchObject({ x_enlace_body_exported: false, x_enlace_recipients: ['GT'] });
     // Same markings as the export: the official TLP 2.0 AMBER definition and a handling statement.
     expect(objects.some((o) => o.id === 'marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421')).toBe(
       true,
@@ -546,8 +580,8 @@ describe('MISP feed', () => {
     const manifest = await get('/misp/gt/taxii/manifest.json', bearer(gtToken), undefined);
     expect(manifest.status).toBe(200);
     const uuids = Object.keys(manifest.json);
-    // Six alerts, and the one the added_after walk publishes when it ran first.
-    expect(uuids.length).toBeGreaterThanOrEqual(6);
+    // Seven alerts, and the one the added_after walk publishes when it ran first.
+    expect(uuids.length).toBeGreaterThanOrEqual(7);
     const hashes = new Set<string>();
     for (const uuid of uuids) {
       const entry = manifest.json[uuid];
@@ -580,6 +614,14 @@ describe('MISP feed', () => {
       (entry as Loose).Tag.some((t: Loose) => t.name === 'enlace:state="retracted"'),
     );
     expect(retracted).toBeDefined();
+    // The restricted alert: its header only, and a word that the body is encrypted.
+    const restricted = await get(
+      `/misp/gt/taxii/${mispEventUuid(ids['restricted']!)}.json`,
+      bearer(gtToken),
+      undefined,
+    );
+    expect(restricted.json.Event.Attribute.map((a: Loose) => a.type)).toEqual(['text', 'comment']);
+    expect(restricted.json.Event.Object).toEqual([]);
   });
 
   it('refuses without a token and hides Guatemala feed from another country', async () => {
