@@ -14,7 +14,7 @@ import { join } from 'node:path';
 
 import { main } from '@enlace/cli';
 import { encryptForRecipients, signAlert } from '@enlace/crypto';
-import type { PrivateSigningJwk } from '@enlace/crypto';
+import type { PrivateSigningJwk, PublicEncryptionJwk } from '@enlace/crypto';
 import { createFeedApp, mispEventUuid, TAXII_MEDIA_TYPE } from '@enlace/feed';
 import type { FeedApp, FeedDefinition } from '@enlace/feed';
 import {
@@ -258,12 +258,11 @@ beforeAll(async () => {
   // holds no country's keys, so only the header reaches the collection.
   const keysDir = join(net.root, 'keys', 'GT');
   const encFile = (await readdir(keysDir)).find((f) => f.includes('-enc-'))!;
-  const { d: _d, ...gtEncryption } = JSON.parse(await readFile(join(keysDir, encFile), 'utf8')) as Record<
-    string,
-    unknown
-  >;
+  const { d: _d, ...gtEncryption } = JSON.parse(
+    await readFile(join(keysDir, encFile), 'utf8'),
+  ) as PublicEncryptionJwk & { d: string };
   const jwe = await encryptForRecipients(encodeAlertBody(alertBodyFromJson({ route })), [
-    { kid: gtEncryption['kid'] as string, publicJwk: gtEncryption },
+    { kid: gtEncryption.kid, publicJwk: gtEncryption },
   ]);
   ids['restricted'] = await publish(
     'MX',
