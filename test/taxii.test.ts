@@ -656,6 +656,35 @@ describe('enlace feed taxii-url', () => {
   });
 });
 
+describe('a suspended country', () => {
+  it('has its collections and MISP feeds refused until it is reinstated', async () => {
+    const admin = { actor: { id: 'admin@secretariat', roles: ['administrator' as const] }, reason: 'test' };
+    await net.registry.service.suspendCountry({ code: 'GT' }, { ...admin, decision: 'test' });
+    try {
+      await waitFor(
+        'the suspension to reach the feed service',
+        async () => (await get(`${collectionUrl}objects/`, bearer(gtToken))).status === 403,
+        20_000,
+      );
+      const refused = await get(`${collectionUrl}objects/`, basic('gt', gtToken));
+      expect(refused.json).toMatchObject({ error_code: 'ERR_FORBIDDEN', http_status: '403' });
+      expect(refused.json.description).toContain('GT is suspended');
+      expect((await get('/misp/gt/taxii/manifest.json', bearer(gtToken), undefined)).json.error.code).toBe(
+        'ERR_FORBIDDEN',
+      );
+      // An administrator still reads.
+      expect((await get(`${collectionUrl}objects/`, bearer(adminToken))).status).toBe(200);
+    } finally {
+      await net.registry.service.reinstateCountry({ code: 'GT' }, { ...admin, decision: 'test' });
+    }
+    await waitFor(
+      'the reinstatement to reach the feed service',
+      async () => (await get(`${collectionUrl}objects/`, bearer(gtToken))).status === 200,
+      20_000,
+    );
+  }, 60_000);
+});
+
 describe('TAXII 2.1 at volume', () => {
   it('pages 10,000 alerts with limit=1000 in bounded memory', async () => {
     const created = await fetch(`${feed.url}/v1/feeds`, {

@@ -6,7 +6,9 @@
  * registry's, checked by the `verify` function the app is given.
  */
 import type { AuthenticatedRequest, BearerAuth, VerifiedToken } from '@enlace/service-kit';
+import type { TrustState } from '@enlace/trust';
 
+import { FeedError } from '../errors.js';
 import type { FeedActor } from '../feeds/feed-manager.js';
 
 export type AnalystRequest = AuthenticatedRequest<FeedActor>;
@@ -30,4 +32,19 @@ export function analystAccess(
           ? { id: token.id, country: token.country, canWrite: true }
           : { id: token.id, country: undefined, canWrite: false },
   };
+}
+
+/**
+ * Refuses (ERR_FORBIDDEN) an analyst whose country is not a member or observer now: while a
+ * country is suspended or withdrawn its feeds deliver nothing, and what they collected before is
+ * not served either (TAXII collections, MISP feeds). Administrators and auditors read on.
+ */
+export function assertMayReadNow(trust: TrustState, actor: FeedActor): void {
+  if (actor.country === undefined) return;
+  const status = trust.require().policy.statusAt(actor.country, new Date());
+  if (status !== 'member' && status !== 'observer')
+    throw new FeedError(
+      'ERR_FORBIDDEN',
+      `${actor.country} is ${status ?? 'not a country of the registry'} now: its feeds are not served until it is reinstated`,
+    );
 }

@@ -17,6 +17,7 @@ import { FeedError } from '../errors.js';
 import { feedId } from '../feeds/feed-definition.js';
 import type { FeedDefinition } from '../feeds/feed-definition.js';
 import type { FeedActor } from '../feeds/feed-manager.js';
+import { assertMayReadNow } from '../http/analyst-access.js';
 import type { AnalystRequest } from '../http/analyst-access.js';
 import type { FeedContext } from '../http/feed-context.js';
 import { rateLimited } from '../http/rate-limit.js';
@@ -44,6 +45,7 @@ export class MispController {
   ): Promise<{ actor: FeedActor; feed: FeedDefinition }> {
     const actor = req.actor;
     if (actor === undefined) throw new FeedError('ERR_UNAUTHENTICATED', 'a registry token is required');
+    assertMayReadNow(this.ctx.trust, actor);
     if (!/^[a-z]{2}$/.test(cc))
       throw new FeedError('ERR_NOT_FOUND', `there is no country ${JSON.stringify(cc)}`);
     const id = name.startsWith(`${cc}-`) ? name : feedId(cc, name);

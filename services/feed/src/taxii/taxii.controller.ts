@@ -21,6 +21,7 @@ import { formatMicros, STIX_MEDIA_TYPE } from '../collections/collection-store.j
 import type { ObjectPage, ObjectQuery } from '../collections/collection-store.js';
 import type { FeedDefinition } from '../feeds/feed-definition.js';
 import type { FeedActor } from '../feeds/feed-manager.js';
+import { assertMayReadNow } from '../http/analyst-access.js';
 import type { AnalystRequest } from '../http/analyst-access.js';
 import type { FeedContext } from '../http/feed-context.js';
 import { FEED_CONTEXT } from '../http/tokens.js';
@@ -87,6 +88,7 @@ export class TaxiiController {
     const actor = actorOf(req);
     const accept = req.headers.accept;
     if (!acceptsTaxii(accept)) throw notAcceptable(accept);
+    assertMayReadNow(this.ctx.trust, actor);
     return actor;
   }
 
