@@ -11,10 +11,15 @@ import type { FieldViolation } from '@enlace/service-kit';
  * The kit's codes — ERR_VALIDATION (a feed definition or match request that breaks the rules),
  * ERR_FORBIDDEN (another country's feed), ERR_CONFLICT (a feed name taken), ERR_TOO_LARGE (more
  * than 100,000 digests in one match query), ERR_UNAVAILABLE (no verified registry snapshot yet,
- * NATS down), ... — and ERR_RATE_LIMITED: too many requests or open readers for this token or
- * this service, retry after Retry-After.
+ * NATS down), ... — ERR_RATE_LIMITED: too many requests or open readers for this token or
+ * this service, retry after Retry-After; and ERR_NOT_ACCEPTABLE: a TAXII request whose Accept
+ * header names no media type the server can answer with (406).
  */
-export const FEED_ERROR_STATUS = { ...SERVICE_ERROR_STATUS, ERR_RATE_LIMITED: 429 } as const;
+export const FEED_ERROR_STATUS = {
+  ...SERVICE_ERROR_STATUS,
+  ERR_NOT_ACCEPTABLE: 406,
+  ERR_RATE_LIMITED: 429,
+} as const;
 
 export type FeedErrorCode = keyof typeof FEED_ERROR_STATUS;
 

@@ -38,4 +38,10 @@ export { parseSinkDefinition, redactSinkDefinition, sinkViolations } from './sin
 export type { SinkDefinition, SinkPolicy } from './sinks/sink-definition.js';
 export { verifyWebhookSignature } from './sinks/webhook-sink.js';
 export { toStixBundle } from './stix/index.js';
+export { CollectionStore, COLLECTION_STORE_FILE, STIX_MEDIA_TYPE } from './collections/collection-store.js';
+export type { ObjectPage, ObjectQuery, StoredEvent, StoredObject } from './collections/collection-store.js';
+export { TAXII_MEDIA_TYPE, TAXII_DEFAULT_LIMIT, TAXII_MAX_LIMIT } from './taxii/taxii-request.js';
+export { taxiiCollectionId } from './taxii/taxii.controller.js';
+export { mispEventUuid } from './misp/misp-event.js';
+export type { MispAttribute, MispEvent, MispEventBody, MispObject, MispTag } from './misp/misp-event.js';
 export type { StixBundle, StixExportOptions, StixSource } from './stix/index.js';

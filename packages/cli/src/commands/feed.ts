@@ -307,6 +307,41 @@ export function addFeedCommands(program: Command, io: CliIo): void {
 
   withConnection(
     feed
+      .command('taxii-url')
+      .summary('the TAXII 2.1 and MISP feed URLs of a feed, for OpenCTI, MISP or a TAXII client')
+      .description(
+        'Print where FIU tools follow a feed: the TAXII 2.1 discovery URL, the API root of its country,\n' +
+          'its collection (the feed id is accepted as the collection alias) and its MISP feed. Tools\n' +
+          'authenticate with the same registry token, as a bearer or as the HTTP Basic password.',
+      )
+      .argument('<feed>', 'feed id, e.g. gt-cases')
+      .option('--json', 'print JSON'),
+  ).action(async (id: string, opts: Connection & { json?: boolean }) => {
+    const env = io.env ?? process.env;
+    const status = await feedCall(connection(io, opts).feeds.get(id));
+    const base = String(opts.url ?? env.ENLACE_FEED_URL).replace(/\/+$/, '');
+    const cc = status.feed.country.toLowerCase();
+    const urls = {
+      discovery: `${base}/taxii2/`,
+      apiRoot: `${base}/taxii2/${cc}/`,
+      collection: `${base}/taxii2/${cc}/collections/${status.feed.id}/`,
+      objects: `${base}/taxii2/${cc}/collections/${status.feed.id}/objects/`,
+      misp: `${base}/misp/${cc}/${status.feed.name}/`,
+    };
+    io.stdout.write(
+      opts.json === true
+        ? `${JSON.stringify(urls, null, 2)}\n`
+        : [
+            `TAXII discovery   ${urls.discovery}`,
+            `TAXII API root    ${urls.apiRoot}`,
+            `TAXII collection  ${urls.collection}`,
+            `MISP feed         ${urls.misp}  (manifest.json, hashes.csv, <event uuid>.json)`,
+          ].join('\n') + '\n',
+    );
+  });
+
+  withConnection(
+    feed
       .command('delete')
       .summary('stop a feed and remove it')
       .argument('<feed>', 'feed id')

@@ -25,18 +25,23 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 
 import { FeedAudit } from '../audit/feed-audit.js';
+import { FeedError } from '../errors.js';
+import { CollectionStore } from '../collections/collection-store.js';
 import { AlertVerifier } from '../feeds/alert-verifier.js';
 import { FeedManager } from '../feeds/feed-manager.js';
 import { FeedReader } from '../feeds/feed-reader.js';
 import { FeedsController } from '../feeds/feeds.controller.js';
 import { FeedRepository } from '../feeds/feed-repository.js';
 import { analystAccess, readerOf } from '../http/analyst-access.js';
+import { basicCredentialsAsBearer } from '../http/basic-credentials.js';
 import type { FeedContext } from '../http/feed-context.js';
 import { HealthController } from '../http/health.controller.js';
 import { MatchController } from '../http/match.controller.js';
 import { FEED_CONTEXT } from '../http/tokens.js';
 import { DigestIndexer } from '../indexing/digest-indexer.js';
 import { registerFeedMetrics } from '../metrics/feed-metrics.js';
+import { MispController } from '../misp/misp.controller.js';
+import { TaxiiController } from '../taxii/taxii.controller.js';
 import { ensureFeedsStream } from '../sinks/nats-sink.js';
 import { FeedRateLimits } from '../http/rate-limit.js';
 import { feedSecuritySettings } from './feed-settings.js';
@@ -68,6 +73,8 @@ export interface FeedApp {
   readonly manager: FeedManager;
   readonly indexer: DigestIndexer;
   readonly trust: TrustState;
+  /** Each feed's TAXII collection and MISP feed. */
+  readonly collections: CollectionStore;
   readonly nc: NatsConnection;
   /** Root of file sinks: country CC's feeds write under `<fileRoot>/<CC>/<directory>`. */
   readonly fileRoot: string;
@@ -122,6 +129,8 @@ export async function createFeedApp(options: CreateFeedAppOptions): Promise<Feed
     const verifier = new AlertVerifier(trust, timeRule);
     const repository = await FeedRepository.open(nc);
     const audit = new FeedAudit(js, (error) => warn('audit record not written', error));
+    const collections = CollectionStore.open(options.dataDir);
+    cleanup.push(() => collections.close());
     const manager = new FeedManager({
       audit,
       js,
@@ -130,6 +139,21 @@ export async function createFeedApp(options: CreateFeedAppOptions): Promise<Feed
       verifier,
       sinkPolicy: settings.sinks,
       onWarning: warn,
+      // Each delivered alert joins its feed's TAXII collection and MISP feed (idempotent). One
+      // that STIX cannot express is left out, with a warning, rather than stall the feed; a
+      // store that cannot write has the alert redelivered.
+      onDelivering: ({ feed, verified, at }) => {
+        try {
+          collections.append(feed, { alert: verified.alert, body: verified.body }, at);
+        } catch (error) {
+          if (!(error instanceof FeedError && error.code === 'ERR_VALIDATION')) throw error;
+          warn(
+            `feed ${feed.id}: alert ${verified.alert.header?.id ?? '?'} left out of its TAXII collection`,
+            error,
+          );
+        }
+      },
+      onDeleted: (feed) => collections.deleteFeed(feed.id),
       context: () => {
         const view = trust.require();
         return {
@@ -177,6 +201,7 @@ export async function createFeedApp(options: CreateFeedAppOptions): Promise<Feed
       indexedDigests: () => indexer.size,
       natsConnected: () => link.connected(),
       limits: new FeedRateLimits(settings.limits),
+      collections,
     };
     const metrics = createMetricsRegistry();
     registerFeedMetrics(metrics, {
@@ -186,7 +211,7 @@ export async function createFeedApp(options: CreateFeedAppOptions): Promise<Feed
     });
     const { app } = await createServiceApp(
       {
-        controllers: [FeedsController, MatchController, HealthController],
+        controllers: [FeedsController, MatchController, HealthController, TaxiiController, MispController],
         providers: [{ provide: FEED_CONTEXT, useValue: context }],
         kit: {
           service: 'feed service',
@@ -221,6 +246,8 @@ export async function createFeedApp(options: CreateFeedAppOptions): Promise<Feed
       },
     );
     cleanup.push(() => app.close());
+    // TAXII clients and MISP often send only Basic credentials: the token is the password.
+    app.use(basicCredentialsAsBearer);
     const { url, port } = await listenService(app, options.port, options.host);
     return {
       url,
@@ -228,6 +255,7 @@ export async function createFeedApp(options: CreateFeedAppOptions): Promise<Feed
       manager,
       indexer,
       trust,
+      collections,
       nc,
       fileRoot: settings.sinks.fileRoot,
       close: undo,

@@ -18,7 +18,7 @@ import { consumerName, feedId, parseFeedDefinition, startViolation } from './fee
 import type { DefinitionContext, FeedDefinition } from './feed-definition.js';
 import type { FeedRepository } from './feed-repository.js';
 import { deleteFeedConsumer, ensureFeedConsumer, FeedRunner } from './feed-runner.js';
-import type { FeedCounters } from './feed-runner.js';
+import type { FeedCounters, FeedDelivery } from './feed-runner.js';
 import { ALERTS_STREAM } from '@enlace/transport';
 
 /** Who asks: an FIU analyst of a country, or an administrator (any country). */
@@ -63,6 +63,10 @@ export interface FeedManagerDeps {
   /** The operator's file root and webhook allow-list, for the sinks (as in the definition context). */
   readonly sinkPolicy?: SinkPolicy;
   readonly onWarning?: (message: string, cause?: unknown) => void;
+  /** Each alert a feed is about to deliver (FeedRunnerDeps.onDelivering). */
+  readonly onDelivering?: (delivery: FeedDelivery) => void;
+  /** A feed was deleted: what is kept about it elsewhere goes too. */
+  readonly onDeleted?: (feed: FeedDefinition) => void;
 }
 
 /** The definition as shown to users: webhook secrets never leave the service. */
@@ -107,6 +111,7 @@ export class FeedManager {
       verifier: this.deps.verifier,
       sink,
       ...(this.deps.onWarning !== undefined && { onWarning: this.deps.onWarning }),
+      ...(this.deps.onDelivering !== undefined && { onDelivering: this.deps.onDelivering }),
     });
     await runner.start();
     this.#runners.set(feed.id, runner);
@@ -189,6 +194,13 @@ export class FeedManager {
     return Promise.all(feeds.map(({ feed }) => this.#status(feed)));
   }
 
+  /** The definitions of the feeds `actor` may see, without their delivery status. */
+  async definitions(actor: FeedActor): Promise<FeedDefinition[]> {
+    return (await this.deps.repository.list())
+      .map(({ feed }) => feed)
+      .filter((feed) => this.#visible(actor, feed));
+  }
+
   /** The feed, when it exists and `actor` may see it; ERR_NOT_FOUND otherwise (no hint that another country's feed exists). */
   async get(id: string, actor: FeedActor): Promise<FeedDefinition> {
     const stored = await this.deps.repository.get(id);
@@ -213,6 +225,7 @@ export class FeedManager {
     this.#runners.delete(id);
     await deleteFeedConsumer(this.deps.jsm, feed);
     await this.deps.repository.delete(id);
+    this.deps.onDeleted?.(feed);
   }
 
   /** Delivers the feed's alerts again to its sink, from `from` (`beginning` or an ISO instant). */

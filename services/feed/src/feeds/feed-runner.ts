@@ -14,6 +14,7 @@
 import { AckPolicy, DeliverPolicy, JetStreamApiError } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
 import type { ConsumerConfig, JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
+import type { VerifiedAlert } from '@enlace/trust';
 import { ALERTS_STREAM, TransportError, consume } from '@enlace/transport';
 
 import type { FeedRecord } from '../feed-record.js';
@@ -52,6 +53,19 @@ export interface FeedRunnerDeps {
   readonly sink: FeedSink;
   readonly onWarning?: (message: string, cause?: unknown) => void;
   readonly onRecord?: (record: FeedRecord) => void;
+  /**
+   * Called with each alert the feed is about to hand to its sink (after the filter); it must be
+   * idempotent, as a redelivery calls it again. A throw redelivers the alert later.
+   */
+  readonly onDelivering?: (delivery: FeedDelivery) => void;
+}
+
+/** An alert a feed delivers, as onDelivering sees it. */
+export interface FeedDelivery {
+  readonly feed: FeedDefinition;
+  readonly seq: number;
+  readonly verified: VerifiedAlert;
+  readonly at: Date;
 }
 
 /** A JetStream API answer that the stream or consumer does not exist. */
@@ -221,6 +235,7 @@ export class FeedRunner {
       else this.counters.filtered++;
       return;
     }
+    this.deps.onDelivering?.({ feed: this.feed, seq, verified, at: new Date() });
     const record = buildFeedRecord({
       feed: this.feed.id,
       seq,

@@ -7,7 +7,9 @@
  */
 import type { Reader } from '@enlace/policy';
 import type { AuthenticatedRequest, BearerAuth, VerifiedToken } from '@enlace/service-kit';
+import type { TrustState } from '@enlace/trust';
 
+import { FeedError } from '../errors.js';
 import type { FeedActor } from '../feeds/feed-manager.js';
 
 export type AnalystRequest = AuthenticatedRequest<FeedActor>;
@@ -37,4 +39,35 @@ export function analystAccess(
 export function readerOf(actor: FeedActor): Reader {
   if (actor.country !== undefined) return { role: 'fiu-analyst', country: actor.country };
   return actor.canWrite ? { role: 'administrator' } : { role: 'auditor' };
+}
+
+/**
+ * Refuses (ERR_FORBIDDEN) an analyst whose country is not a member or observer now: while a
+ * country is suspended or withdrawn its feeds deliver nothing, and what they collected before is
+ * not served either (TAXII collections, MISP feeds). Administrators and auditors read on.
+ */
+export function assertMayReadNow(trust: TrustState, actor: FeedActor): void {
+  if (actor.country === undefined) return;
+  const status = trust.require().policy.statusAt(actor.country, new Date());
+  if (status !== 'member' && status !== 'observer')
+    throw new FeedError(
+      'ERR_FORBIDDEN',
+      `${actor.country} is ${status ?? 'not a country of the registry'} now: its feeds are not served until it is reinstated`,
+    );
+}
+
+/**
+ * Refuses (ERR_FORBIDDEN) the content of a collection (TAXII objects, manifest, versions; MISP
+ * events) to a reader of no country. A collection holds what its country's FIU may read under
+ * the read rule, H2 and H3 of that holder included; administrators and auditors belong to no
+ * country, and the rule keeps H2 and H3 from them (evaluateRead, channel `export`). They see the
+ * collections themselves, and export a feed through /v1/feeds/{id}/export, which applies the
+ * rule to them.
+ */
+export function assertReadsCollectionContent(actor: FeedActor): void {
+  if (actor.country !== undefined) return;
+  throw new FeedError(
+    'ERR_FORBIDDEN',
+    'a collection holds what its country\'s FIU may read; administrators and auditors export a feed through /v1/feeds/{id}/export instead',
+  );
 }

@@ -1,6 +1,8 @@
 /** What the feed service's controllers work with, built once by createFeedApp. */
 import type { TrustState } from '@enlace/trust';
 
+import type { CollectionStore } from '../collections/collection-store.js';
+
 import type { FeedActor, FeedManager } from '../feeds/feed-manager.js';
 import type { MatchResultJson } from '../matching/match-request.js';
 import type { FeedReader } from '../feeds/feed-reader.js';
@@ -17,4 +19,6 @@ export interface FeedContext {
   readonly natsConnected: () => boolean;
   /** Open readers and per-token rates (tail, replay, export, match). */
   readonly limits: FeedRateLimits;
+  /** What each feed delivered, as STIX objects and MISP events (TAXII server, MISP feed). */
+  readonly collections: CollectionStore;
 }
