@@ -68,6 +68,6 @@ export function assertReadsCollectionContent(actor: FeedActor): void {
   if (actor.country !== undefined) return;
   throw new FeedError(
     'ERR_FORBIDDEN',
-    'a collection holds what its country\'s FIU may read; administrators and auditors export a feed through /v1/feeds/{id}/export instead',
+    "a collection holds what its country's FIU may read; administrators and auditors export a feed through /v1/feeds/{id}/export instead",
   );
 }
