@@ -624,7 +624,12 @@ describe('enlace deploy consumers', () => {
         await new Promise((r) => setTimeout(r, 25));
       }
     };
-    await waitForText('watching registry events');
+    // Both watchers subscribed (each says so) before the event is published.
+    const deadline = Date.now() + 5_000;
+    while (watched.split('watching registry events').length - 1 < 2) {
+      if (Date.now() > deadline) throw new Error(`both watchers not subscribed: ${watched}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
     await writeFile(
       snapshot,
       JSON.stringify(snapshotOf({ MX: 'member' }, ['fiu-exchange', 'trafficking-liaison'])),
