@@ -21,7 +21,7 @@ import type { ServerResponse } from 'node:http';
 
 import { BEARER_SCHEME, requestIdOf } from '@enlace/service-kit';
 
-import { CountryFocalPoints, Officers, readerOf } from '../auth/officer-access.js';
+import { CountryFocalPoints, readerOf } from '../auth/officer-access.js';
 import type { OfficerRequest } from '../auth/officer-access.js';
 import { NodeError } from '../errors.js';
 import type { FieldViolation } from '../errors.js';
@@ -165,7 +165,7 @@ export class AlertsController {
   }
 
   @Post(':id/ack')
-  @Officers()
+  @CountryFocalPoints()
   @HttpCode(202)
   @ApiOperation({
     summary: 'Acknowledge an alert to its originator',

@@ -402,7 +402,7 @@ describe('tokens and who may write as the country', () => {
     return { token: issued.token, jti: issued.jti };
   }
 
-  it('refuses an administrator publishing, retracting or forwarding as the country, with 403 ERR_FORBIDDEN', async () => {
+  it('refuses an administrator publishing, retracting, forwarding or acknowledging as the country, with 403 ERR_FORBIDDEN', async () => {
     const { token: adminToken } = await nodeToken({
       subject: 'admin@secretariat',
       roles: ['administrator'],
@@ -432,12 +432,14 @@ describe('tokens and who may write as the country', () => {
         body: routeDraft('MX', 'as admin'),
       }),
       call(nodes.MX, 'POST', `/v1/alerts/${mine.body.id}/forward`, { token: adminToken, body: { to: 'US' } }),
+      // A receipt is signed with the country's key too.
+      call(nodes.MX, 'POST', `/v1/alerts/${mine.body.id}/ack`, { token: adminToken, body: {} }),
     ];
     for (const reply of await Promise.all(attempts)) {
       expect(reply.status).toBe(403);
       expect(reply.body.error.code).toBe('ERR_FORBIDDEN');
       expect(reply.body.error.message).toBe(
-        "this is MX's node: only a focal point of MX may publish, supersede, retract or forward its alerts",
+        "this is MX's node: only a focal point of MX may publish, supersede, retract, forward or acknowledge alerts",
       );
     }
     expect(await fromMx()).toBe(before);

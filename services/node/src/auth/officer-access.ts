@@ -1,10 +1,10 @@
 /**
  * Who may use the node's API (the service kit's bearer guard enforces it): reading the inbox
  * takes a focal point of this country, an administrator or an auditor (the default of every
- * route); publishing, superseding, retracting and forwarding (`@CountryFocalPoints()`) a focal
- * point of this country only, since they speak as the country: an administrator of the process
- * (or a leaked administrator token) cannot. Acknowledging (`@Officers()`) a focal point of this
- * country or an administrator. Routes marked `@Public()` (health, metrics) need none. Tokens are
+ * route); publishing, superseding, retracting, forwarding and acknowledging
+ * (`@CountryFocalPoints()`) a focal point of this country only, since each speaks as the country
+ * (an alert or a receipt signed with its key): an administrator of the process (or a leaked
+ * administrator token) cannot. Routes marked `@Public()` (health, metrics) need none. Tokens are
  * the registry's, checked by the `verify` function the app is given (the node's own audience).
  * What a reader then sees of each alert is @enlace/policy's read rule (`readerOf` below,
  * alert-view.ts).
@@ -17,12 +17,8 @@ import type { Officer } from '../alerts/alert-publisher.js';
 import { NodeError } from '../errors.js';
 
 const READERS = ['focal-point', 'administrator', 'auditor'] as const;
-const WRITERS = ['focal-point', 'administrator'] as const;
 
-/** A token that may acknowledge for this country. */
-export const Officers = (): MethodDecorator & ClassDecorator => Roles(...WRITERS);
-
-/** A token that may publish, supersede, retract and forward as this country: its focal point. */
+/** A token that may publish, supersede, retract, forward and acknowledge as this country: its focal point. */
 export const CountryFocalPoints = (): MethodDecorator & ClassDecorator => Roles('focal-point');
 
 /** The request as the guard leaves it, with the officer it found. */
@@ -41,7 +37,7 @@ export function officerAccess(
       token.roles.includes(role) && (role !== 'focal-point' || token.country === country),
     forbidden: (_token, roles) =>
       roles.length === 1 && roles[0] === 'focal-point'
-        ? `this is ${country}'s node: only a focal point of ${country} may publish, supersede, retract or forward its alerts`
+        ? `this is ${country}'s node: only a focal point of ${country} may publish, supersede, retract, forward or acknowledge alerts`
         : `this is ${country}'s node: it serves focal points of ${country}` +
           (roles.includes('auditor') ? ', administrators and auditors' : ' and administrators'),
     actor: (token) => ({
