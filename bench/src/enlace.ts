@@ -34,6 +34,7 @@ import {
   ALERTS_STREAM,
   SUBJECT_ROOT,
   consumeDurable,
+  ensureEnlaceStreams,
   exponentialNakDelay,
   publishAlert,
 } from '@enlace/transport';
@@ -43,7 +44,19 @@ import type { JetStreamClient, JsMsg } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/transport-node';
 
-import { cpuMicros, median, now, openLoop, percentile, pool, progress, until } from './measure.js';
+import { measureStages } from './stages.js';
+import type { StageResults } from './stages.js';
+import {
+  cpuMicros,
+  loopMicros,
+  median,
+  now,
+  openLoop,
+  percentile,
+  pool,
+  progress,
+  until,
+} from './measure.js';
 import type { BenchAlert, BenchNetwork } from './network.js';
 import { signedAlert } from './network.js';
 import { skipWarmUp } from './peer.js';
@@ -146,6 +159,12 @@ export interface EnlaceResults {
   readonly publish_cpu_us: number;
   readonly inbound_cpu_us: number;
   readonly e2e_cpu_us: number;
+  /** Of which on the event loop's thread. */
+  readonly publish_loop_us: number;
+  readonly inbound_loop_us: number;
+  readonly e2e_loop_us: number;
+  /** Each stage alone over the same alerts (stages.ts). */
+  readonly stages_us: StageResults;
   readonly latency_ms: Readonly<Record<string, number>>;
   readonly replay: { readonly alerts: number; readonly per_s: number; readonly cpu_us: number };
   readonly fanout_ms: Readonly<Record<string, number>>;
@@ -161,6 +180,9 @@ export interface EnlaceSizes {
   readonly replay: number;
   readonly fanout: readonly number[];
   readonly fanoutRounds: number;
+  /** Alerts each stage runs over, and how many times (the median is kept). */
+  readonly stages: number;
+  readonly stageRuns: number;
 }
 
 export async function measureEnlace(options: {
@@ -180,6 +202,7 @@ export async function measureEnlace(options: {
   try {
     // Inbound path, in memory: envelopes signed beforehand, handed to InboundAlerts.handle().
     const inbound = await measureInbound(nc, js, net, draft, mxKey, sizes.inbound, options.rawVerify);
+    const stages_us = await stagesOf(js, net, draft, mxKey, sizes, purge);
 
     // Publish path and end to end, with full nodes.
     const mx = await net.startNode('MX', 'e2e');
@@ -191,10 +214,12 @@ export async function measureEnlace(options: {
         `enlace: publish path, ${sizes.publish} alerts (validate, policy, sign, publish, outbox, audit)`,
       );
       let cpu = cpuMicros();
+      let loop = loopMicros();
       let start = now();
       await pool(sizes.publish, 64, publish);
       const publish_per_s = (sizes.publish * 1000) / (now() - start);
       const publish_cpu_us = (cpuMicros() - cpu) / sizes.publish;
+      const publish_loop_us = (loopMicros() - loop) / sizes.publish;
 
       await purge();
       gt = await net.startNode('GT', 'e2e');
@@ -208,11 +233,13 @@ export async function measureEnlace(options: {
       progress(`enlace: end to end, ${sizes.e2e} alerts MX node -> GT node (full nodes)`);
       arrived.clear();
       cpu = cpuMicros();
+      loop = loopMicros();
       start = now();
       await pool(sizes.e2e, 64, publish);
       await until('end-to-end alerts', () => arrived.size >= sizes.e2e, 120_000);
       const e2e_per_s = (sizes.e2e * 1000) / (now() - start);
       const e2e_cpu_us = (cpuMicros() - cpu) / sizes.e2e;
+      const e2e_loop_us = (loopMicros() - loop) / sizes.e2e;
 
       const latency_ms: Record<string, number> = {};
       for (const perSecond of sizes.loads) {
@@ -240,6 +267,10 @@ export async function measureEnlace(options: {
         inbound_cpu_us: inbound.cpu_us,
         e2e_per_s,
         e2e_cpu_us,
+        publish_loop_us,
+        inbound_loop_us: inbound.loop_us,
+        e2e_loop_us,
+        stages_us,
         latency_ms,
         replay,
         fanout_ms: fanout,
@@ -262,7 +293,7 @@ async function measureInbound(
   key: PrivateKeyRecord,
   count: number,
   rawVerify: () => number,
-): Promise<{ per_s: number; cpu_us: number; raw_verify_per_s: number }> {
+): Promise<{ per_s: number; cpu_us: number; loop_us: number; raw_verify_per_s: number }> {
   progress(`enlace: signing ${count} alerts for the inbound path`);
   const alerts: BenchAlert[] = [];
   for (let i = 0; i < count; i++) alerts.push(await signedAlert(draft, 'MX', key));
@@ -288,17 +319,56 @@ async function measureInbound(
     // The machine's load moves: the raw rate is taken again right before and right after.
     const before = rawVerify();
     const cpu = cpuMicros();
+    const loop = loopMicros();
     const start = now();
     await pool(count - warm, DEFAULT_INBOUND_CONCURRENCY, (i) => handle(i + warm));
     const per_s = ((count - warm) * 1000) / (now() - start);
     const cpu_us = (cpuMicros() - cpu) / (count - warm);
+    const loop_us = (loopMicros() - loop) / (count - warm);
     const raw_verify_per_s = (before + rawVerify()) / 2;
     if (receiver.stored !== count) throw new Error(`bench: ${receiver.stored} of ${count} alerts stored`);
-    return { per_s, cpu_us, raw_verify_per_s };
+    return { per_s, cpu_us, loop_us, raw_verify_per_s };
   } finally {
     await receiver.close();
     await trust.close();
   }
+}
+
+/** The stages alone (npm run bench -- --stages): for working on one stage without the whole run. */
+export async function measureStagesOnly(options: {
+  readonly natsUrl: string;
+  readonly net: BenchNetwork;
+  readonly draft: Record<string, unknown>;
+  readonly sizes: EnlaceSizes;
+}): Promise<StageResults> {
+  const nc = await connect({ servers: options.natsUrl, name: 'bench-stages' });
+  try {
+    const js = jetstream(nc);
+    const jsm = await jetstreamManager(nc);
+    const key = options.net.signing.get('MX')!;
+    return await stagesOf(js, options.net, options.draft, key, options.sizes, () =>
+      jsm.streams.purge(ALERTS_STREAM),
+    );
+  } finally {
+    await nc.close();
+  }
+}
+
+/** Each stage of both paths alone, over the same freshly signed alerts (stages.ts). */
+async function stagesOf(
+  js: JetStreamClient,
+  net: BenchNetwork,
+  draft: Record<string, unknown>,
+  key: PrivateKeyRecord,
+  sizes: EnlaceSizes,
+  purge: () => Promise<unknown>,
+): Promise<StageResults> {
+  // The streams a node creates at start; the stages may run before any node did.
+  await ensureEnlaceStreams(await js.jetstreamManager());
+  const alerts: BenchAlert[] = [];
+  for (let i = 0; i < sizes.stages; i++) alerts.push(await signedAlert(draft, 'MX', key));
+  const view = await registryView(js, net);
+  return measureStages({ js, net, view, draft, alerts, key, runs: sizes.stageRuns, purge });
 }
 
 async function measureReplay(

@@ -32,6 +32,9 @@ export interface ReportInput {
     readonly publish_cpu_us: number;
     readonly inbound_cpu_us: number;
     readonly e2e_cpu_us: number;
+    readonly inbound_loop_us?: number;
+    readonly publish_loop_us?: number;
+    readonly e2e_loop_us?: number;
     readonly replay: { readonly alerts: number; readonly per_s: number };
     readonly fanout_rounds: number;
   };
@@ -46,6 +49,7 @@ export interface ReportInput {
     readonly bulk_ms: number;
   };
   readonly ratios: Readonly<Record<string, number>>;
+  readonly stages_us?: StagesInput;
   readonly latency_ms: Readonly<Record<string, number>>;
   readonly fanout_ms: Readonly<Record<string, number>>;
   readonly targets: ReadonlyArray<{
@@ -54,6 +58,93 @@ export interface ReportInput {
     readonly value: number;
     readonly met: boolean;
   }>;
+}
+
+type StageSide = Readonly<Record<string, { readonly loop: number; readonly off: number }>>;
+export interface StagesInput {
+  readonly inbound: StageSide;
+  readonly publish: StageSide;
+}
+
+/** The stages in path order, with what each row says. */
+const INBOUND_STAGES: ReadonlyArray<readonly [string, string]> = [
+  ['pull_ack', 'pull and ack (durable consumer, no-op handler)'],
+  ['decode', 'decode (SignedAlert, Alert)'],
+  ['schema', 'schema validation'],
+  ['subject_key', 'subject and key checks'],
+  ['verify', 'Ed25519 verify (thread pool)'],
+  ['policy', 'publish and receive policy'],
+  ['row', 'row building (columns, JSON view)'],
+  ['commit', 'SQLite commit (batches of 64)'],
+  ['receipt', 'receipt (batch signed, published, rows)'],
+  ['audit', 'audit (rejections only)'],
+  ['metrics', 'metrics'],
+];
+const PUBLISH_STAGES: ReadonlyArray<readonly [string, string]> = [
+  ['read_draft', 'draft read and validated (JSON)'],
+  ['policy', 'publish policy'],
+  ['id_schema', 'id, issue time, schema check'],
+  ['sign_encode', 'encode, Ed25519 sign, envelope'],
+  ['jetstream_publish', 'JetStream publish, ack awaited (64 in flight)'],
+  ['outbox_row', 'outbox row built and committed (batches of 40)'],
+  ['audit', 'audit record (queued, published behind)'],
+  ['metrics', 'metrics'],
+];
+
+/**
+ * The stage-by-stage CPU table: µs per alert on the event loop and off it, each stage alone,
+ * their sum beside the whole path measured the same way, and the budget of issue 13.
+ */
+export function renderStages(
+  stages: StagesInput,
+  whole: { inbound?: number; publish?: number; e2e?: number },
+): string {
+  const f = (n: number | undefined) => (n === undefined || Number.isNaN(n) ? '–' : n.toFixed(1));
+  const rows: string[][] = [['Stage', 'Event loop (µs/alert)', 'Off the loop (µs/alert)']];
+  const side = (
+    title: string,
+    list: ReadonlyArray<readonly [string, string]>,
+    costs: StageSide,
+    exclude: string[],
+  ) => {
+    let loop = 0;
+    let off = 0;
+    for (const [key, label] of list) {
+      const c = costs[key];
+      if (c === undefined) continue;
+      rows.push([`${title}: ${label}`, f(c.loop), f(c.off)]);
+      if (!exclude.includes(key)) {
+        loop += c.loop;
+        off += c.off;
+      }
+    }
+    return { loop, off };
+  };
+  const inSum = side('inbound', INBOUND_STAGES, stages.inbound, ['pull_ack', 'receipt']);
+  const w = stages.inbound['whole'];
+  rows.push(
+    [
+      '**inbound: sum of decode … metrics** (the in-memory path)',
+      `**${f(inSum.loop)}**`,
+      `**${f(inSum.off)}**`,
+    ],
+    ['**inbound: whole (InboundAlerts.handle, same alerts)**', `**${f(w?.loop)}**`, `**${f(w?.off)}**`],
+    [
+      'inbound: whole + pull/ack + receipt (what a node does per alert)',
+      f((w?.loop ?? NaN) + (stages.inbound['pull_ack']?.loop ?? 0) + (stages.inbound['receipt']?.loop ?? 0)),
+      f((w?.off ?? NaN) + (stages.inbound['pull_ack']?.off ?? 0) + (stages.inbound['receipt']?.off ?? 0)),
+    ],
+    ['inbound: budget (issue 13), event loop', '130', ''],
+  );
+  const pubSum = side('publish', PUBLISH_STAGES, stages.publish, []);
+  rows.push(['**publish: sum of the stages**', `**${f(pubSum.loop)}**`, `**${f(pubSum.off)}**`]);
+  if (whole.publish !== undefined)
+    rows.push(['publish: whole path (AlertPublisher, full node), CPU', f(whole.publish), '']);
+  if (whole.e2e !== undefined)
+    rows.push(['end to end, both nodes, CPU per alert (budget 380)', f(whole.e2e), '']);
+  const lines = rows.map((row) => `| ${row.join(' | ')} |`);
+  lines.splice(1, 0, `|${rows[0]!.map(() => ' --- ').join('|')}|`);
+  return lines.join('\n');
 }
 
 const int = (n: number | undefined): string =>
@@ -167,12 +258,22 @@ export function renderTable(r: ReportInput): string {
   const lines = rows.map((row) => `| ${row.join(' | ')} |`);
   lines.splice(1, 0, `|${rows[0]!.map(() => ' --- ').join('|')}|`);
   const m = r.machine;
+  const stages =
+    r.stages_us === undefined
+      ? []
+      : [
+          '',
+          'CPU per alert, stage by stage (each alone over the same alerts, median of the runs):',
+          '',
+          renderStages(r.stages_us, { publish: r.enlace.publish_cpu_us, e2e: r.enlace.e2e_cpu_us }),
+        ];
   return [
     `${r.mode} run of ${r.started_at.slice(0, 16).replace('T', ' ')} UTC, ${r.duration_s} s: ${m.cpus} × ${m.model}, ` +
       `${m.memory_gib} GiB, load average ${m.load_average_1m_at_start} at start and ${m.load_average_1m_at_end} at end; Node ${r.versions.node}, ` +
       `nats-server ${r.versions.nats_server}; alerts of ${r.alert.signed_bytes} B (${r.alert.envelope_bytes} B envelope).`,
     '',
     ...lines,
+    ...stages,
   ].join('\n');
 }
 

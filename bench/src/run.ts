@@ -15,7 +15,7 @@ import type { NatsServerHandle } from '@enlace/testing';
 
 import { measureCrypto, measureJetStream, rawVerifyRate } from './ceiling.js';
 import type { CeilingResults } from './ceiling.js';
-import { measureEnlace } from './enlace.js';
+import { measureEnlace, measureStagesOnly } from './enlace.js';
 import { measureMatching } from './matching.js';
 import type { MatchingResults, MatchingSizes } from './matching.js';
 import type { EnlaceResults, EnlaceSizes } from './enlace.js';
@@ -23,10 +23,12 @@ import { now, progress, round } from './measure.js';
 import { REPO, createBenchNetwork, routeDraft, signedAlert, startServer } from './network.js';
 import { measurePeer } from './peer.js';
 import type { PeerResults } from './peer.js';
-import { renderTable, replaceTable } from './report.js';
+import { renderStages, renderTable, replaceTable } from './report.js';
+import type { StageCost, StageResults } from './stages.js';
 
-const USAGE = `usage: npm run bench [-- --quick] [-- --json]
+const USAGE = `usage: npm run bench [-- --quick] [-- --json] [-- --stages]
   --quick  small counts, under a minute (CI runs it as a smoke check)
+  --stages only the stage-by-stage CPU table (quick counts): results/stages.json
   --json   print the results JSON on stdout (progress stays on stderr)`;
 
 interface Sizes {
@@ -50,6 +52,8 @@ const QUICK: Sizes = {
     replay: 5_000,
     fanout: [10, 50, 200],
     fanoutRounds: 3,
+    stages: 2_000,
+    stageRuns: 3,
   },
   matching: { digests: 1_000_000, queries: 20_000, bulk: 100_000 },
 };
@@ -67,6 +71,8 @@ const FULL: Sizes = {
     replay: 100_000,
     fanout: [10, 50, 200],
     fanoutRounds: 5,
+    stages: 5_000,
+    stageRuns: 5,
   },
   matching: { digests: 1_000_000, queries: 100_000, bulk: 100_000 },
 };
@@ -101,9 +107,10 @@ async function main(): Promise<void> {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
-  const unknown = args.filter((a) => a !== '--quick' && a !== '--json');
+  const unknown = args.filter((a) => a !== '--quick' && a !== '--json' && a !== '--stages');
   if (unknown.length > 0) throw new Error(`unknown option ${unknown.join(' ')}\n${USAGE}`);
-  const quick = args.includes('--quick');
+  const stagesOnly = args.includes('--stages');
+  const quick = args.includes('--quick') || stagesOnly;
   const sizes = quick ? QUICK : FULL;
   // Debian installs nats-server in /usr/sbin, which a non-root PATH may lack.
   if (!`:${process.env['PATH'] ?? ''}:`.includes(':/usr/sbin:'))
@@ -123,6 +130,23 @@ async function main(): Promise<void> {
     ]);
     servers.push(rawServer, enlaceServer);
     const net = await createBenchNetwork({ natsUrl: enlaceServer.url, root, countries: ['MX', 'GT'] });
+    if (stagesOnly) {
+      try {
+        const stages = stagesRounded(
+          await measureStagesOnly({ natsUrl: enlaceServer.url, net, draft, sizes: sizes.enlace }),
+        );
+        const file = join(REPO, 'bench', 'results', 'stages.json');
+        await writeFile(
+          file,
+          `${JSON.stringify({ started_at: startedAt.toISOString(), node: process.versions.node, stages_us: stages }, null, 2)}\n`,
+        );
+        process.stderr.write(`\n${renderStages(stages, {})}\n`);
+        progress(`done; results in ${file}`);
+      } finally {
+        await net.close();
+      }
+      return;
+    }
     let enlace: EnlaceResults;
     let ceiling: CeilingResults;
     let peer: PeerResults;
@@ -203,6 +227,9 @@ async function main(): Promise<void> {
         publish_cpu_us: round(enlace.publish_cpu_us),
         inbound_cpu_us: round(enlace.inbound_cpu_us),
         e2e_cpu_us: round(enlace.e2e_cpu_us),
+        publish_loop_us: round(enlace.publish_loop_us),
+        inbound_loop_us: round(enlace.inbound_loop_us),
+        e2e_loop_us: round(enlace.e2e_loop_us),
         replay: {
           alerts: enlace.replay.alerts,
           per_s: round(enlace.replay.per_s),
@@ -224,6 +251,7 @@ async function main(): Promise<void> {
         e2e_vs_peer_cpu: round(peer.e2e_cpu_us / enlace.e2e_cpu_us, 3),
       },
       matching,
+      stages_us: stagesRounded(enlace.stages_us),
       latency_ms: roundAll(enlace.latency_ms, 2),
       fanout_ms: roundAll(enlace.fanout_ms, 1),
       targets: [] as Array<{ name: string; target: string; value: number; met: boolean }>,
@@ -279,6 +307,14 @@ async function main(): Promise<void> {
     await Promise.all(servers.map((s) => s.stop().catch(() => undefined)));
     await rm(root, { recursive: true, force: true });
   }
+}
+
+function stagesRounded(stages: StageResults): Record<keyof StageResults, Record<string, StageCost>> {
+  const side = (costs: Record<string, StageCost>) =>
+    Object.fromEntries(
+      Object.entries(costs).map(([k, c]) => [k, { loop: round(c.loop, 1), off: round(c.off, 1) }]),
+    );
+  return { inbound: side(stages.inbound), publish: side(stages.publish) };
 }
 
 function roundAll<T extends object>(values: T, digits = 0): { [K in keyof T]: number } {

@@ -226,6 +226,49 @@ describe('evaluatePublish', () => {
       expect(at(T_REINSTATE).allowed).toBe(true);
     });
 
+    it('gives, from one evaluator asked again and again, what a fresh evaluator gives at every instant', () => {
+      // Allowed decisions are cached per interval between two changes of the snapshot (a status,
+      // a membership window, a rule's validity): each boundary must still take effect.
+      const T_LEAVE = '2026-05-01T00:00:00.000Z';
+      const T_RULE_END = '2026-06-01T00:00:00.000Z';
+      const s = withRules(
+        withMemberships(
+          SUSPENDED_GT,
+          (m) => !(m.country === 'HN' && m.network === 'trafficking-liaison'),
+          (['publisher', 'subscriber'] as const).map((role) => ({
+            country: 'HN',
+            network: 'trafficking-liaison',
+            role,
+            validFrom: T0,
+            validUntil: T_LEAVE,
+          })),
+        ),
+        createDefaultRules().map((r) => ({ ...r, validUntil: T_RULE_END })),
+      );
+      const cached = createPolicyEvaluator(s);
+      const instants = [T0, T_SUSPEND, T_REINSTATE, T_LEAVE, T_RULE_END].flatMap((t) => [
+        after(t, -1),
+        t,
+        after(t, 1),
+      ]);
+      for (let pass = 0; pass < 2; pass++)
+        for (const at of [...instants, ...[...instants].reverse()])
+          for (const origin of ['GT', 'HN', 'MX']) {
+            const fresh = createPolicyEvaluator(s);
+            expect(cached.evaluatePublish({ origin, ...route, at })).toEqual(
+              fresh.evaluatePublish({ origin, ...route, at }),
+            );
+            const query = { receiver: 'GT', origin, ...receiveDefaults, at, receivedAt: after(at, DAY) };
+            expect(cached.evaluateReceive(query)).toEqual(fresh.evaluateReceive(query));
+          }
+      expect(cached.evaluatePublish({ origin: 'HN', ...route, at: after(T_LEAVE, -1) }).allowed).toBe(true);
+      expect(cached.evaluatePublish({ origin: 'HN', ...route, at: T_LEAVE }).allowed).toBe(false);
+      expect(cached.evaluatePublish({ origin: 'MX', ...route, at: after(T_RULE_END, -1) }).allowed).toBe(
+        true,
+      );
+      expect(cached.evaluatePublish({ origin: 'MX', ...route, at: T_RULE_END }).allowed).toBe(false);
+    });
+
     it('refuses a withdrawn country from its withdrawal on, with origin_withdrawn', () => {
       const s = withHistory(BASE, 'BZ', [
         { status: 'member', effectiveAt: T0 },

@@ -6,7 +6,10 @@
  * `createPolicyEvaluator` validates a snapshot once and indexes it so that each decision costs a
  * few map lookups; nodes call it once per snapshot and then per inbound message. The standalone
  * `evaluate*` functions do the same through an evaluator cached per snapshot object, so a
- * snapshot must be treated as immutable once evaluated.
+ * snapshot must be treated as immutable once evaluated. An evaluator keeps the allowed decisions
+ * it gave, per country acting, network, kind and interval between two instants at which the
+ * snapshot changes something (so every such instant still takes effect); a new registry
+ * revision is a new snapshot, hence a new evaluator with nothing cached.
  *
  * Order of checks, and the reason each failure gives:
  * 1. the network exists (`unknown_network`) and carries the kind (`kind_not_allowed`);
@@ -289,12 +292,27 @@ const DESTINATION: Side = { ...RECEIVER, label: 'destination' };
 
 const NO_ROLES: ReadonlySet<MembershipRole> = new Set();
 
+/** Bound of an evaluator's cache of allowed decisions (countries × networks × kinds × intervals). */
+const MAX_CACHED_DECISIONS = 50_000;
+
 class IndexedPolicy implements PolicyEvaluator {
   private readonly timelines = new Map<CountryCode, StatusTimeline>();
   private readonly networks = new Map<NetworkId, NetworkEntry>();
   private readonly windows = new Map<CountryCode, Map<NetworkId, MembershipWindow[]>>();
   private readonly rules: RuleIndex;
   private readonly countryCodes: readonly CountryCode[];
+  /**
+   * Every instant at which something in the snapshot changes (a status, a membership window, a
+   * rule's validity), ascending: between two of them every time-dependent input of a decision
+   * is the same, so an allowed decision holds for the whole interval.
+   */
+  private readonly changes: Float64Array;
+  /**
+   * Allowed decisions of a country acting, by action, country, network, kind and interval of
+   * `changes`. The evaluator belongs to one snapshot (one registry revision), so a new revision
+   * starts with an empty cache; refusals are not kept (their messages name the instant).
+   */
+  private readonly allowedCache = new Map<string, PolicyAllowed>();
 
   constructor(
     readonly snapshot: PolicySnapshot,
@@ -324,6 +342,31 @@ class IndexedPolicy implements PolicyEvaluator {
       byNetwork.set(m.network, list);
     }
     this.rules = createRuleIndex(snapshot.rules, [...this.networks.keys()]);
+    const changes = new Set<number>();
+    for (const t of this.timelines.values()) for (const at of t.times) changes.add(at);
+    for (const byNetwork of this.windows.values())
+      for (const list of byNetwork.values())
+        for (const w of list) {
+          changes.add(w.from);
+          changes.add(w.until);
+        }
+    for (const r of snapshot.rules)
+      for (const instant of [r.validFrom, r.validUntil])
+        if (instant !== undefined) changes.add(parseInstant(instant) as number);
+    this.changes = Float64Array.from([...changes].filter(Number.isFinite)).sort();
+  }
+
+  /** The interval of `changes` holding `at`: how many changes happened at or before it. */
+  private interval(at: number): number {
+    const changes = this.changes;
+    let lo = 0;
+    let hi = changes.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((changes[mid] as number) <= at) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 
   evaluatePublish(query: PublishQuery): PolicyDecision {
@@ -478,8 +521,27 @@ class IndexedPolicy implements PolicyEvaluator {
     return combine(published, received, still);
   }
 
-  /** A country acting on a network at a time: status, membership, then the rules. */
+  /** A country acting on a network at a time, through the cache of allowed decisions. */
   private actor(
+    action: PolicyAction,
+    side: Side,
+    country: CountryCode,
+    net: NetworkEntry,
+    kind: AlertKind,
+    at: number,
+  ): PolicyDecision {
+    if (Number.isNaN(at)) return this.judgeActor(action, side, country, net, kind, at);
+    const key = `${action}\u0000${country}\u0000${net.network.id}\u0000${kind}\u0000${this.interval(at)}`;
+    const cached = this.allowedCache.get(key);
+    if (cached !== undefined) return cached;
+    const decision = this.judgeActor(action, side, country, net, kind, at);
+    if (decision.allowed && this.allowedCache.size < MAX_CACHED_DECISIONS)
+      this.allowedCache.set(key, deepFreeze(decision));
+    return decision;
+  }
+
+  /** A country acting on a network at a time: status, membership, then the rules. */
+  private judgeActor(
     action: PolicyAction,
     side: Side,
     country: CountryCode,

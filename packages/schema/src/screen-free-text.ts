@@ -82,8 +82,33 @@ const UPPER = /\p{Lu}/u;
 const LOWER = /\p{Ll}/u;
 const MARKS = /\p{M}/gu;
 
+function isAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) >= 0x80) return false;
+  return true;
+}
+
 function fold(text: string): string {
+  // ASCII has no decompositions and no marks: NFD and the mark removal leave it as it is.
+  if (isAscii(text)) return text.toLowerCase();
   return text.normalize('NFD').replace(MARKS, '').toLowerCase();
+}
+
+// The character classes of tokenize(), answered without a Unicode regex for ASCII (most text).
+function isSpace(ch: string): boolean {
+  const c = ch.charCodeAt(0);
+  if (c < 0x80) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+  return SPACE.test(ch);
+}
+
+function isDigit(ch: string): boolean {
+  const c = ch.charCodeAt(0);
+  return c >= 0x30 && c <= 0x39;
+}
+
+function isLetter(ch: string): boolean {
+  const c = ch.charCodeAt(0);
+  if (c < 0x80) return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
+  return LETTER.test(ch);
 }
 
 function tokenize(text: string): Token[] {
@@ -92,20 +117,20 @@ function tokenize(text: string): Token[] {
   let gap: Token['gap'] = '';
   while (i < text.length) {
     const ch = text[i]!;
-    if (SPACE.test(ch)) {
+    if (isSpace(ch)) {
       if (ch === '\n' || ch === '\r') gap = '\n';
       else if (gap === '') gap = ' ';
       i++;
       continue;
     }
     const start = i;
-    if (LETTER.test(ch) || DIGIT.test(ch)) {
+    if (isLetter(ch) || isDigit(ch)) {
       let letters = 0;
       let digits = 0;
       while (i < text.length) {
         const c = text[i]!;
-        if (DIGIT.test(c)) digits++;
-        else if (LETTER.test(c)) letters++;
+        if (isDigit(c)) digits++;
+        else if (isLetter(c)) letters++;
         else break;
         i++;
       }

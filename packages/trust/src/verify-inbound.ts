@@ -102,7 +102,21 @@ export interface VerifyContext {
   readonly now?: Date;
 }
 
+/** Kids of the protected headers read so far: each signing key's header is the same string. */
+const kids = new Map<string, string>();
+const MAX_KIDS = 1_000;
+
+/** The kid of a protected header; only a header that names one is remembered. */
 function kidOf(protectedHeader: string): string {
+  const known = kids.get(protectedHeader);
+  if (known !== undefined) return known;
+  const kid = readKid(protectedHeader);
+  if (kids.size >= MAX_KIDS) kids.clear();
+  kids.set(protectedHeader, kid);
+  return kid;
+}
+
+function readKid(protectedHeader: string): string {
   let header: unknown;
   try {
     header = JSON.parse(Buffer.from(protectedHeader, 'base64url').toString('utf8'));

@@ -24,6 +24,8 @@ export type { InboundTrust } from './inbound/inbound-alerts.js';
 export { DEFAULT_INBOUND_CONCURRENCY } from './app/create-node-app.js';
 export { NodeMetrics } from './metrics/node-metrics.js';
 export { NodeAudit } from './audit/node-audit.js';
+export { ReceiptExchange } from './receipts/receipt-exchange.js';
+export { toRow } from './alerts/alert-view.js';
 export { loadNodeKeys, PRIVATE_KEY_SUFFIX } from './keys/node-keys.js';
 export type { NodeKeys } from './keys/node-keys.js';
 export type { NodeContext } from './http/node-context.js';

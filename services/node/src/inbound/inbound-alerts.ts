@@ -115,15 +115,8 @@ export class InboundAlerts {
         rules: verified.rules,
         bodyReadable: verified.bodyReadable,
         ...(verified.forwardedBy !== undefined && { forwardedBy: verified.forwardedBy }),
-        checks: [
-          'schema',
-          'subject',
-          'key',
-          'signature',
-          'publish_policy',
-          ...(header.origin === country ? [] : ['receive_policy']),
-          ...(verified.forwardedBy === undefined ? [] : ['forward_policy']),
-        ],
+        checks:
+          CHECKS[header.origin === country ? 'own' : 'other'][verified.forwardedBy === undefined ? 0 : 1],
       },
     });
     const stored = await this.#writes.insert(row);
@@ -191,6 +184,23 @@ export class InboundAlerts {
       }
     }
   }
+}
+
+/** The checks an alert passed, as its verification record lists them: the same few lists, shared. */
+const CHECKS = deepFrozen({
+  own: [
+    ['schema', 'subject', 'key', 'signature', 'publish_policy'],
+    ['schema', 'subject', 'key', 'signature', 'publish_policy', 'forward_policy'],
+  ],
+  other: [
+    ['schema', 'subject', 'key', 'signature', 'publish_policy', 'receive_policy'],
+    ['schema', 'subject', 'key', 'signature', 'publish_policy', 'receive_policy', 'forward_policy'],
+  ],
+} as const);
+
+function deepFrozen<T extends object>(value: T): T {
+  for (const v of Object.values(value)) if (typeof v === 'object' && v !== null) deepFrozen(v as object);
+  return Object.freeze(value);
 }
 
 /** Rows written together in one transaction, at most. */
