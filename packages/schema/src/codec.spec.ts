@@ -118,6 +118,29 @@ describe('binary round trip', () => {
   });
 });
 
+describe('protobuf meaning', () => {
+  it('merges a sub-message that occurs twice, as protobufjs and protoc do (ts-proto alone would keep the last)', () => {
+    const full = demoAlert('route-mx-gt-us.yaml');
+    const header = full.header!;
+    // Two copies of field 1 (header): the origin in the first, the network in the second.
+    const first = encodeAlert({ header: { ...header, network: '' }, body: full.body });
+    const second = encodeAlert({
+      header: { ...header, origin: '', title: '', summary: '' },
+      body: undefined,
+    });
+    const twice = new Uint8Array([...first, ...second]);
+    const decoded = decodeAlert(twice);
+    expect(decoded.header?.origin).toBe(header.origin);
+    expect(decoded.header?.network).toBe(header.network);
+    expect(decoded.header?.title).toBe(header.title);
+    const independent = protobufjsAlert().toObject(protobufjsAlert().decode(twice)) as {
+      header: { origin: string; network: string };
+    };
+    expect(independent.header.origin).toBe(decoded.header?.origin);
+    expect(independent.header.network).toBe(decoded.header?.network);
+  });
+});
+
 describe('strict decoding', () => {
   it('rejects a zero tag that generated decoders treat as the end of the message', () => {
     const bytes = encodeAlert(demoAlert('route-mx-gt-us.yaml'));

@@ -6,9 +6,11 @@
  * rejects what ts-proto's generated decoders tolerate (a zero tag or a stray end-group tag ends a
  * ts-proto message early, leaving the rest to be read as fields of the parent; strings that are
  * not UTF-8 become U+FFFD). Signed bytes must mean the same thing to every receiver, whatever
- * protobuf implementation it uses, so such input is refused rather than guessed at.
+ * protobuf implementation it uses, so such input is refused rather than guessed at; and what is
+ * accepted is read in protobuf's meaning (a repeated singular sub-message merges), through its
+ * canonical encoding.
  */
-import { fromBinary } from '@bufbuild/protobuf';
+import { fromBinary, toBinary } from '@bufbuild/protobuf';
 import { Alert, AlertBody } from './gen/enlace/alert/v1/alert.js';
 import { SignedAlert } from './gen/enlace/alert/v1/signed_alert.js';
 import type { SchemaTypeName } from './descriptors.js';
@@ -67,9 +69,13 @@ function decode<T>(codec: MessageCodec<T>, typeName: SchemaTypeName, bytes: Uint
   // the caller reuses. Also makes every bytes field a plain Uint8Array.
   const copy = new Uint8Array(bytes);
   try {
-    // Structural check only; unknown fields (from newer schema versions) are allowed.
-    fromBinary(messageDesc(typeName), copy, { readUnknownFields: false });
-    return codec.decode(copy);
+    // Unknown fields (from newer schema versions) are allowed, and dropped.
+    const desc = messageDesc(typeName);
+    const parsed = fromBinary(desc, copy, { readUnknownFields: false });
+    // ts-proto's decoders let a singular sub-message that occurs twice replace the first, where
+    // protobuf (and every other decoder) merges the two: read the message as protobuf means it,
+    // from its canonical encoding, so that it means to Enlace what it means to protoc.
+    return codec.decode(toBinary(desc, parsed));
   } catch (cause) {
     throw new MalformedMessageError(`cannot decode ${name}: ${describe(cause)}`, { cause });
   }
