@@ -13,8 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { RegistryError } from './domain/errors.js';
 import type { CommandContext, CountryRecord } from './domain/model.js';
-import type { RegistryCore } from './registry-service.js';
-import { openRegistryCore } from './registry-service.js';
+import type { RegistryCore } from './registry.js';
+import { openRegistryCore } from './registry.js';
 import { TrustError, verifyRegistryEvent, verifySignedSnapshot } from '@enlace/trust';
 
 if (!(process.env['PATH'] ?? '').split(':').includes('/usr/sbin'))

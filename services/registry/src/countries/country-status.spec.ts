@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 
 import { applyStatusCommand, laterThan, newCountry } from './country-status.js';
-import { RegistryError } from './errors.js';
-import type { CommandContext } from './model.js';
+import { RegistryError } from '../domain/errors.js';
+import type { CommandContext } from '../domain/model.js';
 
 const ctx: CommandContext = { actor: { id: 'admin', roles: ['administrator'] }, reason: 'r', decision: 'd' };
 const names = { en: 'X', es: 'X', fr: 'X', pt: 'X' };

@@ -1,9 +1,9 @@
 import { generateEncryptionKey, generateSigningKey } from '@enlace/crypto';
 import { describe, expect, it } from 'vitest';
 
-import { RegistryError } from './errors.js';
+import { RegistryError } from '../domain/errors.js';
 import { assertNoOverlap, checkPublicJwk, isKeyActiveAt, withJwkWindow } from './key-records.js';
-import type { KeyRecord } from './model.js';
+import type { KeyRecord } from '../domain/model.js';
 
 function refusal(fn: () => unknown): RegistryError {
   try {
