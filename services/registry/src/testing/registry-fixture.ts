@@ -1,0 +1,92 @@
+/**
+ * Shared setup of the registry core's specs: a real nats-server, a core on it seeded with the
+ * default networks and rules, the contexts commands run with, and helpers that catch a refusal.
+ * For specs only: left out of the build (see ../../tsconfig.json).
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { createDefaultNetworks, createDefaultRules } from '@enlace/policy';
+import { startNatsServer } from '@enlace/testing';
+import type { NatsServerHandle } from '@enlace/testing';
+import { TrustError } from '@enlace/trust';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { afterAll, beforeAll, expect } from 'vitest';
+
+import { RegistryError } from '../domain/errors.js';
+import type { CommandContext, Names } from '../domain/model.js';
+import { openRegistryCore } from '../registry.js';
+import type { RegistryCore } from '../registry.js';
+
+if (!(process.env['PATH'] ?? '').split(':').includes('/usr/sbin'))
+  process.env['PATH'] = `${process.env['PATH'] ?? ''}:/usr/sbin`;
+
+export const admin: CommandContext = {
+  actor: { id: 'admin@secretariat', roles: ['administrator'] },
+  reason: 'test',
+  decision: 'XVII RCM (Panama, 2012), decision 2',
+};
+export const seedCtx: CommandContext = { actor: { id: 'seed', roles: ['administrator'] } };
+export const names = (n: string): Names => ({ en: n, es: n, fr: n, pt: n });
+
+/** Runs `fn` and returns the TrustError it throws (verifying the registry's signed state). */
+export async function trustRejection(fn: () => Promise<unknown> | unknown): Promise<TrustError> {
+  try {
+    await fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(TrustError);
+    return err as TrustError;
+  }
+  throw new Error('expected a TrustError');
+}
+
+/** Runs `fn` and returns the RegistryError it throws. */
+export async function rejection(fn: () => Promise<unknown> | unknown): Promise<RegistryError> {
+  try {
+    await fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(RegistryError);
+    return err as RegistryError;
+  }
+  throw new Error('expected a RegistryError');
+}
+
+/** Code, and the one violation a refusal without a schema problem carries: [path, violation code]. */
+export async function refusedAt(fn: () => Promise<unknown> | unknown): Promise<[string, string, string]> {
+  const err = await rejection(fn);
+  expect(err.violations).toHaveLength(1);
+  expect(err.violations[0]?.message).toBe(err.message);
+  return [err.code, err.violations[0]?.path ?? '', err.violations[0]?.code ?? ''];
+}
+
+/** What a spec file shares; filled in by its beforeAll. `core` may be replaced (a restart). */
+export interface RegistryFixture {
+  server: NatsServerHandle;
+  nc: NatsConnection;
+  dataDir: string;
+  core: RegistryCore;
+}
+
+/**
+ * Registers the beforeAll that starts a nats-server and opens a core seeded with the default
+ * networks and rules, and the afterAll that stops them. Call it at the top of a spec file.
+ */
+export function useRegistryFixture(): RegistryFixture {
+  const fixture = {} as RegistryFixture;
+  beforeAll(async () => {
+    fixture.server = await startNatsServer({ backend: 'binary' });
+    fixture.nc = await fixture.server.connect();
+    fixture.dataDir = await mkdtemp(join(tmpdir(), 'enlace-registry-'));
+    fixture.core = await openRegistryCore({ nc: fixture.nc, dataDir: fixture.dataDir });
+    for (const network of createDefaultNetworks())
+      await fixture.core.service.importSeed('network', network, seedCtx);
+    for (const rule of createDefaultRules()) await fixture.core.service.importSeed('rule', rule, seedCtx);
+  });
+  afterAll(async () => {
+    await fixture.core?.close();
+    await fixture.server?.stop();
+    if (fixture.dataDir) await rm(fixture.dataDir, { recursive: true, force: true });
+  });
+  return fixture;
+}
