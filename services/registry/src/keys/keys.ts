@@ -8,7 +8,7 @@ import type { Jwks, PublicJwk } from '@enlace/crypto';
 import { createJwks, parseKid } from '@enlace/crypto';
 
 import { fieldRefusal } from '../domain/errors.js';
-import type { CommandContext, KeyRecord } from '../domain/model.js';
+import type { CommandContext, Instant, KeyRecord } from '../domain/model.js';
 import { registerKeyInputSchema, revokeKeyInputSchema, rotateKeyInputSchema } from '../domain/schemas.js';
 import type { KeyFilter, RegisterKeyInput, RevokeKeyInput, RotateKeyInput } from '../domain/service.js';
 import { fieldError, parseInput } from '../domain/validation.js';
@@ -19,6 +19,7 @@ import type { RegistryView } from '../registry-view.js';
 import { asList, stateKeys } from '../registry-view.js';
 import type { StateChange } from '../store/state-store.js';
 import { assertNoOverlap, checkPublicJwk, isKeyActiveAt, withJwkWindow } from './key-records.js';
+import type { CheckedJwk } from './key-records.js';
 
 /** A rotation's outcome: the key it ended (when one was in force) and the one it started. */
 export interface KeyRotation {
@@ -90,15 +91,7 @@ export class Keys {
         const notAfter = i.notAfter ?? checked.exp;
         if (notAfter !== undefined && Date.parse(notAfter) <= Date.parse(notBefore))
           throw fieldError('notAfter', 'empty_interval', 'must be later than notBefore', 'key registration');
-        const record = withJwkWindow({
-          kid: checked.kid,
-          country: i.country,
-          use: checked.use,
-          publicJwk: checked.jwk,
-          notBefore,
-          ...(notAfter === undefined ? {} : { notAfter }),
-          registeredAt: this.view.now(),
-        });
+        const record = this.newRecord(i.country, checked, notBefore, notAfter);
         const applied = await this.pipeline.change<KeyRecord>(stateKeys.keys(i.country), (current) => {
           const keys = asList<KeyRecord>(current);
           assertKidFree(keys, record.kid);
@@ -146,15 +139,7 @@ export class Keys {
                 );
               previous = withJwkWindow({ ...old, notAfter: at });
             }
-            const next = withJwkWindow({
-              kid: checked.kid,
-              country: i.country,
-              use: checked.use,
-              publicJwk: checked.jwk,
-              notBefore: at,
-              ...(notAfter === undefined ? {} : { notAfter }),
-              registeredAt: this.view.now(),
-            });
+            const next = this.newRecord(i.country, checked, at, notAfter);
             const updated = keys.map((k, j) => (j === index && previous !== undefined ? previous : k));
             assertNoOverlap(updated, next, 'at');
             return {
@@ -179,7 +164,12 @@ export class Keys {
 
   revoke(input: RevokeKeyInput, ctx: CommandContext): Promise<KeyRecord> {
     return this.pipeline.run(
-      { action: 'key.revoke', entity: 'key', entityId: idText(inputField(input, 'kid')), requireReason: true },
+      {
+        action: 'key.revoke',
+        entity: 'key',
+        entityId: idText(inputField(input, 'kid')),
+        requireReason: true,
+      },
       ctx,
       async (c) => {
         const i = parseInput(revokeKeyInputSchema, input, 'key revocation');
@@ -211,10 +201,32 @@ export class Keys {
     );
   }
 
+  /** The record of a key registered now, valid from `notBefore` (to `notAfter`, if given). */
+  private newRecord(
+    country: string,
+    checked: CheckedJwk,
+    notBefore: Instant,
+    notAfter: Instant | undefined,
+  ): KeyRecord {
+    return withJwkWindow({
+      kid: checked.kid,
+      country,
+      use: checked.use,
+      publicJwk: checked.jwk,
+      notBefore,
+      ...(notAfter === undefined ? {} : { notAfter }),
+      registeredAt: this.view.now(),
+    });
+  }
+
   /** A country that may register keys: known and not withdrawn. */
   private requireKeyHolder(code: string): void {
     const country = this.view.requireCountry(code);
     if (currentStatus(country) === 'withdrawn')
-      throw fieldRefusal('ERR_INVALID_TRANSITION', 'country', `${code} has withdrawn; it can register no key`);
+      throw fieldRefusal(
+        'ERR_INVALID_TRANSITION',
+        'country',
+        `${code} has withdrawn; it can register no key`,
+      );
   }
 }

@@ -1,6 +1,7 @@
 /**
  * Shared setup of the registry core's specs: a real nats-server, a core on it seeded with the
- * default networks and rules, the contexts commands run with, and helpers that catch a refusal.
+ * default networks and rules, the contexts commands run with, and (from ./refusals.ts) the
+ * helpers that catch a refusal.
  * For specs only: left out of the build (see ../../tsconfig.json).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -10,14 +11,14 @@ import { join } from 'node:path';
 import { createDefaultNetworks, createDefaultRules } from '@enlace/policy';
 import { startNatsServer } from '@enlace/testing';
 import type { NatsServerHandle } from '@enlace/testing';
-import { TrustError } from '@enlace/trust';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { afterAll, beforeAll, expect } from 'vitest';
+import { afterAll, beforeAll } from 'vitest';
 
-import { RegistryError } from '../domain/errors.js';
 import type { CommandContext, Names } from '../domain/model.js';
 import { openRegistryCore } from '../registry.js';
 import type { RegistryCore } from '../registry.js';
+
+export { refusedAt, rejection, trustRejection } from './refusals.js';
 
 if (!(process.env['PATH'] ?? '').split(':').includes('/usr/sbin'))
   process.env['PATH'] = `${process.env['PATH'] ?? ''}:/usr/sbin`;
@@ -29,36 +30,6 @@ export const admin: CommandContext = {
 };
 export const seedCtx: CommandContext = { actor: { id: 'seed', roles: ['administrator'] } };
 export const names = (n: string): Names => ({ en: n, es: n, fr: n, pt: n });
-
-/** Runs `fn` and returns the TrustError it throws (verifying the registry's signed state). */
-export async function trustRejection(fn: () => Promise<unknown> | unknown): Promise<TrustError> {
-  try {
-    await fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(TrustError);
-    return err as TrustError;
-  }
-  throw new Error('expected a TrustError');
-}
-
-/** Runs `fn` and returns the RegistryError it throws. */
-export async function rejection(fn: () => Promise<unknown> | unknown): Promise<RegistryError> {
-  try {
-    await fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(RegistryError);
-    return err as RegistryError;
-  }
-  throw new Error('expected a RegistryError');
-}
-
-/** Code, and the one violation a refusal without a schema problem carries: [path, violation code]. */
-export async function refusedAt(fn: () => Promise<unknown> | unknown): Promise<[string, string, string]> {
-  const err = await rejection(fn);
-  expect(err.violations).toHaveLength(1);
-  expect(err.violations[0]?.message).toBe(err.message);
-  return [err.code, err.violations[0]?.path ?? '', err.violations[0]?.code ?? ''];
-}
 
 /** What a spec file shares; filled in by its beforeAll. `core` may be replaced (a restart). */
 export interface RegistryFixture {
