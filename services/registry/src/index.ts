@@ -2,9 +2,15 @@ export * from './domain/errors.js';
 export * from './domain/model.js';
 export type * from './domain/service.js';
 
-// The registry core: KV state, audit trail, signed events and snapshots (no HTTP, no Nest).
-export { KvRegistryService, canonicalJson, openRegistryCore, stateKeys } from './registry-service.js';
-export type { RegistryCore, RegistryCoreOptions, SeedOutcome, SeedRecords } from './registry-service.js';
+// The registry core: the Registry facade over its aggregates, KV state, audit trail, signed events
+// and snapshots (no HTTP, no Nest).
+export { Registry, openRegistryCore } from './registry.js';
+export type { RegistryCore, RegistryCoreOptions } from './registry.js';
+/** @deprecated named after its storage; use Registry. */
+export { Registry as KvRegistryService } from './registry.js';
+export { stateKeys } from './registry-view.js';
+export { canonicalJson } from './seeds/seed-import.js';
+export type { SeedOutcome, SeedRecords } from './seeds/seed-import.js';
 export { RegistryStateStore, REGISTRY_STATE_BUCKET } from './store/state-store.js';
 export type { AppliedChange, StateChange, StateStoreOptions, StoredEntry } from './store/state-store.js';
 export { AUDIT_SERVICE, AuditLog, ensureAuditStream } from './audit/audit-log.js';

@@ -8,8 +8,8 @@ import { connectServiceNats, natsCheck, writableDirectoryCheck } from '@enlace/s
 import type { ServiceAppOptions } from '@enlace/service-kit';
 
 import type { RegistryService } from '../domain/service.js';
-import { openRegistryCore } from '../registry-service.js';
-import type { RegistryCore } from '../registry-service.js';
+import { openRegistryCore } from '../registry.js';
+import type { RegistryCore } from '../registry.js';
 import { applySeeds } from '../seeds/seed-loader.js';
 import type { SeedReport } from '../seeds/seed-loader.js';
 import { startRegistryApi } from './registry-api.js';

@@ -81,8 +81,8 @@ const contactSchema = z
       });
   });
 
-export const focalPointRecordSchema = z.strictObject({
-  id: slugSchema,
+/** What designates a focal point: the same in a seed record and in the command's input. */
+const focalPointFields = {
   kind: z.enum(['person', 'unit']),
   name: text.max(200),
   agency: text.max(200),
@@ -90,6 +90,11 @@ export const focalPointRecordSchema = z.strictObject({
   country: countryCodeSchema,
   networks: z.array(slugSchema).min(1),
   contact: contactSchema,
+};
+
+export const focalPointRecordSchema = z.strictObject({
+  id: slugSchema,
+  ...focalPointFields,
   active: z.boolean(),
   createdAt: instantSchema,
   deactivatedAt: instantSchema.optional(),
@@ -154,13 +159,7 @@ export const removeMembershipInputSchema = z.strictObject({
 
 export const addFocalPointInputSchema = z.strictObject({
   id: slugSchema.optional(),
-  kind: z.enum(['person', 'unit']),
-  name: text.max(200),
-  agency: text.max(200),
-  role: z.enum(FOCAL_POINT_ROLES),
-  country: countryCodeSchema,
-  networks: z.array(slugSchema).min(1),
-  contact: contactSchema,
+  ...focalPointFields,
 });
 
 const jwkObject = z.record(z.string(), z.unknown());

@@ -69,3 +69,9 @@ export function ApiDoc(options: ApiDocOptions): MethodDecorator {
   }
   return applyDecorators(...decorators) as MethodDecorator;
 }
+
+/** What a list route answers: the items, and the registry revision they were read at. */
+export interface List<T> {
+  readonly revision: number;
+  readonly items: readonly T[];
+}

@@ -13,8 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 
 import { RegistryError } from '../domain/errors.js';
-import type { RegistryCore } from '../registry-service.js';
-import { openRegistryCore } from '../registry-service.js';
+import type { RegistryCore } from '../registry.js';
+import { openRegistryCore } from '../registry.js';
 import { applySeeds, parseSeedFiles } from './seed-loader.js';
 
 if (!(process.env['PATH'] ?? '').split(':').includes('/usr/sbin'))

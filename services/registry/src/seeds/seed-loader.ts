@@ -34,8 +34,9 @@ import {
   seedMembershipSchema,
 } from '../domain/schemas.js';
 import { violationsOf } from '../domain/validation.js';
-import type { KvRegistryService, SeedOutcome, SeedRecords } from '../registry-service.js';
-import { canonicalJson } from '../registry-service.js';
+import type { Registry } from '../registry.js';
+import type { SeedOutcome, SeedRecords } from './seed-import.js';
+import { canonicalJson } from './seed-import.js';
 
 /** The registry's seed data, as read from a directory. */
 export interface SeedData {
@@ -309,7 +310,7 @@ function idOf(entity: keyof SeedRecords, record: SeedRecords[keyof SeedRecords])
 }
 
 /** The current record of a seed entry in the registry, for describing a difference. */
-function currentOf(service: KvRegistryService, entity: keyof SeedRecords, id: string): unknown {
+function currentOf(service: Registry, entity: keyof SeedRecords, id: string): unknown {
   const state = service.state();
   switch (entity) {
     case 'country':
@@ -340,7 +341,7 @@ function differingFields(a: unknown, b: unknown): string[] {
  * Throws ERR_SEED_INVALID (nothing applied) when the files are invalid.
  */
 export async function applySeeds(
-  service: KvRegistryService,
+  service: Registry,
   dir: string,
   options: ApplySeedsOptions = {},
 ): Promise<SeedReport> {

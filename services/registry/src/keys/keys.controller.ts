@@ -9,14 +9,14 @@ import { ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { Authenticated, Roles } from '../auth/access.decorator.js';
 import type { KeyRecord } from '../domain/model.js';
 import type { RegistryService } from '../domain/service.js';
-import { ApiDoc, listOf, ref } from './api-doc.decorator.js';
-import { AuditedCommand, bodyField, pathParam } from './audited-command.decorator.js';
-import type { List } from './countries.controller.js';
-import type { RegistryRequest } from './request-context.js';
-import { commandContext } from './request-context.js';
-import { keysQuery, registerKeyBody, revokeKeyBody, rotateKeyBody } from './schemas.js';
-import { REGISTRY_SERVICE } from './tokens.js';
-import { parseBody, parseQuery } from './validation.js';
+import { ApiDoc, listOf, ref } from '../http/api-doc.decorator.js';
+import { AuditedCommand, bodyField, pathParam } from '../http/audited-command.decorator.js';
+import type { List } from '../http/api-doc.decorator.js';
+import type { RegistryRequest } from '../http/request-context.js';
+import { commandContext } from '../http/request-context.js';
+import { keysQuery, registerKeyBody, revokeKeyBody, rotateKeyBody } from '../http/schemas.js';
+import { REGISTRY_SERVICE } from '../http/tokens.js';
+import { parseBody, parseQuery } from '../http/validation.js';
 
 @ApiTags('keys')
 @Controller('v1/keys')

@@ -9,14 +9,14 @@ import { ApiParam, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../auth/access.decorator.js';
 import type { RevokedToken } from '../domain/model.js';
 import type { RegistryService } from '../domain/service.js';
-import { ApiDoc, listOf, ref } from './api-doc.decorator.js';
-import { AuditedCommand, pathParam } from './audited-command.decorator.js';
-import type { List } from './countries.controller.js';
-import type { RegistryRequest } from './request-context.js';
-import { commandContext } from './request-context.js';
-import { revokeTokenBody } from './schemas.js';
-import { REGISTRY_SERVICE } from './tokens.js';
-import { parseBody } from './validation.js';
+import { ApiDoc, listOf, ref } from '../http/api-doc.decorator.js';
+import { AuditedCommand, pathParam } from '../http/audited-command.decorator.js';
+import type { List } from '../http/api-doc.decorator.js';
+import type { RegistryRequest } from '../http/request-context.js';
+import { commandContext } from '../http/request-context.js';
+import { revokeTokenBody } from '../http/schemas.js';
+import { REGISTRY_SERVICE } from '../http/tokens.js';
+import { parseBody } from '../http/validation.js';
 
 @ApiTags('tokens')
 @Controller('v1/tokens')

@@ -9,11 +9,11 @@ import type { PolicyDecision } from '@enlace/policy';
 import { Authenticated, Roles } from '../auth/access.decorator.js';
 import type { AuditRecord, GlossaryTerm, PolicyRule } from '../domain/model.js';
 import type { RegistryService } from '../domain/service.js';
-import { ApiDoc, listOf, ref } from './api-doc.decorator.js';
-import type { List } from './countries.controller.js';
-import { auditQuery, decideBody } from './schemas.js';
-import { REGISTRY_SERVICE } from './tokens.js';
-import { parseBody, parseQuery } from './validation.js';
+import { ApiDoc, listOf, ref } from '../http/api-doc.decorator.js';
+import type { List } from '../http/api-doc.decorator.js';
+import { auditQuery, decideBody } from '../http/schemas.js';
+import { REGISTRY_SERVICE } from '../http/tokens.js';
+import { parseBody, parseQuery } from '../http/validation.js';
 
 @ApiTags('policy')
 @Controller('v1')

@@ -1,38 +1,19 @@
 import { describe, expect, it } from 'vitest';
 
 import { applyStatusCommand, laterThan, newCountry } from './country-status.js';
-import { RegistryError } from './errors.js';
-import type { CommandContext } from './model.js';
+import type { CommandContext } from '../domain/model.js';
+import { thrown } from '../testing/refusals.js';
 
 const ctx: CommandContext = { actor: { id: 'admin', roles: ['administrator'] }, reason: 'r', decision: 'd' };
 const names = { en: 'X', es: 'X', fr: 'X', pt: 'X' };
 const t = (day: number) => `2026-01-${String(day).padStart(2, '0')}T00:00:00.000Z`;
 
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(RegistryError);
-    return (err as RegistryError).code;
-  }
-  throw new Error('expected a RegistryError');
-}
-
-/** The RegistryError `fn` throws. */
-function errorOf(fn: () => unknown): RegistryError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(RegistryError);
-    return err as RegistryError;
-  }
-  throw new Error('expected a RegistryError');
-}
+const codeOf = (fn: () => unknown): string => thrown(fn).code;
 
 describe('country status transitions', () => {
   it('refuses admitting a country as what it already is (ERR_ALREADY_EXISTS) and a suspended or withdrawn one (ERR_INVALID_TRANSITION), at code', () => {
     const member = newCountry('MX', names, 'member', t(1), ctx);
-    const again = errorOf(() =>
+    const again = thrown(() =>
       applyStatusCommand(member, 'admit', { status: 'member', effectiveAt: undefined, now: t(9) }, ctx),
     );
     expect(again.code).toBe('ERR_ALREADY_EXISTS');
@@ -43,7 +24,7 @@ describe('country status transitions', () => {
     const suspended = applyStatusCommand(member, 'suspend', { effectiveAt: t(2), now: t(9) }, ctx);
     const withdrawn = applyStatusCommand(member, 'withdraw', { effectiveAt: t(2), now: t(9) }, ctx);
     for (const country of [suspended, withdrawn]) {
-      const refused = errorOf(() =>
+      const refused = thrown(() =>
         applyStatusCommand(country, 'admit', { status: 'member', effectiveAt: undefined, now: t(9) }, ctx),
       );
       expect(refused.code).toBe('ERR_INVALID_TRANSITION');

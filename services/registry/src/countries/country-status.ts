@@ -7,9 +7,9 @@
  */
 import type { CountryStatus, CountryStatusChange } from '@enlace/policy';
 
-import { fieldRefusal } from './errors.js';
-import type { CommandContext, CountryRecord, Instant, Names } from './model.js';
-import { fieldError } from './validation.js';
+import { fieldRefusal } from '../domain/errors.js';
+import type { CommandContext, CountryRecord, Instant, Names } from '../domain/model.js';
+import { fieldError } from '../domain/validation.js';
 
 export type StatusCommand = 'admit' | 'suspend' | 'reinstate' | 'withdraw';
 

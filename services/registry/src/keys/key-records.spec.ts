@@ -1,19 +1,9 @@
 import { generateEncryptionKey, generateSigningKey } from '@enlace/crypto';
 import { describe, expect, it } from 'vitest';
 
-import { RegistryError } from './errors.js';
 import { assertNoOverlap, checkPublicJwk, isKeyActiveAt, withJwkWindow } from './key-records.js';
-import type { KeyRecord } from './model.js';
-
-function refusal(fn: () => unknown): RegistryError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(RegistryError);
-    return err as RegistryError;
-  }
-  throw new Error('expected a RegistryError');
-}
+import type { KeyRecord } from '../domain/model.js';
+import { thrown } from '../testing/refusals.js';
 
 const record = (kid: string, notBefore: string, extra: Partial<KeyRecord> = {}): KeyRecord => ({
   kid,
@@ -41,27 +31,27 @@ describe('checkPublicJwk', () => {
 
   it('refuses private keys, wrong curves, foreign kids and malformed kids with field paths', async () => {
     const sig = await generateSigningKey({ country: 'MX', seq: 1 });
-    expect(refusal(() => checkPublicJwk('MX', sig.privateJwk, 'key')).violations[0]).toMatchObject({
+    expect(thrown(() => checkPublicJwk('MX', sig.privateJwk, 'key')).violations[0]).toMatchObject({
       path: 'publicJwk.d',
       code: 'private_key',
     });
-    const wrongCrv = refusal(() => checkPublicJwk('MX', { ...sig.publicJwk, crv: 'X25519' }, 'key'));
+    const wrongCrv = thrown(() => checkPublicJwk('MX', { ...sig.publicJwk, crv: 'X25519' }, 'key'));
     expect(wrongCrv.code).toBe('ERR_VALIDATION');
     expect(wrongCrv.violations.map((v) => v.path)).toEqual(['publicJwk.crv']);
-    expect(refusal(() => checkPublicJwk('GT', sig.publicJwk, 'key')).code).toBe('ERR_KEY_COUNTRY_MISMATCH');
+    expect(thrown(() => checkPublicJwk('GT', sig.publicJwk, 'key')).code).toBe('ERR_KEY_COUNTRY_MISMATCH');
     expect(
-      refusal(() => checkPublicJwk('MX', { ...sig.publicJwk, kid: 'my-key' }, 'key')).violations[0],
+      thrown(() => checkPublicJwk('MX', { ...sig.publicJwk, kid: 'my-key' }, 'key')).violations[0],
     ).toMatchObject({
       path: 'publicJwk.kid',
       code: 'invalid_format',
     });
     expect(
-      refusal(() => checkPublicJwk('MX', { ...sig.publicJwk, kid: 'MX-enc-2026-01' }, 'key')).violations[0],
+      thrown(() => checkPublicJwk('MX', { ...sig.publicJwk, kid: 'MX-enc-2026-01' }, 'key')).violations[0],
     ).toMatchObject({
       path: 'publicJwk.kid',
     });
     expect(
-      refusal(() => checkPublicJwk('MX', { ...sig.publicJwk, x: 'short' }, 'key')).violations[0],
+      thrown(() => checkPublicJwk('MX', { ...sig.publicJwk, x: 'short' }, 'key')).violations[0],
     ).toMatchObject({
       path: 'publicJwk',
       code: 'invalid_jwk',
@@ -76,7 +66,7 @@ describe('validity windows', () => {
     expect(isKeyActiveAt(a, Date.parse('2026-03-01T00:00:00.000Z'))).toBe(false);
     expect(() => assertNoOverlap([a], record('MX-sig-2026-02', '2026-03-01T00:00:00.000Z'))).not.toThrow();
     expect(
-      refusal(() => assertNoOverlap([a], record('MX-sig-2026-02', '2026-02-01T00:00:00.000Z'))).code,
+      thrown(() => assertNoOverlap([a], record('MX-sig-2026-02', '2026-02-01T00:00:00.000Z'))).code,
     ).toBe('ERR_KEY_VALIDITY_OVERLAP');
     expect(() =>
       assertNoOverlap([a], record('MX-enc-2026-01', '2026-02-01T00:00:00.000Z', { use: 'enc' })),

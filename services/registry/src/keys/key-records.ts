@@ -9,10 +9,10 @@
  */
 import { parseKid, parsePublicJwk } from '@enlace/crypto';
 
-import { RegistryError, fieldRefusal } from './errors.js';
-import type { FieldViolation } from './errors.js';
-import type { Instant, KeyRecord, KeyUse } from './model.js';
-import { validationError } from './validation.js';
+import { RegistryError, fieldRefusal } from '../domain/errors.js';
+import type { FieldViolation } from '../domain/errors.js';
+import type { Instant, KeyRecord, KeyUse } from '../domain/model.js';
+import { validationError } from '../domain/validation.js';
 
 const CRV_OF_USE = { sig: 'Ed25519', enc: 'X25519' } as const;
 

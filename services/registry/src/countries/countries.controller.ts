@@ -1,27 +1,22 @@
 /**
- * Countries and networks: read by any token holder; admitted, suspended, reinstated and
- * withdrawn by administrators, each change with a reason (and the decision it rests on) for the
- * audit trail.
+ * Countries: read by any token holder; admitted, suspended, reinstated and withdrawn by
+ * administrators, each change with a reason (and the decision it rests on) for the audit trail.
  */
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Req } from '@nestjs/common';
 import { ApiParam, ApiTags } from '@nestjs/swagger';
 
 import { Authenticated, Roles } from '../auth/access.decorator.js';
-import type { CountryRecord, NetworkRecord } from '../domain/model.js';
+import type { CountryRecord } from '../domain/model.js';
 import type { RegistryService } from '../domain/service.js';
-import { ApiDoc, listOf, ref } from './api-doc.decorator.js';
-import { AuditedCommand, bodyField, pathParam } from './audited-command.decorator.js';
-import type { CommandRequestView } from './audited-command.decorator.js';
-import type { RegistryRequest } from './request-context.js';
-import { commandContext } from './request-context.js';
-import { admitCountryBody, statusChangeBody } from './schemas.js';
-import { REGISTRY_SERVICE } from './tokens.js';
-import { countryParam, parseBody } from './validation.js';
-
-export interface List<T> {
-  readonly revision: number;
-  readonly items: readonly T[];
-}
+import type { List } from '../http/api-doc.decorator.js';
+import { ApiDoc, listOf, ref } from '../http/api-doc.decorator.js';
+import { AuditedCommand, bodyField, pathParam } from '../http/audited-command.decorator.js';
+import type { CommandRequestView } from '../http/audited-command.decorator.js';
+import type { RegistryRequest } from '../http/request-context.js';
+import { commandContext } from '../http/request-context.js';
+import { admitCountryBody, statusChangeBody } from '../http/schemas.js';
+import { REGISTRY_SERVICE } from '../http/tokens.js';
+import { countryParam, parseBody } from '../http/validation.js';
 
 /** The country a status change names in its path, as the core's audit records give it. */
 const countryOf = (req: CommandRequestView): string => pathParam(req, 'code').toUpperCase();
@@ -146,26 +141,5 @@ export class CountriesController {
       { code: country, ...(input.effectiveAt !== undefined && { effectiveAt: input.effectiveAt }) },
       commandContext(req, input),
     );
-  }
-}
-
-@ApiTags('networks')
-@Controller('v1/networks')
-export class NetworksController {
-  constructor(@Inject(REGISTRY_SERVICE) private readonly service: RegistryService) {}
-
-  @Get()
-  @Authenticated()
-  @ApiDoc({ summary: 'The networks and their mandates', response: listOf('Network') })
-  list(): List<NetworkRecord> {
-    return { revision: this.service.revision(), items: this.service.listNetworks() };
-  }
-
-  @Get(':id')
-  @Authenticated()
-  @ApiParam({ name: 'id', example: 'trafficking-liaison' })
-  @ApiDoc({ summary: 'One network', response: ref('Network'), errors: [404] })
-  get(@Param('id') id: string): NetworkRecord {
-    return this.service.getNetwork(id);
   }
 }
