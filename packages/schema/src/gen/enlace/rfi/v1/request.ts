@@ -236,8 +236,10 @@ export interface InformationRequest {
 
 /** A reply in a thread; `header.in_reply_to` names the message it answers. */
 export interface Reply {
-  /** Whether this reply closes the thread for the sender (no more answers expected). */
+  /** Whether this reply closes the thread (no more answers expected). */
   closesThread: boolean;
+  /** Whether the opener of the thread withdraws its request with this message. */
+  withdraws: boolean;
 }
 
 /**
@@ -874,13 +876,16 @@ export const InformationRequest: MessageFns<InformationRequest> = {
 };
 
 function createBaseReply(): Reply {
-  return { closesThread: false };
+  return { closesThread: false, withdraws: false };
 }
 
 export const Reply: MessageFns<Reply> = {
   encode(message: Reply, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.closesThread !== false) {
       writer.uint32(8).bool(message.closesThread);
+    }
+    if (message.withdraws !== false) {
+      writer.uint32(16).bool(message.withdraws);
     }
     return writer;
   },
@@ -906,6 +911,14 @@ export const Reply: MessageFns<Reply> = {
             message.closesThread = reader.bool();
             continue;
           }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.withdraws = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -925,6 +938,7 @@ export const Reply: MessageFns<Reply> = {
         : isSet(object.closes_thread)
           ? globalThis.Boolean(object.closes_thread)
           : false,
+      withdraws: isSet(object.withdraws) ? globalThis.Boolean(object.withdraws) : false,
     };
   },
 
@@ -932,6 +946,9 @@ export const Reply: MessageFns<Reply> = {
     const obj: any = {};
     if (message.closesThread !== false) {
       obj.closesThread = message.closesThread;
+    }
+    if (message.withdraws !== false) {
+      obj.withdraws = message.withdraws;
     }
     return obj;
   },
@@ -942,6 +959,7 @@ export const Reply: MessageFns<Reply> = {
   fromPartial<I extends Exact<DeepPartial<Reply>, I>>(object: I): Reply {
     const message = createBaseReply();
     message.closesThread = object.closesThread ?? false;
+    message.withdraws = object.withdraws ?? false;
     return message;
   },
 };
