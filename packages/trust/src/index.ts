@@ -56,6 +56,7 @@ export {
   openRequestBody,
   requestMsgId,
   requestProblem,
+  signRequest,
   verifyConsentGrant,
   verifyRequest,
 } from './verify-request.js';

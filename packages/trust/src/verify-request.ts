@@ -18,8 +18,8 @@
  * `Enlace-Consent`): signed by the alert's origin, a grant, for this alert, this holder and this
  * destination only, with a key valid when the forward was stored.
  */
-import { decryptForRecipient, listJweRecipients, verifySignedAlert } from '@enlace/crypto';
-import type { PrivateKeyRecord, PublicKeyRecord } from '@enlace/crypto';
+import { decryptForRecipient, listJweRecipients, signAlertSync, verifySignedAlert } from '@enlace/crypto';
+import type { PrivateKeyRecord, PrivateSigningJwk, PublicKeyRecord } from '@enlace/crypto';
 import type { Request, RequestBody, RequestHeader, SignedRequest } from '@enlace/schema';
 import {
   ConsentPurpose,
@@ -27,6 +27,8 @@ import {
   decodeRequest,
   decodeRequestBody,
   decodeSignedRequest,
+  encodeRequest,
+  encodeSignedRequest,
   isCountryCode,
   isUuidV7,
 } from '@enlace/schema';
@@ -44,6 +46,23 @@ export const REQUEST_TYPE_HEADER = 'Enlace-Type';
 export const REQUEST_MESSAGE_TYPE = 'request';
 /** The NATS header carrying a forward's consent: base64url of the SignedRequest of the grant. */
 export const CONSENT_HEADER = 'Enlace-Consent';
+
+/**
+ * Signs a request exactly as an alert (crypto's signAlertSync: RFC 7797, detached, over the
+ * exact serialized Request) and returns the SignedRequest bytes that travel.
+ */
+export function signRequest(
+  request: Request,
+  key: PrivateSigningJwk | PrivateKeyRecord,
+  options: { at?: Date } = {},
+): Uint8Array {
+  const parts = signAlertSync(encodeRequest(request), key, options);
+  return encodeSignedRequest({
+    request: parts.alert,
+    protectedHeader: parts.protectedHeader,
+    signature: parts.signature,
+  });
+}
 
 /** The `Nats-Msg-Id` of the copy of request `id` addressed to `dest`. */
 export function requestMsgId(id: string, dest: string): string {

@@ -75,7 +75,14 @@ export class AlertPublisher {
       readonly consents?: (
         alertId: string,
         to: string,
-      ) => { readonly id: string; readonly grantedBy: string; readonly granted: boolean; readonly envelope: Uint8Array } | undefined;
+      ) =>
+        | {
+            readonly id: string;
+            readonly grantedBy: string;
+            readonly granted: boolean;
+            readonly envelope: Uint8Array;
+          }
+        | undefined;
     },
   ) {
     this.#outbox = new OutboxWriter(deps.store);
@@ -235,7 +242,10 @@ export class AlertPublisher {
         subject,
         envelope: alert.envelope,
         msgId: `${id}.fwd.${to}`,
-        ...withHeaders(requestId, grant === undefined ? {} : { [CONSENT_HEADER]: Buffer.from(grant.envelope).toString('base64url') }),
+        ...withHeaders(
+          requestId,
+          grant === undefined ? {} : { [CONSENT_HEADER]: Buffer.from(grant.envelope).toString('base64url') },
+        ),
       });
     } catch (cause) {
       throw new NodeError(

@@ -362,7 +362,8 @@ export async function createNodeApp(options: CreateNodeAppOptions): Promise<Node
             streamSeq: msg.seq,
             storedAt: storedTimeOf(msg),
           };
-          if (msg.headers?.get(REQUEST_TYPE_HEADER) === REQUEST_MESSAGE_TYPE) return requests.handle(delivery);
+          if (msg.headers?.get(REQUEST_TYPE_HEADER) === REQUEST_MESSAGE_TYPE)
+            return requests.handle(delivery);
           const consent = msg.headers?.get(CONSENT_HEADER) || undefined;
           return inbound.handle({
             ...delivery,

@@ -9,7 +9,7 @@
  * reasons), and it is stored (acknowledged only after the commit). What a person wrote never
  * leaves the encrypted body: subjects, headers, audit records and metrics carry ids and counts.
  */
-import { encryptForRecipients, signAlertSync } from '@enlace/crypto';
+import { encryptForRecipients } from '@enlace/crypto';
 import type { PrivateKeyRecord } from '@enlace/crypto';
 import type { Request, RequestBody, RequestHeader } from '@enlace/schema';
 import {
@@ -18,9 +18,7 @@ import {
   Request as RequestMessage,
   RequestType,
   describeFreeTextFinding,
-  encodeRequest,
   encodeRequestBody,
-  encodeSignedRequest,
   handlingFromName,
   handlingName,
   isCountryCode,
@@ -36,6 +34,7 @@ import {
   REQUEST_MESSAGE_TYPE,
   REQUEST_TYPE_HEADER,
   requestMsgId,
+  signRequest,
   verifyRequest,
 } from '@enlace/trust';
 import type { InboundMessage, TimeRule, TrustState, TrustView, VerifiedRequest } from '@enlace/trust';
@@ -70,7 +69,10 @@ const PRIORITIES: Readonly<Record<PriorityName, Priority>> = {
   urgent: Priority.PRIORITY_URGENT,
   threat_to_life: Priority.PRIORITY_THREAT_TO_LIFE,
 };
-const PURPOSES = { forward: ConsentPurpose.CONSENT_PURPOSE_FORWARD, judicial_use: ConsentPurpose.CONSENT_PURPOSE_JUDICIAL_USE } as const;
+const PURPOSES = {
+  forward: ConsentPurpose.CONSENT_PURPOSE_FORWARD,
+  judicial_use: ConsentPurpose.CONSENT_PURPOSE_JUDICIAL_USE,
+} as const;
 
 const TYPE_NAMES: Readonly<Record<string, RequestMessageType>> = {
   information: 'information',
@@ -299,7 +301,15 @@ export class RequestExchange {
     const handling = handlingFromName(alert.handling)!;
     return this.#send(
       {
-        header: { id, threadId: id, to: [alert.origin], handling, tlp: tlpFromName(alert.tlp)!, inReplyTo: '', expiresAt: undefined },
+        header: {
+          id,
+          threadId: id,
+          to: [alert.origin],
+          handling,
+          tlp: tlpFromName(alert.tlp)!,
+          inReplyTo: '',
+          expiresAt: undefined,
+        },
         content: {
           $case: 'consent',
           consent: {
@@ -309,7 +319,11 @@ export class RequestExchange {
           },
         },
       },
-      { subject: `consent: alert ${alertId}`, text, references: { alertIds: [alertId], documentSeries: [], keyedDigests: [] } },
+      {
+        subject: `consent: alert ${alertId}`,
+        text,
+        references: { alertIds: [alertId], documentSeries: [], keyedDigests: [] },
+      },
       {},
       officer,
       'consent.request',
@@ -319,7 +333,12 @@ export class RequestExchange {
   }
 
   /** POST /v1/consents/{id}/decision: the originator grants or refuses consent request `id`. */
-  async decide(consentRequestId: string, input: unknown, officer: Officer, requestId?: string): Promise<SentRequest> {
+  async decide(
+    consentRequestId: string,
+    input: unknown,
+    officer: Officer,
+    requestId?: string,
+  ): Promise<SentRequest> {
     const { country, requests } = this.deps;
     const asked = requests.message(consentRequestId);
     if (asked === undefined || asked.type !== 'consent')
@@ -327,7 +346,8 @@ export class RequestExchange {
     const check = new Check();
     const body = isRecord(input) ? input : {};
     if (!isRecord(input)) check.bad('', 'wrong_type', 'must be a JSON object');
-    if (asked.from === country) check.bad('', 'not_addressee', 'this country asked: only the alert origin decides');
+    if (asked.from === country)
+      check.bad('', 'not_addressee', 'this country asked: only the alert origin decides');
     if (typeof body['granted'] !== 'boolean') check.bad('granted', 'required', 'must be true or false');
     if (requests.decisionOf(consentRequestId) !== undefined)
       check.bad('', 'already_decided', `consent request ${consentRequestId} was decided already`);
@@ -361,7 +381,11 @@ export class RequestExchange {
           },
         },
       },
-      { subject: '', text, references: { alertIds: [consent.alertId], documentSeries: [], keyedDigests: [] } },
+      {
+        subject: '',
+        text,
+        references: { alertIds: [consent.alertId], documentSeries: [], keyedDigests: [] },
+      },
       { closes: true },
       officer,
       granted ? 'consent.grant' : 'consent.refuse',
@@ -459,9 +483,8 @@ export class RequestExchange {
       content: draft.content,
       encryptedBody,
     });
-    const bytes = encodeRequest(request);
     const key = this.#signingKey(view, issuedAt);
-    const envelope = encodeSignedRequest(signAlertSync(bytes, key, { at: issuedAt }) as never);
+    const envelope = signRequest(request, key, { at: issuedAt });
     const headers = { [REQUEST_TYPE_HEADER]: REQUEST_MESSAGE_TYPE, ...requestIdHeaders(requestId) };
     const subjects: string[] = [];
     for (const dest of draft.header.to) {
@@ -469,7 +492,11 @@ export class RequestExchange {
       try {
         await publishAlert(js, { subject, envelope, msgId: requestMsgId(draft.header.id, dest), headers });
       } catch (cause) {
-        throw new NodeError('ERR_UNAVAILABLE', `JetStream did not store the request for ${dest}: ${(cause as Error).message}`, { cause });
+        throw new NodeError(
+          'ERR_UNAVAILABLE',
+          `JetStream did not store the request for ${dest}: ${(cause as Error).message}`,
+          { cause },
+        );
       }
       subjects.push(subject);
     }
@@ -498,7 +525,8 @@ export class RequestExchange {
     const seen = new Set<string>();
     value.forEach((c: unknown, i) => {
       const where = `${path}[${i}]`;
-      if (typeof c !== 'string' || !isCountryCode(c)) check.bad(where, 'invalid_format', 'must be an ISO 3166-1 alpha-2 code');
+      if (typeof c !== 'string' || !isCountryCode(c))
+        check.bad(where, 'invalid_format', 'must be an ISO 3166-1 alpha-2 code');
       else if (c === this.deps.country) check.bad(where, 'invalid_value', 'must not be this country');
       else if (seen.has(c)) check.bad(where, 'duplicate', `${c} is named twice`);
       else if (!view.snapshot.policy.countries.some((k) => k.code === c))
@@ -519,7 +547,8 @@ export class RequestExchange {
     const handling = typeof h === 'string' ? handlingFromName(h) : undefined;
     const tlp = typeof t === 'string' ? tlpFromName(t) : undefined;
     if (handling === undefined) check.bad('handling', 'invalid_value', 'must be H0, H1, H2 or H3');
-    if (tlp === undefined) check.bad('tlp', 'invalid_value', 'must be clear, green, amber, amber+strict or red');
+    if (tlp === undefined)
+      check.bad('tlp', 'invalid_value', 'must be clear, green, amber, amber+strict or red');
     return { handling: handling ?? 0, tlp: tlp ?? 0 };
   }
 
@@ -533,7 +562,11 @@ export class RequestExchange {
     const list = (name: string, ok: (v: unknown) => boolean, message: string): string[] => {
       const items = value[name] ?? [];
       if (!Array.isArray(items) || items.length > REQUEST_LIMITS.references) {
-        check.bad(`references.${name}`, 'wrong_type', `must be a list of at most ${REQUEST_LIMITS.references}`);
+        check.bad(
+          `references.${name}`,
+          'wrong_type',
+          `must be a list of at most ${REQUEST_LIMITS.references}`,
+        );
         return [];
       }
       items.forEach((v: unknown, i) => {
@@ -542,9 +575,24 @@ export class RequestExchange {
       return items as string[];
     };
     const alertIds = list('alertIds', isUuidV7, 'must be an alert id (UUIDv7)');
-    const documentSeries = list('documentSeries', (v) => typeof v === 'string' && v.length > 0 && v.length <= 200, 'a series of 1 to 200 characters');
-    const keyedDigests = list('keyedDigests', (v) => isRecord(v) && typeof v['keyId'] === 'string' && typeof v['digest'] === 'string', 'must be { keyId, digest }');
-    return { alertIds, documentSeries, keyedDigests: keyedDigests.map((d) => ({ keyId: (d as never as { keyId: string }).keyId, digest: Buffer.from((d as never as { digest: string }).digest, 'base64url') })) };
+    const documentSeries = list(
+      'documentSeries',
+      (v) => typeof v === 'string' && v.length > 0 && v.length <= 200,
+      'a series of 1 to 200 characters',
+    );
+    const keyedDigests = list(
+      'keyedDigests',
+      (v) => isRecord(v) && typeof v['keyId'] === 'string' && typeof v['digest'] === 'string',
+      'must be { keyId, digest }',
+    );
+    return {
+      alertIds,
+      documentSeries,
+      keyedDigests: keyedDigests.map((d) => ({
+        keyId: (d as never as { keyId: string }).keyId,
+        digest: Buffer.from((d as never as { digest: string }).digest, 'base64url'),
+      })),
+    };
   }
 
   /**
@@ -559,7 +607,10 @@ export class RequestExchange {
     textPath = 'text',
   ): FieldViolation[] {
     const findings: FieldViolation[] = [];
-    for (const [path, value] of [['subject', fields.subject], [textPath, fields.text]] as const)
+    for (const [path, value] of [
+      ['subject', fields.subject],
+      [textPath, fields.text],
+    ] as const)
       for (const f of screenFreeText(value))
         findings.push({
           path,
@@ -568,16 +619,27 @@ export class RequestExchange {
         });
     if (findings.length > 0 && body['confirmNoVictimIdentified'] !== true)
       for (const f of findings)
-        check.bad(f.path, 'may_identify_person', `${f.message} Send again with confirmNoVictimIdentified: true if no victim is identified.`);
+        check.bad(
+          f.path,
+          'may_identify_person',
+          `${f.message} Send again with confirmNoVictimIdentified: true if no victim is identified.`,
+        );
     return findings;
   }
 
-  async #encrypt(plain: RequestBody, countries: readonly string[], view: TrustView, at: Date): Promise<string> {
+  async #encrypt(
+    plain: RequestBody,
+    countries: readonly string[],
+    view: TrustView,
+    at: Date,
+  ): Promise<string> {
     const keys = countries.map((c, i) => {
       const key = view.encryptionKeys(c, at)[0];
       if (key === undefined)
         throw new NodeError('ERR_NO_RECIPIENT_KEY', `${c} has no valid encryption key in the registry`, {
-          violations: [{ path: `to[${i}]`, code: 'no_encryption_key', message: `${c} has no valid encryption key` }],
+          violations: [
+            { path: `to[${i}]`, code: 'no_encryption_key', message: `${c} has no valid encryption key` },
+          ],
         });
       return { kid: key.kid, publicJwk: key.publicJwk as never };
     });

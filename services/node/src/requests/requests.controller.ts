@@ -7,7 +7,15 @@
  * RequestExchange, @enlace/trust's verifyRequest and the store.
  */
 import { Controller, Get, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiParam, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiOperation,
+  ApiParam,
+  ApiQuery,
+  ApiResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import { BEARER_SCHEME, requestIdOf } from '@enlace/service-kit';
 
 import { CountryFocalPoints, readerOf } from '../auth/officer-access.js';
@@ -23,7 +31,9 @@ import { VICTIM_REMINDER } from './request-exchange.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-type ListParams = Partial<Record<'box' | 'status' | 'priority' | 'type' | 'overdue' | 'country' | 'cursor' | 'limit', string>>;
+type ListParams = Partial<
+  Record<'box' | 'status' | 'priority' | 'type' | 'overdue' | 'country' | 'cursor' | 'limit', string>
+>;
 
 /** Checks the list filters, reporting every bad one. */
 export function parseThreadQuery(params: ListParams): ThreadQuery {
@@ -38,15 +48,29 @@ export function parseThreadQuery(params: ListParams): ThreadQuery {
     return value;
   };
   const box = one('box', (v) => v === 'inbox' || v === 'outbox', 'must be inbox or outbox');
-  const status = one('status', (v) => (THREAD_STATUSES as readonly string[]).includes(v), `must be one of ${THREAD_STATUSES.join(', ')}`);
-  const priority = one('priority', (v) => (PRIORITY_NAMES as readonly string[]).includes(v), `must be one of ${PRIORITY_NAMES.join(', ')}`);
+  const status = one(
+    'status',
+    (v) => (THREAD_STATUSES as readonly string[]).includes(v),
+    `must be one of ${THREAD_STATUSES.join(', ')}`,
+  );
+  const priority = one(
+    'priority',
+    (v) => (PRIORITY_NAMES as readonly string[]).includes(v),
+    `must be one of ${PRIORITY_NAMES.join(', ')}`,
+  );
   const type = one('type', (v) => v === 'information' || v === 'consent', 'must be information or consent');
   const overdue = one('overdue', (v) => v === 'true' || v === 'false', 'must be true or false');
   const country = one('country', (v) => /^[A-Z]{2}$/.test(v), 'must be an ISO 3166-1 alpha-2 code');
-  const limit = one('limit', (v) => /^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 500, 'must be an integer from 1 to 500');
+  const limit = one(
+    'limit',
+    (v) => /^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 500,
+    'must be an integer from 1 to 500',
+  );
   const cursor = one('cursor', () => true, '');
   if (violations.length > 0)
-    throw new NodeError('ERR_VALIDATION', `invalid query: ${violations.map((v) => v.path).join(', ')}`, { violations });
+    throw new NodeError('ERR_VALIDATION', `invalid query: ${violations.map((v) => v.path).join(', ')}`, {
+      violations,
+    });
   return {
     ...(box !== undefined && { box: box as 'inbox' | 'outbox' }),
     ...(status !== undefined && { status: status as ThreadQuery['status'] & string }),
@@ -73,7 +97,7 @@ function threadView(t: StoredThread, readsText: boolean): Record<string, unknown
     overdue: t.overdue,
     openedAt: t.openedAt.toISOString(),
     lastAt: t.lastAt.toISOString(),
-    messages: t.messages,
+    messageCount: t.messages,
     ...(readsText && t.subject !== undefined && { subject: t.subject }),
   };
 }
@@ -208,7 +232,11 @@ export class RequestsController {
   @HttpCode(201)
   @ApiOperation({ summary: 'Reply in a thread (to the opener, or, from the opener, to all it asked)' })
   @ApiBody({
-    schema: { ...WRITE_BODY, required: ['text'], properties: { ...WRITE_BODY.properties, closes: { type: 'boolean' } } },
+    schema: {
+      ...WRITE_BODY,
+      required: ['text'],
+      properties: { ...WRITE_BODY.properties, closes: { type: 'boolean' } },
+    },
   })
   async reply(@Param('id') id: string, @Req() req: OfficerRequest): Promise<Record<string, unknown>> {
     this.#thread(id);
@@ -256,7 +284,10 @@ export class RequestsController {
       },
     },
   })
-  async requestConsent(@Param('id') id: string, @Req() req: OfficerRequest): Promise<Record<string, unknown>> {
+  async requestConsent(
+    @Param('id') id: string,
+    @Req() req: OfficerRequest,
+  ): Promise<Record<string, unknown>> {
     if (!UUID.test(id)) throw idError('id');
     return sentView(await this.node.requests.requestConsent(id, req.body, req.actor!, requestIdOf(req)));
   }
