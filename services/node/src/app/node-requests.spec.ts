@@ -330,7 +330,7 @@ describe('requests for information', () => {
       const info = await jsm.streams.info(stream);
       for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
         const msg = await jsm.streams.getMessage(stream, { seq }).catch(() => undefined);
-        if (msg === undefined) continue;
+        if (msg === undefined || msg === null) continue;
         const visible = [msg.subject, ...[...(msg.header?.keys() ?? [])].map((k) => msg.header.get(k))].join(
           '\n',
         );
