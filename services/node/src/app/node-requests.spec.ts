@@ -614,7 +614,7 @@ describe('consent to onward use', () => {
 });
 
 describe('restart', () => {
-  it('GT killed mid-thread and started again holds every message sent meanwhile, once', async () => {
+  it('GT stopped mid-thread and started again holds every message sent meanwhile, once (SIGKILL: test/reliability-requests-restart)', async () => {
     const sent = await call('MX', 'POST', '/v1/requests', {
       to: ['GT'],
       subject: 'Reinicio',
