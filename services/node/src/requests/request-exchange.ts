@@ -582,15 +582,19 @@ export class RequestExchange {
     );
     const keyedDigests = list(
       'keyedDigests',
-      (v) => isRecord(v) && typeof v['keyId'] === 'string' && typeof v['digest'] === 'string',
-      'must be { keyId, digest }',
-    );
+      (v) =>
+        isRecord(v) &&
+        typeof v['keyId'] === 'string' &&
+        typeof v['digest'] === 'string' &&
+        digestBytes(v['digest']) !== undefined,
+      'must be { keyId, digest } with the digest in hex (as `enlace match digest` prints it) or base64url',
+    ) as unknown as Array<{ keyId: string; digest: string }>;
     return {
       alertIds,
       documentSeries,
       keyedDigests: keyedDigests.map((d) => ({
-        keyId: (d as never as { keyId: string }).keyId,
-        digest: Buffer.from((d as never as { digest: string }).digest, 'base64url'),
+        keyId: d.keyId,
+        digest: digestBytes(d.digest) ?? new Uint8Array(),
       })),
     };
   }
@@ -653,6 +657,14 @@ export class RequestExchange {
       throw new NodeError('ERR_UNAVAILABLE', "none of this node's signing keys is registered and valid now");
     return key;
   }
+}
+
+/** A keyed digest given as hex (as the matching tools print it) or base64url; undefined if neither. */
+function digestBytes(text: string): Uint8Array | undefined {
+  if (/^(?:[0-9a-f]{2})+$/i.test(text)) return Buffer.from(text, 'hex');
+  if (/^[A-Za-z0-9_-]+$/.test(text) && Buffer.from(text, 'base64url').toString('base64url') === text)
+    return Buffer.from(text, 'base64url');
+  return undefined;
 }
 
 function typeOfContent(name: string): RequestType {
@@ -729,7 +741,7 @@ function rowOf(
               documentSeries: body.references?.documentSeries ?? [],
               keyedDigests: (body.references?.keyedDigests ?? []).map((d) => ({
                 keyId: d.keyId,
-                digest: Buffer.from(d.digest).toString('base64url'),
+                digest: Buffer.from(d.digest).toString('hex'),
               })),
             },
           },
