@@ -261,6 +261,8 @@ export async function createNodeApp(options: CreateNodeAppOptions): Promise<Node
       metrics,
       audit,
       timeRule,
+      // The sender learns, signed, that this country stored its request (as for alerts).
+      onStored: (message) => receipts.received(message),
     });
     // Outbox rows waiting for their group commit are written before the store closes.
     cleanup.push(() => publisher.close());

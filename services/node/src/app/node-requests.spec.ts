@@ -301,7 +301,15 @@ describe('requests for information', () => {
     expect(reply.body.subjects).toEqual(['enlace.v1.direct.MX.HN']);
     await until('MX to hold the reply', holds('MX', reply.body.id));
 
+    await until('MX to hold the signed receipts of GT and HN', () =>
+      nodes.MX.context.store.receipts(threadId).length === 2 ? true : undefined,
+    );
     const atMx = await call('MX', 'GET', `/v1/requests/${threadId}`);
+    expect(
+      atMx.body.messages[0].receipts
+        .map((r: { from: string; status: string }) => `${r.from}:${r.status}`)
+        .sort(),
+    ).toEqual(['GT:received', 'HN:received']);
     expect(atMx.body).toMatchObject({ box: 'outbox', status: 'answered', messageCount: 2 });
     expect(atMx.body.messages.map((m: { from: string; type: string }) => `${m.from}:${m.type}`)).toEqual([
       'MX:information',

@@ -156,6 +156,8 @@ export class RequestExchange {
       readonly audit: NodeAudit;
       readonly timeRule?: TimeRule | undefined;
       readonly now?: () => Date;
+      /** Called once a message of another country is stored: its signed `received` receipt. */
+      readonly onStored?: (message: { readonly id: string; readonly origin: string }) => void;
     },
   ) {}
 
@@ -424,6 +426,7 @@ export class RequestExchange {
       return 'duplicate';
     }
     metrics.requestReceived(row.type);
+    this.deps.onStored?.({ id: header.id, origin: header.from });
     await this.deps.audit.record({
       actor: 'inbound',
       action: `request.receive`,

@@ -222,7 +222,13 @@ export class RequestsController {
     const decision = this.node.requestStore.decisionOf(id);
     return {
       ...threadView(thread, readsText),
-      messages: this.node.requestStore.messages(id).map((m) => messageView(m, readsText)),
+      messages: this.node.requestStore.messages(id).map((m) => ({
+        ...messageView(m, readsText),
+        // Signed receipts of the addressees (received when their node stored it).
+        receipts: this.node.store
+          .receipts(m.id)
+          .map((r) => ({ from: r.from, status: r.status, at: r.at.toISOString() })),
+      })),
       ...(decision !== undefined && { consent: { id: decision.id, granted: decision.granted } }),
     };
   }
