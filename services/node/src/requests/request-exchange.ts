@@ -771,6 +771,7 @@ function consentOf(request: Request, header: RequestHeader, envelope: Uint8Array
     purpose: purposeName(d.purpose),
     granted: d.granted,
     issuedAt: header.issuedAt!,
+    expiresAt: header.expiresAt,
     envelope,
   };
 }

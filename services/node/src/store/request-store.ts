@@ -112,6 +112,8 @@ export interface ConsentRecord {
   readonly purpose: string;
   readonly granted: boolean;
   readonly issuedAt: Date;
+  /** After it the grant no longer holds (receivers refuse it too). */
+  readonly expiresAt?: Date | undefined;
   readonly envelope: Uint8Array;
 }
 
@@ -167,6 +169,7 @@ CREATE TABLE IF NOT EXISTS rfi_consents (
   purpose TEXT NOT NULL,
   granted INTEGER NOT NULL,
   issued_at INTEGER NOT NULL,
+  expires_at INTEGER,
   envelope BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS rfi_consents_alert ON rfi_consents (alert_id, holder, to_country, issued_at);
@@ -216,6 +219,7 @@ interface ConsentRow {
   purpose: string;
   granted: number;
   issued_at: number;
+  expires_at: number | null;
   envelope: Buffer;
 }
 
@@ -276,7 +280,7 @@ export class RequestStore {
         this.#db
           .prepare(
             `INSERT OR IGNORE INTO rfi_consents (id, consent_request_id, alert_id, granted_by, holder, to_country,
-               purpose, granted, issued_at, envelope) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+               purpose, granted, issued_at, expires_at, envelope) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
           .run(
             consent.id,
@@ -288,6 +292,7 @@ export class RequestStore {
             consent.purpose,
             consent.granted ? 1 : 0,
             consent.issuedAt.getTime(),
+            consent.expiresAt?.getTime() ?? null,
             Buffer.from(consent.envelope),
           );
       return true;
@@ -403,14 +408,20 @@ export class RequestStore {
     };
   }
 
-  /** The newest decision on onward use of `alertId` by `holder` to `toCountry`, if any. */
-  consentFor(alertId: string, holder: string, toCountry: string): ConsentRecord | undefined {
+  /** The newest decision, not expired at `now`, on onward use of `alertId` by `holder` to `toCountry`. */
+  consentFor(
+    alertId: string,
+    holder: string,
+    toCountry: string,
+    now = new Date(),
+  ): ConsentRecord | undefined {
     const row = this.#db
-      .prepare<[string, string, string], ConsentRow>(
+      .prepare<[string, string, string, number], ConsentRow>(
         `SELECT * FROM rfi_consents WHERE alert_id = ? AND holder = ? AND to_country = ?
+           AND (expires_at IS NULL OR expires_at > ?)
          ORDER BY issued_at DESC, id DESC LIMIT 1`,
       )
-      .get(alertId, holder, toCountry);
+      .get(alertId, holder, toCountry, now.getTime());
     return row === undefined ? undefined : consentOf(row);
   }
 
@@ -511,6 +522,7 @@ function consentOf(row: ConsentRow): ConsentRecord {
     purpose: row.purpose,
     granted: row.granted === 1,
     issuedAt: new Date(row.issued_at),
+    ...(row.expires_at !== null && { expiresAt: new Date(row.expires_at) }),
     envelope: new Uint8Array(row.envelope),
   };
 }
