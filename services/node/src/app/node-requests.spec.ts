@@ -482,7 +482,7 @@ describe('requests for information', () => {
 });
 
 describe('forged requests', () => {
-  it('refuses a flipped byte, a wrong key, a request published by MX as GT, and a backdated one', async () => {
+  it('refuses a flipped byte, a wrong key, a request published by MX as GT, a backdated one, and a reply by a third country', async () => {
     const subject = directSubject({ dest: 'GT', origin: 'MX' });
 
     const flipped = await craft('MX', 'GT', signingKeys.MX);
@@ -508,7 +508,46 @@ describe('forged requests', () => {
     await putOnStream(subject, backdated.envelope, requestMsgId(backdated.id, 'GT'));
     await refusedWith('GT', 'backdated', count);
 
-    for (const id of [flipped.id, wrongKey.id, asGt.id, backdated.id])
+    // PA, a party to no thread of GT's, replies into one by naming its id.
+    const own = await call('MX', 'POST', '/v1/requests', { to: ['GT'], subject: 'hilo', text: 'pregunta' });
+    await until('GT to hold it', holds('GT', own.body.id));
+    const intruder = await craft('PA', 'GT', signingKeys.PA);
+    const r = await (async () => {
+      const view = nodes.MX.context.trust.require();
+      const enc = view.encryptionKeys('GT', new Date())[0]!;
+      const jwe = await encryptForRecipients(
+        encodeRequestBody({ subject: '', text: 'x', references: undefined }),
+        [{ kid: enc.kid, publicJwk: enc.publicJwk as never }],
+      );
+      return Request.fromPartial({
+        header: {
+          id: intruder.id,
+          threadId: own.body.id,
+          from: 'PA',
+          to: ['GT'],
+          type: RequestType.REQUEST_TYPE_REPLY,
+          issuedAt: new Date(),
+          inReplyTo: own.body.id,
+          handling: HandlingCode.HANDLING_CODE_H0,
+          tlp: TlpMarking.TLP_MARKING_AMBER,
+        },
+        content: { $case: 'reply', reply: { closesThread: true, withdraws: false } },
+        encryptedBody: jwe,
+      });
+    })();
+    count = await rejectedCount('GT', 'not_recipient');
+    await putOnStream(
+      directSubject({ dest: 'GT', origin: 'PA' }),
+      signRequest(r, signingKeys.PA),
+      requestMsgId(intruder.id, 'GT'),
+    );
+    await refusedWith('GT', 'not_recipient', count);
+    expect((await call('GT', 'GET', `/v1/requests/${own.body.id}`)).body).toMatchObject({
+      status: 'open',
+      messageCount: 1,
+    });
+
+    for (const id of [flipped.id, wrongKey.id, asGt.id, backdated.id, intruder.id])
       expect(nodes.GT.context.requestStore.message(id)).toBeUndefined();
   });
 });

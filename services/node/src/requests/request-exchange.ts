@@ -28,8 +28,7 @@ import {
   tlpName,
 } from '@enlace/schema';
 import { requestIdHeaders } from '@enlace/service-kit';
-import { directSubject, isRejectMessage, publishAlert } from '@enlace/transport';
-import type { RejectMessage } from '@enlace/transport';
+import { RejectMessage, directSubject, isRejectMessage, publishAlert } from '@enlace/transport';
 import {
   REQUEST_MESSAGE_TYPE,
   REQUEST_TYPE_HEADER,
@@ -418,6 +417,17 @@ export class RequestExchange {
       throw error;
     }
     const { header, request } = verified;
+    // A message in a thread this node holds must come from one of its parties: no third country
+    // writes itself into a thread by naming its id.
+    const thread = requests.thread(header.threadId);
+    if (thread !== undefined && thread.from !== header.from && !thread.to.includes(header.from)) {
+      const rejection = new RejectMessage(
+        'not_recipient',
+        `${header.from} is not a party to thread ${header.threadId} (${thread.from} → ${thread.to.join(', ')})`,
+      );
+      await this.#rejected(rejection, msg);
+      throw rejection;
+    }
     const row = rowOf(request, header, verified.body, 'inbox', msg.data, verified.kid);
     const consent = consentOf(request, header, msg.data);
     const stored = requests.insert(row, consent);
