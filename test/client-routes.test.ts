@@ -148,6 +148,14 @@ describe('the clients call exactly the routes the services document', () => {
     await n.alerts.list();
     await n.alerts.get(P);
     await n.alerts.envelope(P);
+    await n.alerts.requestConsent(P, { to: P, reason: P });
+    await n.requests.create({ to: [P], subject: P, text: P });
+    await n.requests.list({ overdue: true });
+    await n.requests.get(P);
+    await n.requests.reply(P, { text: P });
+    await n.requests.close(P);
+    await n.requests.withdraw(P);
+    await n.consents.decide(P, { granted: true });
     await n.health();
     await n.ready();
     await n.live();

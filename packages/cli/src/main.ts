@@ -14,6 +14,7 @@ import { addDeployCommands } from './commands/deploy.js';
 import { addFeedCommands } from './commands/feed.js';
 import { registerMatchCommands } from './commands/match.js';
 import { addRegistryCommands } from './commands/registry.js';
+import { addRequestCommands } from './commands/request.js';
 import { CliError } from './errors.js';
 import type { Output } from './io.js';
 
@@ -22,7 +23,7 @@ export interface CliIo {
   stderr: Output;
   /**
    * Environment variables (ENLACE_REGISTRY_URL, ENLACE_REGISTRY_TOKEN, ENLACE_FEED_URL,
-   * ENLACE_FEED_TOKEN); default process.env.
+   * ENLACE_FEED_TOKEN, ENLACE_NODE_URL, ENLACE_NODE_TOKEN); default process.env.
    */
   env?: Readonly<Record<string, string | undefined>>;
 }
@@ -131,6 +132,7 @@ export function createProgram(io: CliIo): Command {
   addRegistryCommands(program, io);
   addFeedCommands(program, io);
   registerMatchCommands(program, io);
+  addRequestCommands(program, io);
   addDeployCommands(program, io);
 
   program.addOption(new Option('--no-color', 'accepted for compatibility; output has no colour').hideHelp());

@@ -1,7 +1,8 @@
 /**
  * A country node's officer API: publish drafts, retract, supersede, acknowledge and forward
  * alerts, page through the inbox and outbox, read one alert with its verification record and
- * fetch its signed envelope exactly as received.
+ * fetch its signed envelope exactly as received; send requests for information, reply in their
+ * threads, ask an alert's origin for consent to onward use and decide on it.
  */
 import { HttpTransport } from './http-transport.js';
 import { operationsClient } from './operations.js';
@@ -14,9 +15,18 @@ import type {
   AlertListQuery,
   AlertPage,
   AlertSummaryJson,
+  ConsentDecisionJson,
+  ConsentRequestJson,
   ForwardJson,
   NodeHealthJson,
   PublishedAlertJson,
+  RequestCreateJson,
+  RequestReplyJson,
+  RequestWriteJson,
+  SentRequestJson,
+  ThreadDetailJson,
+  ThreadListQuery,
+  ThreadPage,
 } from './node-types.js';
 
 export interface NodeClient extends OperationsClient {
@@ -38,6 +48,23 @@ export interface NodeClient extends OperationsClient {
     get(id: string, options?: CallOptions): Promise<AlertDetailJson>;
     /** The SignedAlert bytes exactly as received (protobuf). */
     envelope(id: string, options?: CallOptions): Promise<Uint8Array>;
+    /** Asks the alert's origin for consent to onward use (forward to `to`, or judicial use). */
+    requestConsent(id: string, body: ConsentRequestJson, options?: CallOptions): Promise<SentRequestJson>;
+  };
+  /** Requests for information and their threads (replies, consents). */
+  readonly requests: {
+    create(body: RequestCreateJson, options?: CallOptions): Promise<SentRequestJson>;
+    /** One page of threads, newest opened first. */
+    list(query?: ThreadListQuery, options?: CallOptions): Promise<ThreadPage>;
+    /** A thread with all its messages. */
+    get(id: string, options?: CallOptions): Promise<ThreadDetailJson>;
+    reply(id: string, body: RequestReplyJson, options?: CallOptions): Promise<SentRequestJson>;
+    close(id: string, body?: RequestWriteJson, options?: CallOptions): Promise<SentRequestJson>;
+    withdraw(id: string, body?: RequestWriteJson, options?: CallOptions): Promise<SentRequestJson>;
+  };
+  readonly consents: {
+    /** Grants or refuses consent request `id` (this country is the alert's origin). */
+    decide(id: string, body: ConsentDecisionJson, options?: CallOptions): Promise<SentRequestJson>;
   };
   /** 200 or 503 (degraded): both answer the health document. */
   health(options?: CallOptions): Promise<NodeHealthJson>;
@@ -46,6 +73,7 @@ export interface NodeClient extends OperationsClient {
 export function createNodeClient(options: ClientOptions): NodeClient {
   const http = new HttpTransport('node', options);
   const alert = (id: string, action = ''): string => `v1/alerts/${encodeURIComponent(id)}${action}`;
+  const request = (id: string, action = ''): string => `v1/requests/${encodeURIComponent(id)}${action}`;
   const post = <T>(path: string, body: unknown, o?: CallOptions) =>
     http.json<T>('POST', path, { ...o, body });
   const list = (query: AlertListQuery = {}, o?: CallOptions): Promise<AlertPage> =>
@@ -71,6 +99,18 @@ export function createNodeClient(options: ClientOptions): NodeClient {
       }),
       get: (id, o) => http.json('GET', alert(id), o),
       envelope: (id, o) => http.bytes(alert(id, '/envelope'), 'application/x-protobuf', o),
+      requestConsent: (id, body, o) => post(alert(id, '/consent-requests'), body, o),
+    },
+    requests: {
+      create: (body, o) => post('v1/requests', body, o),
+      list: (query = {}, o) => http.json('GET', 'v1/requests', { ...o, query: { ...query } }),
+      get: (id, o) => http.json('GET', request(id), o),
+      reply: (id, body, o) => post(request(id, '/reply'), body, o),
+      close: (id, body = {}, o) => post(request(id, '/close'), body, o),
+      withdraw: (id, body = {}, o) => post(request(id, '/withdraw'), body, o),
+    },
+    consents: {
+      decide: (id, body, o) => post(`v1/consents/${encodeURIComponent(id)}/decision`, body, o),
     },
     health: (o) => http.json('GET', 'health', { ...o, answers: [503] }),
     ...operationsClient(http),

@@ -123,3 +123,126 @@ export interface NodeHealthJson {
   /** `paused` while this country is suspended (its NATS user may not read its durables then). */
   readonly pulling: 'running' | 'paused';
 }
+
+/** Requests for information, replies and consents (the node's /v1/requests routes). */
+export type RequestPriority = 'routine' | 'urgent' | 'threat_to_life';
+export type ThreadStatus = 'open' | 'answered' | 'closed' | 'withdrawn';
+
+/** What the writer sends; the free-text screen refuses what could identify a person unless confirmed. */
+export interface RequestWriteJson {
+  readonly subject?: string;
+  readonly text?: string;
+  readonly references?: {
+    readonly alertIds?: readonly string[];
+    readonly documentSeries?: readonly string[];
+    readonly keyedDigests?: ReadonlyArray<{ readonly keyId: string; readonly digest: string }>;
+  };
+  /** Confirms, after the screen found something, that no victim is identified. */
+  readonly confirmNoVictimIdentified?: boolean;
+}
+
+export interface RequestCreateJson extends RequestWriteJson {
+  readonly to: readonly string[];
+  readonly subject: string;
+  readonly text: string;
+  readonly priority?: RequestPriority;
+  readonly dueAt?: string;
+  readonly expiresAt?: string;
+  readonly handling?: 'H0' | 'H1' | 'H2' | 'H3';
+  readonly tlp?: 'clear' | 'green' | 'amber' | 'amber+strict' | 'red';
+  readonly network?: string;
+  readonly focalPointRole?: string;
+}
+
+export interface RequestReplyJson extends RequestWriteJson {
+  readonly closes?: boolean;
+}
+
+/** What the request routes answer when they sent a message. */
+export interface SentRequestJson {
+  readonly id: string;
+  readonly threadId: string;
+  readonly subjects: readonly string[];
+  readonly screening?: ReadonlyArray<{
+    readonly path: string;
+    readonly code: string;
+    readonly message: string;
+  }>;
+  readonly reminder?: string;
+  /** Only in a consent decision's answer. */
+  readonly granted?: boolean;
+}
+
+export interface ThreadSummaryJson {
+  readonly id: string;
+  readonly box: AlertBox;
+  readonly type: 'information' | 'consent';
+  readonly from: string;
+  readonly to: readonly string[];
+  readonly priority: RequestPriority;
+  readonly dueAt?: string;
+  readonly expiresAt?: string;
+  readonly status: ThreadStatus;
+  readonly overdue: boolean;
+  readonly openedAt: string;
+  readonly lastAt: string;
+  readonly messageCount: number;
+  /** Only for a focal point of the node's country. */
+  readonly subject?: string;
+}
+
+export interface RequestMessageJson {
+  readonly id: string;
+  readonly threadId: string;
+  readonly box: AlertBox;
+  readonly type: 'information' | 'reply' | 'consent' | 'consent_decision';
+  readonly from: string;
+  readonly to: readonly string[];
+  readonly issuedAt: string;
+  readonly receivedAt: string;
+  readonly inReplyTo?: string;
+  readonly handling: string;
+  readonly tlp: string;
+  readonly kid: string;
+  readonly bodyReadable: boolean;
+  readonly body?: {
+    readonly subject: string;
+    readonly text: string;
+    readonly references: Readonly<Record<string, readonly unknown[]>>;
+  };
+  readonly [content: string]: unknown;
+}
+
+export interface ThreadDetailJson extends ThreadSummaryJson {
+  readonly messages: readonly RequestMessageJson[];
+  readonly consent?: { readonly id: string; readonly granted: boolean };
+}
+
+export interface ThreadListQuery {
+  readonly box?: AlertBox;
+  readonly status?: ThreadStatus;
+  readonly priority?: RequestPriority;
+  readonly type?: 'information' | 'consent';
+  readonly overdue?: boolean;
+  readonly country?: string;
+  readonly cursor?: string;
+  readonly limit?: number;
+}
+
+export interface ThreadPage {
+  readonly items: readonly ThreadSummaryJson[];
+  readonly next?: string;
+}
+
+export interface ConsentRequestJson {
+  readonly to?: string;
+  readonly purpose?: 'forward' | 'judicial_use';
+  readonly reason: string;
+  readonly confirmNoVictimIdentified?: boolean;
+}
+
+export interface ConsentDecisionJson {
+  readonly granted: boolean;
+  readonly reason?: string;
+  readonly expiresAt?: string;
+}

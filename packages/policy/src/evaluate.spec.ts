@@ -3,6 +3,7 @@ import { CONFERENCE_DECISIONS, createDefaultNetworks, createDefaultRules } from 
 import { PolicyQueryError, PolicySnapshotError } from './errors.js';
 import type { PolicyDecision, PolicyDenied } from './evaluate.js';
 import {
+  CONSENT_RULE,
   createPolicyEvaluator,
   evaluateForward,
   evaluatePublish,
@@ -604,6 +605,23 @@ describe('evaluateForward', () => {
     expect(d.message).toBe(
       'the route alert of MX on "trafficking-liaison" is marked H2 (no onward dissemination without the originator’s consent): GT may not pass it on to HN or to a feed of HN; only MX itself may be sent it',
     );
+  });
+
+  it('passes an H2 alert on with the originator’s consent, for that holder and destination only', () => {
+    const consent = { grantedBy: 'MX', holder: 'GT', to: 'HN' };
+    const d = evaluateForward(BASE, { ...held, to: 'HN', handling: 'H2', consent });
+    expect(d.allowed).toBe(true);
+    expect(d.allowed && d.rules).toContain(CONSENT_RULE.id);
+    expect(d.allowed && d.basis).toContainEqual(CONSENT_RULE.basis);
+    // Another destination, another holder, or a grant by someone else than the origin: refused.
+    for (const other of [
+      { to: 'SV', consent },
+      { to: 'HN', consent: { ...consent, holder: 'SV' } },
+      { to: 'HN', consent: { ...consent, grantedBy: 'GT' } },
+    ])
+      expect(expectDenied(evaluateForward(BASE, { ...held, handling: 'H2', ...other })).reason).toBe(
+        'handling_restricted',
+      );
   });
 
   it('nor an H3 alert, whose restrictions policy cannot check', () => {

@@ -46,6 +46,7 @@ import type {
   PolicySnapshot,
   TimeInput,
 } from './model.js';
+import { CONFERENCE_DECISIONS } from './default-rules.js';
 import { ALERT_KINDS, HANDLING_CODES } from './model.js';
 import type { CompiledRule, RuleIndex } from './rules.js';
 import { applyRules, basisOf, createRuleIndex, formatLegalBasis } from './rules.js';
@@ -148,6 +149,19 @@ export interface ForwardQuery {
   readonly at: TimeInput;
   /** When it would be passed on; the destination must be entitled at both times. */
   readonly forwardedAt: TimeInput;
+  /**
+   * The originator's consent to this onward step (the third-party rule), as the caller verified
+   * it: lifts the H2/H3 restriction when `grantedBy` is the origin, `holder` is `from` and `to`
+   * is `to`; the destination must still be entitled to receive the alert. See CONSENT_RULE.
+   */
+  readonly consent?: ForwardConsent;
+}
+
+/** A verified grant of the originator: `holder` may pass the alert on to `to`, and to no other. */
+export interface ForwardConsent {
+  readonly grantedBy: CountryCode;
+  readonly holder: CountryCode;
+  readonly to: CountryCode;
 }
 
 /** Memberships of a country (on one network, or on all) valid at a time. */
@@ -407,6 +421,18 @@ class IndexedPolicy implements PolicyEvaluator {
     if (to !== origin && to !== from && (handling === 'H2' || handling === 'H3')) {
       const published = this.publish(origin, query.network, query.kind, at);
       if (!published.allowed) return published;
+      const consent = query.consent;
+      if (
+        consent !== undefined &&
+        consent.grantedBy === origin &&
+        consent.holder === from &&
+        consent.to === to
+      ) {
+        const receive = this.receive(to, query, at, forwardedAt, DESTINATION);
+        return receive.allowed
+          ? combine(receive, { allowed: true, rules: [CONSENT_RULE.id], basis: [CONSENT_RULE.basis] })
+          : receive;
+      }
       const why =
         handling === 'H2'
           ? 'H2 (no onward dissemination without the originator’s consent)'
@@ -602,6 +628,16 @@ class IndexedPolicy implements PolicyEvaluator {
     }
   }
 }
+
+/**
+ * The third-party rule as data: information marked H2 (or H3) moves on only with the
+ * originator's consent, for the one destination it names. The exchange is "consistent with
+ * national laws" (2010 Declaration, initiatives 12 and 13), which is what the originator judges.
+ */
+export const CONSENT_RULE = Object.freeze({
+  id: 'consent-of-originator',
+  basis: CONFERENCE_DECISIONS.informationExchange,
+});
 
 function allowed(rules: readonly CompiledRule[]): PolicyAllowed {
   return { allowed: true, rules: rules.map((r) => r.rule.id), basis: basisOf(rules) };

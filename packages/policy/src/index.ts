@@ -44,6 +44,7 @@ export { formatLegalBasis } from './rules.js';
 
 export type {
   EligibleReceiversQuery,
+  ForwardConsent,
   ForwardQuery,
   MembershipsQuery,
   PolicyAllowed,
@@ -55,6 +56,7 @@ export type {
   ReceiveQuery,
 } from './evaluate.js';
 export {
+  CONSENT_RULE,
   POLICY_REASONS,
   createPolicyEvaluator,
   evaluateForward,

@@ -13,6 +13,7 @@
 import { fromBinary, toBinary } from '@bufbuild/protobuf';
 import { Alert, AlertBody } from './gen/enlace/alert/v1/alert.js';
 import { SignedAlert } from './gen/enlace/alert/v1/signed_alert.js';
+import { Request, RequestBody, SignedRequest } from './gen/enlace/rfi/v1/request.js';
 import type { SchemaTypeName } from './descriptors.js';
 import { messageDesc } from './descriptors.js';
 import { MalformedMessageError, UnencodableMessageError } from './errors.js';
@@ -50,6 +51,36 @@ export function encodeAlertBody(body: AlertBody): Uint8Array {
 /** Decodes the decrypted plaintext of an EncryptedBody. */
 export function decodeAlertBody(bytes: Uint8Array): AlertBody {
   return decode(AlertBody, 'enlace.alert.v1.AlertBody', bytes);
+}
+
+/** Serializes a request (RFI, reply, consent); these are the bytes the sender signs. */
+export function encodeRequest(request: Request): Uint8Array {
+  return encode(Request, request, 'Request');
+}
+
+/** Decodes a serialized request (e.g. `SignedRequest.request` once its signature is verified). */
+export function decodeRequest(bytes: Uint8Array): Request {
+  return decode(Request, 'enlace.rfi.v1.Request', bytes);
+}
+
+/** Serializes a signed request: the payload of a request message on a direct subject. */
+export function encodeSignedRequest(signed: SignedRequest): Uint8Array {
+  return encode(SignedRequest, signed, 'SignedRequest');
+}
+
+/** Decodes the payload of a request message. */
+export function decodeSignedRequest(bytes: Uint8Array): SignedRequest {
+  return decode(SignedRequest, 'enlace.rfi.v1.SignedRequest', bytes);
+}
+
+/** Serializes a request body: the plaintext of Request.encrypted_body. */
+export function encodeRequestBody(body: RequestBody): Uint8Array {
+  return encode(RequestBody, body, 'RequestBody');
+}
+
+/** Decodes the decrypted plaintext of Request.encrypted_body. */
+export function decodeRequestBody(bytes: Uint8Array): RequestBody {
+  return decode(RequestBody, 'enlace.rfi.v1.RequestBody', bytes);
 }
 
 function encode<T>(codec: MessageCodec<T>, message: T, name: string): Uint8Array {

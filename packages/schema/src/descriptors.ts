@@ -10,7 +10,12 @@ import { fileDescriptorSetBase64 } from './gen/file-descriptor-set.js';
 
 /** Fully qualified names of the messages this package maps. */
 export type SchemaTypeName =
-  'enlace.alert.v1.Alert' | 'enlace.alert.v1.AlertBody' | 'enlace.alert.v1.SignedAlert';
+  | 'enlace.alert.v1.Alert'
+  | 'enlace.alert.v1.AlertBody'
+  | 'enlace.alert.v1.SignedAlert'
+  | 'enlace.rfi.v1.Request'
+  | 'enlace.rfi.v1.RequestBody'
+  | 'enlace.rfi.v1.SignedRequest';
 
 let registry: FileRegistry | undefined;
 

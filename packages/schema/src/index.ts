@@ -20,6 +20,20 @@ export {
 } from './gen/enlace/alert/v1/alert.js';
 export { SignedAlert } from './gen/enlace/alert/v1/signed_alert.js';
 export {
+  ConsentDecision,
+  ConsentPurpose,
+  ConsentRequest,
+  InformationRequest,
+  Priority,
+  References,
+  Reply,
+  Request,
+  RequestBody,
+  RequestHeader,
+  RequestType,
+  SignedRequest,
+} from './gen/enlace/rfi/v1/request.js';
+export {
   AgeBand,
   Coordinates,
   KeyedDigest,
@@ -66,10 +80,16 @@ export {
 export {
   decodeAlert,
   decodeAlertBody,
+  decodeRequest,
+  decodeRequestBody,
   decodeSignedAlert,
+  decodeSignedRequest,
   encodeAlert,
   encodeAlertBody,
+  encodeRequest,
+  encodeRequestBody,
   encodeSignedAlert,
+  encodeSignedRequest,
 } from './codec.js';
 
 export type { AlertFromJsonOptions, JsonObject, JsonValue } from './json.js';

@@ -357,6 +357,39 @@ describe('nats-server enforces the rendered permissions', () => {
     expect(info.state.subjects?.[subject] ?? 0).toBe(0);
   });
 
+  it('bilateral messages (forwards, requests, consents): node-mx publishes only direct.*.MX and reads only direct.MX.*', async () => {
+    // A request MX would send as GT (its origin token GT), and one to GT sent in GT's name.
+    for (const subject of ['enlace.v1.direct.MX.GT', 'enlace.v1.direct.GT.GT']) {
+      const refused = violation(mx, subject);
+      mx.publish(subject, 'forged');
+      const error = await refused;
+      expect(error.operation).toBe('publish');
+    }
+    const info = await (
+      await jetstreamManager(admin)
+    ).streams.info(ALERTS_STREAM, {
+      subjects_filter: 'enlace.v1.direct.*.GT',
+    });
+    expect(Object.keys(info.state.subjects ?? {})).toEqual([]);
+    // (Its own origin token to any destination: 'a node connecting with inboxPrefixOf(cc) works'.)
+    // Reading GT's bilateral messages: neither GT's durable nor a consumer of its own on them.
+    await expect(jetstream(mx).consumers.get(ALERTS_STREAM, 'node-GT-direct')).rejects.toThrow(
+      /Permissions Violation/,
+    );
+    const error = await (
+      await jetstreamManager(mx, { checkAPI: false })
+    ).consumers
+      .add(ALERTS_STREAM, {
+        durable_name: 'node-MX-direct-snoop',
+        filter_subject: 'enlace.v1.direct.GT.*',
+        ack_policy: AckPolicy.Explicit,
+      })
+      .catch((e: unknown) => e);
+    expect((error as Error).cause).toBeInstanceOf(errors.PermissionViolationError);
+    const sub = mx.subscribe('enlace.v1.direct.GT.*');
+    await expect(sub.closed).resolves.toBeInstanceOf(errors.PermissionViolationError);
+  });
+
   it('the server refuses node-gt reading a network GT is not in: no consumer of its own, no pull from MX’s', async () => {
     const jsm = await jetstreamManager(gt, { checkAPI: false });
     // Creating a consumer on the liaison network, under its own name or any other.

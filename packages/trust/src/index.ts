@@ -50,6 +50,23 @@ export type { TimeRule } from './time-rule.js';
 export { verifyInbound } from './verify-inbound.js';
 export type { InboundMessage, VerifiedAlert, VerifyContext } from './verify-inbound.js';
 export {
+  CONSENT_HEADER,
+  REQUEST_MESSAGE_TYPE,
+  REQUEST_TYPE_HEADER,
+  openRequestBody,
+  requestMsgId,
+  requestProblem,
+  signRequest,
+  verifyConsentGrant,
+  verifyRequest,
+} from './verify-request.js';
+export type {
+  ConsentCheck,
+  VerifiedConsent,
+  VerifiedRequest,
+  VerifyRequestContext,
+} from './verify-request.js';
+export {
   RECEIPT_BATCH_FORMAT,
   RECEIPT_BATCH_MAX,
   RECEIPT_FORMAT,

@@ -100,6 +100,11 @@ export interface VerifyContext {
    */
   readonly encryptionKeys: ReadonlyMap<string, PrivateKeyRecord> | undefined;
   readonly now?: Date;
+  /**
+   * The originator's grant that came with a forwarded alert, already checked (verify-request.ts
+   * verifyConsentGrant): handed to the forward policy, which lifts H2/H3 for that step only.
+   */
+  readonly consent?: { readonly grantedBy: string; readonly holder: string; readonly to: string };
 }
 
 /** Kids of the protected headers read so far: each signing key's header is the same string. */
@@ -246,6 +251,7 @@ export async function verifyInbound(msg: InboundMessage, ctx: VerifyContext): Pr
         from: forwardedBy,
         to: country,
         forwardedAt: query.receivedAt,
+        ...(ctx.consent !== undefined && { consent: ctx.consent }),
       });
       if (!forward.allowed) reject('not_recipient', `forwarded by ${forwardedBy}: ${forward.message}`);
     }

@@ -17,6 +17,8 @@ export type {
   StoreSync,
   VerificationRecord,
 } from './store/alert-store.js';
+export { REQUEST_STORE_FILE, RequestStore } from './store/request-store.js';
+export type { StoredRequestMessage, StoredThread, ThreadQuery } from './store/request-store.js';
 // The inbound pipeline a deployment runs inside createNodeApp, exported for the benchmarks,
 // which drive it without the HTTP API (verification itself is @enlace/trust's).
 export { InboundAlerts } from './inbound/inbound-alerts.js';

@@ -331,6 +331,53 @@ describe('enlace match query', () => {
     });
   });
 
+  it('--follow-up opens one request for information per origin, with alert ids and digests only', async () => {
+    received.length = 0;
+    respond = (req, res) => {
+      if (req.url !== '/v1/requests') return false;
+      res.writeHead(201, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          id: '0190a000-0000-7000-8000-0000000000ff',
+          threadId: '0190a000-0000-7000-8000-0000000000ff',
+          subjects: ['enlace.v1.direct.CR.MX'],
+        }),
+      );
+      return true;
+    };
+    try {
+      const result = await query(
+        '--kind',
+        'doc',
+        '--country',
+        'CR',
+        'B7654321',
+        '--follow-up',
+        '--node-url',
+        feedUrl,
+        '--node-token',
+        'n0de',
+      );
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout).toContain('follow-up request 0190a000-0000-7000-8000-0000000000ff to CR');
+      const request = JSON.parse(received[1]!) as Record<string, unknown>;
+      expect(request).toMatchObject({
+        to: ['CR'],
+        network: 'fiu-exchange',
+        references: {
+          alertIds: [ALERT.alertId, '0190a000-0000-7000-8000-000000000002'],
+          keyedDigests: [{ keyId: key.keyId, digest: hex('doc', 'CR', 'B7654321') }],
+        },
+      });
+      expect(received[1]).not.toContain('7654321"');
+      const missing = await query('--kind', 'doc', '--country', 'CR', 'B7654321', '--follow-up');
+      expect(missing.code).toBe(2);
+      expect(missing.stderr).toContain('--node-url');
+    } finally {
+      respond = undefined;
+    }
+  });
+
   it('shows progress on stderr for more than 10,000 values', async () => {
     received.length = 0;
     const file = join(dir, 'many.txt');

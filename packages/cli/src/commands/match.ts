@@ -3,7 +3,8 @@
  *
  *   key generate   make a network's matching key (HMAC-SHA256, 32 random bytes), mode 0600
  *   digest         turn your own numbers into keyed digests, locally
- *   query          ask the feed service which of your numbers occur in alerts you may receive
+ *   query          ask the feed service which of your numbers occur in alerts you may receive;
+ *                  with --follow-up, open a request for information to each hit alert's origin
  *
  * Clear numbers never leave this machine: `query` computes the digests here, sends only them to
  * POST <feed>/v1/match, and maps the hits back to your numbers locally. `digest` prints only
@@ -22,7 +23,7 @@ import {
 import type { IdentifierKind, MatchingKey } from '@enlace/crypto';
 import { isCountryCode } from '@enlace/schema';
 
-import { createFeedClient } from '@enlace/client';
+import { createFeedClient, createNodeClient } from '@enlace/client';
 import type { AlertRefJson, FeedClient } from '@enlace/client';
 
 import { CliError } from '../errors.js';
@@ -54,6 +55,10 @@ interface QueryOptions extends ValueOptions {
   feedUrl?: string;
   url?: string;
   token?: string;
+  followUp?: boolean;
+  followUpText?: string;
+  nodeUrl?: string;
+  nodeToken?: string;
 }
 
 /** One of the caller's values, where it came from, and its digest. */
@@ -182,6 +187,16 @@ export function registerMatchCommands(program: Command, io: CliIo = processIo): 
       '--json',
       'print { keyId, values, distinctDigests, matched, hits: [{ value, where, digest, alerts }] }',
     )
+    .option(
+      '--follow-up',
+      "open a request for information to each hit alert's origin (alert ids and digests only, never your values)",
+    )
+    .option('--follow-up-text <text>', 'the question of the follow-up requests')
+    .option('--node-url <url>', "your country node's URL, for --follow-up (default $ENLACE_NODE_URL)")
+    .option(
+      '--node-token <jwt>',
+      'a focal point token of your country, for --follow-up (default $ENLACE_NODE_TOKEN)',
+    )
     .addHelpText(
       'after',
       '\nExample:\n  $ enlace match query --feed-url http://127.0.0.1:8090 --token "$ENLACE_FEED_TOKEN" \\\n' +
@@ -225,6 +240,8 @@ export function registerMatchCommands(program: Command, io: CliIo = processIo): 
         .filter((d) => alertsOf.has(d.digest))
         .map((d) => ({ value: d.value, where: d.where, digest: d.digest, alerts: alertsOf.get(d.digest)! }));
       progress?.done(`queried ${distinct.length} digests: ${alertsOf.size} hit`);
+      const followUps =
+        opts.followUp === true ? await openFollowUps(io, opts, matchingKey.keyId, hits) : undefined;
       if (opts.json) {
         const body = {
           keyId: matchingKey.keyId,
@@ -232,12 +249,70 @@ export function registerMatchCommands(program: Command, io: CliIo = processIo): 
           distinctDigests: distinct.length,
           matched: hits.length,
           hits,
+          ...(followUps !== undefined && { followUps }),
         };
         io.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
         return;
       }
       io.stdout.write(renderHits(hits, digested.length, matchingKey.keyId));
+      for (const f of followUps ?? [])
+        io.stdout.write(`follow-up request ${f.id} to ${f.to} (alerts ${f.alertIds.join(', ')})\n`);
     });
+}
+
+/**
+ * The follow-up of a hit (Prüm's hit, then request): one request for information to each origin
+ * country, on this country's node, naming the alerts and the matching digests. Never the values.
+ */
+async function openFollowUps(
+  io: CliIo,
+  opts: QueryOptions,
+  keyId: string,
+  hits: ReadonlyArray<{ digest: string; alerts: readonly AlertRefJson[] }>,
+): Promise<Array<{ id: string; to: string; alertIds: string[] }>> {
+  const url = opts.nodeUrl ?? env(io, 'ENLACE_NODE_URL');
+  const token = opts.nodeToken ?? env(io, 'ENLACE_NODE_TOKEN');
+  if (url === undefined) throw new CliError('ERR_USAGE', '--follow-up needs --node-url or ENLACE_NODE_URL');
+  if (token === undefined)
+    throw new CliError('ERR_USAGE', '--follow-up needs --node-token or ENLACE_NODE_TOKEN');
+  const node = createClientFor(() => createNodeClient({ baseUrl: url, token: () => token }), {
+    flag: '--node-url',
+    example: 'http://127.0.0.1:8101',
+  });
+  const byOrigin = new Map<string, { alertIds: Set<string>; digests: Set<string>; network: string }>();
+  for (const hit of hits)
+    for (const alert of hit.alerts) {
+      const entry = byOrigin.get(alert.origin) ?? {
+        alertIds: new Set(),
+        digests: new Set(),
+        network: alert.network,
+      };
+      entry.alertIds.add(alert.alertId);
+      entry.digests.add(hit.digest);
+      byOrigin.set(alert.origin, entry);
+    }
+  const opened: Array<{ id: string; to: string; alertIds: string[] }> = [];
+  for (const [origin, entry] of byOrigin) {
+    const alertIds = [...entry.alertIds].slice(0, 50);
+    const sent = await call(
+      'node',
+      node.requests.create({
+        to: [origin],
+        subject: `Follow-up of a match hit on ${alertIds.length} alert(s)`,
+        text:
+          opts.followUpText ??
+          'We had a hit/no-hit match on the alerts referenced here. Can you tell us more about them?',
+        network: entry.network,
+        references: {
+          alertIds,
+          keyedDigests: [...entry.digests].slice(0, 50).map((digest) => ({ keyId, digest })),
+        },
+      }),
+      { flag: '--node-url' },
+    );
+    opened.push({ id: sent.id, to: origin, alertIds });
+  }
+  return opened;
 }
 
 function env(io: CliIo, name: string): string | undefined {

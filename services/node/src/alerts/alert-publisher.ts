@@ -23,6 +23,7 @@ import {
 import { requestIdHeaders } from '@enlace/service-kit';
 import { alertSubject, directSubject, publishAlert } from '@enlace/transport';
 import type { JetStreamClient } from '@nats-io/jetstream';
+import { CONSENT_HEADER } from '@enlace/trust';
 import type { TrustState, TrustView } from '@enlace/trust';
 import { v7 as uuidv7 } from 'uuid';
 
@@ -67,6 +68,21 @@ export class AlertPublisher {
       readonly metrics: NodeMetrics;
       readonly audit: NodeAudit;
       readonly now?: () => Date;
+      /**
+       * The newest decision of an alert's origin on this country passing the alert on to `to`
+       * (RequestStore.consentFor): a grant lifts H2/H3 for that forward, and travels with it.
+       */
+      readonly consents?: (
+        alertId: string,
+        to: string,
+      ) =>
+        | {
+            readonly id: string;
+            readonly grantedBy: string;
+            readonly granted: boolean;
+            readonly envelope: Uint8Array;
+          }
+        | undefined;
     },
   ) {
     this.#outbox = new OutboxWriter(deps.store);
@@ -187,6 +203,9 @@ export class AlertPublisher {
     const alert = this.deps.store.get(id);
     if (alert === undefined) throw new NodeError('ERR_NOT_FOUND', `no alert ${id} on this node`);
     const view = this.deps.trust.require();
+    const restricted = alert.handling === 'H2' || alert.handling === 'H3';
+    const found = restricted ? this.deps.consents?.(id, to) : undefined;
+    const grant = found?.granted === true && found.grantedBy === alert.origin ? found : undefined;
     const decision = view.policy.evaluateForward({
       from: country,
       to,
@@ -197,6 +216,7 @@ export class AlertPublisher {
       handling: alert.handling as 'H0' | 'H1' | 'H2' | 'H3',
       at: alert.issuedAt,
       forwardedAt: this.deps.now?.() ?? new Date(),
+      ...(grant !== undefined && { consent: { grantedBy: grant.grantedBy, holder: country, to } }),
     });
     if (!decision.allowed) {
       const error =
@@ -222,7 +242,10 @@ export class AlertPublisher {
         subject,
         envelope: alert.envelope,
         msgId: `${id}.fwd.${to}`,
-        ...withRequestId(requestId),
+        ...withHeaders(
+          requestId,
+          grant === undefined ? {} : { [CONSENT_HEADER]: Buffer.from(grant.envelope).toString('base64url') },
+        ),
       });
     } catch (cause) {
       throw new NodeError(
@@ -239,7 +262,7 @@ export class AlertPublisher {
       action: 'alert.forward',
       entityId: id,
       outcome: 'ok',
-      details: { to, subject },
+      details: { to, subject, ...(grant !== undefined && { consentId: grant.id }) },
       ...(requestId !== undefined && { requestId }),
     });
     return { subject };
@@ -449,6 +472,15 @@ function validationError(error: AlertValidationError): NodeError {
       cause: error,
     },
   );
+}
+
+/** withRequestId, with further headers (a forward's consent). */
+function withHeaders(
+  requestId: string | undefined,
+  extra: Readonly<Record<string, string>>,
+): { headers?: Readonly<Record<string, string>> } {
+  const headers = { ...requestIdHeaders(requestId), ...extra };
+  return Object.keys(headers).length === 0 ? {} : { headers };
 }
 
 /** The NATS header `Enlace-Request-Id` of the HTTP request that asked for a publication, if any. */

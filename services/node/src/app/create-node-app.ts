@@ -19,7 +19,14 @@ import {
   inboxPrefixOf,
 } from '@enlace/transport';
 import { membershipsAt, statusAt } from '@enlace/policy';
-import { SERVICE_AUDIENCES, storedTimeOf, timeRuleFromEnv } from '@enlace/trust';
+import {
+  CONSENT_HEADER,
+  REQUEST_MESSAGE_TYPE,
+  REQUEST_TYPE_HEADER,
+  SERVICE_AUDIENCES,
+  storedTimeOf,
+  timeRuleFromEnv,
+} from '@enlace/trust';
 import type { TimeRule } from '@enlace/trust';
 import {
   connectServiceNats,
@@ -49,8 +56,11 @@ import { NetworkDurables } from '../inbound/network-durables.js';
 import { loadNodeKeys } from '../keys/node-keys.js';
 import { NodeMetrics } from '../metrics/node-metrics.js';
 import { ReceiptExchange } from '../receipts/receipt-exchange.js';
+import { RequestExchange } from '../requests/request-exchange.js';
+import { RequestsController } from '../requests/requests.controller.js';
 import { AlertStore } from '../store/alert-store.js';
 import type { StoreSync } from '../store/alert-store.js';
+import { RequestStore } from '../store/request-store.js';
 import { TrustState } from '@enlace/trust';
 
 /** Largest request body the API reads (drafts are far smaller). */
@@ -172,6 +182,9 @@ export async function createNodeApp(options: CreateNodeAppOptions): Promise<Node
     const js = jetstream(nc);
     const store = AlertStore.open(options.dataDir, { sync: options.storeSync ?? 'normal' });
     cleanup.push(() => store.close());
+    // Requests, replies and consents: their own file, apart from the alert tables.
+    const requestStore = RequestStore.open(options.dataDir, { sync: options.storeSync ?? 'normal' });
+    cleanup.push(() => requestStore.close());
     const trust = new TrustState({
       nc,
       dataDir: options.dataDir,
@@ -193,6 +206,7 @@ export async function createNodeApp(options: CreateNodeAppOptions): Promise<Node
       registry: metricsRegistry,
       country,
       gauges: () => ({ registryRevision: trust.current()?.revision, stored: store.counts() }),
+      overdueRequests: () => requestStore.overdueCount(),
     });
     const audit = new NodeAudit(js, country, (error) =>
       logger.warn(`audit record not written: ${(error as Error).message}`),
@@ -227,7 +241,29 @@ export async function createNodeApp(options: CreateNodeAppOptions): Promise<Node
       if (event.outcome === 'stored' && event.alert.box === 'inbox') receipts.received(event.alert);
     });
     cleanup.push(() => receipts.flush());
-    const publisher = new AlertPublisher({ country, js, trust, store, keys, metrics, audit });
+    const publisher = new AlertPublisher({
+      country,
+      js,
+      trust,
+      store,
+      keys,
+      metrics,
+      audit,
+      consents: (alertId, to) => requestStore.consentFor(alertId, country, to),
+    });
+    const requests = new RequestExchange({
+      country,
+      js,
+      trust,
+      requests: requestStore,
+      alerts: store,
+      keys,
+      metrics,
+      audit,
+      timeRule,
+      // The sender learns, signed, that this country stored its request (as for alerts).
+      onStored: (message) => receipts.received(message),
+    });
     // Outbox rows waiting for their group commit are written before the store closes.
     cleanup.push(() => publisher.close());
     const context: NodeContext = {
@@ -238,6 +274,8 @@ export async function createNodeApp(options: CreateNodeAppOptions): Promise<Node
       publisher,
       inbound,
       receipts,
+      requests,
+      requestStore,
       natsConnected: () => link.connected(),
       pulling: () => (pulling.paused ? 'paused' : 'running'),
     };
@@ -245,7 +283,7 @@ export async function createNodeApp(options: CreateNodeAppOptions): Promise<Node
 
     const { app } = await createServiceApp(
       {
-        controllers: [AlertsController, HealthController],
+        controllers: [AlertsController, RequestsController, HealthController],
         providers: [{ provide: NODE_CONTEXT, useValue: context }],
         kit: {
           service: 'node',
@@ -301,7 +339,10 @@ export async function createNodeApp(options: CreateNodeAppOptions): Promise<Node
     await receipts.start();
     // Before the app (and the connection) close: cleanup runs in reverse order.
     cleanup.push(() => receipts.close());
-    // Alerts other countries pass on to this one (POST /v1/alerts/{id}/forward), checked alike.
+    // Alerts other countries pass on to this one (POST /v1/alerts/{id}/forward), checked alike,
+    // and requests for information, replies and consents, told apart by `Enlace-Type: request`
+    // (a SignedRequest and a SignedAlert have the same wire shape, so the header decides which
+    // front end judges it; a mislabelled message fails that front end's checks as `malformed`).
     const startDirect = () =>
       consumeDurable(
         js,
@@ -315,14 +356,22 @@ export async function createNodeApp(options: CreateNodeAppOptions): Promise<Node
           pullExpiresMs: 2_000,
           onError: (error) => logger.debug?.(`direct: ${(error as Error).message}`),
         },
-        (msg) =>
-          inbound.handle({
+        (msg) => {
+          const delivery = {
             subject: msg.subject,
             data: msg.data,
             msgId: msg.headers?.get('Nats-Msg-Id') || undefined,
             streamSeq: msg.seq,
             storedAt: storedTimeOf(msg),
-          }),
+          };
+          if (msg.headers?.get(REQUEST_TYPE_HEADER) === REQUEST_MESSAGE_TYPE)
+            return requests.handle(delivery);
+          const consent = msg.headers?.get(CONSENT_HEADER) || undefined;
+          return inbound.handle({
+            ...delivery,
+            ...(consent !== undefined && { consent: Buffer.from(consent, 'base64url') }),
+          });
+        },
       );
     let direct = await startDirect();
     cleanup.push(() => direct.close());

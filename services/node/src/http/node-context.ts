@@ -6,7 +6,9 @@ import type { AlertPublisher } from '../alerts/alert-publisher.js';
 import type { InboundAlerts } from '../inbound/inbound-alerts.js';
 import type { NodeMetrics } from '../metrics/node-metrics.js';
 import type { ReceiptExchange } from '../receipts/receipt-exchange.js';
+import type { RequestExchange } from '../requests/request-exchange.js';
 import type { AlertStore } from '../store/alert-store.js';
+import type { RequestStore } from '../store/request-store.js';
 import type { TrustState } from '@enlace/trust';
 
 export interface NodeContext {
@@ -17,6 +19,9 @@ export interface NodeContext {
   readonly publisher: AlertPublisher;
   readonly inbound: InboundAlerts;
   readonly receipts: ReceiptExchange;
+  /** Requests for information, replies and consents (requests.controller.ts). */
+  readonly requests: RequestExchange;
+  readonly requestStore: RequestStore;
   /** Whether NATS is connected now. */
   natsConnected(): boolean;
   /**

@@ -5,15 +5,15 @@
  * it back for redelivery.
  */
 import type { PrivateKeyRecord } from '@enlace/crypto';
-import type { RejectMessage } from '@enlace/transport';
-import { isRejectMessage } from '@enlace/transport';
+import { decodeAlert, decodeSignedAlert } from '@enlace/schema';
+import { RejectMessage, isRejectMessage, parseMessageSubject } from '@enlace/transport';
 
 import { toRow } from '../alerts/alert-view.js';
 import type { NodeAudit } from '../audit/node-audit.js';
 import type { NodeMetrics } from '../metrics/node-metrics.js';
 import type { AlertStore, NewAlertRow, StoredAlert } from '../store/alert-store.js';
-import { verifyInbound } from '@enlace/trust';
-import type { InboundMessage, TimeRule, TrustState } from '@enlace/trust';
+import { verifyConsentGrant, verifyInbound } from '@enlace/trust';
+import type { InboundMessage, TimeRule, TrustState, VerifiedConsent } from '@enlace/trust';
 
 /** How long a message waits for a first registry snapshot before it is handed back. */
 const SNAPSHOT_WAIT_MS = 10_000;
@@ -26,6 +26,12 @@ const OWN_COPY_RECHECK_MS = [0, 5, 25] as const;
 
 export interface InboundDelivery extends InboundMessage {
   readonly streamSeq?: number;
+  /**
+   * The SignedRequest of the origin's consent that came with a forwarded alert (header
+   * `Enlace-Consent`): verified (verifyConsentGrant) before the alert, and handed to its forward
+   * policy, which lifts H2/H3 for this holder and this destination only.
+   */
+  readonly consent?: Uint8Array;
   /** 1 on the first delivery; unknown (undefined) is taken as a possible redelivery. */
   readonly deliveryCount?: number;
 }
@@ -84,13 +90,16 @@ export class InboundAlerts {
       }
     }
     let verified;
+    let consent: VerifiedConsent | undefined;
     try {
+      if (msg.consent !== undefined) consent = await this.#consent(msg, msg.consent);
       verified = await verifyInbound(msg, {
         country,
         trust: view,
         trustAt: (at) => trust.viewAt(at),
         encryptionKeys: this.deps.encryptionKeys,
         timeRule: this.deps.timeRule,
+        ...(consent !== undefined && { consent }),
       });
     } catch (error) {
       if (isRejectMessage(error)) await this.#rejected(error, msg);
@@ -115,8 +124,11 @@ export class InboundAlerts {
         rules: verified.rules,
         bodyReadable: verified.bodyReadable,
         ...(verified.forwardedBy !== undefined && { forwardedBy: verified.forwardedBy }),
+        ...(consent !== undefined && { consentId: consent.id }),
         checks:
-          CHECKS[header.origin === country ? 'own' : 'other'][verified.forwardedBy === undefined ? 0 : 1],
+          consent === undefined
+            ? CHECKS[header.origin === country ? 'own' : 'other'][verified.forwardedBy === undefined ? 0 : 1]
+            : [...CHECKS[header.origin === country ? 'own' : 'other'][1], 'consent'],
       },
     });
     const stored = await this.#writes.insert(row);
@@ -125,6 +137,41 @@ export class InboundAlerts {
     const outcome = { outcome: 'stored', alert: stored } as const;
     this.#emit(outcome);
     return outcome;
+  }
+
+  /**
+   * The consent that came with a forward: for the alert it carries, granted by that alert's
+   * origin to the forwarding country for this one, with a key valid when the forward was stored.
+   */
+  async #consent(msg: InboundDelivery, data: Uint8Array): Promise<VerifiedConsent> {
+    let header;
+    try {
+      header = decodeAlert(decodeSignedAlert(msg.data).alert).header;
+    } catch (cause) {
+      throw new RejectMessage('malformed', 'not a SignedAlert holding an Alert', { cause });
+    }
+    let forwarder: string | undefined;
+    try {
+      const parsed = parseMessageSubject(msg.subject);
+      if (parsed.type === 'direct') forwarder = parsed.origin;
+    } catch {
+      // verifyInbound rejects the subject.
+    }
+    if (header === undefined || forwarder === undefined)
+      throw new RejectMessage('subject_mismatch', 'a consent comes only with a forwarded alert');
+    const at = msg.storedAt ?? new Date();
+    return verifyConsentGrant(
+      data,
+      {
+        alertId: header.id,
+        origin: header.origin,
+        holder: forwarder,
+        to: this.deps.country,
+        storedAt: msg.storedAt,
+        timeRule: this.deps.timeRule,
+      },
+      await this.deps.trust.viewAt(at),
+    );
   }
 
   /**

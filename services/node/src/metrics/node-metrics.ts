@@ -19,6 +19,8 @@ export interface NodeMetricsOptions {
   readonly country?: string;
   /** Read at each scrape: the gauges of the store and of the registry snapshot in force. */
   readonly gauges?: () => { registryRevision: number | undefined; stored: Record<Box, number> };
+  /** Read at each scrape: open request threads past their due time. */
+  readonly overdueRequests?: () => number;
 }
 
 export class NodeMetrics {
@@ -31,6 +33,9 @@ export class NodeMetrics {
   readonly #publishedTotal: Counter<'country'>;
   readonly #refusedTotal: Counter<'country'>;
   readonly #retriesTotal: Counter<'country'>;
+  readonly #requestsSent: Counter<'country' | 'type'>;
+  readonly #requestsReceived: Counter<'country' | 'type'>;
+  readonly #requestsRejected: Counter<'country' | 'reason'>;
 
   constructor(options: NodeMetricsOptions = {}) {
     this.registry = options.registry ?? new Registry();
@@ -66,6 +71,26 @@ export class NodeMetrics {
       labelNames: ['country'],
       registers,
     });
+    // Requests for information, replies and consents (ids and counts only, never their text).
+    this.#requestsSent = new Counter({
+      name: 'enlace_node_requests_sent_total',
+      help: 'Requests, replies and consents this node signed and JetStream stored, by type.',
+      labelNames: ['country', 'type'],
+      registers,
+    });
+    this.#requestsReceived = new Counter({
+      name: 'enlace_node_requests_received_total',
+      help: 'Requests, replies and consents verified and stored, by type.',
+      labelNames: ['country', 'type'],
+      registers,
+    });
+    this.#requestsRejected = new Counter({
+      name: 'enlace_node_requests_rejected_total',
+      help: 'Inbound requests refused (terminated), by reason.',
+      labelNames: ['country', 'reason'],
+      registers,
+    });
+    for (const reason of REJECTION_REASONS) this.#requestsRejected.inc({ country, reason }, 0);
     // Every series from the start, at 0, as scrapers expect.
     for (const box of BOXES) this.#acceptedTotal.inc({ country, box }, 0);
     for (const reason of REJECTION_REASONS) this.#rejectedTotal.inc({ country, reason }, 0);
@@ -83,6 +108,18 @@ export class NodeMetrics {
           for (const box of BOXES) this.set({ country, box }, stored[box]);
         },
       });
+      if (options.overdueRequests !== undefined) {
+        const overdue = options.overdueRequests;
+        new Gauge({
+          name: 'enlace_node_requests_overdue',
+          help: 'Open threads past their due time.',
+          labelNames: ['country'],
+          registers,
+          collect() {
+            this.set({ country }, overdue());
+          },
+        });
+      }
       new Gauge({
         name: 'enlace_node_registry_revision',
         help: 'Revision of the registry snapshot in force (-1: none).',
@@ -111,6 +148,18 @@ export class NodeMetrics {
 
   publishRefused(): void {
     this.#refusedTotal.inc({ country: this.#country });
+  }
+
+  requestSent(type: string): void {
+    this.#requestsSent.inc({ country: this.#country, type });
+  }
+
+  requestReceived(type: string): void {
+    this.#requestsReceived.inc({ country: this.#country, type });
+  }
+
+  requestRejected(reason: RejectionReason): void {
+    this.#requestsRejected.inc({ country: this.#country, reason });
   }
 
   /** An inbound message that could not be judged yet (no snapshot, store error): redelivered. */

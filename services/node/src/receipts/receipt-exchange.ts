@@ -26,6 +26,9 @@ import type { JetStreamClient } from '@nats-io/jetstream';
 import type { NodeAudit } from '../audit/node-audit.js';
 import { NodeError } from '../errors.js';
 import type { AlertStore, StoredAlert } from '../store/alert-store.js';
+
+/** What a receipt names: a signed message (an alert, a request) by its id and its origin. */
+export type ReceiptTarget = Pick<StoredAlert, 'id' | 'origin'>;
 import {
   RECEIPT_BATCH_FORMAT,
   RECEIPT_BATCH_MAX,
@@ -69,8 +72,11 @@ export class ReceiptExchange {
     },
   ) {}
 
-  /** Signs and publishes a receipt for an alert of another country held here. */
-  async send(alert: StoredAlert, status: ReceiptStatus, officer?: string): Promise<{ subject: string }> {
+  /**
+   * Signs and publishes a receipt for an alert of another country held here (or a request of
+   * another country: the receipt names any signed message by its id and origin).
+   */
+  async send(alert: ReceiptTarget, status: ReceiptStatus, officer?: string): Promise<{ subject: string }> {
     const { country, trust, store, js } = this.deps;
     if (alert.origin === country)
       throw new NodeError(
@@ -130,7 +136,7 @@ export class ReceiptExchange {
    * Acknowledges, as `received`, an alert of another country just stored here: queued, and sent
    * with the others of its origin stored in the same turn, in one signed batch.
    */
-  received(alert: StoredAlert): void {
+  received(alert: ReceiptTarget): void {
     if (alert.origin === this.deps.country) return;
     let ids = this.#queued.get(alert.origin);
     if (ids === undefined) this.#queued.set(alert.origin, (ids = []));

@@ -37,6 +37,8 @@ export interface VerificationRecord {
   readonly checks: readonly string[];
   /** The country that passed it on, for an alert received over a direct subject. */
   readonly forwardedBy?: string;
+  /** The origin's consent (a verified grant) that came with a forwarded H2/H3 alert. */
+  readonly consentId?: string;
 }
 
 export interface NewAlertRow {
