@@ -552,6 +552,33 @@ describe('forged requests', () => {
   });
 });
 
+describe('a suspended country', () => {
+  it('has its requests refused with origin_suspended from the suspension on', async () => {
+    const suspended = await registry.service.suspendCountry(
+      { code: 'HN' },
+      { ...admin, decision: 'PPT note (test)' },
+    );
+    expect(suspended.statusHistory.at(-1)?.status).toBe('suspended');
+    const revision = registry.service.revision();
+    try {
+      await until('GT to hold the suspension', () =>
+        nodes.GT.context.trust.current()!.revision >= revision ? true : undefined,
+      );
+      const request = await craft('HN', 'GT', signingKeys.HN);
+      const count = await rejectedCount('GT', 'origin_suspended');
+      await putOnStream(
+        directSubject({ dest: 'GT', origin: 'HN' }),
+        request.envelope,
+        requestMsgId(request.id, 'GT'),
+      );
+      await refusedWith('GT', 'origin_suspended', count);
+      expect(nodes.GT.context.requestStore.message(request.id)).toBeUndefined();
+    } finally {
+      await registry.service.reinstateCountry({ code: 'HN' }, { ...admin, decision: 'PPT note (test)' });
+    }
+  });
+});
+
 describe('consent to onward use', () => {
   it('before the grant forward of MX’s H2 alert is refused; after MX grants, GT forwards to PA and PA verifies both', async () => {
     const published = await call('MX', 'POST', '/v1/alerts', routeDraft('HANDLING_CODE_H2'));
