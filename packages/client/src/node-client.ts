@@ -38,6 +38,11 @@ export interface NodeClient extends OperationsClient {
     get(id: string, options?: CallOptions): Promise<AlertDetailJson>;
     /** The SignedAlert bytes exactly as received (protobuf). */
     envelope(id: string, options?: CallOptions): Promise<Uint8Array>;
+    /**
+     * URL of the server-sent events of newly verified inbox alerts (event `alert`, data an
+     * AlertSummaryJson): for an EventSource, which carries the console's session cookie.
+     */
+    eventsUrl(): string;
   };
   /** 200 or 503 (degraded): both answer the health document. */
   health(options?: CallOptions): Promise<NodeHealthJson>;
@@ -71,6 +76,7 @@ export function createNodeClient(options: ClientOptions): NodeClient {
       }),
       get: (id, o) => http.json('GET', alert(id), o),
       envelope: (id, o) => http.bytes(alert(id, '/envelope'), 'application/x-protobuf', o),
+      eventsUrl: () => http.url('v1/alert-events').href,
     },
     health: (o) => http.json('GET', 'health', { ...o, answers: [503] }),
     ...operationsClient(http),

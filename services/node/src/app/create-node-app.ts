@@ -37,6 +37,7 @@ import type { JetStreamManager } from '@nats-io/jetstream';
 import type { INestApplication, LoggerService } from '@nestjs/common';
 
 import { AlertPublisher } from '../alerts/alert-publisher.js';
+import { AlertEventsController } from '../alerts/alert-events.controller.js';
 import { AlertsController } from '../alerts/alerts.controller.js';
 import { NodeAudit } from '../audit/node-audit.js';
 import { officerAccess } from '../auth/officer-access.js';
@@ -245,7 +246,7 @@ export async function createNodeApp(options: CreateNodeAppOptions): Promise<Node
 
     const { app } = await createServiceApp(
       {
-        controllers: [AlertsController, HealthController],
+        controllers: [AlertsController, AlertEventsController, HealthController],
         providers: [{ provide: NODE_CONTEXT, useValue: context }],
         kit: {
           service: 'node',
