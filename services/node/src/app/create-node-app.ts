@@ -22,6 +22,7 @@ import { membershipsAt, statusAt } from '@enlace/policy';
 import { SERVICE_AUDIENCES, storedTimeOf, timeRuleFromEnv } from '@enlace/trust';
 import type { TimeRule } from '@enlace/trust';
 import {
+  ConsoleModule,
   connectServiceNats,
   createMetricsRegistry,
   createTokenVerifier,
@@ -247,6 +248,7 @@ export async function createNodeApp(options: CreateNodeAppOptions): Promise<Node
     const { app } = await createServiceApp(
       {
         controllers: [AlertsController, AlertEventsController, HealthController],
+        imports: [ConsoleModule.register({ app: 'officer' })],
         providers: [{ provide: NODE_CONTEXT, useValue: context }],
         kit: {
           service: 'node',
