@@ -13,6 +13,7 @@ import { alertDecode } from './commands/alert-decode.js';
 import { addDeployCommands } from './commands/deploy.js';
 import { addFeedCommands } from './commands/feed.js';
 import { registerMatchCommands } from './commands/match.js';
+import { addConsoleCommands } from './commands/console.js';
 import { addRegistryCommands } from './commands/registry.js';
 import { CliError } from './errors.js';
 import type { Output } from './io.js';
@@ -131,6 +132,7 @@ export function createProgram(io: CliIo): Command {
   addRegistryCommands(program, io);
   addFeedCommands(program, io);
   registerMatchCommands(program, io);
+  addConsoleCommands(program, io);
   addDeployCommands(program, io);
 
   program.addOption(new Option('--no-color', 'accepted for compatibility; output has no colour').hideHelp());

@@ -18,11 +18,12 @@ import { CliError } from './errors.js';
 import type { CliErrorCode } from './errors.js';
 
 /** The services the CLI calls. */
-export type CalledService = Extract<ServiceKind, 'registry' | 'feed'>;
+export type CalledService = ServiceKind;
 
 const CODES: Record<CalledService, { refused: CliErrorCode; unreachable: CliErrorCode }> = {
   registry: { refused: 'ERR_REGISTRY_REFUSED', unreachable: 'ERR_REGISTRY_UNREACHABLE' },
   feed: { refused: 'ERR_FEED_REFUSED', unreachable: 'ERR_FEED_UNREACHABLE' },
+  node: { refused: 'ERR_NODE_REFUSED', unreachable: 'ERR_NODE_UNREACHABLE' },
 };
 
 export interface CallWording {
