@@ -28,6 +28,14 @@ const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium)
   console.warn(`test/console.test.ts skipped: no Chromium at ${CHROMIUM} (apt-get install chromium)`);
 
+/** What the page scripts read (this file is type-checked without the DOM library). */
+interface BrowserGlobals {
+  localStorage: Record<string, string>;
+  sessionStorage: Record<string, string>;
+  document: { cookie: string };
+  marker?: number;
+}
+
 const SEEDS = resolve(import.meta.dirname, '../seeds/registry');
 
 describe.skipIf(!haveChromium)('web console in a real browser', () => {
@@ -43,16 +51,22 @@ describe.skipIf(!haveChromium)('web console in a real browser', () => {
   async function link(args: string[]): Promise<string> {
     let out = '';
     let err = '';
-    const code = await main(['console', 'link', '--network', join(stateDir, 'network.json'), '--json', ...args], {
-      stdout: { write: (t: string) => void (out += t) },
-      stderr: { write: (t: string) => void (err += t) },
-    });
+    const code = await main(
+      ['console', 'link', '--network', join(stateDir, 'network.json'), '--json', ...args],
+      {
+        stdout: { write: (t: string) => void (out += t) },
+        stderr: { write: (t: string) => void (err += t) },
+      },
+    );
     expect(code, err).toBe(0);
     return (JSON.parse(out) as { url: string }).url;
   }
 
   const publish = (title: string, place: string) => {
-    const mx = createNodeClient({ baseUrl: network.info.nodes['MX']!.url, token: network.info.nodes['MX']!.token });
+    const mx = createNodeClient({
+      baseUrl: network.info.nodes['MX']!.url,
+      token: network.info.nodes['MX']!.token,
+    });
     const draft = routeDraft('MX', title);
     const route = draft['route'] as { waypoints: Record<string, unknown>[] };
     route.waypoints[1] = { ...route.waypoints[1], place };
@@ -104,7 +118,10 @@ describe.skipIf(!haveChromium)('web console in a real browser', () => {
   });
 
   it('signs GT in with a one-time link, lists the inbox, receives an alert live, searches and signs out', async () => {
-    const gt = createNodeClient({ baseUrl: network.info.nodes['GT']!.url, token: network.info.nodes['GT']!.token });
+    const gt = createNodeClient({
+      baseUrl: network.info.nodes['GT']!.url,
+      token: network.info.nodes['GT']!.token,
+    });
     const first = await publish('Ruta Tecún Umán – Reynosa en tractocamiones', 'Ciudad Hidalgo');
     await waitFor('the first alert in GT', async () => (await gt.alerts.list()).items.length === 1, 10_000);
 
@@ -120,7 +137,10 @@ describe.skipIf(!haveChromium)('web console in a real browser', () => {
     await expect.poll(() => table.textContent(), { timeout: 10_000 }).toContain('Ruta Tecún Umán');
     // The code left the address bar at once; no token anywhere the page can read.
     expect(page.url()).toBe(`${network.info.nodes['GT']!.url}/console/`);
-    const stored = await page.evaluate(() => JSON.stringify({ ...localStorage, ...sessionStorage }) + document.cookie);
+    const stored = await page.evaluate(() => {
+      const w = globalThis as unknown as BrowserGlobals;
+      return JSON.stringify({ ...w.localStorage, ...w.sessionStorage }) + w.document.cookie;
+    });
     expect(stored).toBe('{}');
     const cookies = await context.cookies();
     expect(cookies).toHaveLength(1);
@@ -129,14 +149,14 @@ describe.skipIf(!haveChromium)('web console in a real browser', () => {
 
     // Live: a new alert arrives without a reload.
     await expect.poll(() => page.getByTestId('live-status').textContent(), { timeout: 10_000 }).toBe('live');
-    await page.evaluate(() => ((window as unknown as { marker: number }).marker = 1));
+    await page.evaluate(() => ((globalThis as unknown as BrowserGlobals).marker = 1));
     const started = Date.now();
     await publish('Ruta del Caribe hacia Chetumal', 'Chetumal');
     await expect
-      .poll(() => table.textContent(), { timeout: 5_000, intervals: [50] })
+      .poll(() => table.textContent(), { timeout: 5_000, interval: 50 })
       .toContain('Ruta del Caribe hacia Chetumal');
     const liveMs = Date.now() - started;
-    expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(1);
+    expect(await page.evaluate(() => (globalThis as unknown as BrowserGlobals).marker)).toBe(1);
     expect(await page.locator('tr.new').count()).toBe(1);
     console.log(`console: live alert shown ${liveMs} ms after publish`);
 
@@ -171,7 +191,13 @@ describe.skipIf(!haveChromium)('web console in a real browser', () => {
       });
       const missing = await fetch('/console/assets/missing.js');
       const api = await fetch('/console/api/nothing');
-      return [bare.status, withHeader.status, missing.status, api.status, missing.headers.get('content-security-policy') !== null];
+      return [
+        bare.status,
+        withHeader.status,
+        missing.status,
+        api.status,
+        missing.headers.get('content-security-policy') !== null,
+      ];
     }, first.id);
     expect(statuses).toEqual([403, 202, 404, 404, true]);
 
@@ -179,7 +205,9 @@ describe.skipIf(!haveChromium)('web console in a real browser', () => {
     const other = await browser.newContext();
     const again = await other.newPage();
     await again.goto(url);
-    await expect.poll(() => again.getByTestId('sign-in-message').textContent()).toContain('used already or has expired');
+    await expect
+      .poll(() => again.getByTestId('sign-in-message').textContent())
+      .toContain('used already or has expired');
     await other.close();
 
     // Sign-out ends the session on the server.
@@ -197,7 +225,9 @@ describe.skipIf(!haveChromium)('web console in a real browser', () => {
     await tab.getByRole('button', { name: 'Sign in' }).click();
     await expect.poll(() => tab.getByTestId('countries').textContent(), { timeout: 10_000 }).toContain('MX');
     expect(await tab.getByRole('button', { name: 'Suspend MX' }).count()).toBe(1);
-    expect(await tab.evaluate(() => JSON.stringify({ ...localStorage }))).toBe('{}');
+    expect(
+      await tab.evaluate(() => JSON.stringify({ ...(globalThis as unknown as BrowserGlobals).localStorage })),
+    ).toBe('{}');
     await admin.close();
 
     // The auditor sees the same countries and no button.

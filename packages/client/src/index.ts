@@ -112,10 +112,5 @@ export type {
   WebhookSinkJson,
 } from './feed-types.js';
 
-export type {
-  ConsoleAppName,
-  ConsoleClient,
-  ConsoleLinkJson,
-  ConsoleSessionJson,
-} from './console-client.js';
+export type { ConsoleAppName, ConsoleClient, ConsoleLinkJson, ConsoleSessionJson } from './console-client.js';
 export { CONSOLE_HEADERS, createConsoleClient } from './console-client.js';

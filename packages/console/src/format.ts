@@ -31,7 +31,9 @@ const CREDIBILITY: Readonly<Record<string, string>> = {
 };
 
 /** "B2: source usually reliable, information probably true" from the proto3 JSON enum names. */
-export function gradingInWords(grading: { sourceReliability?: string; informationCredibility?: string } | undefined): string {
+export function gradingInWords(
+  grading: { sourceReliability?: string; informationCredibility?: string } | undefined,
+): string {
   if (grading === undefined) return 'not graded';
   const source = /_([A-F])$/.exec(grading.sourceReliability ?? '')?.[1];
   const info = /_([1-6])$/.exec(grading.informationCredibility ?? '')?.[1];
@@ -42,12 +44,19 @@ export function gradingInWords(grading: { sourceReliability?: string; informatio
 /** "CROSSING_TYPE_INFORMAL" → "informal". */
 export function enumWord(value: string | undefined, prefix: string): string {
   if (value === undefined) return '';
-  return value.replace(new RegExp(`^${prefix}_`), '').toLowerCase().replaceAll('_', ' ');
+  return value
+    .replace(new RegExp(`^${prefix}_`), '')
+    .toLowerCase()
+    .replaceAll('_', ' ');
 }
 
 export function formatInstant(text: string | undefined, locale = 'en'): string {
   if (text === undefined) return '';
   const date = new Date(text);
   if (Number.isNaN(date.getTime())) return text;
-  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }).format(date) + ' UTC';
+  return (
+    new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }).format(
+      date,
+    ) + ' UTC'
+  );
 }

@@ -34,8 +34,8 @@ export function SignIn(props: {
         </p>
       )}
       <p>
-        Open the sign-in link that <code>npx enlace console link</code> prints, or paste a registry token
-        for this service. The token is exchanged for a session and is not kept in this browser.
+        Open the sign-in link that <code>npx enlace console link</code> prints, or paste a registry token for
+        this service. The token is exchanged for a session and is not kept in this browser.
       </p>
       <form onSubmit={(e) => void submit(e)}>
         <label htmlFor="token">Registry token</label>

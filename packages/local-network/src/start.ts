@@ -361,8 +361,10 @@ export async function startLocalNetwork(options: StartOptions, io: Io): Promise<
       stopping.push(async () => watcher.stop());
     }
 
-    const nodes: Record<string, { url: string; docs: string; console: string; token: string; keys: string[] }> =
-      {};
+    const nodes: Record<
+      string,
+      { url: string; docs: string; console: string; token: string; keys: string[] }
+    > = {};
     for (const [index, country] of options.countries.entries()) {
       const status = authorization?.statuses()[country];
       if (status === 'suspended' || status === 'withdrawn') {
@@ -597,7 +599,7 @@ function renderTable(info: NetworkFile, stateDir: string): string {
         `  ${country.padEnd(7)}  ${node.url.padEnd(23)}  ${node.console.padEnd(31)}  ${node.keys.join(', ')}`,
     ),
     '',
-    'Consoles: `npx enlace console link --country MX` prints a one-time sign-in link for MX\'s officer',
+    "Consoles: `npx enlace console link --country MX` prints a one-time sign-in link for MX's officer",
     '(--role administrator for the registry, --role fiu-analyst for the feed service).',
     '',
     `Tokens (administrator, auditor, one officer and one FIU analyst per country) are in ${join(stateDir, 'network.json')} (mode 0600).`,

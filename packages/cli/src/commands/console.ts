@@ -102,7 +102,10 @@ export function addConsoleCommands(program: Command, io: CliIo): void {
     .action(async (opts: LinkOptions) => {
       const country = opts.country?.toUpperCase();
       if (country !== undefined && !/^[A-Z]{2}$/.test(country))
-        throw new CliError('ERR_USAGE', `--country must be an ISO 3166-1 alpha-2 code (got "${opts.country}")`);
+        throw new CliError(
+          'ERR_USAGE',
+          `--country must be an ISO 3166-1 alpha-2 code (got "${opts.country}")`,
+        );
       if ((opts.url === undefined) !== (opts.token === undefined))
         throw new CliError('ERR_USAGE', '--url and --token go together');
       const target =
@@ -110,12 +113,16 @@ export function addConsoleCommands(program: Command, io: CliIo): void {
           ? { url: opts.url, token: opts.token }
           : await fromNetworkFile(opts.network, opts.role, country);
       const service = SERVICE_OF[opts.role];
-      const client = createClientFor(() => createConsoleClient(service, { baseUrl: target.url, token: target.token }), {
-        flag: '--url',
-        example: 'http://127.0.0.1:8101',
-      });
+      const client = createClientFor(
+        () => createConsoleClient(service, { baseUrl: target.url, token: target.token }),
+        {
+          flag: '--url',
+          example: 'http://127.0.0.1:8101',
+        },
+      );
       const link = await call(service, client.createLink(), { flag: '--url', answer: 'a sign-in link' });
-      if (opts.json === true) io.stdout.write(`${JSON.stringify({ url: link.url, expiresAt: link.expiresAt })}\n`);
+      if (opts.json === true)
+        io.stdout.write(`${JSON.stringify({ url: link.url, expiresAt: link.expiresAt })}\n`);
       else io.stdout.write(`${link.url}\n(single use; expires at ${link.expiresAt})\n`);
     });
 }

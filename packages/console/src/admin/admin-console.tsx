@@ -32,7 +32,6 @@ export function AdminConsole(): ReactNode {
     } catch (e) {
       setError(failed(e));
     }
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
   useEffect(() => {
     void load();
@@ -93,17 +92,20 @@ export function AdminConsole(): ReactNode {
                 </td>
                 {mayDecide && (
                   <td>
-                    {(statusOf(c) === 'suspended' ? ['reinstate', 'withdraw'] : statusOf(c) === 'withdrawn' ? [] : ['suspend', 'withdraw']).map(
-                      (change) => (
-                        <button
-                          key={change}
-                          type="button"
-                          onClick={() => setPending({ code: c.code, change: change as CountryStatusChange })}
-                        >
-                          {change[0]!.toUpperCase() + change.slice(1)} {c.code}
-                        </button>
-                      ),
-                    )}
+                    {(statusOf(c) === 'suspended'
+                      ? ['reinstate', 'withdraw']
+                      : statusOf(c) === 'withdrawn'
+                        ? []
+                        : ['suspend', 'withdraw']
+                    ).map((change) => (
+                      <button
+                        key={change}
+                        type="button"
+                        onClick={() => setPending({ code: c.code, change: change as CountryStatusChange })}
+                      >
+                        {change[0]!.toUpperCase() + change.slice(1)} {c.code}
+                      </button>
+                    ))}
                   </td>
                 )}
               </tr>
@@ -149,7 +151,11 @@ export function AdminConsole(): ReactNode {
                 <td>{k.use}</td>
                 <td>{formatInstant(k.notBefore)}</td>
                 <td>{formatInstant(k.notAfter)}</td>
-                <td>{k.revokedAt !== undefined ? `${formatInstant(k.revokedAt)} ${k.revocationReason ?? ''}` : ''}</td>
+                <td>
+                  {k.revokedAt !== undefined
+                    ? `${formatInstant(k.revokedAt)} ${k.revocationReason ?? ''}`
+                    : ''}
+                </td>
               </tr>
             ))}
           </tbody>

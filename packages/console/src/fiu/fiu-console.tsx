@@ -23,7 +23,6 @@ export function FiuConsole(): ReactNode {
       (r) => setFeeds(r.feeds),
       (e: unknown) => setError(failed(e)),
     );
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
   const match = async (event: FormEvent): Promise<void> => {
@@ -70,7 +69,11 @@ export function FiuConsole(): ReactNode {
                   <td>{f.paused ? 'paused' : f.running ? 'running' : 'stopped'}</td>
                   <td>{f.pending ?? ''}</td>
                   <td>{f.counters?.delivered ?? 0}</td>
-                  <td>{JSON.stringify(f.sink ?? {}).includes('lastError') ? String((f.sink as { lastError?: unknown }).lastError) : ''}</td>
+                  <td>
+                    {JSON.stringify(f.sink ?? {}).includes('lastError')
+                      ? String((f.sink as { lastError?: unknown }).lastError)
+                      : ''}
+                  </td>
                 </tr>
               ))}
             </tbody>
@@ -95,7 +98,8 @@ export function FiuConsole(): ReactNode {
             <ul>
               {result.hits.map((h) => (
                 <li key={h.digest}>
-                  {h.digest.slice(0, 16)}…: {h.alerts.map((a) => `${a.origin} ${a.kind} ${a.alertId}`).join('; ')}
+                  {h.digest.slice(0, 16)}…:{' '}
+                  {h.alerts.map((a) => `${a.origin} ${a.kind} ${a.alertId}`).join('; ')}
                 </li>
               ))}
             </ul>

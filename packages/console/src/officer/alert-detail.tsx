@@ -28,7 +28,6 @@ export function AlertDetail(props: { readonly id: string }): ReactNode {
   useEffect(() => {
     setAlert(undefined);
     nodeClient.alerts.get(props.id).then(setAlert, (e: unknown) => setError(failed(e)));
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [props.id]);
 
   if (error !== undefined)
@@ -120,7 +119,8 @@ export function AlertDetail(props: { readonly id: string }): ReactNode {
                 {enumWord(str(w['crossing']), 'CROSSING_TYPE') !== 'none' &&
                   str(w['crossing']) !== '' &&
                   ` — ${enumWord(str(w['crossing']), 'CROSSING_TYPE')} crossing`}
-                {str(w['transportMode']) !== '' && `, by ${enumWord(str(w['transportMode']), 'TRANSPORT_MODE')}`}
+                {str(w['transportMode']) !== '' &&
+                  `, by ${enumWord(str(w['transportMode']), 'TRANSPORT_MODE')}`}
               </li>
             ))}
           </ol>
@@ -225,7 +225,11 @@ export function AlertDetail(props: { readonly id: string }): ReactNode {
               disabled={restricted}
               onChange={(e) => setTo(e.target.value.toUpperCase())}
             />
-            <button type="submit" disabled={restricted || to.length !== 2} aria-describedby={restricted ? 'forward-reason' : undefined}>
+            <button
+              type="submit"
+              disabled={restricted || to.length !== 2}
+              aria-describedby={restricted ? 'forward-reason' : undefined}
+            >
               Forward
             </button>
           </form>

@@ -72,7 +72,6 @@ export function AlertList(props: { readonly box: 'inbox' | 'outbox' }): ReactNod
         setLoading(false);
       }
     },
-    // eslint-disable-next-line react-hooks/exhaustive-deps
     [props.box, filters],
   );
 

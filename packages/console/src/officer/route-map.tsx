@@ -87,7 +87,6 @@ export function RouteMap(): ReactNode {
     return () => {
       live = false;
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
   const projection = useMemo(() => {
@@ -195,7 +194,10 @@ export function RouteMap(): ReactNode {
               <td>{formatInstant(r.issuedAt)}</td>
               <td>
                 {r.waypoints
-                  .map((w) => `${w.place} (${w.country}${w.crossing !== 'none' && w.crossing !== '' ? `, ${w.crossing} crossing` : ''})`)
+                  .map(
+                    (w) =>
+                      `${w.place} (${w.country}${w.crossing !== 'none' && w.crossing !== '' ? `, ${w.crossing} crossing` : ''})`,
+                  )
                   .join(' → ')}
               </td>
             </tr>

@@ -107,7 +107,10 @@ export class ConsoleController {
     this.#api(res);
     const bearer = parseBearer(req.headers.authorization);
     if (bearer.kind !== 'token')
-      throw serviceError('ERR_UNAUTHENTICATED', 'a sign-in link needs a bearer token (Authorization: Bearer <token>)');
+      throw serviceError(
+        'ERR_UNAUTHENTICATED',
+        'a sign-in link needs a bearer token (Authorization: Bearer <token>)',
+      );
     await this.#verify(bearer.token);
     const { code, expiresAt } = this.sessions.createCode(bearer.token);
     return { code, expiresAt: expiresAt.toISOString(), path: `console/signin#code=${code}` };
@@ -153,7 +156,8 @@ export class ConsoleController {
   async session(@Req() req: ConsoleRequest, @Res({ passthrough: true }) res: ServerResponse) {
     this.#api(res);
     const id = cookieOf(req, consoleCookieName(req));
-    if (id === undefined) throw serviceError('ERR_UNAUTHENTICATED', 'not signed in', { reason: 'signed_out' });
+    if (id === undefined)
+      throw serviceError('ERR_UNAUTHENTICATED', 'not signed in', { reason: 'signed_out' });
     const found = this.sessions.lookup(id);
     if (found.kind !== 'active')
       throw serviceError(
@@ -174,10 +178,7 @@ export class ConsoleController {
     this.#csrf(req);
     const id = cookieOf(req, consoleCookieName(req));
     if (id !== undefined) this.sessions.end(id);
-    res.setHeader(
-      'set-cookie',
-      `${consoleCookieName(req)}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0`,
-    );
+    res.setHeader('set-cookie', `${consoleCookieName(req)}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0`);
   }
 
   @Get('api/info')
@@ -209,8 +210,7 @@ export class ConsoleController {
     // An API path that is no route, an asset or any file name (a dot in the last segment)
     // that is missing: 404. Anything else is a page of the app: index.html.
     if (path.startsWith('api/') || path.startsWith('assets/') || /\.[^/]*$/.test(path)) {
-      if (!(await this.#send(res, path)))
-        this.#notFound(res, path);
+      if (!(await this.#send(res, path))) this.#notFound(res, path);
       return;
     }
     await this.#send(res, 'index.html');
@@ -223,9 +223,13 @@ export class ConsoleController {
 
   #csrf(req: IncomingMessage): void {
     if (req.headers[CONSOLE_HEADER] !== '1')
-      throw serviceError('ERR_FORBIDDEN', `console requests that change state need the header ${CONSOLE_HEADER}: 1`, {
-        reason: 'csrf_header_missing',
-      });
+      throw serviceError(
+        'ERR_FORBIDDEN',
+        `console requests that change state need the header ${CONSOLE_HEADER}: 1`,
+        {
+          reason: 'csrf_header_missing',
+        },
+      );
   }
 
   async #verify(token: string): Promise<VerifiedToken> {

@@ -219,7 +219,10 @@ describe('free-text search (FTS5)', () => {
     store.insert(route('Ruta del Golfo', 'Tecún Umán', T0));
     store.insertMany([route('Ruta del Pacífico', 'Tapachula', T0 + 1), route('Otra', 'Reynosa', T0 + 2)]);
     expect(store.list({ q: 'tecun' }).items.map((a) => a.title)).toEqual(['Ruta del Golfo']);
-    expect(store.list({ q: 'ruta' }).items.map((a) => a.title)).toEqual(['Ruta del Pacífico', 'Ruta del Golfo']);
+    expect(store.list({ q: 'ruta' }).items.map((a) => a.title)).toEqual([
+      'Ruta del Pacífico',
+      'Ruta del Golfo',
+    ]);
     const first = store.list({ q: 'balsa', limit: 2 });
     expect(first.items.map((a) => a.title)).toEqual(['Otra', 'Ruta del Pacífico']);
     expect(store.list({ q: 'balsa', limit: 2, cursor: first.next! }).items.map((a) => a.title)).toEqual([
