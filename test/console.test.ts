@@ -8,7 +8,7 @@
  * Without Chromium the suite is skipped with the reason printed.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -37,6 +37,8 @@ interface BrowserGlobals {
 }
 
 const SEEDS = resolve(import.meta.dirname, '../seeds/registry');
+/** Screenshots of the console's pages (git-ignored). */
+const SCREENSHOTS = resolve(import.meta.dirname, 'console-screenshots');
 
 describe.skipIf(!haveChromium)('web console in a real browser', () => {
   let stateDir: string;
@@ -62,6 +64,12 @@ describe.skipIf(!haveChromium)('web console in a real browser', () => {
     return (JSON.parse(out) as { url: string }).url;
   }
 
+  const PLACES: Readonly<Record<string, { latitude: number; longitude: number }>> = {
+    'Ciudad Hidalgo': { latitude: 14.6795, longitude: -92.1504 },
+    Chetumal: { latitude: 18.5001, longitude: -88.2961 },
+  };
+
+  /** MX's officer publishes a route from Tecún Umán to `place` through its node's API. */
   const publish = (title: string, place: string) => {
     const mx = createNodeClient({
       baseUrl: network.info.nodes['MX']!.url,
@@ -69,12 +77,14 @@ describe.skipIf(!haveChromium)('web console in a real browser', () => {
     });
     const draft = routeDraft('MX', title);
     const route = draft['route'] as { waypoints: Record<string, unknown>[] };
-    route.waypoints[1] = { ...route.waypoints[1], place };
+    route.waypoints[0] = { ...route.waypoints[0], coordinates: { latitude: 14.6747, longitude: -92.1425 } };
+    route.waypoints[1] = { ...route.waypoints[1], place, coordinates: PLACES[place] };
     return mx.alerts.publish(draft);
   };
 
   beforeAll(async () => {
     stateDir = await mkdtemp(join(tmpdir(), 'enlace-console-'));
+    await mkdir(SCREENSHOTS, { recursive: true });
     network = await startLocalNetwork(
       {
         countries: ['MX', 'GT'],
@@ -127,6 +137,8 @@ describe.skipIf(!haveChromium)('web console in a real browser', () => {
 
     const url = await link(['--country', 'GT']);
     expect(url).toMatch(/\/console\/signin#code=[A-Za-z0-9_-]{43}$/);
+    const requested: string[] = [];
+    page.on('request', (request) => requested.push(request.url()));
     const response = await page.goto(url);
     const csp = response!.headers()['content-security-policy']!;
     expect(csp).toContain("script-src 'self'");
@@ -156,6 +168,7 @@ describe.skipIf(!haveChromium)('web console in a real browser', () => {
       .poll(() => table.textContent(), { timeout: 5_000, interval: 50 })
       .toContain('Ruta del Caribe hacia Chetumal');
     const liveMs = Date.now() - started;
+    await page.screenshot({ path: join(SCREENSHOTS, 'officer-inbox.png'), fullPage: true });
     expect(await page.evaluate(() => (globalThis as unknown as BrowserGlobals).marker)).toBe(1);
     expect(await page.locator('tr.new').count()).toBe(1);
     console.log(`console: live alert shown ${liveMs} ms after publish`);
@@ -174,11 +187,26 @@ describe.skipIf(!haveChromium)('web console in a real browser', () => {
     await expect.poll(() => page.locator('tbody tr').count()).toBe(1);
     expect(await table.textContent()).toContain('Ruta Tecún Umán');
 
+    // The map of routes: both routes drawn over bundled borders, its own chunk, no outside request.
+    await page.getByRole('link', { name: 'Map of routes' }).click();
+    await expect.poll(() => page.locator('[data-route-id]').count(), { timeout: 10_000 }).toBe(2);
+    expect(await page.locator('svg.map .countries path').count()).toBeGreaterThan(100);
+    expect(await page.locator('svg.map rect.crossing-informal').count()).toBe(2);
+    const origin = new URL(network.info.nodes['GT']!.url).origin;
+    expect(requested.filter((u) => !u.startsWith(`${origin}/`))).toEqual([]);
+    expect(requested.some((u) => /\/console\/assets\/route-map-[\w-]+\.js$/.test(u))).toBe(true);
+    await page.screenshot({ path: join(SCREENSHOTS, 'officer-map.png'), fullPage: true });
+    await page.getByRole('link', { name: 'Inbox', exact: true }).click();
+    await page.getByLabel('Search').fill('reynosa');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await expect.poll(() => page.locator('tbody tr').count()).toBe(1);
+
     // The alert page: banner in words, waypoints, verification record.
     await page.getByRole('link', { name: /Ruta Tecún Umán/ }).click();
     await expect.poll(() => page.getByTestId('verification').textContent()).toContain('MX-sig-');
     expect(await page.getByTestId('handling-banner').textContent()).toContain('not for judicial proceedings');
     expect(await page.getByTestId('waypoints').textContent()).toContain('informal crossing');
+    await page.screenshot({ path: join(SCREENSHOTS, 'officer-alert.png'), fullPage: true });
     expect(page.url()).toBe(`${network.info.nodes['GT']!.url}/console/alerts/${first.id}`);
 
     // A state-changing call without the console header is refused (CSRF), and with it allowed.
@@ -225,6 +253,7 @@ describe.skipIf(!haveChromium)('web console in a real browser', () => {
     await tab.getByRole('button', { name: 'Sign in' }).click();
     await expect.poll(() => tab.getByTestId('countries').textContent(), { timeout: 10_000 }).toContain('MX');
     expect(await tab.getByRole('button', { name: 'Suspend MX' }).count()).toBe(1);
+    await tab.screenshot({ path: join(SCREENSHOTS, 'administrator-countries.png'), fullPage: true });
     expect(
       await tab.evaluate(() => JSON.stringify({ ...(globalThis as unknown as BrowserGlobals).localStorage })),
     ).toBe('{}');

@@ -6,7 +6,6 @@
  * one). A table of the same routes and waypoints is the text alternative.
  */
 import { geoMercator, geoPath } from 'd3-geo';
-import type { GeoPermissibleObjects } from 'd3-geo';
 import { useEffect, useMemo, useState } from 'react';
 import type { ReactNode } from 'react';
 import { feature } from 'topojson-client';
@@ -35,14 +34,11 @@ const WIDTH = 960;
 const HEIGHT = 560;
 /** Most routes drawn (the newest). */
 const MAX_ROUTES = 200;
-/** The region the map opens on when there is no route: Mexico to Panama. */
-const REGION: GeoPermissibleObjects = {
-  type: 'MultiPoint',
-  coordinates: [
-    [-118, 33],
-    [-77, 7],
-  ],
-};
+/** The region the map opens on: Mexico to Panama and the Caribbean members. */
+const REGION_CORNERS: ReadonlyArray<[number, number]> = [
+  [-118, 33],
+  [-68, 7],
+];
 
 const topology = world as unknown as Topology<{ countries: GeometryCollection }>;
 const countries = feature(topology, topology.objects.countries);
@@ -90,15 +86,17 @@ export function RouteMap(): ReactNode {
   }, []);
 
   const projection = useMemo(() => {
-    const points = (routes ?? []).flatMap((r) => r.waypoints.map((w) => [w.lon, w.lat] as [number, number]));
-    const extent: GeoPermissibleObjects =
-      points.length > 1 ? { type: 'MultiPoint', coordinates: points } : REGION;
+    // Opens on the region, widened to take in every route drawn.
+    const points = [
+      ...REGION_CORNERS,
+      ...(routes ?? []).flatMap((r) => r.waypoints.map((w) => [w.lon, w.lat] as [number, number])),
+    ];
     return geoMercator().fitExtent(
       [
-        [40, 40],
-        [WIDTH - 40, HEIGHT - 40],
+        [20, 20],
+        [WIDTH - 20, HEIGHT - 20],
       ],
-      extent,
+      { type: 'MultiPoint', coordinates: points },
     );
   }, [routes]);
   const path = geoPath(projection);
