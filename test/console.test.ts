@@ -245,6 +245,69 @@ describe.skipIf(!haveChromium)('web console in a real browser', () => {
     expect(after).toBe(401);
   }, 60_000);
 
+  it("MX's officer composes a route alert in the form: a bad coordinate is shown at its field, then GT sees it live", async () => {
+    const gtContext = await browser.newContext();
+    const gtPage = await gtContext.newPage();
+    await gtPage.goto(await link(['--country', 'GT']));
+    await expect
+      .poll(() => gtPage.getByTestId('live-status').textContent(), { timeout: 10_000 })
+      .toBe('live');
+
+    const mxContext = await browser.newContext();
+    mxContext.setDefaultTimeout(5_000);
+    const mx = await mxContext.newPage();
+    await mx.goto(await link(['--country', 'MX']));
+    await mx.getByRole('link', { name: 'New route alert' }).click();
+    await mx.getByLabel('Title').fill('Ruta compuesta en la consola hacia Tenosique');
+    await mx.getByLabel('Handling code').selectOption('H2');
+    await mx.getByLabel('Source reliability').selectOption('B');
+    await mx.getByLabel('Information credibility').selectOption('2');
+    await mx.getByLabel('Place 1', { exact: true }).fill('El Ceibo');
+    await mx.getByLabel('Country 1', { exact: true }).fill('GT');
+    await mx.getByLabel('Latitude 1', { exact: true }).fill('95');
+    await mx.getByLabel('Longitude 1', { exact: true }).fill('-90.93');
+    await mx.getByLabel('Place 2', { exact: true }).fill('Tenosique');
+    await mx.getByLabel('Latitude 2', { exact: true }).fill('17.47');
+    await mx.getByLabel('Longitude 2', { exact: true }).fill('-91.42');
+    await mx.getByLabel('Crossing 2', { exact: true }).selectOption('CROSSING_TYPE_INFORMAL');
+    const outboxBefore = (
+      await createNodeClient({
+        baseUrl: network.info.nodes['MX']!.url,
+        token: network.info.nodes['MX']!.token,
+      }).alerts.list({ box: 'outbox' })
+    ).items.length;
+    await mx.getByRole('button', { name: 'Publish' }).click();
+    const error = mx.locator('[data-error-for="route.waypoints[0].coordinates.latitude"]');
+    await expect.poll(() => error.textContent()).toContain('-90 to 90');
+    expect(await mx.getByLabel('Latitude 1', { exact: true }).getAttribute('aria-invalid')).toBe('true');
+    await mx.screenshot({ path: join(SCREENSHOTS, 'officer-compose-error.png'), fullPage: true });
+    const mxClient = createNodeClient({
+      baseUrl: network.info.nodes['MX']!.url,
+      token: network.info.nodes['MX']!.token,
+    });
+    expect((await mxClient.alerts.list({ box: 'outbox' })).items).toHaveLength(outboxBefore);
+
+    await mx.getByLabel('Latitude 1', { exact: true }).fill('17.25');
+    const started = Date.now();
+    await mx.getByRole('button', { name: 'Publish' }).click();
+    await expect
+      .poll(() => mx.getByTestId('handling-banner').textContent(), { timeout: 10_000 })
+      .toContain('H2');
+    await expect
+      .poll(() => gtPage.getByTestId('alert-table').textContent(), { timeout: 2_000, interval: 50 })
+      .toContain('Ruta compuesta en la consola hacia Tenosique');
+    console.log(`console: composed alert in GT's inbox ${Date.now() - started} ms after Publish`);
+
+    // H2: GT may not forward it, and the page says why.
+    await gtPage.getByRole('link', { name: /Ruta compuesta/ }).click();
+    await expect
+      .poll(() => gtPage.locator('#forward-reason').textContent())
+      .toContain('no onward dissemination');
+    expect(await gtPage.getByRole('button', { name: 'Forward' }).isDisabled()).toBe(true);
+    await mxContext.close();
+    await gtContext.close();
+  }, 45_000);
+
   it('signs the administrator in by pasted token and shows the decisions only an administrator may take', async () => {
     const admin = await browser.newContext();
     const tab = await admin.newPage();

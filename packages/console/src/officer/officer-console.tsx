@@ -5,13 +5,21 @@ import type { ReactNode } from 'react';
 import { useShell } from '../app.js';
 import { AlertDetail } from './alert-detail.js';
 import { AlertList } from './alert-list.js';
+import { ComposeRoute } from './compose-route.js';
 
 // The map (d3-geo and the borders) is its own chunk, loaded when the map opens.
 const RouteMap = lazy(() => import('./route-map.js').then((m) => ({ default: m.RouteMap })));
 
 export function OfficerConsole(): ReactNode {
   const { path, navigate } = useShell();
-  const tab = path.startsWith('outbox') ? 'outbox' : path.startsWith('map') ? 'map' : 'inbox';
+  const { session } = useShell();
+  const tab = path.startsWith('outbox')
+    ? 'outbox'
+    : path.startsWith('map')
+      ? 'map'
+      : path.startsWith('compose')
+        ? 'compose'
+        : 'inbox';
   const alertId = /^alerts\/([0-9a-f-]{36})$/.exec(path)?.[1];
   return (
     <>
@@ -21,6 +29,10 @@ export function OfficerConsole(): ReactNode {
             ['inbox', '', 'Inbox'],
             ['outbox', 'outbox', 'Outbox'],
             ['map', 'map', 'Map of routes'],
+            // Publishing speaks as the country: only its focal points (the node refuses others).
+            ...(session.roles.includes('focal-point')
+              ? ([['compose', 'compose', 'New route alert']] as const)
+              : []),
           ] as const
         ).map(([name, to, label]) => (
           <a
@@ -38,6 +50,8 @@ export function OfficerConsole(): ReactNode {
       </nav>
       {alertId !== undefined ? (
         <AlertDetail id={alertId} />
+      ) : tab === 'compose' ? (
+        <ComposeRoute />
       ) : tab === 'map' ? (
         <Suspense fallback={<p>Loading the map…</p>}>
           <RouteMap />
