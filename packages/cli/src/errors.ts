@@ -28,6 +28,10 @@ export type CliErrorCode =
   | 'ERR_NODE_UNREACHABLE'
   /** nats-server could not be reached, refused the user, or JetStream refused a change. */
   | 'ERR_NATS_FAILED'
+  /** A country node answered with an error (its code and field paths are in the message). */
+  | 'ERR_NODE_REFUSED'
+  /** A country node could not be reached, or answered something that is not its API. */
+  | 'ERR_NODE_UNREACHABLE'
   /** `registry policy decide`: the registry's policy denies the action (its reason is in the message). */
   | 'ERR_POLICY_DENIED';
 

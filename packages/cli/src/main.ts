@@ -13,6 +13,7 @@ import { alertDecode } from './commands/alert-decode.js';
 import { addDeployCommands } from './commands/deploy.js';
 import { addFeedCommands } from './commands/feed.js';
 import { registerMatchCommands } from './commands/match.js';
+import { addConsoleCommands } from './commands/console.js';
 import { addRegistryCommands } from './commands/registry.js';
 import { addRequestCommands } from './commands/request.js';
 import { CliError } from './errors.js';
@@ -133,6 +134,7 @@ export function createProgram(io: CliIo): Command {
   addFeedCommands(program, io);
   registerMatchCommands(program, io);
   addRequestCommands(program, io);
+  addConsoleCommands(program, io);
   addDeployCommands(program, io);
 
   program.addOption(new Option('--no-color', 'accepted for compatibility; output has no colour').hideHelp());

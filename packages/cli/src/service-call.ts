@@ -18,7 +18,7 @@ import { CliError } from './errors.js';
 import type { CliErrorCode } from './errors.js';
 
 /** The services the CLI calls. */
-export type CalledService = Extract<ServiceKind, 'registry' | 'feed' | 'node'>;
+export type CalledService = ServiceKind;
 
 const CODES: Record<CalledService, { refused: CliErrorCode; unreachable: CliErrorCode }> = {
   registry: { refused: 'ERR_REGISTRY_REFUSED', unreachable: 'ERR_REGISTRY_UNREACHABLE' },

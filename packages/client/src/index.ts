@@ -124,3 +124,6 @@ export type {
   SinkStatusJson,
   WebhookSinkJson,
 } from './feed-types.js';
+
+export type { ConsoleAppName, ConsoleClient, ConsoleLinkJson, ConsoleSessionJson } from './console-client.js';
+export { CONSOLE_HEADERS, createConsoleClient } from './console-client.js';

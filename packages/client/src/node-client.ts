@@ -50,6 +50,11 @@ export interface NodeClient extends OperationsClient {
     envelope(id: string, options?: CallOptions): Promise<Uint8Array>;
     /** Asks the alert's origin for consent to onward use (forward to `to`, or judicial use). */
     requestConsent(id: string, body: ConsentRequestJson, options?: CallOptions): Promise<SentRequestJson>;
+    /**
+     * URL of the server-sent events of newly verified inbox alerts (event `alert`, data an
+     * AlertSummaryJson): for an EventSource, which carries the console's session cookie.
+     */
+    eventsUrl(): string;
   };
   /** Requests for information and their threads (replies, consents). */
   readonly requests: {
@@ -100,6 +105,7 @@ export function createNodeClient(options: ClientOptions): NodeClient {
       get: (id, o) => http.json('GET', alert(id), o),
       envelope: (id, o) => http.bytes(alert(id, '/envelope'), 'application/x-protobuf', o),
       requestConsent: (id, body, o) => post(alert(id, '/consent-requests'), body, o),
+      eventsUrl: () => http.url('v1/alert-events').href,
     },
     requests: {
       create: (body, o) => post('v1/requests', body, o),

@@ -83,6 +83,8 @@ export interface AlertListQuery {
   readonly handling?: HandlingCode;
   /** Issued at or after (RFC 3339). */
   readonly since?: string;
+  /** Free text: every word, as a prefix, in the alert's searchable text (titles, places, series). */
+  readonly q?: string;
   readonly cursor?: string;
   /** 1 to 500, default 50. */
   readonly limit?: number;

@@ -86,6 +86,8 @@ export interface NetworkFile {
   readonly registry: {
     readonly url: string;
     readonly docs: string;
+    /** The administrator console (sign in with `npx enlace console link --role administrator`). */
+    readonly console: string;
     readonly token: string;
     readonly auditorToken: string;
     readonly publicKey: Readonly<Record<string, unknown>>;
@@ -96,6 +98,8 @@ export interface NetworkFile {
       {
         readonly url: string;
         readonly docs: string;
+        /** The country's officer console. */
+        readonly console: string;
         readonly token: string;
         readonly keys: readonly string[];
       }
@@ -105,6 +109,8 @@ export interface NetworkFile {
   readonly feed: {
     readonly url: string;
     readonly docs: string;
+    /** The FIU console. */
+    readonly console: string;
     /** Where file feeds are written: `<fileRoot>/<CC>/<directory given to --to-dir>`. */
     readonly fileRoot: string;
     readonly tokens: Readonly<Record<string, string>>;
@@ -355,7 +361,10 @@ export async function startLocalNetwork(options: StartOptions, io: Io): Promise<
       stopping.push(async () => watcher.stop());
     }
 
-    const nodes: Record<string, { url: string; docs: string; token: string; keys: string[] }> = {};
+    const nodes: Record<
+      string,
+      { url: string; docs: string; console: string; token: string; keys: string[] }
+    > = {};
     for (const [index, country] of options.countries.entries()) {
       const status = authorization?.statuses()[country];
       if (status === 'suspended' || status === 'withdrawn') {
@@ -393,7 +402,13 @@ export async function startLocalNetwork(options: StartOptions, io: Io): Promise<
       stopping.push(() => node.close());
       running.set(country, node);
       const token = await localToken.officer(country);
-      nodes[country] = { url: node.url, docs: `${node.url}/docs`, token, keys: keys[country]! };
+      nodes[country] = {
+        url: node.url,
+        docs: `${node.url}/docs`,
+        console: `${node.url}/console/`,
+        token,
+        keys: keys[country]!,
+      };
     }
 
     const matchingKeys = await progress.step(
@@ -444,6 +459,7 @@ export async function startLocalNetwork(options: StartOptions, io: Io): Promise<
       registry: {
         url: registry.url,
         docs: `${registry.url}/docs`,
+        console: `${registry.url}/console/`,
         token: adminToken,
         auditorToken,
         publicKey: registry.registryKey.publicJwk,
@@ -452,6 +468,7 @@ export async function startLocalNetwork(options: StartOptions, io: Io): Promise<
       feed: {
         url: feed.url,
         docs: `${feed.url}/docs`,
+        console: `${feed.url}/console/`,
         fileRoot: feed.fileRoot,
         tokens: feedTokens,
         matchingKeys,
@@ -573,13 +590,17 @@ function renderTable(info: NetworkFile, stateDir: string): string {
     'Enlace local network is up.',
     '',
     `  NATS       ${info.nats}`,
-    `  registry   ${info.registry.url}   (API docs: ${info.registry.docs})`,
-    `  feed       ${info.feed.url}   (API docs: ${info.feed.docs}; FIU feeds, matching, STIX export)`,
+    `  registry   ${info.registry.url}   (API docs: ${info.registry.docs}; console: ${info.registry.console})`,
+    `  feed       ${info.feed.url}   (API docs: ${info.feed.docs}; console: ${info.feed.console})`,
     '',
-    '  country  node                     keys',
+    '  country  node                     console                          keys',
     ...Object.entries(info.nodes).map(
-      ([country, node]) => `  ${country.padEnd(7)}  ${node.url.padEnd(23)}  ${node.keys.join(', ')}`,
+      ([country, node]) =>
+        `  ${country.padEnd(7)}  ${node.url.padEnd(23)}  ${node.console.padEnd(31)}  ${node.keys.join(', ')}`,
     ),
+    '',
+    "Consoles: `npx enlace console link --country MX` prints a one-time sign-in link for MX's officer",
+    '(--role administrator for the registry, --role fiu-analyst for the feed service).',
     '',
     `Tokens (administrator, auditor, one officer and one FIU analyst per country) are in ${join(stateDir, 'network.json')} (mode 0600).`,
     'Each node serves its officers: POST /v1/alerts to publish, GET /v1/alerts for the verified inbox',

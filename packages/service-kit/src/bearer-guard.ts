@@ -5,12 +5,17 @@
  * closed). The guard parses `Authorization: Bearer <token>` once, has the service verify the
  * token (the function it injects), checks the role table, puts the actor on `req.actor`, and
  * reports every refusal (401 and 403) to the service before refusing, for its audit trail.
+ * Without an Authorization header, a console session cookie (console/console-sessions.ts) is
+ * the credential: the guard verifies the token the session holds, exactly as a bearer token,
+ * and refuses a state-changing request that lacks the X-Enlace-Console header (CSRF).
  */
-import { applyDecorators, Inject, Injectable, Logger, SetMetadata } from '@nestjs/common';
+import { applyDecorators, Inject, Injectable, Logger, Optional, SetMetadata } from '@nestjs/common';
 import type { CanActivate, ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ApiBearerAuth, ApiResponse } from '@nestjs/swagger';
 
+import { CONSOLE_HEADER, CONSOLE_SESSIONS, consoleCookieName, cookieOf } from './console/console-sessions.js';
+import type { ConsoleSessions } from './console/console-sessions.js';
 import type { ServiceRequest } from './request-id.js';
 import { requestIdOf } from './request-id.js';
 import { serviceError } from './service-error.js';
@@ -157,7 +162,38 @@ export class BearerGuard implements CanActivate {
   constructor(
     @Inject(Reflector) private readonly reflector: Reflector,
     @Inject(BEARER_AUTH) private readonly auth: BearerAuth<VerifiedToken, unknown>,
+    @Optional() @Inject(CONSOLE_SESSIONS) private readonly sessions?: ConsoleSessions,
   ) {}
+
+  /** The token of the request's console session, when it has no Authorization header. */
+  private async sessionToken(req: AuthenticatedRequest<unknown>): Promise<string | undefined> {
+    if (this.sessions === undefined || req.headers.authorization !== undefined) return undefined;
+    const id = cookieOf(req, consoleCookieName(req));
+    if (id === undefined) return undefined;
+    const found = this.sessions.lookup(id);
+    if (found.kind !== 'active')
+      return this.refuse(
+        req,
+        'anonymous',
+        'ERR_UNAUTHENTICATED',
+        found.kind === 'expired'
+          ? 'your console session has expired: sign in again'
+          : 'this console session is not known here (the service restarted?): sign in again',
+        undefined,
+        found.kind === 'expired' ? 'session_expired' : 'session_unknown',
+      );
+    const method = (req.method ?? 'GET').toUpperCase();
+    if (method !== 'GET' && method !== 'HEAD' && req.headers[CONSOLE_HEADER] !== '1')
+      return this.refuse(
+        req,
+        'anonymous',
+        'ERR_FORBIDDEN',
+        `console requests that change state need the header ${CONSOLE_HEADER}: 1`,
+        undefined,
+        'csrf_header_missing',
+      );
+    return found.token;
+  }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true;
@@ -171,7 +207,9 @@ export class BearerGuard implements CanActivate {
     if (access.kind === 'public') return true;
 
     const req = context.switchToHttp().getRequest<AuthenticatedRequest<unknown>>();
-    const bearer = parseBearer(req.headers.authorization);
+    const session = await this.sessionToken(req);
+    const bearer: BearerHeader =
+      session !== undefined ? { kind: 'token', token: session } : parseBearer(req.headers.authorization);
     if (bearer.kind === 'missing')
       return this.refuse(
         req,
@@ -218,6 +256,7 @@ export class BearerGuard implements CanActivate {
     code: Refusal['code'],
     reason: string,
     roles?: readonly string[],
+    why?: string,
   ): Promise<never> {
     if (this.auth.onRefused !== undefined) {
       try {
@@ -233,6 +272,6 @@ export class BearerGuard implements CanActivate {
         this.logger.error(`could not record a refused request: ${(error as Error).message}`);
       }
     }
-    throw serviceError(code, reason);
+    throw serviceError(code, reason, why === undefined ? undefined : { reason: why });
   }
 }

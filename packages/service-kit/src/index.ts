@@ -78,3 +78,15 @@ export type {
 } from './service-error.js';
 export { ServiceAppModule, ServiceKitModule } from './service-kit.module.js';
 export type { ServiceKitModuleOptions, ServiceParts } from './service-kit.module.js';
+export { CONSOLE_CSP, ConsoleController, ConsoleModule } from './console/console.module.js';
+export type { ConsoleApp, ConsoleModuleOptions } from './console/console.module.js';
+export {
+  CONSOLE_HEADER,
+  CONSOLE_SESSIONS,
+  ConsoleSessions,
+  LINK_TTL_MS,
+  SESSION_TTL_MS,
+  consoleCookieName,
+  cookieOf,
+} from './console/console-sessions.js';
+export type { SessionLookup } from './console/console-sessions.js';

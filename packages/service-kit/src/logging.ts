@@ -109,7 +109,10 @@ export function createServiceLogger(options: ServiceLoggerOptions): ServiceLogge
       base: { service: options.service },
       timestamp: pino.stdTimeFunctions.isoTime,
       // Belt and braces: the serializers below never include headers.
-      redact: { paths: ['req.headers.authorization', 'headers.authorization'], censor: '[redacted]' },
+      redact: {
+        paths: ['req.headers.authorization', 'headers.authorization', 'req.headers.cookie', 'headers.cookie'],
+        censor: '[redacted]',
+      },
     },
     ...(options.destination === undefined ? [] : [options.destination]),
   );

@@ -1,6 +1,6 @@
 /**
  * What every service's root module imports (ServiceAppModule builds it): the bearer guard with the service's BearerAuth, the
- * one error filter, GET /metrics on the service's own prom-client Registry, and readiness
+ * one error filter, the console's sign-in sessions, GET /metrics on the service's own prom-client Registry, and readiness
  * (GET /health/ready, /health/live) through @nestjs/terminus.
  */
 import { Module } from '@nestjs/common';
@@ -10,6 +10,7 @@ import { TerminusModule } from '@nestjs/terminus';
 import type { Registry } from 'prom-client';
 
 import { BEARER_AUTH, BearerGuard } from './bearer-guard.js';
+import { CONSOLE_SESSIONS, ConsoleSessions } from './console/console-sessions.js';
 import type { BearerAuth, VerifiedToken } from './bearer-guard.js';
 import { ServiceErrorFilter } from './error-filter.js';
 import { READINESS_CHECKS, ReadinessController } from './health.js';
@@ -31,6 +32,8 @@ export class ServiceKitModule {
   static register(options: ServiceKitModuleOptions): DynamicModule {
     return {
       module: ServiceKitModule,
+      // Global: the console module (when a service registers it) uses the auth and the sessions.
+      global: true,
       // Failed checks are answered (503 with the report), not logged as errors on every probe.
       imports: [TerminusModule.forRoot({ logger: false })],
       controllers: [MetricsController, ReadinessController],
@@ -40,7 +43,10 @@ export class ServiceKitModule {
         { provide: READINESS_CHECKS, useValue: options.readiness },
         { provide: APP_GUARD, useClass: BearerGuard },
         { provide: APP_FILTER, useValue: new ServiceErrorFilter(options.service) },
+        // Console sign-ins of this service (empty in a service that serves no console).
+        { provide: CONSOLE_SESSIONS, useValue: new ConsoleSessions() },
       ],
+      exports: [BEARER_AUTH, CONSOLE_SESSIONS],
     };
   }
 }

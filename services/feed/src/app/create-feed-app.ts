@@ -14,6 +14,7 @@ import {
   connectServiceNats,
   createMetricsRegistry,
   createTokenVerifier,
+  ConsoleModule,
   createServiceApp,
   listenService,
   serviceLoggerFor,
@@ -212,6 +213,7 @@ export async function createFeedApp(options: CreateFeedAppOptions): Promise<Feed
     const { app } = await createServiceApp(
       {
         controllers: [FeedsController, MatchController, HealthController, TaxiiController, MispController],
+        imports: [ConsoleModule.register({ app: 'fiu' })],
         providers: [{ provide: FEED_CONTEXT, useValue: context }],
         kit: {
           service: 'feed service',

@@ -39,7 +39,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 type ListParams = Partial<
   Record<
-    'box' | 'kind' | 'network' | 'origin' | 'since' | 'handling' | 'expired' | 'cursor' | 'limit',
+    'box' | 'kind' | 'network' | 'origin' | 'since' | 'handling' | 'expired' | 'cursor' | 'limit' | 'q',
     string
   >
 >;
@@ -83,6 +83,8 @@ export function parseListQuery(params: ListParams): AlertQuery {
   if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > 500))
     bad('limit', 'must be an integer from 1 to 500');
   const cursor = one('cursor');
+  const q = one('q');
+  if (q !== undefined && q.length > 200) bad('q', 'must be at most 200 characters');
   if (violations.length > 0)
     throw new NodeError('ERR_VALIDATION', `invalid query: ${violations.map((v) => v.path).join(', ')}`, {
       violations,
@@ -96,6 +98,7 @@ export function parseListQuery(params: ListParams): AlertQuery {
     ...(since !== undefined && { since }),
     ...((expired === 'true' || expired === 'false') && { expired: expired === 'true' }),
     ...(cursor !== undefined && { cursor }),
+    ...(q !== undefined && { q }),
     ...(limit !== undefined && { limit }),
   };
 }
@@ -222,6 +225,12 @@ export class AlertsController {
     enum: ['true', 'false'],
     description: 'only alerts whose expires_at has passed (true) or not (false)',
   })
+  @ApiQuery({
+    name: 'q',
+    required: false,
+    description:
+      'free text: every word, as a prefix, in the title, summary, place names, document series or modus operandi',
+  })
   @ApiQuery({ name: 'cursor', required: false, description: 'the `next` of the previous page' })
   @ApiQuery({ name: 'limit', required: false, description: '1 to 500, default 50' })
   list(@Query() params: ListParams, @Req() req: OfficerRequest): Record<string, unknown> {
@@ -230,7 +239,9 @@ export class AlertsController {
       const page = this.node.store.list(query);
       const items = page.items.flatMap((row) => {
         const read = this.#read(row, req, 'inbox', false);
-        return read === undefined ? [] : [summaryView(row, read)];
+        // A reader who sees only the header must not learn that its hidden text matched.
+        if (read === undefined || (query.q !== undefined && read.visibility === 'header')) return [];
+        return [summaryView(row, read)];
       });
       return { items, ...(page.next !== undefined && { next: page.next }) };
     } catch (error) {

@@ -29,6 +29,7 @@ import {
 } from '@enlace/trust';
 import type { TimeRule } from '@enlace/trust';
 import {
+  ConsoleModule,
   connectServiceNats,
   createMetricsRegistry,
   createTokenVerifier,
@@ -44,6 +45,7 @@ import type { JetStreamManager } from '@nats-io/jetstream';
 import type { INestApplication, LoggerService } from '@nestjs/common';
 
 import { AlertPublisher } from '../alerts/alert-publisher.js';
+import { AlertEventsController } from '../alerts/alert-events.controller.js';
 import { AlertsController } from '../alerts/alerts.controller.js';
 import { NodeAudit } from '../audit/node-audit.js';
 import { officerAccess } from '../auth/officer-access.js';
@@ -283,7 +285,8 @@ export async function createNodeApp(options: CreateNodeAppOptions): Promise<Node
 
     const { app } = await createServiceApp(
       {
-        controllers: [AlertsController, RequestsController, HealthController],
+        controllers: [AlertsController, AlertEventsController, RequestsController, HealthController],
+        imports: [ConsoleModule.register({ app: 'officer' })],
         providers: [{ provide: NODE_CONTEXT, useValue: context }],
         kit: {
           service: 'node',

@@ -202,3 +202,52 @@ describe('AlertStore', () => {
     expect(store.receipts(alertId).map((r) => r.from)).toEqual(['GT', 'HN', 'SV']);
   });
 });
+
+describe('free-text search (FTS5)', () => {
+  const route = (title: string, place: string, at: number): NewAlertRow =>
+    row({
+      at,
+      title,
+      alertJson: {
+        header: { title, summary: 'cruce en balsa' },
+        route: { waypoints: [{ place, country: 'GT', crossing: 'CROSSING_TYPE_INFORMAL' }] },
+        network: { accounts: [{ digest: 'deadbeefcafe' }] },
+      },
+    });
+
+  it('finds alerts by place names and words of the title, accent-insensitively, with keyset paging', () => {
+    store.insert(route('Ruta del Golfo', 'Tecún Umán', T0));
+    store.insertMany([route('Ruta del Pacífico', 'Tapachula', T0 + 1), route('Otra', 'Reynosa', T0 + 2)]);
+    expect(store.list({ q: 'tecun' }).items.map((a) => a.title)).toEqual(['Ruta del Golfo']);
+    expect(store.list({ q: 'ruta' }).items.map((a) => a.title)).toEqual([
+      'Ruta del Pacífico',
+      'Ruta del Golfo',
+    ]);
+    const first = store.list({ q: 'balsa', limit: 2 });
+    expect(first.items.map((a) => a.title)).toEqual(['Otra', 'Ruta del Pacífico']);
+    expect(store.list({ q: 'balsa', limit: 2, cursor: first.next! }).items.map((a) => a.title)).toEqual([
+      'Ruta del Golfo',
+    ]);
+  });
+
+  it('never indexes digests or enum values, and FTS syntax in the query is only text', () => {
+    store.insert(route('Ruta', 'Tecún Umán', T0));
+    expect(store.list({ q: 'deadbeefcafe' }).items).toEqual([]);
+    expect(store.list({ q: 'CROSSING_TYPE_INFORMAL' }).items).toEqual([]);
+    expect(store.list({ q: 'ruta OR "x' }).items).toEqual([]);
+    expect(store.list({ q: '*** ' }).items).toEqual([]);
+  });
+
+  it('re-indexes a replaced alert and indexes what a store made before search holds', () => {
+    const a = route('Ruta vieja', 'Tapachula', T0);
+    store.insert(a);
+    store.replace({ ...a, title: 'Ruta nueva', alertJson: { header: { title: 'Ruta nueva' } } });
+    expect(store.list({ q: 'vieja' }).items).toEqual([]);
+    expect(store.list({ q: 'nueva' }).items).toHaveLength(1);
+  });
+
+  it('takes q from the query string, bounded', () => {
+    expect(parseListQuery({ q: 'tecun' })).toEqual({ q: 'tecun' });
+    expect(() => parseListQuery({ q: 'x'.repeat(201) })).toThrow(/q/);
+  });
+});

@@ -11,6 +11,8 @@ import { join } from 'node:path';
 
 import Database from 'better-sqlite3';
 
+import { AlertSearchIndex, SEARCH_CONDITION, ftsQuery } from './alert-search.js';
+
 export const STORE_FILE = 'alerts.sqlite';
 
 export type Box = 'inbox' | 'outbox';
@@ -78,6 +80,8 @@ export interface AlertQuery {
   readonly handling?: string;
   /** Issued at or after. */
   readonly since?: Date;
+  /** Free text: every word (as a prefix) in the alert's searchable text (alert-search.ts). */
+  readonly q?: string;
   /** Only alerts whose expires_at has passed (true) or not (false: none, or later) at `now`. */
   readonly expired?: boolean;
   /** The instant `expired` is judged at (default: the time of the call). */
@@ -183,6 +187,7 @@ export interface StoredReceipt {
 
 export class AlertStore {
   readonly #db: Database.Database;
+  readonly #search: AlertSearchIndex;
   readonly #insert: Database.Statement;
   readonly #replace: Database.Statement;
   readonly #insertReturning: Database.Statement<[Record<string, unknown>], Marks>;
@@ -199,6 +204,7 @@ export class AlertStore {
 
   private constructor(db: Database.Database) {
     this.#db = db;
+    this.#search = new AlertSearchIndex(db);
     const insertSql = (verb: string): string => `${verb} INTO alerts (
       id, box, origin, network, kind, handling, tlp, issued_at, expires_at, received_at, title,
       recipients, supersedes_id, retracts_id, restricted, readable, alert_json, envelope, subject,
@@ -256,7 +262,7 @@ export class AlertStore {
    * A retraction or supersession marks the earlier alert of the same origin, in one transaction.
    */
   insert(row: NewAlertRow, receivedAt = new Date()): boolean {
-    return this.#write(this.#insert, row, receivedAt);
+    return this.#write(this.#insert, row, receivedAt, false);
   }
 
   /**
@@ -264,7 +270,7 @@ export class AlertStore {
    * clear body of a restricted alert that its own consumer may have stored header-only first.
    */
   replace(row: NewAlertRow, receivedAt = new Date()): void {
-    this.#write(this.#replace, row, receivedAt);
+    this.#write(this.#replace, row, receivedAt, true);
   }
 
   /**
@@ -279,6 +285,7 @@ export class AlertStore {
         const marks = this.#insertReturning.get(this.#params(row, receivedAt));
         if (marks === undefined) return undefined;
         this.#mark(row);
+        this.#search.add(row.id, row.alertJson);
         return {
           ...row,
           receivedAt,
@@ -323,11 +330,13 @@ export class AlertStore {
       this.#markSuperseded.run({ id: row.supersedesId, origin: row.origin, by: row.id });
   }
 
-  #write(statement: Database.Statement, row: NewAlertRow, receivedAt: Date): boolean {
+  #write(statement: Database.Statement, row: NewAlertRow, receivedAt: Date, replace: boolean): boolean {
     return this.#db.transaction(() => {
       const result = statement.run(this.#params(row, receivedAt));
       if (result.changes === 0) return false;
       this.#mark(row);
+      if (replace) this.#search.replace(row.id, row.alertJson);
+      else this.#search.add(row.id, row.alertJson);
       return true;
     })();
   }
@@ -361,6 +370,11 @@ export class AlertStore {
     if (query.since !== undefined) {
       where.push('issued_at >= @since');
       params['since'] = query.since.getTime();
+    }
+    if (query.q !== undefined) {
+      // Nothing searchable typed (only punctuation): no alert matches.
+      where.push(SEARCH_CONDITION);
+      params['q'] = ftsQuery(query.q) ?? '""';
     }
     if (query.expired !== undefined) {
       where.push(

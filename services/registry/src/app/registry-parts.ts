@@ -3,6 +3,7 @@
  * registry's role table and audit of refusals, error filter, metrics, readiness): the HTTP
  * controllers, the NATS RPC controller, and the RegistryService and registry key they are given.
  */
+import { ConsoleModule } from '@enlace/service-kit';
 import type { ServiceKitModuleOptions, ServiceParts } from '@enlace/service-kit';
 
 import type { RegistryService } from '../domain/service.js';
@@ -22,6 +23,7 @@ export function registryParts(
   return {
     kit,
     controllers: [...HTTP_CONTROLLERS, RegistryRpcController],
+    imports: [ConsoleModule.register({ app: 'administrator' })],
     providers: [
       { provide: REGISTRY_SERVICE, useValue: deps.service },
       {
