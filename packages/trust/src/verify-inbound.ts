@@ -111,8 +111,11 @@ export interface VerifyContext {
 const kids = new Map<string, string>();
 const MAX_KIDS = 1_000;
 
-/** The kid of a protected header; only a header that names one is remembered. */
-function kidOf(protectedHeader: string): string {
+/**
+ * The kid of a JWS protected header (alerts, requests), or RejectMessage `malformed`; only a
+ * header that names one is remembered.
+ */
+export function kidOf(protectedHeader: string): string {
   const known = kids.get(protectedHeader);
   if (known !== undefined) return known;
   const kid = readKid(protectedHeader);

@@ -38,7 +38,8 @@ import { rejectEnvelope as reject, verifyEnvelope } from './envelope.js';
 import { judgedAt } from './time-rule.js';
 import type { TimeRule } from './time-rule.js';
 import type { TrustView } from './trust-view.js';
-import type { InboundMessage } from './verify-inbound.js';
+import { kidOf } from './verify-inbound.js';
+import type { InboundMessage, VerifyContext } from './verify-inbound.js';
 
 /** The NATS header that tells a request from a forwarded alert on a direct subject. */
 export const REQUEST_TYPE_HEADER = 'Enlace-Type';
@@ -88,28 +89,8 @@ export interface VerifiedRequest {
   readonly registryRevision: number;
 }
 
-export interface VerifyRequestContext {
-  /** This node's country. */
-  readonly country: string;
-  readonly trust: TrustView;
-  /** The registry state at an instant, when fresher than `trust` (TrustState.viewAt). */
-  readonly trustAt?: (at: Date) => Promise<TrustView>;
-  readonly timeRule?: TimeRule | undefined;
-  /** This country's private encryption keys, by kid; undefined: the body is not opened. */
-  readonly encryptionKeys: ReadonlyMap<string, PrivateKeyRecord> | undefined;
-}
-
-function kidOf(protectedHeader: string): string {
-  let header: unknown;
-  try {
-    header = JSON.parse(Buffer.from(protectedHeader, 'base64url').toString('utf8'));
-  } catch (cause) {
-    reject('malformed', 'the JWS protected header is not base64url JSON', cause);
-  }
-  const kid = (header as { kid?: unknown } | null)?.kid;
-  if (typeof kid !== 'string' || kid === '') reject('malformed', 'the JWS protected header names no kid');
-  return kid;
-}
+/** As for alerts (VerifyContext), without `now` and `consent`. */
+export type VerifyRequestContext = Omit<VerifyContext, 'now' | 'consent'>;
 
 /** The form of a Request: what every receiver relies on before the signature is checked. */
 export function requestProblem(request: Request): string | undefined {
