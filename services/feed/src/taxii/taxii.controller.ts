@@ -255,6 +255,22 @@ export class TaxiiController {
     this.#envelope(res, this.ctx.collections.objects(feed.id, parseTaxiiQuery(query, { filters: 'all' })));
   }
 
+  /** The collection and query of one object (5.6, 5.8); ERR_NOT_FOUND when the collection holds no such object. */
+  async #oneObject(
+    req: AnalystRequest,
+    root: string,
+    id: string,
+    object: string,
+    query: Record<string, unknown>,
+    filters: 'object' | 'versions',
+  ): Promise<{ feed: FeedDefinition; parsed: ObjectQuery }> {
+    const feed = await this.#content(this.#begin(req), root, id);
+    const parsed: ObjectQuery = { ...parseTaxiiQuery(query, { filters }), ids: [object] };
+    if (!this.ctx.collections.has(feed.id, object))
+      throw new FeedError('ERR_NOT_FOUND', `the collection holds no object ${JSON.stringify(object)}`);
+    return { feed, parsed };
+  }
+
   /** Section 5.6: one object, its last version unless match[version] says otherwise. */
   @Get(':root/collections/:id/objects/:object')
   async object(
@@ -265,10 +281,7 @@ export class TaxiiController {
     @Req() req: AnalystRequest,
     @Res() res: ServerResponse,
   ): Promise<void> {
-    const feed = await this.#content(this.#begin(req), root, id);
-    const parsed: ObjectQuery = { ...parseTaxiiQuery(query, { filters: 'object' }), ids: [object] };
-    if (!this.ctx.collections.has(feed.id, object))
-      throw new FeedError('ERR_NOT_FOUND', `the collection holds no object ${JSON.stringify(object)}`);
+    const { feed, parsed } = await this.#oneObject(req, root, id, object, query, 'object');
     this.#envelope(res, this.ctx.collections.objects(feed.id, parsed));
   }
 
@@ -282,10 +295,7 @@ export class TaxiiController {
     @Req() req: AnalystRequest,
     @Res() res: ServerResponse,
   ): Promise<void> {
-    const feed = await this.#content(this.#begin(req), root, id);
-    const parsed: ObjectQuery = { ...parseTaxiiQuery(query, { filters: 'versions' }), ids: [object] };
-    if (!this.ctx.collections.has(feed.id, object))
-      throw new FeedError('ERR_NOT_FOUND', `the collection holds no object ${JSON.stringify(object)}`);
+    const { feed, parsed } = await this.#oneObject(req, root, id, object, query, 'versions');
     const page = this.ctx.collections.objects(feed.id, parsed);
     send(
       res,
