@@ -13,6 +13,8 @@ import {
 } from '@enlace/client';
 import type { ConsoleAppName, ServiceKind } from '@enlace/client';
 
+import { i18next } from './i18n/index.js';
+
 const base = { baseUrl: window.location.origin, headers: CONSOLE_HEADERS };
 
 const SERVICE_OF: Readonly<Record<ConsoleAppName, ServiceKind>> = {
@@ -29,7 +31,7 @@ export const feedClient = createFeedClient(base);
 /** Why a call was refused for want of a session: the page then shows the sign-in form. */
 export function sessionEnded(error: unknown): string | undefined {
   if (!(error instanceof EnlaceHttpError) || error.status !== 401) return undefined;
-  if (error.reason === 'session_expired') return 'Your session has expired. Sign in again.';
+  if (error.reason === 'session_expired') return i18next.t('sessionExpired');
   if (error.reason === 'signed_out') return undefined;
   return error.message;
 }

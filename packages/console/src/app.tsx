@@ -5,6 +5,7 @@
  */
 import { createContext, useCallback, useContext, useEffect, useState } from 'react';
 import type { ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
 
 import type { ConsoleAppName, ConsoleSessionJson } from '@enlace/client';
 
@@ -12,6 +13,7 @@ import { consoleClient, messageOf, sessionEnded } from './api.js';
 import { AdminConsole } from './admin/admin-console.js';
 import { FiuConsole } from './fiu/fiu-console.js';
 import { OfficerConsole } from './officer/officer-console.js';
+import { LanguageSwitch } from './language-switch.js';
 import { SignIn } from './sign-in.js';
 
 type State =
@@ -38,13 +40,8 @@ export function useShell(): Shell {
 
 const pathNow = (): string => window.location.pathname.replace(/^\/console\/?/, '');
 
-const TITLES: Readonly<Record<ConsoleAppName, string>> = {
-  officer: 'Officer console',
-  administrator: 'Administrator console',
-  fiu: 'FIU console',
-};
-
 export function App(): ReactNode {
+  const { t } = useTranslation();
   const [state, setState] = useState<State>({ kind: 'loading' });
   const [path, setPath] = useState(pathNow);
 
@@ -92,11 +89,11 @@ export function App(): ReactNode {
     setPath(to);
   }, []);
 
-  if (state.kind === 'loading') return <p className="loading">Loading…</p>;
+  if (state.kind === 'loading') return <p className="loading">{t('loading')}</p>;
   if (state.kind === 'signed-out')
     return (
       <SignIn
-        title={TITLES[state.app]}
+        title={t(`titles.${state.app}`)}
         app={state.app}
         {...(state.message !== undefined && { message: state.message })}
         onSignedIn={(session) => setState({ kind: 'signed-in', session })}
@@ -120,21 +117,22 @@ export function App(): ReactNode {
     } finally {
       window.history.replaceState(null, '', '/console/');
       setPath('');
-      setState({ kind: 'signed-out', app: session.app, message: 'You have signed out.' });
+      setState({ kind: 'signed-out', app: session.app, message: t('signedOut') });
     }
   };
   return (
     <ShellContext.Provider value={shell}>
       <header className="top">
         <h1>
-          Enlace · {TITLES[session.app]}
+          Enlace · {t(`titles.${session.app}`)}
           {session.country !== undefined && ` · ${session.country}`}
         </h1>
         <span className="who" data-testid="who">
           {session.actor} ({session.roles.join(', ')})
         </span>
+        <LanguageSwitch />
         <button type="button" onClick={() => void signOut()}>
-          Sign out
+          {t('signOut')}
         </button>
       </header>
       <main>

@@ -1,10 +1,12 @@
 /** The sign-in page: says why (expired, signed out) and takes a pasted registry token. */
 import { useState } from 'react';
 import type { FormEvent, ReactNode } from 'react';
+import { Trans, useTranslation } from 'react-i18next';
 
 import type { ConsoleAppName, ConsoleSessionJson } from '@enlace/client';
 
 import { consoleClient, messageOf } from './api.js';
+import { LanguageSwitch } from './language-switch.js';
 
 export function SignIn(props: {
   readonly title: string;
@@ -12,6 +14,7 @@ export function SignIn(props: {
   readonly message?: string;
   readonly onSignedIn: (session: ConsoleSessionJson) => void;
 }): ReactNode {
+  const { t } = useTranslation();
   const [token, setToken] = useState('');
   const [error, setError] = useState<string | undefined>();
   const submit = async (event: FormEvent): Promise<void> => {
@@ -28,17 +31,17 @@ export function SignIn(props: {
   return (
     <main className="sign-in">
       <h1>Enlace · {props.title}</h1>
+      <LanguageSwitch />
       {props.message !== undefined && (
         <p className="notice" role="status" data-testid="sign-in-message">
           {props.message}
         </p>
       )}
       <p>
-        Open the sign-in link that <code>npx enlace console link</code> prints, or paste a registry token for
-        this service. The token is exchanged for a session and is not kept in this browser.
+        <Trans t={t} i18nKey="signIn.explain" components={[<code key="cli" />]} />
       </p>
       <form onSubmit={(e) => void submit(e)}>
-        <label htmlFor="token">Registry token</label>
+        <label htmlFor="token">{t('signIn.token')}</label>
         <textarea
           id="token"
           rows={4}
@@ -48,7 +51,7 @@ export function SignIn(props: {
           onChange={(e) => setToken(e.target.value)}
         />
         <button type="submit" disabled={token.trim() === ''}>
-          Sign in
+          {t('signIn.submit')}
         </button>
       </form>
       {error !== undefined && (
