@@ -21,6 +21,7 @@ import { chromium } from 'playwright-core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { expectAccessible } from './support/console-browser.js';
 import { routeDraft, waitFor } from './support/enlace-network.js';
 
 const CHROMIUM = process.env['ENLACE_CHROMIUM'] ?? '/usr/bin/chromium';
@@ -169,6 +170,7 @@ describe.skipIf(!haveChromium)('web console in a real browser', () => {
       .toContain('Ruta del Caribe hacia Chetumal');
     const liveMs = Date.now() - started;
     await page.screenshot({ path: join(SCREENSHOTS, 'officer-inbox.png'), fullPage: true });
+    await expectAccessible(page, 'officer inbox');
     expect(await page.evaluate(() => (globalThis as unknown as BrowserGlobals).marker)).toBe(1);
     expect(await page.locator('tr.new').count()).toBe(1);
     console.log(`console: live alert shown ${liveMs} ms after publish`);
@@ -207,6 +209,7 @@ describe.skipIf(!haveChromium)('web console in a real browser', () => {
     expect(await page.getByTestId('handling-banner').textContent()).toContain('not for judicial proceedings');
     expect(await page.getByTestId('waypoints').textContent()).toContain('informal crossing');
     await page.screenshot({ path: join(SCREENSHOTS, 'officer-alert.png'), fullPage: true });
+    await expectAccessible(page, 'officer alert page');
     expect(page.url()).toBe(`${network.info.nodes['GT']!.url}/console/alerts/${first.id}`);
 
     // A state-changing call without the console header is refused (CSRF), and with it allowed.
@@ -317,6 +320,7 @@ describe.skipIf(!haveChromium)('web console in a real browser', () => {
     await expect.poll(() => tab.getByTestId('countries').textContent(), { timeout: 10_000 }).toContain('MX');
     expect(await tab.getByRole('button', { name: 'Suspend MX' }).count()).toBe(1);
     await tab.screenshot({ path: join(SCREENSHOTS, 'administrator-countries.png'), fullPage: true });
+    await expectAccessible(tab, 'administrator countries');
     expect(
       await tab.evaluate(() => JSON.stringify({ ...(globalThis as unknown as BrowserGlobals).localStorage })),
     ).toBe('{}');
