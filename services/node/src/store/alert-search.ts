@@ -1,10 +1,11 @@
 /**
  * Free-text search of the node's alerts: an SQLite FTS5 table beside `alerts`, holding for each
  * alert only the words an officer searches by (title, summary, place names, document series,
- * modus operandi, descriptions), taken from the alert JSON as this country stored it, so a
- * restricted body the country cannot read is never indexed, and no digest, number or enum value
- * is either (only the keys of SEARCHABLE_KEYS). The row is written in the transaction of the
- * alert's insert, from fields already built (no decoding): one extra FTS insert per alert.
+ * modus operandi, descriptions), taken from the alert as this country reads it (its decoded
+ * message, or its JSON for a store written before), so a restricted body the country cannot read
+ * is never indexed, and no digest, number or enum value is either (only the string values of the
+ * keys of SEARCHABLE_KEYS). The row is written in the transaction of the alert's insert, from the
+ * text toRow took (no decoding): one extra FTS insert per alert.
  */
 import type Database from 'better-sqlite3';
 
@@ -31,8 +32,11 @@ CREATE VIRTUAL TABLE IF NOT EXISTS alerts_search USING fts5(
 );
 `;
 
-/** The searchable text of an alert's JSON: the values of SEARCHABLE_KEYS, one per line. */
-export function searchableText(alertJson: unknown): string {
+/**
+ * The searchable text of an alert, as its ts-proto message or its JSON (the same words: the
+ * string values of SEARCHABLE_KEYS, one per line, which both forms hold under the same names).
+ */
+export function searchableText(alert: unknown): string {
   const out: string[] = [];
   let size = 0;
   const walk = (value: unknown, key: string | undefined): void => {
@@ -42,13 +46,15 @@ export function searchableText(alertJson: unknown): string {
         out.push(value);
         size += value.length;
       }
+    } else if (value instanceof Date || ArrayBuffer.isView(value)) {
+      // A timestamp or bytes field of the message form: no words.
     } else if (Array.isArray(value)) {
       for (const item of value) walk(item, key);
     } else if (value !== null && typeof value === 'object') {
       for (const [k, v] of Object.entries(value as Record<string, unknown>)) walk(v, k);
     }
   };
-  walk(alertJson, undefined);
+  walk(alert, undefined);
   return out.join('\n').slice(0, MAX_TEXT);
 }
 
@@ -72,30 +78,20 @@ export class AlertSearchIndex {
   readonly #delete: Database.Statement<[string]>;
 
   constructor(db: Database.Database) {
-    const existed =
-      db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'alerts_search'").get() !== undefined;
     db.exec(SEARCH_SCHEMA);
     this.#insert = db.prepare<[string, string]>('INSERT INTO alerts_search (id, text) VALUES (?, ?)');
     this.#delete = db.prepare<[string]>('DELETE FROM alerts_search WHERE id = ?');
-    // A store made before search existed: index what it holds, once.
-    if (!existed) {
-      const rows = db.prepare<[], { id: string; alert_json: string }>('SELECT id, alert_json FROM alerts');
-      db.transaction(() => {
-        for (const row of rows.iterate()) this.add(row.id, JSON.parse(row.alert_json) as unknown);
-      })();
-    }
   }
 
   /** Indexes an alert just inserted (in the caller's transaction). */
-  add(id: string, alertJson: unknown): void {
-    const text = searchableText(alertJson);
+  add(id: string, text: string): void {
     if (text !== '') this.#insert.run(id, text);
   }
 
   /** Indexes an alert stored in place of another copy. */
-  replace(id: string, alertJson: unknown): void {
+  replace(id: string, text: string): void {
     this.#delete.run(id);
-    this.add(id, alertJson);
+    this.add(id, text);
   }
 }
 
