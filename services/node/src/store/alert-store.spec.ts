@@ -265,6 +265,28 @@ describe('free-text search (FTS5)', () => {
     expect(store.list({ q: 'nueva' }).items).toHaveLength(1);
   });
 
+  it('indexes behind the commit, and loses nothing to a kill before the index caught up', () => {
+    const a = route('Ruta del Norte', 'Piedras Negras', T0);
+    const b = route('Ruta del Sur', 'Ciudad Hidalgo', T0 + 1);
+    store.insertMany([a, b]);
+    // Committed with the alerts, not yet in the FTS table (moved behind, 50 ms later).
+    const raw = new Database(join(dir, 'alerts.sqlite'));
+    const count = (table: string) =>
+      (raw.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+    expect(count('alerts_search_pending')).toBe(2);
+    expect(count('alerts_search')).toBe(0);
+    // The node is killed here: the next store on the same file indexes what waited, at open.
+    const next = AlertStore.open(dir);
+    expect(count('alerts_search_pending')).toBe(0);
+    expect(next.list({ q: 'piedras' }).items.map((x) => x.id)).toEqual([a.id]);
+    next.close();
+    // A search sees an alert just stored, before its words were moved.
+    const c = route('Ruta del Este', 'Corinto', T0 + 2);
+    store.insert(c);
+    expect(store.list({ q: 'corinto' }).items.map((x) => x.id)).toEqual([c.id]);
+    raw.close();
+  });
+
   it('takes q from the query string, bounded', () => {
     expect(parseListQuery({ q: 'tecun' })).toEqual({ q: 'tecun' });
     expect(() => parseListQuery({ q: 'x'.repeat(201) })).toThrow(/q/);

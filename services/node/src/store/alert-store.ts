@@ -225,6 +225,8 @@ export class AlertStore {
   private constructor(db: Database.Database) {
     this.#db = db;
     this.#search = new AlertSearchIndex(db);
+    // What a killed node left waiting to be indexed.
+    this.#search.catchUp();
     const insertSql = (verb: string): string => `${verb} INTO alerts (
       id, box, origin, network, kind, handling, tlp, issued_at, expires_at, received_at, title,
       recipients, supersedes_id, retracts_id, restricted, readable, clear_body, envelope, subject,
@@ -310,15 +312,23 @@ export class AlertStore {
    * Throws when any row fails, and then stores none of them.
    */
   insertMany(rows: readonly NewAlertRow[], receivedAt = new Date()): Array<StoredAlert | undefined> {
-    return this.#db.transaction(() =>
-      rows.map((row): StoredAlert | undefined => {
-        const marks = this.#insertReturning.get(this.#params(row, receivedAt));
-        if (marks === undefined) return undefined;
-        this.#mark(row);
-        this.#search.add(row.id, row.searchText);
-        return stored(row, receivedAt, marks);
-      }),
-    )();
+    let results: Array<StoredAlert | undefined>;
+    try {
+      results = this.#db.transaction(() =>
+        rows.map((row): StoredAlert | undefined => {
+          const marks = this.#insertReturning.get(this.#params(row, receivedAt));
+          if (marks === undefined) return undefined;
+          this.#mark(row);
+          this.#search.add(row.id, row.searchText);
+          return stored(row, receivedAt, marks);
+        }),
+      )();
+    } catch (error) {
+      this.#search.recount();
+      throw error;
+    }
+    this.#search.committed();
+    return results;
   }
 
   #params(row: NewAlertRow, receivedAt: Date): Record<string, unknown> {
@@ -356,14 +366,22 @@ export class AlertStore {
   }
 
   #write(statement: Database.Statement, row: NewAlertRow, receivedAt: Date, replace: boolean): boolean {
-    return this.#db.transaction(() => {
-      const result = statement.run(this.#params(row, receivedAt));
-      if (result.changes === 0) return false;
-      this.#mark(row);
-      if (replace) this.#search.replace(row.id, row.searchText);
-      else this.#search.add(row.id, row.searchText);
-      return true;
-    })();
+    let written: boolean;
+    try {
+      written = this.#db.transaction(() => {
+        const result = statement.run(this.#params(row, receivedAt));
+        if (result.changes === 0) return false;
+        this.#mark(row);
+        if (replace) this.#search.replace(row.id, row.searchText);
+        else this.#search.add(row.id, row.searchText);
+        return true;
+      })();
+    } catch (error) {
+      this.#search.recount();
+      throw error;
+    }
+    this.#search.committed();
+    return written;
   }
 
   get(id: string): StoredAlert | undefined {
@@ -397,6 +415,8 @@ export class AlertStore {
       params['since'] = query.since.getTime();
     }
     if (query.q !== undefined) {
+      // Every alert stored so far is found: what waits to be indexed is indexed first.
+      this.#search.catchUp();
       // Nothing searchable typed (only punctuation): no alert matches.
       where.push(SEARCH_CONDITION);
       params['q'] = ftsQuery(query.q) ?? '""';
@@ -471,8 +491,16 @@ export class AlertStore {
     return out;
   }
 
+  /** Indexes for search, now, what waits to be (it is otherwise done behind the commits). */
+  indexPending(): void {
+    this.#search.catchUp();
+  }
+
   close(): void {
-    if (this.#db.open) this.#db.close();
+    if (!this.#db.open) return;
+    this.#search.catchUp();
+    this.#search.stop();
+    this.#db.close();
   }
 }
 
