@@ -15,6 +15,7 @@
  */
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 
 import type { PrivateKeyRecord } from '@enlace/crypto';
 import { AlertStore, DEFAULT_INBOUND_CONCURRENCY, InboundAlerts, NodeAudit, NodeMetrics } from '@enlace/node';
@@ -246,11 +247,17 @@ export async function measureEnlace(options: {
         progress(`enlace: latency at ${perSecond} alerts/s for ${sizes.loadMs / 1000} s`);
         arrived.clear();
         const due = new Map<string, number>();
+        // How late the event loop ran its callbacks during the run (both nodes share it here).
+        const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+        loopDelay.enable();
         await openLoop(perSecond, sizes.loadMs, async (_i, dueAt) => due.set(await publish(), dueAt));
         await until('latency run', () => arrived.size >= due.size, 60_000);
+        loopDelay.disable();
         const latencies = skipWarmUp([...due].map(([id, t]) => arrived.get(id)! - t));
         latency_ms[`p50_at_${perSecond}`] = percentile(latencies, 50);
         latency_ms[`p99_at_${perSecond}`] = percentile(latencies, 99);
+        latency_ms[`p999_at_${perSecond}`] = percentile(latencies, 99.9);
+        latency_ms[`loop_delay_p99_at_${perSecond}`] = loopDelay.percentile(99) / 1e6;
       }
       await gt.close();
       gt = undefined;

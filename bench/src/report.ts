@@ -208,8 +208,8 @@ export function renderTable(r: ReportInput): string {
   );
   for (const load of [100, 1_000]) {
     rows.push([
-      `Latency p50 / p99 at ${int(load)} alerts/s`,
-      `${ms(r.latency_ms[`p50_at_${load}`])} / ${ms(r.latency_ms[`p99_at_${load}`])}`,
+      `Latency p50 / p99 / p999 at ${int(load)} alerts/s (Enlace: event-loop delay p99)`,
+      `${ms(r.latency_ms[`p50_at_${load}`])} / ${ms(r.latency_ms[`p99_at_${load}`])} / ${ms(r.latency_ms[`p999_at_${load}`])} (loop ${ms(r.latency_ms[`loop_delay_p99_at_${load}`])})`,
       '',
       `${ms(r.peer.latency_ms[`p50_at_${load}`])} / ${ms(r.peer.latency_ms[`p99_at_${load}`])}`,
       '',

@@ -234,6 +234,8 @@ export async function measureStages(options: {
     try {
       return await stage(n, () => {
         for (let i = 0; i < n; i += COMMIT_BATCH) store.insertMany(rows.slice(i, i + COMMIT_BATCH));
+        // The search index is filled behind the commits: what is still waiting is counted here.
+        store.indexPending();
       });
     } finally {
       store.close();
@@ -291,16 +293,17 @@ export async function measureStages(options: {
       encryptionKeys: undefined,
     });
     try {
-      return await stage(n, () =>
-        pool(n, DEFAULT_INBOUND_CONCURRENCY, (i) =>
+      return await stage(n, async () => {
+        await pool(n, DEFAULT_INBOUND_CONCURRENCY, (i) =>
           path.handle({
             subject: alerts[i]!.subject,
             data: alerts[i]!.envelope,
             msgId: alerts[i]!.id,
             deliveryCount: 1,
           }),
-        ),
-      );
+        );
+        store.indexPending();
+      });
     } finally {
       await audit.close();
       store.close();
@@ -374,6 +377,7 @@ export async function measureStages(options: {
               id: `${uuidv7()}`,
             })),
           );
+        store.indexPending();
       });
     } finally {
       store.close();

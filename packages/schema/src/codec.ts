@@ -7,8 +7,8 @@
  * ts-proto message early, leaving the rest to be read as fields of the parent; strings that are
  * not UTF-8 become U+FFFD). Signed bytes must mean the same thing to every receiver, whatever
  * protobuf implementation it uses, so such input is refused rather than guessed at; and what is
- * accepted is read in protobuf's meaning (a repeated singular sub-message merges), through its
- * canonical encoding.
+ * accepted is read in protobuf's meaning (a repeated singular sub-message merges): the ts-proto
+ * message is the one its decoder makes of the canonical encoding (ts-message.ts).
  */
 import { fromBinary, toBinary } from '@bufbuild/protobuf';
 import { Alert, AlertBody } from './gen/enlace/alert/v1/alert.js';
@@ -17,6 +17,7 @@ import { Request, RequestBody, SignedRequest } from './gen/enlace/rfi/v1/request
 import type { SchemaTypeName } from './descriptors.js';
 import { messageDesc } from './descriptors.js';
 import { MalformedMessageError, UnencodableMessageError } from './errors.js';
+import { tsMessageOf } from './ts-message.js';
 
 interface MessageCodec<T> {
   encode(message: T): { finish(): Uint8Array };
@@ -104,8 +105,13 @@ function decode<T>(codec: MessageCodec<T>, typeName: SchemaTypeName, bytes: Uint
     const desc = messageDesc(typeName);
     const parsed = fromBinary(desc, copy, { readUnknownFields: false });
     // ts-proto's decoders let a singular sub-message that occurs twice replace the first, where
-    // protobuf (and every other decoder) merges the two: read the message as protobuf means it,
-    // from its canonical encoding, so that it means to Enlace what it means to protoc.
+    // protobuf (and every other decoder) merges the two: the message is the reflective reader's,
+    // so that it means to Enlace what it means to protoc. Its ts-proto form is built from it
+    // directly (what ts-proto decodes of its canonical encoding, without encoding it), or, for
+    // what that walk does not take (-0, a representation not expected here), decoded from the
+    // canonical encoding itself.
+    const direct = tsMessageOf(desc, parsed);
+    if (direct !== undefined) return direct as T;
     return codec.decode(toBinary(desc, parsed));
   } catch (cause) {
     throw new MalformedMessageError(`cannot decode ${name}: ${describe(cause)}`, { cause });

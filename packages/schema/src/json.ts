@@ -18,6 +18,7 @@ import { AlertValidationError, UnencodableMessageError } from './errors.js';
 import { Alert, AlertBody } from './gen/enlace/alert/v1/alert.js';
 import type { ValidationContext } from './validate.js';
 import { validateAlert } from './validate.js';
+import { SPECIAL_JSON_TYPES, TIMESTAMP_TYPE, sameNames, tsMessageOf } from './ts-message.js';
 
 /** A JSON value, as JSON.parse returns it. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | JsonObject;
@@ -99,8 +100,8 @@ function convert<T>(typeName: SchemaTypeName, value: unknown, codec: { decode(by
   try {
     const message = fromJson(desc, value as JsonValue, { ignoreUnknownFields: false });
     // The ts-proto message made straight from the reader's, when that is what its bytes decode to.
-    const direct = directTs(desc, message);
-    if (direct !== BAIL) return direct as T;
+    const direct = tsMessageOf(desc, message);
+    if (direct !== undefined) return direct as T;
     // The bytes are toBinary's own, fresh and well formed: the generated decoder reads them
     // directly (decodeAlert's private copy and structural re-read are for bytes from outside).
     return codec.decode(toBinary(desc, message));
@@ -133,25 +134,8 @@ function write(typeName: SchemaTypeName, encode: () => Uint8Array): JsonObject {
  */
 const BAIL: unique symbol = Symbol('bail');
 
-const TIMESTAMP_TYPE = 'google.protobuf.Timestamp';
 const MAX_TIMESTAMP_MS = 253_402_300_799_999;
 const UINT64_END = 2n ** 64n;
-
-/** Whether every field's ts-proto property name is its @bufbuild/protobuf local name (checked once). */
-const namesAgree = new WeakMap<DescMessage, boolean>();
-
-function sameNames(desc: DescMessage): boolean {
-  let ok = namesAgree.get(desc);
-  if (ok === undefined) {
-    ok =
-      desc.fields.every((f) => f.localName === f.jsonName) &&
-      desc.oneofs.every(
-        (o) => o.localName === o.name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()),
-      );
-    namesAgree.set(desc, ok);
-  }
-  return ok;
-}
 
 /**
  * The init object of @bufbuild/protobuf's `create` for a ts-proto message: the same message the
@@ -180,103 +164,6 @@ function directInit(desc: DescMessage, value: unknown): Record<string, unknown> 
     if (v !== undefined) init[field.localName] = v;
   }
   return init;
-}
-
-/**
- * The ts-proto message that the generated decoder makes of toBinary(message), built without the
- * bytes: defaults for what is unset, Timestamps as Dates (as ts-proto's fromTimestamp makes
- * them); BAIL for anything whose round trip is not plainly the identity (-0, a representation
- * not expected here).
- */
-function directTs(desc: DescMessage, message: unknown): Record<string, unknown> | typeof BAIL {
-  if (typeof message !== 'object' || message === null || !sameNames(desc)) return BAIL;
-  const msg = message as Record<string, unknown>;
-  const out: Record<string, unknown> = {};
-  for (const field of desc.fields) {
-    const oneof = field.oneof;
-    if (oneof !== undefined) {
-      if (oneof.fields[0] !== field) continue;
-      const selected = msg[oneof.localName] as { case?: unknown; value?: unknown } | undefined;
-      if (selected === undefined || selected === null || typeof selected !== 'object') return BAIL;
-      if (selected.case === undefined) {
-        out[oneof.localName] = undefined;
-        continue;
-      }
-      const chosen = oneof.fields.find((f) => f.localName === selected.case);
-      if (chosen === undefined) return BAIL;
-      const v = tsField(chosen, selected.value);
-      if (v === BAIL) return BAIL;
-      out[oneof.localName] = { $case: chosen.localName, [chosen.localName]: v };
-      continue;
-    }
-    const v = tsField(field, msg[field.localName]);
-    if (v === BAIL) return BAIL;
-    out[field.localName] = v;
-  }
-  return out;
-}
-
-function tsField(field: DescField, value: unknown): unknown {
-  switch (field.fieldKind) {
-    case 'scalar':
-      return tsScalar(field.scalar, value);
-    case 'enum':
-      return typeof value === 'number' && Number.isInteger(value) && !Object.is(value, -0) ? value : BAIL;
-    case 'message':
-      return value === undefined ? undefined : tsMessage(field.message, value);
-    case 'list': {
-      if (!Array.isArray(value)) return BAIL;
-      const out: unknown[] = [];
-      for (const item of value) {
-        const v =
-          field.listKind === 'scalar'
-            ? tsScalar(field.scalar, item)
-            : field.listKind === 'enum'
-              ? typeof item === 'number' && Number.isInteger(item) && !Object.is(item, -0)
-                ? item
-                : BAIL
-              : tsMessage(field.message, item);
-        if (v === BAIL || v === undefined) return BAIL;
-        out.push(v);
-      }
-      return out;
-    }
-    default:
-      return BAIL;
-  }
-}
-
-function tsMessage(desc: DescMessage, value: unknown): unknown {
-  if (desc.typeName === TIMESTAMP_TYPE) {
-    const t = value as { seconds?: unknown; nanos?: unknown };
-    if (typeof t !== 'object' || t === null || typeof t.seconds !== 'bigint' || typeof t.nanos !== 'number')
-      return BAIL;
-    // As ts-proto's fromTimestamp.
-    let millis = (Number(t.seconds.toString()) || 0) * 1_000;
-    millis += (t.nanos || 0) / 1_000_000;
-    return new Date(millis);
-  }
-  if (SPECIAL_JSON_TYPES.has(desc.typeName)) return BAIL;
-  return directTs(desc, value);
-}
-
-function tsScalar(type: ScalarType, value: unknown): unknown {
-  switch (type) {
-    case ScalarType.STRING:
-      return typeof value === 'string' ? value : BAIL;
-    case ScalarType.BYTES:
-      return value instanceof Uint8Array ? value : BAIL;
-    case ScalarType.UINT32:
-      return typeof value === 'number' && Number.isInteger(value) && value >= 0 && !Object.is(value, -0)
-        ? value
-        : BAIL;
-    case ScalarType.UINT64:
-      return typeof value === 'bigint' && value >= 0n ? value : BAIL;
-    case ScalarType.DOUBLE:
-      return typeof value === 'number' && !Object.is(value, -0) ? value : BAIL;
-    default:
-      return BAIL;
-  }
 }
 
 function directField(field: DescField, value: unknown): unknown {
@@ -361,26 +248,6 @@ function checkJson(typeName: SchemaTypeName, value: unknown): Violation[] {
   checkMessage(out, messageDesc(typeName), value, '');
   return out;
 }
-
-/** Well-known types whose JSON form is not an object of their fields; only Timestamp is supported. */
-const SPECIAL_JSON_TYPES: ReadonlySet<string> = new Set([
-  'google.protobuf.Any',
-  'google.protobuf.Duration',
-  'google.protobuf.FieldMask',
-  'google.protobuf.Struct',
-  'google.protobuf.Value',
-  'google.protobuf.ListValue',
-  'google.protobuf.NullValue',
-  'google.protobuf.BoolValue',
-  'google.protobuf.BytesValue',
-  'google.protobuf.DoubleValue',
-  'google.protobuf.FloatValue',
-  'google.protobuf.Int32Value',
-  'google.protobuf.Int64Value',
-  'google.protobuf.StringValue',
-  'google.protobuf.UInt32Value',
-  'google.protobuf.UInt64Value',
-]);
 
 const fieldsByKey = new WeakMap<DescMessage, ReadonlyMap<string, DescField>>();
 

@@ -32,7 +32,7 @@ import { NodeError } from '../errors.js';
 import type { NodeKeys } from '../keys/node-keys.js';
 import type { NodeMetrics } from '../metrics/node-metrics.js';
 import type { AlertStore, StoredAlert } from '../store/alert-store.js';
-import { toRow } from './alert-view.js';
+import { alertJsonOf, toRow } from './alert-view.js';
 import { OutboxWriter } from './outbox-writer.js';
 
 /** Who asks, for the audit trail. */
@@ -137,7 +137,8 @@ export class AlertPublisher {
     const original = this.#ownAlert(id);
     if (original.retractedBy !== undefined)
       throw new NodeError('ERR_CONFLICT', `alert ${id} was already retracted by ${original.retractedBy}`);
-    const header = { ...((original.alertJson as { header?: Record<string, unknown> }).header ?? {}) };
+    const originalJson = alertJsonOf(original) as { header?: Record<string, unknown> };
+    const header = { ...(originalJson.header ?? {}) };
     for (const field of ['id', 'issuedAt', 'supersedesId', 'relatedIds', 'handlingNote'] as const)
       delete header[field];
     const now = this.deps.now?.() ?? new Date();
@@ -145,7 +146,7 @@ export class AlertPublisher {
       original.expiresAt !== undefined && original.expiresAt.getTime() > now.getTime() + 60_000
         ? original.expiresAt
         : new Date(now.getTime() + 86_400_000);
-    const handlingNote = (original.alertJson as { header?: { handlingNote?: unknown } }).header?.handlingNote;
+    const handlingNote = originalJson.header?.['handlingNote'];
     const draft = {
       header: {
         ...header,

@@ -11,7 +11,16 @@
 import { evaluateRead } from '@enlace/policy';
 import type { AlertKind, HandlingCode, ReadAllowed, ReadChannel, ReadDecision, Reader } from '@enlace/policy';
 import type { Alert, AlertBody, JsonObject } from '@enlace/schema';
-import { alertToJson, tlpName } from '@enlace/schema';
+import {
+  alertToJson,
+  decodeAlert,
+  decodeAlertBody,
+  decodeSignedAlert,
+  encodeAlertBody,
+  tlpName,
+} from '@enlace/schema';
+
+import { searchableText } from '../store/alert-search.js';
 
 import type {
   Box,
@@ -41,16 +50,24 @@ export interface RowInput {
   readonly verification: VerificationRecord;
 }
 
+/**
+ * The row the store keeps of a verified alert: the columns its queries filter on and show, the
+ * envelope, and (for a restricted alert readable here) the clear body. Its JSON view is built
+ * when read (alertJsonOf); only its searchable text is taken now, from the decoded message.
+ */
 export function toRow(input: RowInput): NewAlertRow {
   const signed = input.alert.header!;
+  const title = input.title !== undefined && input.title !== '' ? input.title : signed.title;
+  const summary = input.summary !== undefined && input.summary !== '' ? input.summary : signed.summary;
   // The readable form: the clear body in place of the encrypted one, or the header alone, with
   // a restricted alert's title and summary where a reader looks for them.
-  const header = {
-    ...signed,
-    title: input.title !== undefined && input.title !== '' ? input.title : signed.title,
-    summary: input.summary !== undefined && input.summary !== '' ? input.summary : signed.summary,
-  };
-  const alertJson = alertToJson({ header, body: input.body });
+  const header =
+    title === signed.title && summary === signed.summary ? signed : { ...signed, title, summary };
+  const encrypted = input.alert.body?.$case === 'encrypted';
+  const clearBody =
+    encrypted && input.verification.bodyReadable
+      ? encodeAlertBody({ body: input.body, title: input.title ?? '', summary: input.summary ?? '' })
+      : undefined;
   return {
     id: header.id,
     box: input.box,
@@ -67,12 +84,34 @@ export function toRow(input: RowInput): NewAlertRow {
     retractsId: header.retractsId,
     restricted: header.recipients.length > 0,
     readable: input.verification.bodyReadable,
-    alertJson,
+    clearBody,
     envelope: input.envelope,
     subject: input.subject,
     streamSeq: input.streamSeq,
     verification: input.verification,
+    searchText: searchableText({ header, body: input.body }),
   };
+}
+
+/**
+ * The alert as proto3 JSON, as this node reads it: decoded from the stored envelope, with a
+ * restricted alert's body, title and summary from its clear body when it could be read here,
+ * and no body when it could not (what toRow's input made of it).
+ */
+export function alertJsonOf(row: Pick<StoredAlert, 'envelope' | 'clearBody'>): JsonObject {
+  const alert = decodeAlert(decodeSignedAlert(row.envelope).alert);
+  const signed = alert.header!;
+  if (alert.body?.$case !== 'encrypted') return alertToJson(alert);
+  if (row.clearBody === undefined) return alertToJson({ header: signed, body: undefined });
+  const clear = decodeAlertBody(row.clearBody);
+  return alertToJson({
+    header: {
+      ...signed,
+      title: clear.title !== '' ? clear.title : signed.title,
+      summary: clear.summary !== '' ? clear.summary : signed.summary,
+    },
+    body: clear.body,
+  });
 }
 
 /** What `reader` may see of `row`, held by this node's country `holder`, on `channel`. */
@@ -167,7 +206,7 @@ export function detailView(
     })),
     subject: row.subject,
     ...(row.streamSeq !== undefined && { streamSeq: row.streamSeq }),
-    alert: read.visibility === 'header' ? headerOnly(row.alertJson) : row.alertJson,
+    alert: read.visibility === 'header' ? headerOnly(alertJsonOf(row)) : alertJsonOf(row),
     verification: row.verification,
   };
 }

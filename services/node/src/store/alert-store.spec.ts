@@ -1,12 +1,26 @@
+import { mkdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import {
+  alertFromJson,
+  alertToJson,
+  decodeAlert,
+  decodeSignedAlert,
+  encodeAlert,
+  encodeSignedAlert,
+} from '@enlace/schema';
+import type { Alert, AlertBody } from '@enlace/schema';
+import Database from 'better-sqlite3';
 import { v7 as uuidv7 } from 'uuid';
+import { parse as parseYaml } from 'yaml';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { parseListQuery } from '../alerts/alerts.controller.js';
-import { summaryView } from '../alerts/alert-view.js';
+import { alertJsonOf, summaryView, toRow } from '../alerts/alert-view.js';
+import type { RowInput } from '../alerts/alert-view.js';
+import { searchableText } from './alert-search.js';
 import { AlertStore } from './alert-store.js';
 import type { NewAlertRow } from './alert-store.js';
 
@@ -43,7 +57,8 @@ function row(overrides: Partial<NewAlertRow> & { at?: number } = {}): NewAlertRo
     retractsId: '',
     restricted: false,
     readable: true,
-    alertJson: { header: { title: 'a route' } },
+    clearBody: undefined,
+    searchText: 'a route',
     envelope: new Uint8Array([1, 2, 3, 0, 255]),
     subject: 'enlace.v1.alert.trafficking-liaison.route.MX',
     streamSeq: 1,
@@ -208,11 +223,11 @@ describe('free-text search (FTS5)', () => {
     row({
       at,
       title,
-      alertJson: {
+      searchText: searchableText({
         header: { title, summary: 'cruce en balsa' },
         route: { waypoints: [{ place, country: 'GT', crossing: 'CROSSING_TYPE_INFORMAL' }] },
         network: { accounts: [{ digest: 'deadbeefcafe' }] },
-      },
+      }),
     });
 
   it('finds alerts by place names and words of the title, accent-insensitively, with keyset paging', () => {
@@ -241,13 +256,182 @@ describe('free-text search (FTS5)', () => {
   it('re-indexes a replaced alert and indexes what a store made before search holds', () => {
     const a = route('Ruta vieja', 'Tapachula', T0);
     store.insert(a);
-    store.replace({ ...a, title: 'Ruta nueva', alertJson: { header: { title: 'Ruta nueva' } } });
+    store.replace({
+      ...a,
+      title: 'Ruta nueva',
+      searchText: searchableText({ header: { title: 'Ruta nueva' } }),
+    });
     expect(store.list({ q: 'vieja' }).items).toEqual([]);
     expect(store.list({ q: 'nueva' }).items).toHaveLength(1);
+  });
+
+  it('indexes behind the commit, and loses nothing to a kill before the index caught up', () => {
+    const a = route('Ruta del Norte', 'Piedras Negras', T0);
+    const b = route('Ruta del Sur', 'Ciudad Hidalgo', T0 + 1);
+    store.insertMany([a, b]);
+    // Committed with the alerts, not yet in the FTS table (moved behind, 50 ms later).
+    const raw = new Database(join(dir, 'alerts.sqlite'));
+    const count = (table: string) =>
+      (raw.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+    expect(count('alerts_search_pending')).toBe(2);
+    expect(count('alerts_search')).toBe(0);
+    // The node is killed here: the next store on the same file indexes what waited, at open.
+    const next = AlertStore.open(dir);
+    expect(count('alerts_search_pending')).toBe(0);
+    expect(next.list({ q: 'piedras' }).items.map((x) => x.id)).toEqual([a.id]);
+    next.close();
+    // A search sees an alert just stored, before its words were moved.
+    const c = route('Ruta del Este', 'Corinto', T0 + 2);
+    store.insert(c);
+    expect(store.list({ q: 'corinto' }).items.map((x) => x.id)).toEqual([c.id]);
+    raw.close();
   });
 
   it('takes q from the query string, bounded', () => {
     expect(parseListQuery({ q: 'tecun' })).toEqual({ q: 'tecun' });
     expect(() => parseListQuery({ q: 'x'.repeat(201) })).toThrow(/q/);
+  });
+});
+
+describe('the JSON view, built from the envelope when read', () => {
+  const draft = alertFromJson(
+    parseYaml(readFileSync(join(import.meta.dirname, '../../../../seeds/demo/route-mx-gt-us.yaml'), 'utf8')),
+    { draft: true },
+  );
+  const clear = draft.body as AlertBody['body'];
+  const issued = (at: number, recipients: string[] = []): Alert => ({
+    ...draft,
+    header: { ...draft.header!, id: uuidv7({ msecs: at }), origin: 'MX', issuedAt: new Date(at), recipients },
+  });
+  const envelopeOf = (alert: Alert): Uint8Array =>
+    encodeSignedAlert({
+      protectedHeader: 'eyJhbGciOiJFZERTQSJ9',
+      alert: encodeAlert(alert),
+      signature: new Uint8Array(64),
+    });
+  const verification = (bodyReadable: boolean) => ({
+    verifiedAt: new Date(T0).toISOString(),
+    kid: 'MX-sig-2026-01',
+    registryRevision: 1,
+    rules: [],
+    bodyReadable,
+    checks: [],
+  });
+  const input = (
+    alert: Alert,
+    body: AlertBody['body'],
+    readable: boolean,
+    title?: string,
+    summary?: string,
+  ): RowInput => ({
+    box: 'inbox' as const,
+    alert,
+    body,
+    ...(title !== undefined && { title }),
+    ...(summary !== undefined && { summary }),
+    kind: 'route',
+    handling: 'H0',
+    envelope: envelopeOf(alert),
+    subject: 'enlace.v1.alert.trafficking-liaison.route.MX',
+    streamSeq: 1,
+    verification: verification(readable),
+  });
+
+  it('is the alert as the node read it: in clear, restricted and readable here, restricted to others', () => {
+    const plain = issued(T0);
+    const secret = issued(T0 + 1, ['GT']);
+    const sealed: Alert = {
+      ...secret,
+      header: { ...secret.header!, title: '', summary: '' },
+      body: { $case: 'encrypted', encrypted: { jwe: '{"ciphertext":"AA"}' } },
+    };
+    const cases = [
+      // What toRow stored as JSON before: the header (with a restricted alert's title and summary) and the body readable here.
+      { row: toRow(input(plain, clear, true)), view: alertToJson(plain) },
+      {
+        row: toRow(input(sealed, clear, true, secret.header!.title, secret.header!.summary)),
+        view: alertToJson({
+          header: { ...sealed.header!, title: secret.header!.title, summary: secret.header!.summary },
+          body: secret.body,
+        }),
+      },
+      {
+        row: toRow({
+          ...input(sealed, undefined, false, '', ''),
+          alert: { ...sealed, header: { ...sealed.header!, id: uuidv7({ msecs: T0 + 2 }) } },
+        }),
+        view: undefined,
+      },
+    ];
+    for (const { row, view } of cases) {
+      store.insert(row);
+      const stored = store.get(row.id)!;
+      const expected =
+        view ??
+        alertToJson({ header: decodeAlert(decodeSignedAlert(row.envelope).alert).header, body: undefined });
+      expect(alertJsonOf(stored)).toStrictEqual(expected);
+    }
+    expect(cases[0]!.row.clearBody).toBeUndefined();
+    expect(cases[2]!.row.clearBody).toBeUndefined();
+    expect(store.list({ q: secret.header!.title.split(' ')[0]! }).items.map((a) => a.id)).toContain(
+      cases[1]!.row.id,
+    );
+  });
+
+  it('moves what an older store kept as alert_json: the search text, a restricted clear body; then drops the column', () => {
+    store.close();
+    const old = join(dir, 'old');
+    const plain = issued(T0);
+    const secret = issued(T0 + 1, ['GT']);
+    const sealed: Alert = {
+      ...secret,
+      header: { ...secret.header!, title: '', summary: '' },
+      body: { $case: 'encrypted', encrypted: { jwe: '{"ciphertext":"AA"}' } },
+    };
+    const db = new Database(join((mkdirSync(old), old), 'alerts.sqlite'));
+    db.exec(`CREATE TABLE alerts (
+      id TEXT PRIMARY KEY, box TEXT NOT NULL, origin TEXT NOT NULL, network TEXT NOT NULL, kind TEXT NOT NULL,
+      handling TEXT NOT NULL, tlp TEXT NOT NULL, issued_at INTEGER NOT NULL, expires_at INTEGER,
+      received_at INTEGER NOT NULL, title TEXT NOT NULL, recipients TEXT NOT NULL, supersedes_id TEXT NOT NULL,
+      retracts_id TEXT NOT NULL, restricted INTEGER NOT NULL, readable INTEGER NOT NULL, alert_json TEXT NOT NULL,
+      envelope BLOB NOT NULL, subject TEXT NOT NULL, stream_seq INTEGER, verification TEXT NOT NULL,
+      retracted_by TEXT, superseded_by TEXT) WITHOUT ROWID`);
+    const views = [
+      [plain, alertToJson(plain)],
+      [
+        sealed,
+        alertToJson({
+          header: { ...sealed.header!, title: secret.header!.title, summary: secret.header!.summary },
+          body: secret.body,
+        }),
+      ],
+    ] as const;
+    for (const [alert, view] of views)
+      db.prepare(
+        `INSERT INTO alerts VALUES (?, 'inbox', 'MX', 'trafficking-liaison', 'route', 'H0', 'amber', ?, NULL, ?, ?, ?, '', '', ?, 1, ?, ?, 's', 1, '{}', NULL, NULL)`,
+      ).run(
+        alert.header!.id,
+        T0,
+        T0,
+        secret.header!.title,
+        JSON.stringify(alert.header!.recipients),
+        alert.header!.recipients.length > 0 ? 1 : 0,
+        JSON.stringify(view),
+        Buffer.from(envelopeOf(alert)),
+      );
+    db.close();
+    store = AlertStore.open(old);
+    for (const [alert, view] of views) expect(alertJsonOf(store.get(alert.header!.id)!)).toStrictEqual(view);
+    expect(store.list({ q: 'tapachula' }).items).toHaveLength(2);
+    store.close();
+    const reopened = new Database(join(old, 'alerts.sqlite'));
+    expect(
+      reopened
+        .prepare('PRAGMA table_info(alerts)')
+        .all()
+        .map((c) => (c as { name: string }).name),
+    ).not.toContain('alert_json');
+    reopened.close();
+    store = AlertStore.open(old);
   });
 });

@@ -1,17 +1,31 @@
 /**
  * The node's alert store: SQLite (better-sqlite3) in WAL mode, one file in the data directory.
  * Each alert is kept once, keyed on its id (INSERT OR IGNORE: a redelivery or a retried publish
- * changes nothing), with its SignedAlert envelope byte for byte, the alert as JSON (the body in
- * clear only when this country may read it), the verification record, and the header fields the
- * inbox filters on, each filter served by an index ending in (issued_at, id) so that keyset
- * pagination stays a range scan however many alerts there are. See README.md for the choice.
+ * changes nothing), with its SignedAlert envelope byte for byte, the verification record, the
+ * header fields the inbox filters on and shows in its list, and, for a restricted alert this
+ * country could read, its decrypted body (`clear_body`, an AlertBody). The alert's JSON view is
+ * built from the envelope (and the clear body) when it is read (alert-view.ts alertJsonOf), not
+ * stored: it was half of each row and a third of the CPU of storing one.
+ *
+ * Indexes, each with the query it serves (list() below: the inbox API `GET /alerts` and the
+ * console's inbox, outbox and filters; every one ends in (issued_at, id) so that keyset
+ * pagination stays a range scan however many alerts there are):
+ * - alerts_by_time     (issued_at, id): the unfiltered list, newest first, and `since`;
+ * - alerts_by_box      (box, …): inbox / outbox tabs (`box=`);
+ * - alerts_by_kind     (kind, …), alerts_by_network (network, …), alerts_by_origin (origin, …),
+ *   alerts_by_handling (handling, …): the list's `kind=`, `network=`, `origin=`, `handling=`;
+ * - alerts_by_supersedes, alerts_by_retracts (partial, only rows that retract or supersede):
+ *   the insert's look-up of a retraction or replacement that arrived before its original.
+ * The primary key (id) serves get(), envelopeOf() and the duplicate check. See README.md.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 import Database from 'better-sqlite3';
 
-import { AlertSearchIndex, SEARCH_CONDITION, ftsQuery } from './alert-search.js';
+import { alertBodyFromJson, encodeAlertBody } from '@enlace/schema';
+
+import { AlertSearchIndex, SEARCH_CONDITION, ftsQuery, searchableText } from './alert-search.js';
 
 export const STORE_FILE = 'alerts.sqlite';
 
@@ -59,14 +73,20 @@ export interface NewAlertRow {
   readonly retractsId: string;
   readonly restricted: boolean;
   readonly readable: boolean;
-  readonly alertJson: unknown;
+  /**
+   * A restricted alert's body as readable here (an encoded AlertBody: body, title and summary in
+   * clear), when this country could decrypt it; undefined otherwise (the envelope holds the rest).
+   */
+  readonly clearBody: Uint8Array | undefined;
   readonly envelope: Uint8Array;
   readonly subject: string;
   readonly streamSeq: number | undefined;
   readonly verification: VerificationRecord;
+  /** The words of the alert a search finds it by (alert-search.ts searchableText); not stored. */
+  readonly searchText: string;
 }
 
-export interface StoredAlert extends NewAlertRow {
+export interface StoredAlert extends Omit<NewAlertRow, 'searchText'> {
   readonly receivedAt: Date;
   readonly retractedBy: string | undefined;
   readonly supersededBy: string | undefined;
@@ -121,7 +141,7 @@ interface Row {
   retracts_id: string;
   restricted: number;
   readable: number;
-  alert_json: string;
+  clear_body: Buffer | null;
   envelope: Buffer;
   subject: string;
   stream_seq: number | null;
@@ -148,7 +168,7 @@ CREATE TABLE IF NOT EXISTS alerts (
   retracts_id   TEXT NOT NULL,
   restricted    INTEGER NOT NULL,
   readable      INTEGER NOT NULL,
-  alert_json    TEXT NOT NULL,
+  clear_body    BLOB,
   envelope      BLOB NOT NULL,
   subject       TEXT NOT NULL,
   stream_seq    INTEGER,
@@ -205,13 +225,15 @@ export class AlertStore {
   private constructor(db: Database.Database) {
     this.#db = db;
     this.#search = new AlertSearchIndex(db);
+    // What a killed node left waiting to be indexed.
+    this.#search.catchUp();
     const insertSql = (verb: string): string => `${verb} INTO alerts (
       id, box, origin, network, kind, handling, tlp, issued_at, expires_at, received_at, title,
-      recipients, supersedes_id, retracts_id, restricted, readable, alert_json, envelope, subject,
+      recipients, supersedes_id, retracts_id, restricted, readable, clear_body, envelope, subject,
       stream_seq, verification, retracted_by, superseded_by
     ) VALUES (
       @id, @box, @origin, @network, @kind, @handling, @tlp, @issued_at, @expires_at, @received_at,
-      @title, @recipients, @supersedes_id, @retracts_id, @restricted, @readable, @alert_json,
+      @title, @recipients, @supersedes_id, @retracts_id, @restricted, @readable, @clear_body,
       @envelope, @subject, @stream_seq, @verification,
       (SELECT id FROM alerts WHERE retracts_id = @id AND retracts_id <> '' AND origin = @origin LIMIT 1),
       (SELECT id FROM alerts WHERE supersedes_id = @id AND supersedes_id <> '' AND origin = @origin LIMIT 1)
@@ -250,10 +272,20 @@ export class AlertStore {
   static open(dataDir: string, options: { sync?: StoreSync } = {}): AlertStore {
     mkdirSync(dataDir, { recursive: true });
     const db = new Database(join(dataDir, STORE_FILE));
+    // 16 KiB pages (a new store only; an existing one keeps its size): a row (a 1 KiB envelope
+    // and its columns) fits in its B-tree page, where with 4 KiB pages each spilled into an
+    // overflow page, written again with every commit; the commit took half the CPU (README).
+    db.pragma('page_size = 16384');
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${options.sync === 'full' ? 'FULL' : 'NORMAL'}`);
     db.pragma('busy_timeout = 5000');
+    // A checkpoint when the WAL holds about 4 MiB, as SQLite's default of 1,000 pages did at
+    // 4 KiB, so that one checkpoint (a pause of the event loop) stays as long as it was.
+    db.pragma(
+      `wal_autocheckpoint = ${Math.ceil(4_096_000 / (db.pragma('page_size', { simple: true }) as number))}`,
+    );
     db.exec(SCHEMA);
+    migrateAlertJson(db);
     return new AlertStore(db);
   }
 
@@ -280,20 +312,23 @@ export class AlertStore {
    * Throws when any row fails, and then stores none of them.
    */
   insertMany(rows: readonly NewAlertRow[], receivedAt = new Date()): Array<StoredAlert | undefined> {
-    return this.#db.transaction(() =>
-      rows.map((row): StoredAlert | undefined => {
-        const marks = this.#insertReturning.get(this.#params(row, receivedAt));
-        if (marks === undefined) return undefined;
-        this.#mark(row);
-        this.#search.add(row.id, row.alertJson);
-        return {
-          ...row,
-          receivedAt,
-          retractedBy: marks.retracted_by ?? undefined,
-          supersededBy: marks.superseded_by ?? undefined,
-        };
-      }),
-    )();
+    let results: Array<StoredAlert | undefined>;
+    try {
+      results = this.#db.transaction(() =>
+        rows.map((row): StoredAlert | undefined => {
+          const marks = this.#insertReturning.get(this.#params(row, receivedAt));
+          if (marks === undefined) return undefined;
+          this.#mark(row);
+          this.#search.add(row.id, row.searchText);
+          return stored(row, receivedAt, marks);
+        }),
+      )();
+    } catch (error) {
+      this.#search.recount();
+      throw error;
+    }
+    this.#search.committed();
+    return results;
   }
 
   #params(row: NewAlertRow, receivedAt: Date): Record<string, unknown> {
@@ -314,8 +349,8 @@ export class AlertStore {
       retracts_id: row.retractsId,
       restricted: row.restricted ? 1 : 0,
       readable: row.readable ? 1 : 0,
-      alert_json: JSON.stringify(row.alertJson),
-      envelope: Buffer.from(row.envelope.buffer, row.envelope.byteOffset, row.envelope.byteLength),
+      clear_body: row.clearBody === undefined ? null : bufferOf(row.clearBody),
+      envelope: bufferOf(row.envelope),
       subject: row.subject,
       stream_seq: row.streamSeq ?? null,
       verification: JSON.stringify(row.verification),
@@ -331,14 +366,22 @@ export class AlertStore {
   }
 
   #write(statement: Database.Statement, row: NewAlertRow, receivedAt: Date, replace: boolean): boolean {
-    return this.#db.transaction(() => {
-      const result = statement.run(this.#params(row, receivedAt));
-      if (result.changes === 0) return false;
-      this.#mark(row);
-      if (replace) this.#search.replace(row.id, row.alertJson);
-      else this.#search.add(row.id, row.alertJson);
-      return true;
-    })();
+    let written: boolean;
+    try {
+      written = this.#db.transaction(() => {
+        const result = statement.run(this.#params(row, receivedAt));
+        if (result.changes === 0) return false;
+        this.#mark(row);
+        if (replace) this.#search.replace(row.id, row.searchText);
+        else this.#search.add(row.id, row.searchText);
+        return true;
+      })();
+    } catch (error) {
+      this.#search.recount();
+      throw error;
+    }
+    this.#search.committed();
+    return written;
   }
 
   get(id: string): StoredAlert | undefined {
@@ -372,6 +415,8 @@ export class AlertStore {
       params['since'] = query.since.getTime();
     }
     if (query.q !== undefined) {
+      // Every alert stored so far is found: what waits to be indexed is indexed first.
+      this.#search.catchUp();
       // Nothing searchable typed (only punctuation): no alert matches.
       where.push(SEARCH_CONDITION);
       params['q'] = ftsQuery(query.q) ?? '""';
@@ -446,8 +491,16 @@ export class AlertStore {
     return out;
   }
 
+  /** Indexes for search, now, what waits to be (it is otherwise done behind the commits). */
+  indexPending(): void {
+    this.#search.catchUp();
+  }
+
   close(): void {
-    if (this.#db.open) this.#db.close();
+    if (!this.#db.open) return;
+    this.#search.catchUp();
+    this.#search.stop();
+    this.#db.close();
   }
 }
 
@@ -488,7 +541,7 @@ function fromRow(row: Row): StoredAlert {
     retractsId: row.retracts_id,
     restricted: row.restricted === 1,
     readable: row.readable === 1,
-    alertJson: JSON.parse(row.alert_json) as unknown,
+    clearBody: row.clear_body === null ? undefined : new Uint8Array(row.clear_body),
     envelope: new Uint8Array(row.envelope),
     subject: row.subject,
     streamSeq: row.stream_seq ?? undefined,
@@ -496,4 +549,77 @@ function fromRow(row: Row): StoredAlert {
     retractedBy: row.retracted_by ?? undefined,
     supersededBy: row.superseded_by ?? undefined,
   };
+}
+
+/** A view of `bytes` as a Buffer (what better-sqlite3 binds as a BLOB), without a copy. */
+function bufferOf(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** The alert as stored, from the row just inserted: nothing read back. */
+function stored(row: NewAlertRow, receivedAt: Date, marks: Marks): StoredAlert {
+  return {
+    id: row.id,
+    box: row.box,
+    origin: row.origin,
+    network: row.network,
+    kind: row.kind,
+    handling: row.handling,
+    tlp: row.tlp,
+    issuedAt: row.issuedAt,
+    expiresAt: row.expiresAt,
+    receivedAt,
+    title: row.title,
+    recipients: row.recipients,
+    supersedesId: row.supersedesId,
+    retractsId: row.retractsId,
+    restricted: row.restricted,
+    readable: row.readable,
+    clearBody: row.clearBody,
+    envelope: row.envelope,
+    subject: row.subject,
+    streamSeq: row.streamSeq,
+    verification: row.verification,
+    retractedBy: marks.retracted_by ?? undefined,
+    supersededBy: marks.superseded_by ?? undefined,
+  };
+}
+
+/**
+ * A store written before the JSON view was built at read time kept it in `alert_json`: the
+ * searchable text is taken from it for a store that had no search table yet, a restricted
+ * alert's clear body (body, title and summary, which the envelope holds encrypted) is moved to
+ * `clear_body`, and the column is dropped, in one transaction. Every other part of the view is
+ * the envelope's.
+ */
+function migrateAlertJson(db: Database.Database): void {
+  const columns = db.prepare<[], { name: string }>('PRAGMA table_info(alerts)').all();
+  if (!columns.some((c) => c.name === 'alert_json')) return;
+  db.transaction(() => {
+    if (!columns.some((c) => c.name === 'clear_body'))
+      db.exec('ALTER TABLE alerts ADD COLUMN clear_body BLOB');
+    const searchExisted =
+      db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'alerts_search'").get() !== undefined;
+    const search = new AlertSearchIndex(db);
+    const rows = db
+      .prepare<[], { id: string; restricted: number; readable: number; alert_json: string }>(
+        'SELECT id, restricted, readable, alert_json FROM alerts',
+      )
+      .all();
+    const setClear = db.prepare<[Buffer, string]>('UPDATE alerts SET clear_body = ? WHERE id = ?');
+    for (const row of rows) {
+      const json = JSON.parse(row.alert_json) as Record<string, unknown>;
+      if (!searchExisted) search.add(row.id, searchableText(json));
+      if (row.restricted === 1 && row.readable === 1) {
+        const { header, ...body } = json as { header?: { title?: unknown; summary?: unknown } };
+        const clear = alertBodyFromJson({
+          ...body,
+          ...(header?.title !== undefined && { title: header.title }),
+          ...(header?.summary !== undefined && { summary: header.summary }),
+        });
+        setClear.run(bufferOf(encodeAlertBody(clear)), row.id);
+      }
+    }
+    db.exec('ALTER TABLE alerts DROP COLUMN alert_json');
+  })();
 }
