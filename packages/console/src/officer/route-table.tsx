@@ -1,0 +1,90 @@
+/**
+ * The map's text alternative: every route drawn, with its recency, network and waypoints (border
+ * crossings named formal or informal), each title a link to the alert: reachable by keyboard.
+ */
+import type { ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
+
+import { useShell } from '../app.js';
+import { formatInstant } from '../format.js';
+
+export interface Waypoint {
+  readonly place: string;
+  readonly country: string;
+  readonly lat: number;
+  readonly lon: number;
+  /** 'formal', 'informal' or '' (no border crossing). */
+  readonly crossing: string;
+}
+export interface RouteLine {
+  readonly id: string;
+  readonly title: string;
+  readonly network: string;
+  readonly issuedAt: string;
+  readonly waypoints: readonly Waypoint[];
+}
+export type Recency = 'recent' | 'older' | 'old';
+
+/** Recent: issued within 7 days of `now`; older: within 60; old: before. */
+export function recencyOf(issuedAt: string, now: number): Recency {
+  const days = (now - Date.parse(issuedAt)) / 86_400_000;
+  return days < 7 ? 'recent' : days < 60 ? 'older' : 'old';
+}
+
+export function RouteTable(props: {
+  readonly id: string;
+  readonly routes: readonly RouteLine[];
+  readonly now: number;
+}): ReactNode {
+  const { t, i18n } = useTranslation('rfi');
+  const { navigate } = useShell();
+  const crossing = (w: Waypoint): string =>
+    w.crossing === 'formal'
+      ? `, ${t('map.formal')}`
+      : w.crossing === 'informal'
+        ? `, ${t('map.informal')}`
+        : '';
+  return (
+    <table id={props.id} className="alerts" aria-label={t('map.table')} tabIndex={-1}>
+      <thead>
+        <tr>
+          <th scope="col">{t('map.route')}</th>
+          <th scope="col">{t('map.issued')}</th>
+          <th scope="col">{t('map.age')}</th>
+          <th scope="col">{t('map.network')}</th>
+          <th scope="col">{t('map.waypoints')}</th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.routes.map((r) => (
+          <tr key={r.id} data-table-route-id={r.id}>
+            <td>
+              <a
+                href={`/console/alerts/${r.id}`}
+                onClick={(e) => {
+                  e.preventDefault();
+                  navigate(`alerts/${r.id}`);
+                }}
+              >
+                {r.title}
+              </a>
+            </td>
+            <td>{formatInstant(r.issuedAt, i18n.language)}</td>
+            <td>{t(`map.${recencyOf(r.issuedAt, props.now)}`)}</td>
+            <td>{r.network}</td>
+            <td>
+              <ol className="waypoints-inline" aria-label={t('map.waypoints')}>
+                {r.waypoints.map((w, i) => (
+                  <li key={i}>
+                    {w.place} ({w.country}
+                    {crossing(w)})
+                  </li>
+                ))}
+              </ol>
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
