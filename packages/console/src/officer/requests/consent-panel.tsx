@@ -230,7 +230,11 @@ export function ConsentPanel(props: { readonly alert: AlertSummaryJson }): React
           <button type="submit">{t('consent.ask')}</button>
         </form>
       )}
-      {done !== undefined && <p role="status">{done}</p>}
+      {done !== undefined && (
+        <p role="status" data-testid="rfi-status">
+          {done}
+        </p>
+      )}
     </section>
   );
 }

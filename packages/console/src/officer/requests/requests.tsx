@@ -601,7 +601,11 @@ function ThreadView(props: { readonly id: string }): ReactNode {
           </div>
         </form>
       )}
-      {done !== undefined && <p role="status">{done}</p>}
+      {done !== undefined && (
+        <p role="status" data-testid="rfi-status">
+          {done}
+        </p>
+      )}
     </section>
   );
 }
