@@ -51,7 +51,7 @@ describe.skipIf(!run)('requests for information, consent and the map in the cons
 
   const signIn = async (page: Page, country: string): Promise<void> => {
     await page.goto(await net.link(['--country', country]));
-    await expect.poll(() => page.url(), { timeout: 10_000 }).toBe(url(country));
+    await page.waitForURL(url(country), { timeout: 10_000 });
   };
 
   beforeAll(async () => {
@@ -189,8 +189,10 @@ describe.skipIf(!run)('requests for information, consent and the map in the cons
     // A third country is required: the node's violation shows at the field.
     await gt.getByLabel('Reason').fill('La fiscalía de Panamá investiga la misma red.');
     await gt.getByRole('button', { name: "Ask the originator's consent" }).click();
-    await expect.poll(() => gt.getByLabel('Third country').getAttribute('aria-invalid')).toBe('true');
-    await gt.getByLabel('Third country').fill('PA');
+    await expect
+      .poll(() => gt.getByLabel('Third country', { exact: true }).getAttribute('aria-invalid'))
+      .toBe('true');
+    await gt.getByLabel('Third country', { exact: true }).fill('PA');
     await gt.getByRole('button', { name: "Ask the originator's consent" }).click();
     await expect
       .poll(() => gt.getByTestId('rfi-status').textContent())

@@ -22,8 +22,8 @@ import type { AlertSummaryJson } from '@enlace/client';
 
 import { nodeClient } from '../api.js';
 import { useShell } from '../app.js';
-import { enumWord, formatInstant } from '../format.js';
-import { RouteTable, recencyOf } from './route-table.js';
+import { enumWord } from '../format.js';
+import { RouteTable, instantIn, recencyOf } from './route-table.js';
 import type { Recency, RouteLine, Waypoint } from './route-table.js';
 import './route-map.css';
 
@@ -167,7 +167,7 @@ export function RouteMap(): ReactNode {
             data-recency={recency}
             aria-label={t('map.routeLabel', {
               title: r.title,
-              issued: formatInstant(r.issuedAt, i18n.language),
+              issued: instantIn(i18n.language)(r.issuedAt),
             })}
           >
             <path className={`route route-${recency}`} d={d ?? ''} />
@@ -216,17 +216,17 @@ export function RouteMap(): ReactNode {
     <section aria-labelledby="map-title">
       <h2 id="map-title">{t('map.title')}</h2>
       <form className="map-filters" aria-label={t('map.filters')} onSubmit={(e) => e.preventDefault()}>
-        <label>
-          {t('map.since')}
-          <input type="date" value={since} onChange={(e) => setSince(e.target.value)} />
-        </label>
-        <label>
-          {t('map.until')}
-          <input type="date" value={until} onChange={(e) => setUntil(e.target.value)} />
-        </label>
-        <label>
-          {t('map.network')}
-          <select value={network} onChange={(e) => setNetwork(e.target.value)}>
+        <div className="field">
+          <label htmlFor="map-since">{t('map.since')}</label>
+          <input id="map-since" type="date" value={since} onChange={(e) => setSince(e.target.value)} />
+        </div>
+        <div className="field">
+          <label htmlFor="map-until">{t('map.until')}</label>
+          <input id="map-until" type="date" value={until} onChange={(e) => setUntil(e.target.value)} />
+        </div>
+        <div className="field">
+          <label htmlFor="map-network">{t('map.network')}</label>
+          <select id="map-network" value={network} onChange={(e) => setNetwork(e.target.value)}>
             <option value="">{t('map.anyNetwork')}</option>
             {networks.map((n) => (
               <option key={n} value={n}>
@@ -234,7 +234,7 @@ export function RouteMap(): ReactNode {
               </option>
             ))}
           </select>
-        </label>
+        </div>
         <p role="status" data-testid="map-count">
           {t('map.shown', { shown: shown.length, total: routes.length })}
         </p>

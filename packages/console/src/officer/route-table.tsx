@@ -6,7 +6,6 @@ import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 
 import { useShell } from '../app.js';
-import { formatInstant } from '../format.js';
 
 export interface Waypoint {
   readonly place: string;
@@ -23,6 +22,21 @@ export interface RouteLine {
   readonly issuedAt: string;
   readonly waypoints: readonly Waypoint[];
 }
+/** A date formatter per language, made once (a thousand rows would otherwise make a thousand). */
+const formatters = new Map<string, (iso: string) => string>();
+export function instantIn(locale: string): (iso: string) => string {
+  let format = formatters.get(locale);
+  if (format === undefined) {
+    const f = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' });
+    format = (iso) => {
+      const date = new Date(iso);
+      return Number.isNaN(date.getTime()) ? iso : `${f.format(date)} UTC`;
+    };
+    formatters.set(locale, format);
+  }
+  return format;
+}
+
 export type Recency = 'recent' | 'older' | 'old';
 
 /** Recent: issued within 7 days of `now`; older: within 60; old: before. */
@@ -69,7 +83,7 @@ export function RouteTable(props: {
                 {r.title}
               </a>
             </td>
-            <td>{formatInstant(r.issuedAt, i18n.language)}</td>
+            <td>{instantIn(i18n.language)(r.issuedAt)}</td>
             <td>{t(`map.${recencyOf(r.issuedAt, props.now)}`)}</td>
             <td>{r.network}</td>
             <td>

@@ -204,9 +204,10 @@ export function ConsentPanel(props: { readonly alert: AlertSummaryJson }): React
             </label>
           </fieldset>
           {purpose === 'forward' && (
-            <label>
-              {t('consent.toCountry')}
+            <div className="field">
+              <label htmlFor="consent-consent-tocountry">{t('consent.toCountry')}</label>
               <input
+                id="consent-consent-tocountry"
                 value={to}
                 maxLength={2}
                 size={4}
@@ -214,18 +215,19 @@ export function ConsentPanel(props: { readonly alert: AlertSummaryJson }): React
                 {...described(violations, 'to', 'consent-to-error')}
               />
               <FieldError id="consent-to-error" violations={violations} field="to" />
-            </label>
+            </div>
           )}
-          <label>
-            {t('consent.reason')}
+          <div className="field">
+            <label htmlFor="consent-consent-reason">{t('consent.reason')}</label>
             <textarea
+              id="consent-consent-reason"
               value={reason}
               rows={3}
               onChange={(e) => setReason(e.target.value)}
               {...described(violations, 'reason', 'consent-reason-error')}
             />
             <FieldError id="consent-reason-error" violations={violations} field="reason" />
-          </label>
+          </div>
           <FieldError id="consent-form-error" violations={violations} field="" />
           <button type="submit">{t('consent.ask')}</button>
         </form>

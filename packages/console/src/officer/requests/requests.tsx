@@ -134,9 +134,13 @@ function RequestInbox(): ReactNode {
         aria-label={t('inbox.filters')}
         onSubmit={(e) => e.preventDefault()}
       >
-        <label>
-          {t('field.status')}
-          <select value={status} onChange={(e) => setStatus(e.target.value as ThreadStatus | '')}>
+        <div className="field">
+          <label htmlFor="rfi-field-status">{t('field.status')}</label>
+          <select
+            id="rfi-field-status"
+            value={status}
+            onChange={(e) => setStatus(e.target.value as ThreadStatus | '')}
+          >
             <option value="">{t('any')}</option>
             {STATUSES.map((s) => (
               <option key={s} value={s}>
@@ -144,10 +148,14 @@ function RequestInbox(): ReactNode {
               </option>
             ))}
           </select>
-        </label>
-        <label>
-          {t('field.priority')}
-          <select value={priority} onChange={(e) => setPriority(e.target.value as RequestPriority | '')}>
+        </div>
+        <div className="field">
+          <label htmlFor="rfi-field-priority">{t('field.priority')}</label>
+          <select
+            id="rfi-field-priority"
+            value={priority}
+            onChange={(e) => setPriority(e.target.value as RequestPriority | '')}
+          >
             <option value="">{t('any')}</option>
             {PRIORITIES.map((p) => (
               <option key={p} value={p}>
@@ -155,10 +163,11 @@ function RequestInbox(): ReactNode {
               </option>
             ))}
           </select>
-        </label>
-        <label>
-          {t('field.country')}
+        </div>
+        <div className="field">
+          <label htmlFor="rfi-field-country">{t('field.country')}</label>
           <input
+            id="rfi-field-country"
             value={country}
             maxLength={2}
             size={4}
@@ -166,7 +175,7 @@ function RequestInbox(): ReactNode {
             {...described(violations, 'country', 'filter-country-error')}
           />
           <FieldError id="filter-country-error" violations={violations} field="country" />
-        </label>
+        </div>
         <label className="inline">
           <input type="checkbox" checked={overdue} onChange={(e) => setOverdue(e.target.checked)} />
           {t('inbox.overdueOnly')}
@@ -327,9 +336,10 @@ function NewRequest(): ReactNode {
       <h2 id="new-rfi-title">{t('form.title')}</h2>
       <VictimReminder id="rfi-reminder" />
       <form className="rfi" noValidate onSubmit={(e) => void submit(e)} aria-describedby="rfi-reminder">
-        <label>
-          {t('form.to')}
+        <div className="field">
+          <label htmlFor="rfi-form-to">{t('form.to')}</label>
           <input
+            id="rfi-form-to"
             value={to}
             onChange={(e) => setTo(e.target.value)}
             placeholder="GT, HN"
@@ -337,10 +347,11 @@ function NewRequest(): ReactNode {
             {...field('to').props}
           />
           <FieldError id={field('to').id} violations={violations} field="to" />
-        </label>
-        <label>
-          {t('field.subject')}
+        </div>
+        <div className="field">
+          <label htmlFor="rfi-field-subject">{t('field.subject')}</label>
           <input
+            id="rfi-field-subject"
             value={subject}
             maxLength={200}
             onChange={(e) => setSubject(e.target.value)}
@@ -348,10 +359,11 @@ function NewRequest(): ReactNode {
             {...field('subject').props}
           />
           <FieldError id={field('subject').id} violations={violations} field="subject" />
-        </label>
-        <label>
-          {t('form.text')}
+        </div>
+        <div className="field">
+          <label htmlFor="rfi-form-text">{t('form.text')}</label>
           <textarea
+            id="rfi-form-text"
             value={text}
             rows={6}
             maxLength={10_000}
@@ -360,35 +372,41 @@ function NewRequest(): ReactNode {
             {...field('text').props}
           />
           <FieldError id={field('text').id} violations={violations} field="text" />
-        </label>
+        </div>
         <fieldset>
           <legend>{t('form.priorityAndDue')}</legend>
-          <label>
-            {t('field.priority')}
-            <select value={priority} onChange={(e) => setPriority(e.target.value as RequestPriority)}>
+          <div className="field">
+            <label htmlFor="rfi-field-priority">{t('field.priority')}</label>
+            <select
+              id="rfi-field-priority"
+              value={priority}
+              onChange={(e) => setPriority(e.target.value as RequestPriority)}
+            >
               {PRIORITIES.map((p) => (
                 <option key={p} value={p}>
                   {t(`priority.${p}`)}
                 </option>
               ))}
             </select>
-          </label>
-          <label>
-            {t('form.due')}
+          </div>
+          <div className="field">
+            <label htmlFor="rfi-form-due">{t('form.due')}</label>
             <input
+              id="rfi-form-due"
               type="datetime-local"
               value={due}
               onChange={(e) => setDue(e.target.value)}
               {...field('dueAt').props}
             />
             <FieldError id={field('dueAt').id} violations={violations} field="dueAt" />
-          </label>
+          </div>
         </fieldset>
         <fieldset>
           <legend>{t('form.marking')}</legend>
-          <label>
-            {t('form.handling')}
+          <div className="field">
+            <label htmlFor="rfi-form-handling">{t('form.handling')}</label>
             <select
+              id="rfi-form-handling"
               value={handling}
               onChange={(e) => setHandling(e.target.value as (typeof HANDLINGS)[number])}
             >
@@ -398,23 +416,28 @@ function NewRequest(): ReactNode {
                 </option>
               ))}
             </select>
-          </label>
-          <label>
-            TLP
-            <select value={tlp} onChange={(e) => setTlp(e.target.value as (typeof TLPS)[number])}>
+          </div>
+          <div className="field">
+            <label htmlFor="rfi-tlp">TLP</label>
+            <select
+              id="rfi-tlp"
+              value={tlp}
+              onChange={(e) => setTlp(e.target.value as (typeof TLPS)[number])}
+            >
               {TLPS.map((v) => (
                 <option key={v} value={v}>
                   {`TLP:${v.toUpperCase()}`}
                 </option>
               ))}
             </select>
-          </label>
+          </div>
         </fieldset>
         <fieldset>
           <legend>{t('form.references')}</legend>
-          <label>
-            {t('form.alertIds')}
+          <div className="field">
+            <label htmlFor="rfi-form-alertids">{t('form.alertIds')}</label>
             <input
+              id="rfi-form-alertids"
               value={alertIds}
               onChange={(e) => setAlertIds(e.target.value)}
               {...field('references.alertIds').props}
@@ -424,10 +447,11 @@ function NewRequest(): ReactNode {
               violations={violations}
               field="references.alertIds"
             />
-          </label>
-          <label>
-            {t('form.documentSeries')}
+          </div>
+          <div className="field">
+            <label htmlFor="rfi-form-documentseries">{t('form.documentSeries')}</label>
             <input
+              id="rfi-form-documentseries"
               value={series}
               onChange={(e) => setSeries(e.target.value)}
               {...field('references.documentSeries').props}
@@ -437,7 +461,7 @@ function NewRequest(): ReactNode {
               violations={violations}
               field="references.documentSeries"
             />
-          </label>
+          </div>
         </fieldset>
         <ScreenConfirm violations={violations} checked={confirm} onChange={setConfirm} />
         <FieldError id="rfi-form-error" violations={violations} field="" />
@@ -576,16 +600,17 @@ function ThreadView(props: { readonly id: string }): ReactNode {
           }}
         >
           <VictimReminder id="reply-reminder" />
-          <label>
-            {t('thread.reply')}
+          <div className="field">
+            <label htmlFor="rfi-thread-reply">{t('thread.reply')}</label>
             <textarea
+              id="rfi-thread-reply"
               value={text}
               rows={4}
               onChange={(e) => setText(e.target.value)}
               {...described(violations, 'text', 'reply-text-error')}
             />
             <FieldError id="reply-text-error" violations={violations} field="text" />
-          </label>
+          </div>
           <ScreenConfirm violations={violations} checked={confirm} onChange={setConfirm} />
           <FieldError id="reply-form-error" violations={violations} field="" />
           <div className="actions">
