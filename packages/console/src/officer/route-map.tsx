@@ -11,7 +11,7 @@
  * (the browser suite reports it for 1,000 routes).
  */
 import { geoMercator, geoPath } from 'd3-geo';
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { feature } from 'topojson-client';
@@ -193,11 +193,13 @@ export function RouteMap(): ReactNode {
     [shown, path, projection, now, i18n.language],
   );
 
-  // Time to draw: from having the routes to the frame after they were painted.
-  useEffect(() => {
+  // Time to draw: from having the routes to React's commit (`data-commit-ms`), then to the frame
+  // after they were painted (`data-draw-ms`).
+  useLayoutEffect(() => {
     if (routes === undefined || drawStart.current === 0) return;
     const start = drawStart.current;
     drawStart.current = 0;
+    svg.current?.setAttribute('data-commit-ms', String(Math.round(performance.now() - start)));
     requestAnimationFrame(() =>
       requestAnimationFrame(() => {
         svg.current?.setAttribute('data-draw-ms', String(Math.round(performance.now() - start)));

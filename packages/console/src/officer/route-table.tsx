@@ -2,6 +2,7 @@
  * The map's text alternative: every route drawn, with its recency, network and waypoints (border
  * crossings named formal or informal), each title a link to the alert: reachable by keyboard.
  */
+import { useState } from 'react';
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 
@@ -45,6 +46,9 @@ export function recencyOf(issuedAt: string, now: number): Recency {
   return days < 7 ? 'recent' : days < 60 ? 'older' : 'old';
 }
 
+/** Rows shown at first and added by each "more" (a thousand rows at once slow the first draw). */
+export const TABLE_PAGE = 100;
+
 export function RouteTable(props: {
   readonly id: string;
   readonly routes: readonly RouteLine[];
@@ -52,53 +56,62 @@ export function RouteTable(props: {
 }): ReactNode {
   const { t, i18n } = useTranslation('rfi');
   const { navigate } = useShell();
+  const [rows, setRows] = useState(TABLE_PAGE);
   const crossing = (w: Waypoint): string =>
     w.crossing === 'formal'
       ? `, ${t('map.formal')}`
       : w.crossing === 'informal'
         ? `, ${t('map.informal')}`
         : '';
+  const left = props.routes.length - rows;
   return (
-    <table id={props.id} className="alerts" aria-label={t('map.table')} tabIndex={-1}>
-      <thead>
-        <tr>
-          <th scope="col">{t('map.route')}</th>
-          <th scope="col">{t('map.issued')}</th>
-          <th scope="col">{t('map.age')}</th>
-          <th scope="col">{t('map.network')}</th>
-          <th scope="col">{t('map.waypoints')}</th>
-        </tr>
-      </thead>
-      <tbody>
-        {props.routes.map((r) => (
-          <tr key={r.id} data-table-route-id={r.id}>
-            <td>
-              <a
-                href={`/console/alerts/${r.id}`}
-                onClick={(e) => {
-                  e.preventDefault();
-                  navigate(`alerts/${r.id}`);
-                }}
-              >
-                {r.title}
-              </a>
-            </td>
-            <td>{instantIn(i18n.language)(r.issuedAt)}</td>
-            <td>{t(`map.${recencyOf(r.issuedAt, props.now)}`)}</td>
-            <td>{r.network}</td>
-            <td>
-              <ol className="waypoints-inline" aria-label={t('map.waypoints')}>
-                {r.waypoints.map((w, i) => (
-                  <li key={i}>
-                    {w.place} ({w.country}
-                    {crossing(w)})
-                  </li>
-                ))}
-              </ol>
-            </td>
+    <>
+      <table id={props.id} className="alerts" aria-label={t('map.table')} tabIndex={-1}>
+        <thead>
+          <tr>
+            <th scope="col">{t('map.route')}</th>
+            <th scope="col">{t('map.issued')}</th>
+            <th scope="col">{t('map.age')}</th>
+            <th scope="col">{t('map.network')}</th>
+            <th scope="col">{t('map.waypoints')}</th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {props.routes.slice(0, rows).map((r) => (
+            <tr key={r.id} data-table-route-id={r.id}>
+              <td>
+                <a
+                  href={`/console/alerts/${r.id}`}
+                  onClick={(e) => {
+                    e.preventDefault();
+                    navigate(`alerts/${r.id}`);
+                  }}
+                >
+                  {r.title}
+                </a>
+              </td>
+              <td>{instantIn(i18n.language)(r.issuedAt)}</td>
+              <td>{t(`map.${recencyOf(r.issuedAt, props.now)}`)}</td>
+              <td>{r.network}</td>
+              <td>
+                <ol className="waypoints-inline" aria-label={t('map.waypoints')}>
+                  {r.waypoints.map((w, i) => (
+                    <li key={i}>
+                      {w.place} ({w.country}
+                      {crossing(w)})
+                    </li>
+                  ))}
+                </ol>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {left > 0 && (
+        <button type="button" onClick={() => setRows(rows + TABLE_PAGE)}>
+          {t('map.more', { count: Math.min(left, TABLE_PAGE), left })}
+        </button>
+      )}
+    </>
   );
 }
