@@ -12,6 +12,7 @@ import type { AlertDetailJson } from '@enlace/client';
 import { nodeClient } from '../api.js';
 import { useShell } from '../app.js';
 import { HANDLING_WORDS, enumWord, formatInstant, gradingInWords } from '../format.js';
+import { ConsentPanel } from './requests/consent-panel.js';
 
 type Json = Record<string, unknown>;
 const obj = (v: unknown): Json => (v !== null && typeof v === 'object' ? (v as Json) : {});
@@ -241,6 +242,7 @@ export function AlertDetail(props: { readonly id: string }): ReactNode {
         )}
         {done !== undefined && <span role="status">{done}</span>}
       </div>
+      <ConsentPanel alert={alert} />
     </article>
   );
 }
