@@ -35,11 +35,14 @@ export class DigestInputError extends Error {
   }
 }
 
+/** WebCrypto's key type, named from the API (the spec is type-checked with Node's types, not the DOM's). */
+type HmacKey = Awaited<ReturnType<typeof crypto.subtle.importKey>>;
+
 /** A matching key read from its JWK file, its secret imported as a non-extractable HMAC key. */
 export interface BrowserMatchingKey {
   readonly keyId: string;
   readonly network: string;
-  readonly key: CryptoKey;
+  readonly key: HmacKey;
 }
 
 /** Same limits as @enlace/crypto. */
