@@ -344,7 +344,7 @@ describe.skipIf(!haveChromium)('web console in a real browser', () => {
     });
     expect(refused).toBe(403);
     await auditor.close();
-  }, 30_000);
+  }, 60_000);
 
   it('opens the FIU console with its link', async () => {
     const fiu = await browser.newContext();

@@ -238,6 +238,8 @@ export interface AuditQuery {
   readonly entityId?: string;
   readonly since?: InstantText;
   readonly until?: InstantText;
+  /** Paging: only records older than this sequence (the last `sequence` of the page before). */
+  readonly before?: number | string;
   /** 1 to 1000, default 100. */
   readonly limit?: number | string;
 }

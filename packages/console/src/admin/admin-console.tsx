@@ -1,166 +1,68 @@
 /**
- * The administrator console (registry): countries with their status and its history, suspend,
- * reinstate and withdraw behind a confirmation with reason and decision reference (buttons only
- * for administrators; the registry refuses anyone else anyway), and the keys with their validity.
+ * The administrator console (registry): countries and their status history with the decisions
+ * (suspend, reinstate, withdraw), memberships, the focal-point directory, keys, the policy's rules
+ * with their legal basis, and the audit trail, one page each. Decisions are shown to
+ * administrators only; an auditor reads everything and the registry refuses the rest anyway.
  */
-import { useCallback, useEffect, useState } from 'react';
-import type { FormEvent, ReactNode } from 'react';
+import { useEffect, useState } from 'react';
+import type { ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
 
-import type { CountryJson, CountryStatusChange, KeyJson } from '@enlace/client';
+import type { NetworkJson } from '@enlace/client';
 
 import { registryClient } from '../api.js';
 import { useShell } from '../app.js';
-import { formatInstant } from '../format.js';
+import { AuditTrail } from './audit-trail.js';
+import { Countries } from './countries.js';
+import { FocalPoints } from './focal-points.js';
+import { Keys } from './keys.js';
+import { Memberships } from './memberships.js';
+import { PolicyRules } from './policy-rules.js';
+import './admin.css';
 
-const statusOf = (c: CountryJson): string => c.statusHistory[c.statusHistory.length - 1]?.status ?? 'unknown';
+const PAGES = ['', 'memberships', 'focal-points', 'keys', 'policy', 'audit'] as const;
+type AdminPage = (typeof PAGES)[number];
 
 export function AdminConsole(): ReactNode {
-  const { session, failed } = useShell();
-  const [countries, setCountries] = useState<readonly CountryJson[]>([]);
-  const [keys, setKeys] = useState<readonly KeyJson[]>([]);
-  const [error, setError] = useState<string | undefined>();
-  const [pending, setPending] = useState<{ code: string; change: CountryStatusChange } | undefined>();
-  const [reason, setReason] = useState('');
-  const [decision, setDecision] = useState('');
-  const [done, setDone] = useState<string | undefined>();
+  const { t } = useTranslation('admin');
+  const { session, path, navigate, failed } = useShell();
+  const [networks, setNetworks] = useState<readonly NetworkJson[]>([]);
   const mayDecide = session.roles.includes('administrator');
+  const page: AdminPage = PAGES.find((p) => p !== '' && path.startsWith(p)) ?? '';
 
-  const load = useCallback(async () => {
-    try {
-      setCountries((await registryClient.countries.list()).items);
-      setKeys((await registryClient.keys.list()).items);
-    } catch (e) {
-      setError(failed(e));
-    }
-  }, []);
   useEffect(() => {
-    void load();
-  }, [load]);
-
-  const confirm = async (event: FormEvent): Promise<void> => {
-    event.preventDefault();
-    if (pending === undefined) return;
-    try {
-      await registryClient.countries.changeStatus(pending.code, pending.change, {
-        reason,
-        ...(decision.trim() !== '' && { decision: decision.trim() }),
-      });
-      setDone(`${pending.code}: ${pending.change} recorded.`);
-      setPending(undefined);
-      setReason('');
-      setDecision('');
-      await load();
-    } catch (e) {
-      setDone(failed(e));
-    }
-  };
+    registryClient.networks.list().then(
+      (r) => setNetworks(r.items),
+      (e: unknown) => void failed(e),
+    );
+  }, []);
 
   return (
     <>
-      {error !== undefined && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
-      {done !== undefined && <p role="status">{done}</p>}
-      <section aria-labelledby="countries-title">
-        <h2 id="countries-title">Countries</h2>
-        <table className="alerts" data-testid="countries">
-          <thead>
-            <tr>
-              <th scope="col">Code</th>
-              <th scope="col">Name</th>
-              <th scope="col">Status</th>
-              <th scope="col">History</th>
-              {mayDecide && <th scope="col">Decide</th>}
-            </tr>
-          </thead>
-          <tbody>
-            {countries.map((c) => (
-              <tr key={c.code} data-country={c.code}>
-                <td>{c.code}</td>
-                <td>{c.names.en}</td>
-                <td>{statusOf(c)}</td>
-                <td>
-                  {c.statusHistory.map((h, i) => (
-                    <div key={i}>
-                      {h.status} from {formatInstant(h.effectiveAt)}
-                      {h.reason !== undefined && ` — ${h.reason}`}
-                      {h.decision !== undefined && ` (${h.decision})`}
-                    </div>
-                  ))}
-                </td>
-                {mayDecide && (
-                  <td>
-                    {(statusOf(c) === 'suspended'
-                      ? ['reinstate', 'withdraw']
-                      : statusOf(c) === 'withdrawn'
-                        ? []
-                        : ['suspend', 'withdraw']
-                    ).map((change) => (
-                      <button
-                        key={change}
-                        type="button"
-                        onClick={() => setPending({ code: c.code, change: change as CountryStatusChange })}
-                      >
-                        {change[0]!.toUpperCase() + change.slice(1)} {c.code}
-                      </button>
-                    ))}
-                  </td>
-                )}
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </section>
-      {pending !== undefined && (
-        <form className="confirm" onSubmit={(e) => void confirm(e)} aria-labelledby="confirm-title">
-          <h3 id="confirm-title">
-            {pending.change} {pending.code}?
-          </h3>
-          <label htmlFor="reason">Reason</label>
-          <input id="reason" value={reason} onChange={(e) => setReason(e.target.value)} required />
-          <label htmlFor="decision">Decision reference</label>
-          <input id="decision" value={decision} onChange={(e) => setDecision(e.target.value)} />
-          <button type="submit" disabled={reason.trim() === ''}>
-            Confirm {pending.change}
-          </button>
-          <button type="button" onClick={() => setPending(undefined)}>
-            Cancel
-          </button>
-        </form>
-      )}
-      <section aria-labelledby="keys-title">
-        <h2 id="keys-title">Keys</h2>
-        <table className="alerts">
-          <thead>
-            <tr>
-              <th scope="col">Key</th>
-              <th scope="col">Country</th>
-              <th scope="col">Use</th>
-              <th scope="col">Valid from</th>
-              <th scope="col">Valid to</th>
-              <th scope="col">Revoked</th>
-            </tr>
-          </thead>
-          <tbody>
-            {keys.map((k) => (
-              <tr key={k.kid}>
-                <td>{k.kid}</td>
-                <td>{k.country}</td>
-                <td>{k.use}</td>
-                <td>{formatInstant(k.notBefore)}</td>
-                <td>{formatInstant(k.notAfter)}</td>
-                <td>
-                  {k.revokedAt !== undefined
-                    ? `${formatInstant(k.revokedAt)} ${k.revocationReason ?? ''}`
-                    : ''}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </section>
+      <nav aria-label={t('nav.label')}>
+        <ul className="admin-tabs">
+          {PAGES.map((p) => (
+            <li key={p}>
+              <a
+                href={`/console/${p}`}
+                aria-current={p === page ? 'page' : undefined}
+                onClick={(e) => {
+                  e.preventDefault();
+                  navigate(p);
+                }}
+              >
+                {t(`nav.${p === '' ? 'countries' : p}`)}
+              </a>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      {page === '' && <Countries mayDecide={mayDecide} />}
+      {page === 'memberships' && <Memberships networks={networks} />}
+      {page === 'focal-points' && <FocalPoints networks={networks} />}
+      {page === 'keys' && <Keys mayDecide={mayDecide} />}
+      {page === 'policy' && <PolicyRules />}
+      {page === 'audit' && <AuditTrail />}
     </>
   );
 }

@@ -1,44 +1,50 @@
 /**
- * The FIU console (feed service): the analyst's feeds with their state (running, paused,
- * pending, delivered, last error) and hit/no-hit matching of keyed digests.
+ * The FIU console (feed service): the analyst's feeds with their state, a form to define one,
+ * and hit/no-hit matching with digests computed in this browser. `alerts/<id>` shows what a
+ * match hit says about an alert.
  */
-import { useEffect, useState } from 'react';
-import type { FormEvent, ReactNode } from 'react';
+import { useCallback, useEffect, useState } from 'react';
+import type { ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
 
-import type { FeedStatusJson, MatchResultJson } from '@enlace/client';
+import type { AlertRefJson, FeedStatusJson } from '@enlace/client';
 
 import { feedClient } from '../api.js';
 import { useShell } from '../app.js';
+import { FeedForm } from './feed-form.js';
+import { FeedList } from './feed-list.js';
+import { HitAlert } from './hit-alert.js';
+import { MatchPanel } from './match-panel.js';
+import './fiu.css';
+
+/** The feeds' counters move as alerts arrive: read them again this often while the page is open. */
+const REFRESH_MS = 2000;
 
 export function FiuConsole(): ReactNode {
-  const { failed } = useShell();
+  const { t } = useTranslation('fiu');
+  const { session, failed, path, navigate } = useShell();
   const [feeds, setFeeds] = useState<readonly FeedStatusJson[]>([]);
   const [error, setError] = useState<string | undefined>();
-  const [keyId, setKeyId] = useState('');
-  const [digests, setDigests] = useState('');
-  const [result, setResult] = useState<MatchResultJson | undefined>();
+  const [hits, setHits] = useState<ReadonlyMap<string, AlertRefJson>>(new Map());
+  const mayManage = session.roles.includes('fiu-analyst') || session.roles.includes('administrator');
 
-  useEffect(() => {
-    feedClient.feeds.list().then(
-      (r) => setFeeds(r.feeds),
-      (e: unknown) => setError(failed(e)),
-    );
-  }, []);
-
-  const match = async (event: FormEvent): Promise<void> => {
-    event.preventDefault();
-    setError(undefined);
+  const load = useCallback(async () => {
     try {
-      setResult(
-        await feedClient.match({
-          keyId: keyId.trim(),
-          digests: digests.split(/\s+/).filter((d) => d !== ''),
-        }),
-      );
+      setFeeds((await feedClient.feeds.list()).feeds);
+      setError(undefined);
     } catch (e) {
       setError(failed(e));
     }
-  };
+  }, []);
+  useEffect(() => {
+    void load();
+    const timer = setInterval(() => void load(), REFRESH_MS);
+    return () => clearInterval(timer);
+  }, [load]);
+
+  const alertId = /^alerts\/([0-9a-f-]{36})$/.exec(path)?.[1];
+  if (alertId !== undefined)
+    return <HitAlert alertId={alertId} alert={hits.get(alertId)} onBack={() => navigate('')} />;
 
   return (
     <>
@@ -48,63 +54,22 @@ export function FiuConsole(): ReactNode {
         </p>
       )}
       <section aria-labelledby="feeds-title">
-        <h2 id="feeds-title">Feeds</h2>
-        {feeds.length === 0 ? (
-          <p>No feeds yet.</p>
-        ) : (
-          <table className="alerts" data-testid="feeds">
-            <thead>
-              <tr>
-                <th scope="col">Feed</th>
-                <th scope="col">State</th>
-                <th scope="col">Pending</th>
-                <th scope="col">Delivered</th>
-                <th scope="col">Last error</th>
-              </tr>
-            </thead>
-            <tbody>
-              {feeds.map((f) => (
-                <tr key={f.feed.id}>
-                  <td>{f.feed.name}</td>
-                  <td>{f.paused ? 'paused' : f.running ? 'running' : 'stopped'}</td>
-                  <td>{f.pending ?? ''}</td>
-                  <td>{f.counters?.delivered ?? 0}</td>
-                  <td>
-                    {JSON.stringify(f.sink ?? {}).includes('lastError')
-                      ? String((f.sink as { lastError?: unknown }).lastError)
-                      : ''}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <h2 id="feeds-title">{t('feeds.title')}</h2>
+        <FeedList feeds={feeds} mayManage={mayManage} onChanged={load} />
       </section>
+      {mayManage && (
+        <section aria-labelledby="feed-form-title">
+          <h2 id="feed-form-title">{t('form.title')}</h2>
+          <FeedForm onCreated={load} />
+        </section>
+      )}
       <section aria-labelledby="match-title">
-        <h2 id="match-title">Hit/no-hit matching</h2>
-        <p>Only keyed digests are sent (enlace match digest computes them), never the numbers themselves.</p>
-        <form onSubmit={(e) => void match(e)}>
-          <label htmlFor="key-id">Matching key id</label>
-          <input id="key-id" value={keyId} onChange={(e) => setKeyId(e.target.value)} required />
-          <label htmlFor="digests">Digests (hex, one per line)</label>
-          <textarea id="digests" rows={5} value={digests} onChange={(e) => setDigests(e.target.value)} />
-          <button type="submit">Match</button>
-        </form>
-        {result !== undefined && (
-          <div role="status">
-            <p>
-              {result.matched} of {result.queried} matched.
-            </p>
-            <ul>
-              {result.hits.map((h) => (
-                <li key={h.digest}>
-                  {h.digest.slice(0, 16)}…:{' '}
-                  {h.alerts.map((a) => `${a.origin} ${a.kind} ${a.alertId}`).join('; ')}
-                </li>
-              ))}
-            </ul>
-          </div>
-        )}
+        <h2 id="match-title">{t('match.title')}</h2>
+        <MatchPanel
+          country={session.country}
+          onHits={(refs) => setHits(new Map(refs.map((r) => [r.alertId, r])))}
+          open={(id) => navigate(`alerts/${id}`)}
+        />
       </section>
     </>
   );

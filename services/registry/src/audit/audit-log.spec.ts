@@ -61,6 +61,24 @@ describe('AuditLog.query', () => {
     expect(await log.query({ entity: 'key' })).toEqual([]);
   });
 
+  it('pages with before: each page starts below the last sequence of the one before', async () => {
+    const all = await log.query({ limit: 1000 });
+    const seen: string[] = [];
+    let before: number | undefined;
+    for (;;) {
+      const page = await log.query({ limit: 70, ...(before !== undefined && { before }) });
+      if (page.length === 0) break;
+      seen.push(...page.map((r) => r.id));
+      before = page[page.length - 1]!.sequence;
+    }
+    expect(seen).toEqual(all.map((r) => r.id));
+    const rare = await log.query({
+      actor: 'rare',
+      before: all.find((r) => r.id === record(300).id)!.sequence!,
+    });
+    expect(rare.map((r) => r.id)).toEqual([200, 100, 0].map((i) => record(i).id));
+  });
+
   it('keeps one record per id when an append is retried', async () => {
     await log.append(record(COUNT - 1));
     expect(await log.query({ limit: 1000 })).toHaveLength(COUNT);

@@ -97,7 +97,8 @@ export class AuditLog {
     }
     const deadline = Date.now() + QUERY_BUDGET_MS;
     const found: AuditRecord[] = [];
-    let end = last;
+    // Paging: the next page starts below the oldest sequence of the one before.
+    let end = query.before === undefined ? last : Math.min(last, query.before - 1);
     while (end >= first && end > 0 && found.length < limit) {
       if (Date.now() > deadline)
         throw new RegistryError('ERR_UNAVAILABLE', `the audit query took longer than ${QUERY_BUDGET_MS} ms`);

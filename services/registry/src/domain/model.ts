@@ -150,6 +150,8 @@ export interface AuditQuery {
   readonly entityId?: string;
   readonly since?: Instant;
   readonly until?: Instant;
+  /** Only records stored before this audit stream sequence: the next page after a record's `sequence`. */
+  readonly before?: number;
   /** Default 100, at most 1000; newest first. */
   readonly limit?: number;
 }

@@ -170,6 +170,12 @@ export const auditQuery = z.strictObject({
   entityId: text.max(200).optional(),
   since: instant.optional(),
   until: instant.optional(),
+  before: z
+    .string()
+    .regex(/^[0-9]+$/, { message: 'must be a whole number' })
+    .transform(Number)
+    .pipe(z.number().int().min(1))
+    .optional(),
   limit: z
     .string()
     .regex(/^[0-9]+$/, { message: 'must be a whole number' })

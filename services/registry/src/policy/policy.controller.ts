@@ -70,6 +70,11 @@ export class PolicyController {
   @ApiQuery({ name: 'entityId', required: false, example: 'NI' })
   @ApiQuery({ name: 'since', required: false })
   @ApiQuery({ name: 'until', required: false })
+  @ApiQuery({
+    name: 'before',
+    required: false,
+    description: "paging: only records older than this sequence (the last record's `sequence`)",
+  })
   @ApiQuery({ name: 'limit', required: false, description: '1 to 1000, default 100; newest first' })
   @ApiDoc({
     summary: 'The audit trail, newest first: every change and every refused request',
@@ -85,6 +90,7 @@ export class PolicyController {
       ...(filter.entityId !== undefined && { entityId: filter.entityId }),
       ...(filter.since !== undefined && { since: filter.since }),
       ...(filter.until !== undefined && { until: filter.until }),
+      ...(filter.before !== undefined && { before: filter.before }),
       ...(filter.limit !== undefined && { limit: filter.limit }),
     });
     return { items };
