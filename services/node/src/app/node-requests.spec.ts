@@ -711,6 +711,50 @@ describe('consent to onward use', () => {
     expect(outcomes).toEqual([]);
   });
 
+  it('records judicial use of MX’s H1 alert only once MX granted it (ids only in the audit trail)', async () => {
+    const published = await call('MX', 'POST', '/v1/alerts', routeDraft('HANDLING_CODE_H1'));
+    const alertId = published.body.id as string;
+    await until('GT to hold the alert', () => (nodes.GT.context.store.has(alertId) ? true : undefined));
+    const before = await call('GT', 'POST', `/v1/alerts/${alertId}/judicial-use`);
+    expect(before.status).toBe(403);
+    expect(before.body.error.code).toBe('ERR_HANDLING_RESTRICTED');
+    expect(before.body.error.message).toContain('purpose judicial_use');
+    const asked = await call('GT', 'POST', `/v1/alerts/${alertId}/consent-requests`, {
+      purpose: 'judicial_use',
+      reason: 'Proceso penal 45-2026 en el juzgado de Quetzaltenango.',
+    });
+    expect(asked.status, JSON.stringify(asked.body)).toBe(201);
+    await until('MX to hold the consent request', holds('MX', asked.body.id));
+    const granted = await call('MX', 'POST', `/v1/consents/${asked.body.id}/decision`, { granted: true });
+    await until('GT to hold the grant', holds('GT', granted.body.id));
+    const used = await call('GT', 'POST', `/v1/alerts/${alertId}/judicial-use`);
+    expect(used.status, JSON.stringify(used.body)).toBe(201);
+    expect(used.body).toMatchObject({ alertId, handling: 'H1', consentId: granted.body.id });
+    // HN holds no grant: still refused there.
+    await until('HN to hold the alert', () => (nodes.HN.context.store.has(alertId) ? true : undefined));
+    expect((await call('HN', 'POST', `/v1/alerts/${alertId}/judicial-use`)).body.error.code).toBe(
+      'ERR_HANDLING_RESTRICTED',
+    );
+    // The audit record names ids, never the reason GT wrote.
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    let record: any;
+    for (const deadline = Date.now() + 5_000; Date.now() < deadline;) {
+      const msg = await jsm.streams
+        .getMessage(AUDIT_STREAM, { last_by_subj: 'enlace.v1.audit.node-gt.gt-liaison-1' })
+        .catch(() => undefined);
+      record = msg === undefined ? undefined : JSON.parse(Buffer.from(msg.data).toString('utf8'));
+      if (record?.action === 'alert.judicial-use' && record.outcome === 'ok') break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(record).toMatchObject({
+      action: 'alert.judicial-use',
+      entityId: alertId,
+      outcome: 'ok',
+      details: { origin: 'MX', handling: 'H1', consentId: granted.body.id },
+    });
+    expect(JSON.stringify(record)).not.toContain('Quetzaltenango');
+  });
+
   it('a refused consent keeps the refusal', async () => {
     const published = await call('MX', 'POST', '/v1/alerts', routeDraft('HANDLING_CODE_H2'));
     const alertId = published.body.id as string;

@@ -442,6 +442,66 @@ export class RequestExchange {
     );
   }
 
+  /**
+   * POST /v1/alerts/{id}/judicial-use: records that an officer of this country uses alert
+   * `alertId` in judicial proceedings. An H0 alert, or one of this country's own, needs nothing
+   * more; an H1 alert (and H2, H3: use in proceedings passes it on) needs the origin's signed
+   * grant of purpose judicial_use to this country for that alert (ERR_HANDLING_RESTRICTED
+   * otherwise, naming the code). Recorded in the audit trail, ids only.
+   */
+  async judicialUse(
+    alertId: string,
+    officer: Officer,
+    requestId?: string,
+  ): Promise<{ alertId: string; handling: string; consentId?: string; recordedAt: string }> {
+    const { country, alerts, requests } = this.deps;
+    const alert = alerts.get(alertId);
+    if (alert === undefined) throw new NodeError('ERR_NOT_FOUND', `no alert ${alertId} on this node`);
+    const now = this.#now();
+    const needsConsent = alert.origin !== country && alert.handling !== 'H0';
+    const found = needsConsent ? requests.consentFor(alertId, country, '', now) : undefined;
+    const grant =
+      found?.granted === true && found.purpose === 'judicial_use' && found.grantedBy === alert.origin
+        ? found
+        : undefined;
+    if (needsConsent && grant === undefined) {
+      const message =
+        `alert ${alertId} of ${alert.origin} is ${alert.handling}: its use in judicial proceedings needs ` +
+        `${alert.origin}'s consent (POST /v1/alerts/${alertId}/consent-requests, purpose judicial_use)` +
+        (found !== undefined && !found.granted ? `, which it refused (${found.id})` : '');
+      await this.deps.audit.record({
+        actor: officer.id,
+        roles: officer.roles,
+        action: 'alert.judicial-use',
+        entityId: alertId,
+        outcome: 'rejected',
+        code: 'handling_restricted',
+        reason: message,
+        ...(requestId !== undefined && { requestId }),
+      });
+      throw new NodeError('ERR_HANDLING_RESTRICTED', message, { reason: alert.handling });
+    }
+    await this.deps.audit.record({
+      actor: officer.id,
+      roles: officer.roles,
+      action: 'alert.judicial-use',
+      entityId: alertId,
+      outcome: 'ok',
+      details: {
+        origin: alert.origin,
+        handling: alert.handling,
+        ...(grant !== undefined && { consentId: grant.id }),
+      },
+      ...(requestId !== undefined && { requestId }),
+    });
+    return {
+      alertId,
+      handling: alert.handling,
+      ...(grant !== undefined && { consentId: grant.id }),
+      recordedAt: now.toISOString(),
+    };
+  }
+
   /** POST /v1/consents/{id}/decision: the originator grants or refuses consent request `id`. */
   async decide(
     consentRequestId: string,

@@ -375,6 +375,26 @@ export class RequestsController {
     return sentView(res, await this.node.requests.requestConsent(id, req.body, req.actor!, requestIdOf(req)));
   }
 
+  @Post('alerts/:id/judicial-use')
+  @CountryFocalPoints()
+  @HttpCode(201)
+  @ApiOperation({
+    summary: 'Record that an alert is used in judicial proceedings (H1: only with the origin’s consent)',
+    description:
+      'An H0 alert, or this country’s own, is recorded as used; an H1, H2 or H3 alert of another country only ' +
+      'with its origin’s signed grant of purpose judicial_use to this country for that alert (403 ' +
+      'ERR_HANDLING_RESTRICTED otherwise). The audit trail keeps who, which alert and which consent: ids only.',
+  })
+  @ApiResponse({ status: 201, description: '{ alertId, handling, consentId?, recordedAt }' })
+  @ApiResponse({
+    status: 403,
+    description: 'ERR_HANDLING_RESTRICTED: no granted consent of purpose judicial_use',
+  })
+  async judicialUse(@Param('id') id: string, @Req() req: OfficerRequest): Promise<Record<string, unknown>> {
+    if (!UUID.test(id)) throw idError('id');
+    return this.node.requests.judicialUse(id, req.actor!, requestIdOf(req));
+  }
+
   @Post('consents/:id/decision')
   @CountryFocalPoints()
   @HttpCode(201)
