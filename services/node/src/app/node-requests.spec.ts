@@ -372,6 +372,30 @@ describe('requests for information', () => {
     ]);
   });
 
+  it('documents every request route in the OpenAPI document, with its summary', async () => {
+    const docs = await call('MX', 'GET', '/docs-json');
+    expect(docs.status).toBe(200);
+    const routes: Array<[string, string]> = [
+      ['/v1/requests', 'post'],
+      ['/v1/requests', 'get'],
+      ['/v1/requests/{id}', 'get'],
+      ['/v1/requests/{id}/read', 'post'],
+      ['/v1/requests/{id}/reply', 'post'],
+      ['/v1/requests/{id}/close', 'post'],
+      ['/v1/requests/{id}/withdraw', 'post'],
+      ['/v1/alerts/{id}/consent-requests', 'post'],
+      ['/v1/alerts/{id}/judicial-use', 'post'],
+      ['/v1/consents/{id}/decision', 'post'],
+    ];
+    for (const [path, method] of routes)
+      expect(docs.body.paths[path]?.[method]?.summary, `${method} ${path}`).toEqual(expect.any(String));
+    const list = docs.body.paths['/v1/requests'].get.parameters.map((p: { name: string }) => p.name);
+    expect(list).toEqual(expect.arrayContaining(['box', 'status', 'priority', 'overdue', 'country', 'q']));
+    expect(Object.keys(docs.body.paths['/v1/requests'].post.responses)).toEqual(
+      expect.arrayContaining(['201', '202', '400']),
+    );
+  });
+
   it('keeps the text out of subjects, headers, the audit trail and the metrics', async () => {
     const texts = [SECRET_SUBJECT, SECRET_TEXT, 'El Tigre', 'Tapachula'];
     for (const stream of [ALERTS_STREAM, AUDIT_STREAM]) {
