@@ -513,6 +513,6 @@ function restrictedForwardMessage(
     `alert ${alert.id} is restricted to ${alert.recipients.join(', ')}: its body is encrypted to them inside ` +
     `the bytes ${alert.origin} signed, so no forwarder can open it to ${to} without breaking that signature` +
     (consented ? ` (the consent of ${alert.origin} does not change this)` : '') +
-    `; ${alert.origin} can supersede it with ${to} among its recipients`
+    `; only ${alert.origin} can share it with ${to}, by superseding it with ${to} among its recipients`
   );
 }

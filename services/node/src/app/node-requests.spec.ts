@@ -13,7 +13,18 @@ import { encryptForRecipients, generateEncryptionKey, generateSigningKey } from 
 import type { PrivateSigningJwk } from '@enlace/crypto';
 import { createRegistryApp } from '@enlace/registry';
 import type { RegistryApp } from '@enlace/registry';
-import { HandlingCode, Priority, Request, RequestType, TlpMarking, encodeRequestBody } from '@enlace/schema';
+import {
+  HandlingCode,
+  Priority,
+  Request,
+  RequestType,
+  TlpMarking,
+  decodeAlert,
+  decodeSignedAlert,
+  encodeAlert,
+  encodeRequestBody,
+  encodeSignedAlert,
+} from '@enlace/schema';
 import type { NatsServerHandle } from '@enlace/testing';
 import { startNatsServer } from '@enlace/testing';
 import { ALERTS_STREAM, AUDIT_STREAM, directSubject } from '@enlace/transport';
@@ -730,9 +741,53 @@ describe('consent to onward use', () => {
     expect(forwarded.body.error.message).toBe(
       `alert ${alertId} is restricted to GT: its body is encrypted to them inside the bytes MX signed, so no ` +
         'forwarder can open it to PA without breaking that signature (the consent of MX does not change this); ' +
-        'MX can supersede it with PA among its recipients',
+        'only MX can share it with PA, by superseding it with PA among its recipients',
     );
     expect(outcomes).toEqual([]);
+  });
+
+  it('a forwarder that adds a recipient inside a restricted alert breaks the origin’s signature: PA refuses it (bad_signature)', async () => {
+    const draft = routeDraft('HANDLING_CODE_H0');
+    const published = await call('MX', 'POST', '/v1/alerts', {
+      ...draft,
+      header: { ...(draft['header'] as object), recipients: ['GT'] },
+    });
+    expect(published.status, JSON.stringify(published.body)).toBe(201);
+    const alertId = published.body.id as string;
+    await until('GT to hold the alert', () => (nodes.GT.context.store.has(alertId) ? true : undefined));
+    // H0, no consent needed: still refused, since the recipients are the origin's to choose.
+    const refused = await call('GT', 'POST', `/v1/alerts/${alertId}/forward`, { to: 'PA' });
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.code).toBe('ERR_RESTRICTED_FORWARD');
+    expect(refused.body.error.message).toContain('only MX can share it with PA');
+    // The recipients and the JWE are inside the bytes MX signed (SignedAlert.alert).
+    const signed = decodeSignedAlert(nodes.GT.context.store.get(alertId)!.envelope);
+    const alert = decodeAlert(signed.alert);
+    expect(alert.header!.recipients).toEqual(['GT']);
+    expect(alert.body?.$case).toBe('encrypted');
+    // What a forwarder would have to do to open it to PA: add PA there, keeping MX's signature.
+    const widened = encodeSignedAlert({
+      ...signed,
+      alert: encodeAlert({ ...alert, header: { ...alert.header!, recipients: ['GT', 'PA'] } }),
+    });
+    const outcomes: Array<{ outcome: string; reason?: string }> = [];
+    const stop = nodes.PA.context.inbound.onOutcome((e) =>
+      outcomes.push({ outcome: e.outcome, ...('reason' in e && { reason: e.reason }) }),
+    );
+    try {
+      await js.publish(directSubject({ dest: 'PA', origin: 'GT' }), widened, { msgID: `${alertId}.fwd.PA` });
+      await until('PA to judge it', () => (outcomes.length > 0 ? true : undefined));
+    } finally {
+      stop();
+    }
+    expect(outcomes).toEqual([{ outcome: 'rejected', reason: 'bad_signature' }]);
+    // PA holds the alert as MX published it to the network, header only: GT alone reads its body.
+    await until('PA to hold MX’s alert', () => (nodes.PA.context.store.has(alertId) ? true : undefined));
+    const atPa = nodes.PA.context.store.get(alertId)!;
+    expect(atPa.recipients).toEqual(['GT']);
+    expect(
+      Buffer.from(atPa.envelope).equals(Buffer.from(nodes.GT.context.store.get(alertId)!.envelope)),
+    ).toBe(true);
   });
 
   it('records judicial use of MX’s H1 alert only once MX granted it (ids only in the audit trail)', async () => {
@@ -766,7 +821,8 @@ describe('consent to onward use', () => {
       const msg = await jsm.streams
         .getMessage(AUDIT_STREAM, { last_by_subj: 'enlace.v1.audit.node-gt.gt-liaison-1' })
         .catch(() => undefined);
-      record = msg === undefined ? undefined : JSON.parse(Buffer.from(msg.data).toString('utf8'));
+      record =
+        msg === undefined || msg === null ? undefined : JSON.parse(Buffer.from(msg.data).toString('utf8'));
       if (record?.action === 'alert.judicial-use' && record.outcome === 'ok') break;
       await new Promise((r) => setTimeout(r, 50));
     }
