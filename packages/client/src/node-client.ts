@@ -61,8 +61,10 @@ export interface NodeClient extends OperationsClient {
     create(body: RequestCreateJson, options?: CallOptions): Promise<SentRequestJson>;
     /** One page of threads, newest opened first. */
     list(query?: ThreadListQuery, options?: CallOptions): Promise<ThreadPage>;
-    /** A thread with all its messages. */
+    /** A thread with all its messages (read by a focal point: signed read receipts to the senders). */
     get(id: string, options?: CallOptions): Promise<ThreadDetailJson>;
+    /** Marks a thread read: the message ids acknowledged now. */
+    read(id: string, options?: CallOptions): Promise<{ readonly acknowledged: readonly string[] }>;
     reply(id: string, body: RequestReplyJson, options?: CallOptions): Promise<SentRequestJson>;
     close(id: string, body?: RequestWriteJson, options?: CallOptions): Promise<SentRequestJson>;
     withdraw(id: string, body?: RequestWriteJson, options?: CallOptions): Promise<SentRequestJson>;
@@ -111,6 +113,7 @@ export function createNodeClient(options: ClientOptions): NodeClient {
       create: (body, o) => post('v1/requests', body, o),
       list: (query = {}, o) => http.json('GET', 'v1/requests', { ...o, query: { ...query } }),
       get: (id, o) => http.json('GET', request(id), o),
+      read: (id, o) => http.json('POST', request(id, '/read'), o),
       reply: (id, body, o) => post(request(id, '/reply'), body, o),
       close: (id, body = {}, o) => post(request(id, '/close'), body, o),
       withdraw: (id, body = {}, o) => post(request(id, '/withdraw'), body, o),

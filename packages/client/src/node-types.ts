@@ -165,6 +165,8 @@ export interface SentRequestJson {
   readonly id: string;
   readonly threadId: string;
   readonly subjects: readonly string[];
+  /** Addressees whose copy JetStream has not stored yet (answer 202): the node publishes it again. */
+  readonly undelivered?: readonly string[];
   readonly screening?: ReadonlyArray<{
     readonly path: string;
     readonly code: string;
@@ -212,6 +214,15 @@ export interface RequestMessageJson {
     readonly text: string;
     readonly references: Readonly<Record<string, readonly unknown[]>>;
   };
+  /** Signed receipts of the addressees: `received` when their node stored it, `read` when opened. */
+  readonly receipts?: ReadonlyArray<{ readonly from: string; readonly status: string; readonly at: string }>;
+  /** Outbox only: each addressee's copy, pending until JetStream stored it. */
+  readonly deliveries?: ReadonlyArray<{
+    readonly to: string;
+    readonly status: 'pending' | 'stored';
+    readonly attempts: number;
+    readonly storedAt?: string;
+  }>;
   readonly [content: string]: unknown;
 }
 
@@ -227,6 +238,8 @@ export interface ThreadListQuery {
   readonly type?: 'information' | 'consent';
   readonly overdue?: boolean;
   readonly country?: string;
+  /** Free text over subjects and texts readable here (focal points of the node's country). */
+  readonly q?: string;
   readonly cursor?: string;
   readonly limit?: number;
 }

@@ -13,6 +13,12 @@ export const NODE_ERROR_STATUS = {
   ERR_POLICY_DENIED: 403,
   /** The alert's handling code forbids it (H2: no onward dissemination). */
   ERR_HANDLING_RESTRICTED: 403,
+  /**
+   * A restricted alert (body encrypted to its recipients) cannot be passed to a country outside
+   * them by anyone but its origin: the recipients and the JWE are inside the signed bytes, so a
+   * forwarder adding one would break the origin's signature. The origin supersedes it instead.
+   */
+  ERR_RESTRICTED_FORWARD: 403,
   /** A recipient of a restricted alert has no valid encryption key in the registry. */
   ERR_NO_RECIPIENT_KEY: 422,
 } as const;

@@ -86,6 +86,47 @@ beforeAll(async () => {
             ],
           }),
         );
+      } else if (req.method === 'GET' && path === `/v1/requests/${THREAD}`) {
+        res.end(
+          JSON.stringify({
+            id: THREAD,
+            box: 'outbox',
+            type: 'information',
+            from: 'MX',
+            to: ['GT', 'HN'],
+            priority: 'routine',
+            status: 'open',
+            overdue: false,
+            openedAt: '',
+            lastAt: '',
+            messageCount: 1,
+            messages: [
+              {
+                id: THREAD,
+                threadId: THREAD,
+                box: 'outbox',
+                type: 'information',
+                from: 'MX',
+                to: ['GT', 'HN'],
+                issuedAt: '2026-12-03T10:00:00.000Z',
+                receivedAt: '',
+                handling: 'H0',
+                tlp: 'amber',
+                kid: 'MX-sig',
+                bodyReadable: true,
+                body: { subject: 'Serie G12', text: '¿Detecciones?', references: {} },
+                receipts: [
+                  { from: 'GT', status: 'received', at: '' },
+                  { from: 'GT', status: 'read', at: '' },
+                ],
+                deliveries: [
+                  { to: 'GT', status: 'stored', attempts: 1 },
+                  { to: 'HN', status: 'pending', attempts: 2 },
+                ],
+              },
+            ],
+          }),
+        );
       } else if (path.includes('/decision') && (JSON.parse(raw) as { granted: boolean }).granted) {
         res.statusCode = 400;
         res.end(
@@ -158,6 +199,19 @@ describe('enlace request', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/open OVERDUE urgent/);
     expect(seen.at(-1)!.path).toBe('/v1/requests?box=outbox&overdue=true');
+  });
+
+  it('show prints each message with its signed receipts and the addressees still owed a copy', async () => {
+    const result = await run('request', 'show', THREAD);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('    receipts: GT received, GT read\n');
+    expect(result.stdout).toContain('    not yet stored for: HN\n');
+  });
+
+  it('list -q searches the text the node can read', async () => {
+    const result = await run('request', 'list', '-q', 'serie G12');
+    expect(result.code).toBe(0);
+    expect(seen.at(-1)!.path).toBe('/v1/requests?q=serie+G12');
   });
 
   it('reply and consent request post to their routes', async () => {

@@ -65,6 +65,10 @@ function printSent(io: CliIo, sent: SentRequestJson, json: boolean | undefined, 
     return;
   }
   io.stdout.write(`${what} ${sent.id} (thread ${sent.threadId}) on ${sent.subjects.join(', ')}\n`);
+  if (sent.undelivered !== undefined && sent.undelivered.length > 0)
+    io.stderr.write(
+      `  ! not yet stored for ${sent.undelivered.join(', ')}: the node sends it again (enlace request show ${sent.threadId})\n`,
+    );
   for (const f of sent.screening ?? []) io.stderr.write(`  ! ${f.path}: ${f.message}\n`);
   io.stderr.write(`${VICTIM_REMINDER}\n`);
 }
@@ -87,6 +91,10 @@ function renderThread(t: ThreadDetailJson): string {
       if (m.body.subject !== '') out += `    ${m.body.subject}\n`;
       for (const textLine of m.body.text.split('\n')) out += `    ${textLine}\n`;
     }
+    const receipts = (m.receipts ?? []).map((r) => `${r.from} ${r.status}`);
+    if (receipts.length > 0) out += `    receipts: ${receipts.join(', ')}\n`;
+    const pending = (m.deliveries ?? []).filter((d) => d.status === 'pending').map((d) => d.to);
+    if (pending.length > 0) out += `    not yet stored for: ${pending.join(', ')}\n`;
   }
   return out;
 }
@@ -188,6 +196,7 @@ export function addRequestCommands(program: Command, io: CliIo): void {
       .option('--type <type>', 'information or consent')
       .option('--overdue', 'only open threads past their due time')
       .option('--country <code>', 'only threads with this country')
+      .option('-q, --query <words>', 'free text over the subjects and texts this node can read')
       .option('--limit <n>', 'threads per page, 1 to 500')
       .option('--cursor <cursor>', 'the next page of an earlier list'),
   ).action(
@@ -199,6 +208,7 @@ export function addRequestCommands(program: Command, io: CliIo): void {
         type?: 'information';
         overdue?: boolean;
         country?: string;
+        query?: string;
         limit?: string;
         cursor?: string;
       },
@@ -212,6 +222,7 @@ export function addRequestCommands(program: Command, io: CliIo): void {
           ...(opts.type !== undefined && { type: opts.type }),
           ...(opts.overdue === true && { overdue: true }),
           ...(opts.country !== undefined && { country: opts.country }),
+          ...(opts.query !== undefined && { q: opts.query }),
           ...(opts.limit !== undefined && { limit: Number(opts.limit) }),
           ...(opts.cursor !== undefined && { cursor: opts.cursor }),
         }),

@@ -223,7 +223,15 @@ export class AlertPublisher {
       const error =
         decision.reason === 'handling_restricted'
           ? new NodeError('ERR_HANDLING_RESTRICTED', decision.message, { reason: alert.handling })
-          : new NodeError('ERR_POLICY_DENIED', decision.message, { reason: decision.reason });
+          : decision.reason === 'not_recipient' && alert.recipients.length > 0
+            ? new NodeError(
+                'ERR_RESTRICTED_FORWARD',
+                restrictedForwardMessage(alert, to, grant !== undefined),
+                {
+                  reason: decision.reason,
+                },
+              )
+            : new NodeError('ERR_POLICY_DENIED', decision.message, { reason: decision.reason });
       await this.deps.audit.record({
         actor: officer.id,
         roles: officer.roles,
@@ -488,4 +496,24 @@ function withHeaders(
 function withRequestId(requestId: string | undefined): { headers?: Readonly<Record<string, string>> } {
   const headers = requestIdHeaders(requestId);
   return headers === undefined ? {} : { headers };
+}
+
+/**
+ * Why a restricted alert cannot be forwarded outside its recipients, and what to do instead. Its
+ * recipients and its JWE are inside the bytes the origin signed: a forwarder cannot add a
+ * recipient (nor re-wrap the content key) without breaking that signature, and must not hold the
+ * content key for someone else anyway. Only the origin can open it to another country, by
+ * superseding the alert with that country among the recipients (POST /v1/alerts/{id}/supersede).
+ */
+function restrictedForwardMessage(
+  alert: { id: string; origin: string; recipients: readonly string[] },
+  to: string,
+  consented: boolean,
+): string {
+  return (
+    `alert ${alert.id} is restricted to ${alert.recipients.join(', ')}: its body is encrypted to them inside ` +
+    `the bytes ${alert.origin} signed, so no forwarder can open it to ${to} without breaking that signature` +
+    (consented ? ` (the consent of ${alert.origin} does not change this)` : '') +
+    `; only ${alert.origin} can share it with ${to}, by superseding it with ${to} among its recipients`
+  );
 }

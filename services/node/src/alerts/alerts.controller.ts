@@ -198,7 +198,9 @@ export class AlertsController {
     summary: 'Pass an alert on to another country, as handling and policy allow',
     description:
       'H2 (no onward dissemination without consent) and H3 alerts are refused with 403 ERR_HANDLING_RESTRICTED ' +
-      'naming the code; a destination the policy excludes with 403 ERR_POLICY_DENIED. The signed envelope ' +
+      'naming the code unless the origin granted consent for that destination; a restricted alert (body ' +
+      'encrypted to its recipients) to a country outside them with 403 ERR_RESTRICTED_FORWARD (only its origin ' +
+      'can open it further, by superseding it); a destination the policy excludes with 403 ERR_POLICY_DENIED. The signed envelope ' +
       'travels unchanged on enlace.v1.direct.<to>.<this country>.',
   })
   @ApiBody({

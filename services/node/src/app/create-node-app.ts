@@ -73,6 +73,8 @@ export const DEFAULT_INBOUND_CONCURRENCY = 128;
 
 /** How often the node checks whether its own country's suspension began or ended. */
 const SUSPENSION_CHECK_MS = 1_000;
+/** How often copies of requests JetStream has not stored yet are published again. */
+export const REQUEST_RETRY_MS = 5_000;
 
 /** How long close() waits for each part (and the connection's drain) before cutting the connection. */
 const CLOSE_STEP_TIMEOUT_MS = 5_000;
@@ -102,6 +104,8 @@ export interface CreateNodeAppOptions extends ServiceAppOptions {
    * and `<durable>-direct`, the names the per-country NATS permissions allow.
    */
   readonly durable?: string;
+  /** How often pending copies of requests are published again (default REQUEST_RETRY_MS). */
+  readonly requestRetryMs?: number;
   /**
    * Bounds of a signed message's issued_at around the time JetStream stored it (DESIGN.md trust
    * model 5); default timeRuleFromEnv() (ENLACE_MAX_CLOCK_SKEW_SECONDS, 120;
@@ -263,9 +267,20 @@ export async function createNodeApp(options: CreateNodeAppOptions): Promise<Node
       metrics,
       audit,
       timeRule,
-      // The sender learns, signed, that this country stored its request (as for alerts).
+      // The sender learns, signed, that this country stored its request, and read it (as for alerts).
       onStored: (message) => receipts.received(message),
+      sendReceipt: (target, status, officer) => receipts.send(target, status, officer),
     });
+    // Copies of a request JetStream did not store (a send that partly failed, a node stopped
+    // mid-send) are published again: now, and every REQUEST_RETRY_MS while the node runs.
+    const retryRequests = (): void => {
+      requests
+        .retryPending()
+        .catch((error: unknown) => logger.debug?.(`requests: ${(error as Error).message}`));
+    };
+    const requestRetry = setInterval(retryRequests, options.requestRetryMs ?? REQUEST_RETRY_MS);
+    requestRetry.unref();
+    cleanup.push(() => clearInterval(requestRetry));
     // Outbox rows waiting for their group commit are written before the store closes.
     cleanup.push(() => publisher.close());
     const context: NodeContext = {
@@ -342,6 +357,8 @@ export async function createNodeApp(options: CreateNodeAppOptions): Promise<Node
     await receipts.start();
     // Before the app (and the connection) close: cleanup runs in reverse order.
     cleanup.push(() => receipts.close());
+    // What a previous run left pending (stopped mid-send) goes out now.
+    retryRequests();
     // Alerts other countries pass on to this one (POST /v1/alerts/{id}/forward), checked alike,
     // and requests for information, replies and consents, told apart by `Enlace-Type: request`
     // (a SignedRequest and a SignedAlert have the same wire shape, so the header decides which

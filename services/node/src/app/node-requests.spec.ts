@@ -13,7 +13,18 @@ import { encryptForRecipients, generateEncryptionKey, generateSigningKey } from 
 import type { PrivateSigningJwk } from '@enlace/crypto';
 import { createRegistryApp } from '@enlace/registry';
 import type { RegistryApp } from '@enlace/registry';
-import { HandlingCode, Priority, Request, RequestType, TlpMarking, encodeRequestBody } from '@enlace/schema';
+import {
+  HandlingCode,
+  Priority,
+  Request,
+  RequestType,
+  TlpMarking,
+  decodeAlert,
+  decodeSignedAlert,
+  encodeAlert,
+  encodeRequestBody,
+  encodeSignedAlert,
+} from '@enlace/schema';
 import type { NatsServerHandle } from '@enlace/testing';
 import { startNatsServer } from '@enlace/testing';
 import { ALERTS_STREAM, AUDIT_STREAM, directSubject } from '@enlace/transport';
@@ -68,6 +79,8 @@ function startNode(country: Country): Promise<NodeApp> {
     keysDir: join(root, 'keys', country),
     registryPublicJwk: pinned,
     logger: false,
+    // Pending copies are published again when the test says (retryPending), not by the timer.
+    requestRetryMs: 3_600_000,
   });
 }
 
@@ -301,15 +314,29 @@ describe('requests for information', () => {
     expect(reply.body.subjects).toEqual(['enlace.v1.direct.MX.HN']);
     await until('MX to hold the reply', holds('MX', reply.body.id));
 
+    // Received when their nodes stored it; read when their focal points opened the thread.
     await until('MX to hold the signed receipts of GT and HN', () =>
-      nodes.MX.context.store.receipts(threadId).length === 2 ? true : undefined,
+      nodes.MX.context.store.receipts(threadId).length === 4 ? true : undefined,
     );
     const atMx = await call('MX', 'GET', `/v1/requests/${threadId}`);
     expect(
       atMx.body.messages[0].receipts
         .map((r: { from: string; status: string }) => `${r.from}:${r.status}`)
         .sort(),
-    ).toEqual(['GT:received', 'HN:received']);
+    ).toEqual(['GT:read', 'GT:received', 'HN:read', 'HN:received']);
+    expect(atMx.body.messages[0].deliveries).toEqual([
+      expect.objectContaining({ to: 'GT', status: 'stored', attempts: 1 }),
+      expect.objectContaining({ to: 'HN', status: 'stored', attempts: 1 }),
+    ]);
+    // Reading again sends no second read receipt; MX reading its own message sends none.
+    expect((await call('GT', 'POST', `/v1/requests/${threadId}/read`)).body).toEqual({ acknowledged: [] });
+    expect(nodes.MX.context.store.receipts(threadId).filter((r) => r.from === 'MX')).toEqual([]);
+    // HN read MX's… and MX, reading HN's reply, acknowledged it to HN.
+    await until('HN to hold MX’s read receipt of its reply', () =>
+      nodes.HN.context.store.receipts(reply.body.id).some((r) => r.from === 'MX' && r.status === 'read')
+        ? true
+        : undefined,
+    );
     expect(atMx.body).toMatchObject({ box: 'outbox', status: 'answered', messageCount: 2 });
     expect(atMx.body.messages.map((m: { from: string; type: string }) => `${m.from}:${m.type}`)).toEqual([
       'MX:information',
@@ -330,6 +357,54 @@ describe('requests for information', () => {
     const jwe = Buffer.from(onStream!.data).toString('latin1');
     expect(jwe).toContain('"kid":"');
     expect(jwe).not.toContain(paKid);
+  });
+
+  it('finds threads by the words of their subject and text, only where they can be read (q=)', async () => {
+    const ids = async (country: Country, q: string): Promise<string[]> => {
+      const page = await call(country, 'GET', `/v1/requests?q=${encodeURIComponent(q)}`);
+      expect(page.status, JSON.stringify(page.body)).toBe(200);
+      return page.body.items.map((t: { id: string }) => t.id);
+    };
+    // The subject, a prefix of a word of the text, diacritics ignored, every word required.
+    expect(await ids('MX', 'tapachula')).toContain(threadId);
+    expect(await ids('GT', 'Tigr')).toContain(threadId);
+    expect(await ids('GT', 'tecun pasaportes')).not.toContain(threadId);
+    // HN's reply is in MX's store and HN's, not in GT's (it was not addressed to GT).
+    expect(await ids('MX', 'agua caliente')).toContain(threadId);
+    expect(await ids('HN', 'agua caliente')).toContain(threadId);
+    expect(await ids('GT', 'agua caliente')).toEqual([]);
+    // PA never stored it; punctuation alone matches nothing; a too-long query is refused.
+    expect(await ids('PA', 'tapachula')).toEqual([]);
+    expect(await ids('MX', '"*"')).toEqual([]);
+    const long = await call('MX', 'GET', `/v1/requests?q=${'a'.repeat(201)}`);
+    expect(long.status).toBe(400);
+    expect(long.body.error.violations).toEqual([
+      expect.objectContaining({ path: 'q', code: 'invalid_value' }),
+    ]);
+  });
+
+  it('documents every request route in the OpenAPI document, with its summary', async () => {
+    const docs = await call('MX', 'GET', '/docs-json');
+    expect(docs.status).toBe(200);
+    const routes: Array<[string, string]> = [
+      ['/v1/requests', 'post'],
+      ['/v1/requests', 'get'],
+      ['/v1/requests/{id}', 'get'],
+      ['/v1/requests/{id}/read', 'post'],
+      ['/v1/requests/{id}/reply', 'post'],
+      ['/v1/requests/{id}/close', 'post'],
+      ['/v1/requests/{id}/withdraw', 'post'],
+      ['/v1/alerts/{id}/consent-requests', 'post'],
+      ['/v1/alerts/{id}/judicial-use', 'post'],
+      ['/v1/consents/{id}/decision', 'post'],
+    ];
+    for (const [path, method] of routes)
+      expect(docs.body.paths[path]?.[method]?.summary, `${method} ${path}`).toEqual(expect.any(String));
+    const list = docs.body.paths['/v1/requests'].get.parameters.map((p: { name: string }) => p.name);
+    expect(list).toEqual(expect.arrayContaining(['box', 'status', 'priority', 'overdue', 'country', 'q']));
+    expect(Object.keys(docs.body.paths['/v1/requests'].post.responses)).toEqual(
+      expect.arrayContaining(['201', '202', '400']),
+    );
   });
 
   it('keeps the text out of subjects, headers, the audit trail and the metrics', async () => {
@@ -641,6 +716,125 @@ describe('consent to onward use', () => {
     expect(outcomes).toEqual([`duplicate:${alertId}`]);
   });
 
+  it('refuses with ERR_RESTRICTED_FORWARD to forward a restricted alert outside its recipients, consent or not', async () => {
+    const published = await call('MX', 'POST', '/v1/alerts', {
+      ...routeDraft('HANDLING_CODE_H2'),
+      header: { ...(routeDraft('HANDLING_CODE_H2')['header'] as object), recipients: ['GT'] },
+    });
+    expect(published.status, JSON.stringify(published.body)).toBe(201);
+    const alertId = published.body.id as string;
+    await until('GT to hold the alert', () => (nodes.GT.context.store.has(alertId) ? true : undefined));
+    const asked = await call('GT', 'POST', `/v1/alerts/${alertId}/consent-requests`, {
+      to: 'PA',
+      purpose: 'forward',
+      reason: 'Para la fiscalía de Panamá.',
+    });
+    await until('MX to hold the consent request', holds('MX', asked.body.id));
+    const granted = await call('MX', 'POST', `/v1/consents/${asked.body.id}/decision`, { granted: true });
+    await until('GT to hold the grant', holds('GT', granted.body.id));
+    const outcomes: string[] = [];
+    const stop = nodes.PA.context.inbound.onOutcome((e) => outcomes.push(e.outcome));
+    const forwarded = await call('GT', 'POST', `/v1/alerts/${alertId}/forward`, { to: 'PA' });
+    stop();
+    expect(forwarded.status).toBe(403);
+    expect(forwarded.body.error.code).toBe('ERR_RESTRICTED_FORWARD');
+    expect(forwarded.body.error.message).toBe(
+      `alert ${alertId} is restricted to GT: its body is encrypted to them inside the bytes MX signed, so no ` +
+        'forwarder can open it to PA without breaking that signature (the consent of MX does not change this); ' +
+        'only MX can share it with PA, by superseding it with PA among its recipients',
+    );
+    expect(outcomes).toEqual([]);
+  });
+
+  it('a forwarder that adds a recipient inside a restricted alert breaks the origin’s signature: PA refuses it (bad_signature)', async () => {
+    const draft = routeDraft('HANDLING_CODE_H0');
+    const published = await call('MX', 'POST', '/v1/alerts', {
+      ...draft,
+      header: { ...(draft['header'] as object), recipients: ['GT'] },
+    });
+    expect(published.status, JSON.stringify(published.body)).toBe(201);
+    const alertId = published.body.id as string;
+    await until('GT to hold the alert', () => (nodes.GT.context.store.has(alertId) ? true : undefined));
+    // H0, no consent needed: still refused, since the recipients are the origin's to choose.
+    const refused = await call('GT', 'POST', `/v1/alerts/${alertId}/forward`, { to: 'PA' });
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.code).toBe('ERR_RESTRICTED_FORWARD');
+    expect(refused.body.error.message).toContain('only MX can share it with PA');
+    // The recipients and the JWE are inside the bytes MX signed (SignedAlert.alert).
+    const signed = decodeSignedAlert(nodes.GT.context.store.get(alertId)!.envelope);
+    const alert = decodeAlert(signed.alert);
+    expect(alert.header!.recipients).toEqual(['GT']);
+    expect(alert.body?.$case).toBe('encrypted');
+    // What a forwarder would have to do to open it to PA: add PA there, keeping MX's signature.
+    const widened = encodeSignedAlert({
+      ...signed,
+      alert: encodeAlert({ ...alert, header: { ...alert.header!, recipients: ['GT', 'PA'] } }),
+    });
+    const outcomes: Array<{ outcome: string; reason?: string }> = [];
+    const stop = nodes.PA.context.inbound.onOutcome((e) =>
+      outcomes.push({ outcome: e.outcome, ...('reason' in e && { reason: e.reason }) }),
+    );
+    try {
+      await js.publish(directSubject({ dest: 'PA', origin: 'GT' }), widened, { msgID: `${alertId}.fwd.PA` });
+      await until('PA to judge it', () => (outcomes.length > 0 ? true : undefined));
+    } finally {
+      stop();
+    }
+    expect(outcomes).toEqual([{ outcome: 'rejected', reason: 'bad_signature' }]);
+    // PA holds the alert as MX published it to the network, header only: GT alone reads its body.
+    await until('PA to hold MX’s alert', () => (nodes.PA.context.store.has(alertId) ? true : undefined));
+    const atPa = nodes.PA.context.store.get(alertId)!;
+    expect(atPa.recipients).toEqual(['GT']);
+    expect(
+      Buffer.from(atPa.envelope).equals(Buffer.from(nodes.GT.context.store.get(alertId)!.envelope)),
+    ).toBe(true);
+  });
+
+  it('records judicial use of MX’s H1 alert only once MX granted it (ids only in the audit trail)', async () => {
+    const published = await call('MX', 'POST', '/v1/alerts', routeDraft('HANDLING_CODE_H1'));
+    const alertId = published.body.id as string;
+    await until('GT to hold the alert', () => (nodes.GT.context.store.has(alertId) ? true : undefined));
+    const before = await call('GT', 'POST', `/v1/alerts/${alertId}/judicial-use`);
+    expect(before.status).toBe(403);
+    expect(before.body.error.code).toBe('ERR_HANDLING_RESTRICTED');
+    expect(before.body.error.message).toContain('purpose judicial_use');
+    const asked = await call('GT', 'POST', `/v1/alerts/${alertId}/consent-requests`, {
+      purpose: 'judicial_use',
+      reason: 'Proceso penal 45-2026 en el juzgado de Quetzaltenango.',
+    });
+    expect(asked.status, JSON.stringify(asked.body)).toBe(201);
+    await until('MX to hold the consent request', holds('MX', asked.body.id));
+    const granted = await call('MX', 'POST', `/v1/consents/${asked.body.id}/decision`, { granted: true });
+    await until('GT to hold the grant', holds('GT', granted.body.id));
+    const used = await call('GT', 'POST', `/v1/alerts/${alertId}/judicial-use`);
+    expect(used.status, JSON.stringify(used.body)).toBe(201);
+    expect(used.body).toMatchObject({ alertId, handling: 'H1', consentId: granted.body.id });
+    // HN holds no grant: still refused there.
+    await until('HN to hold the alert', () => (nodes.HN.context.store.has(alertId) ? true : undefined));
+    expect((await call('HN', 'POST', `/v1/alerts/${alertId}/judicial-use`)).body.error.code).toBe(
+      'ERR_HANDLING_RESTRICTED',
+    );
+    // The audit record names ids, never the reason GT wrote.
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    let record: any;
+    for (const deadline = Date.now() + 5_000; Date.now() < deadline;) {
+      const msg = await jsm.streams
+        .getMessage(AUDIT_STREAM, { last_by_subj: 'enlace.v1.audit.node-gt.gt-liaison-1' })
+        .catch(() => undefined);
+      record =
+        msg === undefined || msg === null ? undefined : JSON.parse(Buffer.from(msg.data).toString('utf8'));
+      if (record?.action === 'alert.judicial-use' && record.outcome === 'ok') break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(record).toMatchObject({
+      action: 'alert.judicial-use',
+      entityId: alertId,
+      outcome: 'ok',
+      details: { origin: 'MX', handling: 'H1', consentId: granted.body.id },
+    });
+    expect(JSON.stringify(record)).not.toContain('Quetzaltenango');
+  });
+
   it('a refused consent keeps the refusal', async () => {
     const published = await call('MX', 'POST', '/v1/alerts', routeDraft('HANDLING_CODE_H2'));
     const alertId = published.body.id as string;
@@ -688,6 +882,52 @@ describe('consent to onward use', () => {
 });
 
 describe('restart', () => {
+  it('a send to GT and HN whose copy for HN JetStream does not store is kept pending, answered 202, and delivered by the retry', async () => {
+    const info = await jsm.streams.info(ALERTS_STREAM);
+    const subjects = info.config.subjects;
+    // The stream stops taking copies for HN: a real publish failure for one destination.
+    await jsm.streams.update(ALERTS_STREAM, {
+      subjects: [
+        'enlace.v1.alert.>',
+        'enlace.v1.ack.>',
+        ...COUNTRIES.filter((c) => c !== 'HN').map((c) => `enlace.v1.direct.${c}.*`),
+      ],
+    });
+    let sent: Reply;
+    try {
+      sent = await call('MX', 'POST', '/v1/requests', {
+        to: ['GT', 'HN'],
+        subject: 'Parcial',
+        text: 'Dos copias.',
+      });
+    } finally {
+      await jsm.streams.update(ALERTS_STREAM, { subjects });
+    }
+    expect(sent.status, JSON.stringify(sent.body)).toBe(202);
+    expect(sent.body).toMatchObject({ subjects: ['enlace.v1.direct.GT.MX'], undelivered: ['HN'] });
+    await until('GT to hold it', holds('GT', sent.body.id));
+    expect(nodes.HN.context.requestStore.message(sent.body.id)).toBeUndefined();
+    const before = await call('MX', 'GET', `/v1/requests/${sent.body.id}`);
+    expect(before.body.messages[0].deliveries).toEqual([
+      expect.objectContaining({ to: 'GT', status: 'stored' }),
+      { to: 'HN', status: 'pending', attempts: 1 },
+    ]);
+    expect(await nodes.MX.context.metrics.registry.metrics()).toMatch(
+      /enlace_node_requests_undelivered_total\{country="MX"\} [1-9]/,
+    );
+
+    expect(await nodes.MX.context.requests.retryPending()).toBe(1);
+    await until('HN to hold it', holds('HN', sent.body.id));
+    const after = await call('MX', 'GET', `/v1/requests/${sent.body.id}`);
+    expect(after.body.messages[0].deliveries).toEqual([
+      expect.objectContaining({ to: 'GT', status: 'stored', attempts: 1 }),
+      expect.objectContaining({ to: 'HN', status: 'stored', attempts: 2 }),
+    ]);
+    expect(nodes.MX.context.requestStore.pendingDeliveries()).toEqual([]);
+    // Nothing twice: GT's copy is not sent again, and a second retry has nothing to do.
+    expect(await nodes.MX.context.requests.retryPending()).toBe(0);
+  }, 30_000);
+
   it('GT stopped mid-thread and started again holds every message sent meanwhile, once (SIGKILL: test/reliability-requests-restart)', async () => {
     const sent = await call('MX', 'POST', '/v1/requests', {
       to: ['GT'],

@@ -36,6 +36,7 @@ export class NodeMetrics {
   readonly #requestsSent: Counter<'country' | 'type'>;
   readonly #requestsReceived: Counter<'country' | 'type'>;
   readonly #requestsRejected: Counter<'country' | 'reason'>;
+  readonly #requestsUndelivered: Counter<'country'>;
 
   constructor(options: NodeMetricsOptions = {}) {
     this.registry = options.registry ?? new Registry();
@@ -72,9 +73,15 @@ export class NodeMetrics {
       registers,
     });
     // Requests for information, replies and consents (ids and counts only, never their text).
+    this.#requestsUndelivered = new Counter({
+      name: 'enlace_node_requests_undelivered_total',
+      help: 'Copies of a request for one addressee that JetStream did not store on an attempt (left pending, retried).',
+      labelNames: ['country'],
+      registers,
+    });
     this.#requestsSent = new Counter({
       name: 'enlace_node_requests_sent_total',
-      help: 'Requests, replies and consents this node signed and JetStream stored, by type.',
+      help: 'Requests, replies and consents this node signed and stored in its outbox, by type.',
       labelNames: ['country', 'type'],
       registers,
     });
@@ -152,6 +159,10 @@ export class NodeMetrics {
 
   requestSent(type: string): void {
     this.#requestsSent.inc({ country: this.#country, type });
+  }
+
+  requestUndelivered(): void {
+    this.#requestsUndelivered.inc({ country: this.#country });
   }
 
   requestReceived(type: string): void {

@@ -4,7 +4,12 @@
  * (subject, text, references) is encrypted to every addressed country and to this one, the whole
  * Request is signed like an alert (RFC 7797 over its exact bytes), published once per addressee
  * on `enlace.v1.direct.<dest>.<this country>` with `Enlace-Type: request` and `Nats-Msg-Id`
- * `<id>.<dest>`, and stored in the outbox once JetStream stored every copy. Inbound: the node's
+ * `<id>.<dest>`. The outbox row and one delivery per addressee (pending) are stored before the
+ * first publish; each copy JetStream stores is marked so, and a copy that failed stays pending:
+ * the answer names it (202) and retryPending() publishes it again, the same envelope under the
+ * same Nats-Msg-Id (so a copy that was in fact stored is not duplicated), until it is stored.
+ * Reading a thread as a focal point of an addressed country sends the sender a signed `read`
+ * receipt for each of its messages (the alerts' receipt exchange). Inbound: the node's
  * direct consumer hands each request here; @enlace/trust's verifyRequest judges it (stable
  * reasons), and it is stored (acknowledged only after the commit). What a person wrote never
  * leaves the encrypted body: subjects, headers, audit records and metrics carry ids and counts.
@@ -96,6 +101,8 @@ export interface SentRequest {
   readonly id: string;
   readonly threadId: string;
   readonly subjects: readonly string[];
+  /** Addressees whose copy JetStream has not stored yet: pending, published again by retryPending(). */
+  readonly undelivered: readonly string[];
   /** What the screening found in the text (the writer confirmed no victim is identified). */
   readonly screening: readonly FieldViolation[];
 }
@@ -157,8 +164,110 @@ export class RequestExchange {
       readonly now?: () => Date;
       /** Called once a message of another country is stored: its signed `received` receipt. */
       readonly onStored?: (message: { readonly id: string; readonly origin: string }) => void;
+      /** Signs and publishes a receipt (ReceiptExchange.send): `read` when an officer opens a thread. */
+      readonly sendReceipt?: (
+        target: { readonly id: string; readonly origin: string },
+        status: 'read',
+        officer: string,
+      ) => Promise<unknown>;
+      /** Publish attempts per copy before it is left pending for retryPending(); default 2. */
+      readonly publishAttempts?: number;
     },
   ) {}
+
+  #retrying: Promise<number> | undefined;
+
+  /**
+   * Publishes again every copy still pending (a send that partly failed, or a node stopped
+   * mid-send); returns how many JetStream stored now. One run at a time.
+   */
+  retryPending(): Promise<number> {
+    this.#retrying ??= this.#retryPending().finally(() => {
+      this.#retrying = undefined;
+    });
+    return this.#retrying;
+  }
+
+  async #retryPending(): Promise<number> {
+    const { requests, country } = this.deps;
+    let stored = 0;
+    for (const d of requests.pendingDeliveries()) {
+      const message = requests.message(d.messageId);
+      if (message === undefined) continue;
+      const ok = await this.#deliver(message.id, d.to, message.envelope, {
+        [REQUEST_TYPE_HEADER]: REQUEST_MESSAGE_TYPE,
+      });
+      if (ok) {
+        stored++;
+        await this.deps.audit.record({
+          actor: country,
+          action: 'request.deliver',
+          entityId: message.id,
+          outcome: 'ok',
+          details: { threadId: message.threadId, to: d.to, attempts: d.attempts + 1 },
+        });
+      }
+    }
+    return stored;
+  }
+
+  /** Publishes one copy and records the outcome; true when JetStream stored it. */
+  async #deliver(
+    messageId: string,
+    dest: string,
+    envelope: Uint8Array,
+    headers: Record<string, string>,
+  ): Promise<boolean> {
+    const { country, js, requests } = this.deps;
+    const subject = directSubject({ dest, origin: country });
+    try {
+      await publishAlert(js, {
+        subject,
+        envelope,
+        msgId: requestMsgId(messageId, dest),
+        headers,
+        retries: Math.max(0, (this.deps.publishAttempts ?? 2) - 1),
+      });
+      requests.recordDelivery(messageId, dest, { stored: true, at: new Date() });
+      return true;
+    } catch (cause) {
+      requests.recordDelivery(messageId, dest, { stored: false, error: (cause as Error).message });
+      this.deps.metrics.requestUndelivered();
+      return false;
+    }
+  }
+
+  /**
+   * An officer of this country read thread `threadId`: a signed `read` receipt to the sender of
+   * each message of another country not yet acknowledged so (one per message: the receipt's
+   * Nats-Msg-Id dedups a second). Returns the ids acknowledged; a receipt JetStream did not take
+   * is tried on the next read.
+   */
+  async markRead(threadId: string, officer: Officer): Promise<string[]> {
+    const { country, requests, alerts, sendReceipt } = this.deps;
+    if (sendReceipt === undefined) return [];
+    const acknowledged: string[] = [];
+    for (const m of requests.messages(threadId)) {
+      if (m.from === country || !m.to.includes(country)) continue;
+      if (alerts.receipts(m.id).some((r) => r.from === country && r.status === 'read')) continue;
+      try {
+        await sendReceipt({ id: m.id, origin: m.from }, 'read', officer.id);
+        acknowledged.push(m.id);
+      } catch {
+        // Not stored by JetStream: no `read` receipt is kept here either, so the next read tries again.
+      }
+    }
+    if (acknowledged.length > 0)
+      await this.deps.audit.record({
+        actor: officer.id,
+        roles: officer.roles,
+        action: 'request.read',
+        entityId: threadId,
+        outcome: 'ok',
+        details: { messages: acknowledged.length },
+      });
+    return acknowledged;
+  }
 
   #now(): Date {
     return this.deps.now?.() ?? new Date();
@@ -333,6 +442,66 @@ export class RequestExchange {
     );
   }
 
+  /**
+   * POST /v1/alerts/{id}/judicial-use: records that an officer of this country uses alert
+   * `alertId` in judicial proceedings. An H0 alert, or one of this country's own, needs nothing
+   * more; an H1 alert (and H2, H3: use in proceedings passes it on) needs the origin's signed
+   * grant of purpose judicial_use to this country for that alert (ERR_HANDLING_RESTRICTED
+   * otherwise, naming the code). Recorded in the audit trail, ids only.
+   */
+  async judicialUse(
+    alertId: string,
+    officer: Officer,
+    requestId?: string,
+  ): Promise<{ alertId: string; handling: string; consentId?: string; recordedAt: string }> {
+    const { country, alerts, requests } = this.deps;
+    const alert = alerts.get(alertId);
+    if (alert === undefined) throw new NodeError('ERR_NOT_FOUND', `no alert ${alertId} on this node`);
+    const now = this.#now();
+    const needsConsent = alert.origin !== country && alert.handling !== 'H0';
+    const found = needsConsent ? requests.consentFor(alertId, country, '', now) : undefined;
+    const grant =
+      found?.granted === true && found.purpose === 'judicial_use' && found.grantedBy === alert.origin
+        ? found
+        : undefined;
+    if (needsConsent && grant === undefined) {
+      const message =
+        `alert ${alertId} of ${alert.origin} is ${alert.handling}: its use in judicial proceedings needs ` +
+        `${alert.origin}'s consent (POST /v1/alerts/${alertId}/consent-requests, purpose judicial_use)` +
+        (found !== undefined && !found.granted ? `, which it refused (${found.id})` : '');
+      await this.deps.audit.record({
+        actor: officer.id,
+        roles: officer.roles,
+        action: 'alert.judicial-use',
+        entityId: alertId,
+        outcome: 'rejected',
+        code: 'handling_restricted',
+        reason: message,
+        ...(requestId !== undefined && { requestId }),
+      });
+      throw new NodeError('ERR_HANDLING_RESTRICTED', message, { reason: alert.handling });
+    }
+    await this.deps.audit.record({
+      actor: officer.id,
+      roles: officer.roles,
+      action: 'alert.judicial-use',
+      entityId: alertId,
+      outcome: 'ok',
+      details: {
+        origin: alert.origin,
+        handling: alert.handling,
+        ...(grant !== undefined && { consentId: grant.id }),
+      },
+      ...(requestId !== undefined && { requestId }),
+    });
+    return {
+      alertId,
+      handling: alert.handling,
+      ...(grant !== undefined && { consentId: grant.id }),
+      recordedAt: now.toISOString(),
+    };
+  }
+
   /** POST /v1/consents/{id}/decision: the originator grants or refuses consent request `id`. */
   async decide(
     consentRequestId: string,
@@ -473,7 +642,7 @@ export class RequestExchange {
     screening: readonly FieldViolation[],
     requestId: string | undefined,
   ): Promise<SentRequest> {
-    const { country, js } = this.deps;
+    const { country } = this.deps;
     const view = this.deps.trust.require();
     const issuedAt = this.#now();
     const plain: RequestBody = {
@@ -499,23 +668,18 @@ export class RequestExchange {
     const key = this.#signingKey(view, issuedAt);
     const envelope = signRequest(request, key, { at: issuedAt });
     const headers = { [REQUEST_TYPE_HEADER]: REQUEST_MESSAGE_TYPE, ...requestIdHeaders(requestId) };
-    const subjects: string[] = [];
-    for (const dest of draft.header.to) {
-      const subject = directSubject({ dest, origin: country });
-      try {
-        await publishAlert(js, { subject, envelope, msgId: requestMsgId(draft.header.id, dest), headers });
-      } catch (cause) {
-        throw new NodeError(
-          'ERR_UNAVAILABLE',
-          `JetStream did not store the request for ${dest}: ${(cause as Error).message}`,
-          { cause },
-        );
-      }
-      subjects.push(subject);
-    }
     const header = request.header!;
     const row = { ...rowOf(request, header, plain, 'outbox', envelope, key.kid), ...thread };
-    this.deps.requests.insert(row, consentOf(request, header, envelope));
+    // Stored with a pending copy per addressee before the first publish: whatever happens next,
+    // what is owed to whom is on disk.
+    this.deps.requests.insert(row, consentOf(request, header, envelope), new Date(), header.to);
+    const subjects: string[] = [];
+    const undelivered: string[] = [];
+    for (const dest of header.to) {
+      if (await this.#deliver(header.id, dest, envelope, headers))
+        subjects.push(directSubject({ dest, origin: country }));
+      else undelivered.push(dest);
+    }
     this.deps.metrics.requestSent(row.type);
     await this.deps.audit.record({
       actor: officer.id,
@@ -524,10 +688,15 @@ export class RequestExchange {
       entityId: header.id,
       outcome: 'ok',
       // Ids and counts only: never the subject or the text.
-      details: { threadId: header.threadId, to: header.to, screeningFindings: screening.length },
+      details: {
+        threadId: header.threadId,
+        to: header.to,
+        screeningFindings: screening.length,
+        ...(undelivered.length > 0 && { undelivered }),
+      },
       ...(requestId !== undefined && { requestId }),
     });
-    return { id: header.id, threadId: header.threadId, subjects, screening };
+    return { id: header.id, threadId: header.threadId, subjects, undelivered, screening };
   }
 
   #countries(value: unknown, path: string, view: TrustView, now: Date, check: Check): string[] {

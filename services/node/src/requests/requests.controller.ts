@@ -6,7 +6,9 @@
  * what was written (subject, text, references) only its focal points see. Thin: the rules live in
  * RequestExchange, @enlace/trust's verifyRequest and the store.
  */
-import { Controller, Get, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
+import type { ServerResponse } from 'node:http';
+
+import { Controller, Get, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiBody,
@@ -32,8 +34,11 @@ import { VICTIM_REMINDER } from './request-exchange.js';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 type ListParams = Partial<
-  Record<'box' | 'status' | 'priority' | 'type' | 'overdue' | 'country' | 'cursor' | 'limit', string>
+  Record<'box' | 'status' | 'priority' | 'type' | 'overdue' | 'country' | 'q' | 'cursor' | 'limit', string>
 >;
+
+/** Longest free-text query. */
+const MAX_QUERY = 200;
 
 /** Checks the list filters, reporting every bad one. */
 export function parseThreadQuery(params: ListParams): ThreadQuery {
@@ -66,6 +71,7 @@ export function parseThreadQuery(params: ListParams): ThreadQuery {
     (v) => /^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 500,
     'must be an integer from 1 to 500',
   );
+  const q = one('q', (v) => v.length <= MAX_QUERY, `at most ${MAX_QUERY} characters`);
   const cursor = one('cursor', () => true, '');
   if (violations.length > 0)
     throw new NodeError('ERR_VALIDATION', `invalid query: ${violations.map((v) => v.path).join(', ')}`, {
@@ -78,6 +84,7 @@ export function parseThreadQuery(params: ListParams): ThreadQuery {
     ...(type !== undefined && { type: type as 'information' | 'consent' }),
     ...(overdue !== undefined && { overdue: overdue === 'true' }),
     ...(country !== undefined && { country }),
+    ...(q !== undefined && { q }),
     ...(cursor !== undefined && { cursor }),
     ...(limit !== undefined && { limit: Number(limit) }),
   };
@@ -122,11 +129,15 @@ function messageView(m: StoredRequestMessage, readsText: boolean): Record<string
   };
 }
 
-function sentView(sent: SentRequest): Record<string, unknown> {
+/** What a send answers: 201, or 202 when a copy for some addressee is still pending. */
+function sentView(res: ServerResponse, sent: SentRequest): Record<string, unknown> {
+  if (sent.undelivered.length > 0) res.statusCode = 202;
   return {
     id: sent.id,
     threadId: sent.threadId,
     subjects: sent.subjects,
+    // Stored here and published again until JetStream stores them (GET the thread: deliveries).
+    ...(sent.undelivered.length > 0 && { undelivered: sent.undelivered }),
     ...(sent.screening.length > 0 && { screening: sent.screening, reminder: VICTIM_REMINDER }),
   };
 }
@@ -180,9 +191,18 @@ export class RequestsController {
     },
   })
   @ApiResponse({ status: 201, description: '{ id, threadId, subjects, screening? }' })
+  @ApiResponse({
+    status: 202,
+    description:
+      '{ id, threadId, subjects, undelivered }: stored and signed, but JetStream did not store the copy for ' +
+      'the countries in undelivered; the node publishes them again until it does (GET the thread: deliveries)',
+  })
   @ApiResponse({ status: 400, description: 'ERR_VALIDATION: violations list the field paths and codes' })
-  async create(@Req() req: OfficerRequest): Promise<Record<string, unknown>> {
-    return sentView(await this.node.requests.create(req.body, req.actor!, requestIdOf(req)));
+  async create(
+    @Req() req: OfficerRequest,
+    @Res({ passthrough: true }) res: ServerResponse,
+  ): Promise<Record<string, unknown>> {
+    return sentView(res, await this.node.requests.create(req.body, req.actor!, requestIdOf(req)));
   }
 
   @Get('requests')
@@ -193,11 +213,21 @@ export class RequestsController {
   @ApiQuery({ name: 'type', required: false, enum: ['information', 'consent'] })
   @ApiQuery({ name: 'overdue', required: false, enum: ['true', 'false'] })
   @ApiQuery({ name: 'country', required: false, description: 'threads from or to this country' })
+  @ApiQuery({
+    name: 'q',
+    required: false,
+    description:
+      'free text: threads with a message whose subject or text (as readable here: this node’s own and those ' +
+      'addressed to it) has every word, as a prefix; focal points of this country only (403 otherwise)',
+  })
   @ApiQuery({ name: 'cursor', required: false })
   @ApiQuery({ name: 'limit', required: false })
   list(@Query() params: ListParams, @Req() req: OfficerRequest): Record<string, unknown> {
     const query = parseThreadQuery(params);
     const readsText = this.#readsText(req);
+    // Matching is reading: whoever may not read the text may not probe it either.
+    if (query.q !== undefined && !readsText)
+      throw new NodeError('ERR_FORBIDDEN', 'only focal points of this country search the text of requests');
     try {
       const page = this.node.requestStore.list(query);
       return {
@@ -214,20 +244,51 @@ export class RequestsController {
   }
 
   @Get('requests/:id')
-  @ApiOperation({ summary: 'One thread with all its messages' })
+  @ApiOperation({
+    summary: 'One thread with all its messages, their signed receipts and (outbox) per-addressee delivery',
+    description:
+      'Read by a focal point of this country, each message of another country addressed to it is ' +
+      'acknowledged to its sender with a signed read receipt (once).',
+  })
   @ApiParam({ name: 'id', description: 'thread id (the id of the message that opened it)' })
-  get(@Param('id') id: string, @Req() req: OfficerRequest): Record<string, unknown> {
+  async get(@Param('id') id: string, @Req() req: OfficerRequest): Promise<Record<string, unknown>> {
     const thread = this.#thread(id);
     const readsText = this.#readsText(req);
-    const decision = this.node.requestStore.decisionOf(id);
+    if (readsText) await this.node.requests.markRead(id, req.actor!);
+    return this.#threadView(thread, readsText);
+  }
+
+  @Post('requests/:id/read')
+  @CountryFocalPoints()
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Mark a thread read: a signed read receipt to the sender of each message addressed here',
+  })
+  @ApiResponse({ status: 200, description: '{ acknowledged: message ids receipted now }' })
+  async read(@Param('id') id: string, @Req() req: OfficerRequest): Promise<Record<string, unknown>> {
+    this.#thread(id);
+    return { acknowledged: await this.node.requests.markRead(id, req.actor!) };
+  }
+
+  #threadView(thread: StoredThread, readsText: boolean): Record<string, unknown> {
+    const { requestStore, store } = this.node;
+    const decision = requestStore.decisionOf(thread.id);
     return {
       ...threadView(thread, readsText),
-      messages: this.node.requestStore.messages(id).map((m) => ({
+      messages: requestStore.messages(thread.id).map((m) => ({
         ...messageView(m, readsText),
-        // Signed receipts of the addressees (received when their node stored it).
-        receipts: this.node.store
+        // Signed receipts of the addressees (received when their node stored it, read when opened).
+        receipts: store
           .receipts(m.id)
           .map((r) => ({ from: r.from, status: r.status, at: r.at.toISOString() })),
+        ...(m.box === 'outbox' && {
+          deliveries: requestStore.deliveries(m.id).map((d) => ({
+            to: d.to,
+            status: d.status,
+            attempts: d.attempts,
+            ...(d.storedAt !== undefined && { storedAt: d.storedAt.toISOString() }),
+          })),
+        }),
       })),
       ...(decision !== undefined && { consent: { id: decision.id, granted: decision.granted } }),
     };
@@ -244,9 +305,13 @@ export class RequestsController {
       properties: { ...WRITE_BODY.properties, closes: { type: 'boolean' } },
     },
   })
-  async reply(@Param('id') id: string, @Req() req: OfficerRequest): Promise<Record<string, unknown>> {
+  async reply(
+    @Param('id') id: string,
+    @Req() req: OfficerRequest,
+    @Res({ passthrough: true }) res: ServerResponse,
+  ): Promise<Record<string, unknown>> {
     this.#thread(id);
-    return sentView(await this.node.requests.reply(id, req.body, req.actor!, requestIdOf(req)));
+    return sentView(res, await this.node.requests.reply(id, req.body, req.actor!, requestIdOf(req)));
   }
 
   @Post('requests/:id/close')
@@ -254,9 +319,13 @@ export class RequestsController {
   @HttpCode(201)
   @ApiOperation({ summary: 'Close a thread (a last message, text optional)' })
   @ApiBody({ required: false, schema: WRITE_BODY })
-  async close(@Param('id') id: string, @Req() req: OfficerRequest): Promise<Record<string, unknown>> {
+  async close(
+    @Param('id') id: string,
+    @Req() req: OfficerRequest,
+    @Res({ passthrough: true }) res: ServerResponse,
+  ): Promise<Record<string, unknown>> {
     this.#thread(id);
-    return sentView(await this.node.requests.reply(id, req.body, req.actor!, requestIdOf(req), 'close'));
+    return sentView(res, await this.node.requests.reply(id, req.body, req.actor!, requestIdOf(req), 'close'));
   }
 
   @Post('requests/:id/withdraw')
@@ -264,9 +333,16 @@ export class RequestsController {
   @HttpCode(201)
   @ApiOperation({ summary: 'Withdraw a request this country sent' })
   @ApiBody({ required: false, schema: WRITE_BODY })
-  async withdraw(@Param('id') id: string, @Req() req: OfficerRequest): Promise<Record<string, unknown>> {
+  async withdraw(
+    @Param('id') id: string,
+    @Req() req: OfficerRequest,
+    @Res({ passthrough: true }) res: ServerResponse,
+  ): Promise<Record<string, unknown>> {
     this.#thread(id);
-    return sentView(await this.node.requests.reply(id, req.body, req.actor!, requestIdOf(req), 'withdraw'));
+    return sentView(
+      res,
+      await this.node.requests.reply(id, req.body, req.actor!, requestIdOf(req), 'withdraw'),
+    );
   }
 
   @Post('alerts/:id/consent-requests')
@@ -293,9 +369,30 @@ export class RequestsController {
   async requestConsent(
     @Param('id') id: string,
     @Req() req: OfficerRequest,
+    @Res({ passthrough: true }) res: ServerResponse,
   ): Promise<Record<string, unknown>> {
     if (!UUID.test(id)) throw idError('id');
-    return sentView(await this.node.requests.requestConsent(id, req.body, req.actor!, requestIdOf(req)));
+    return sentView(res, await this.node.requests.requestConsent(id, req.body, req.actor!, requestIdOf(req)));
+  }
+
+  @Post('alerts/:id/judicial-use')
+  @CountryFocalPoints()
+  @HttpCode(201)
+  @ApiOperation({
+    summary: 'Record that an alert is used in judicial proceedings (H1: only with the origin’s consent)',
+    description:
+      'An H0 alert, or this country’s own, is recorded as used; an H1, H2 or H3 alert of another country only ' +
+      'with its origin’s signed grant of purpose judicial_use to this country for that alert (403 ' +
+      'ERR_HANDLING_RESTRICTED otherwise). The audit trail keeps who, which alert and which consent: ids only.',
+  })
+  @ApiResponse({ status: 201, description: '{ alertId, handling, consentId?, recordedAt }' })
+  @ApiResponse({
+    status: 403,
+    description: 'ERR_HANDLING_RESTRICTED: no granted consent of purpose judicial_use',
+  })
+  async judicialUse(@Param('id') id: string, @Req() req: OfficerRequest): Promise<Record<string, unknown>> {
+    if (!UUID.test(id)) throw idError('id');
+    return this.node.requests.judicialUse(id, req.actor!, requestIdOf(req));
   }
 
   @Post('consents/:id/decision')
@@ -317,10 +414,14 @@ export class RequestsController {
       },
     },
   })
-  async decide(@Param('id') id: string, @Req() req: OfficerRequest): Promise<Record<string, unknown>> {
+  async decide(
+    @Param('id') id: string,
+    @Req() req: OfficerRequest,
+    @Res({ passthrough: true }) res: ServerResponse,
+  ): Promise<Record<string, unknown>> {
     if (!UUID.test(id)) throw idError('id');
     const sent = await this.node.requests.decide(id, req.body, req.actor!, requestIdOf(req));
-    return { ...sentView(sent), granted: (req.body as { granted: boolean }).granted };
+    return { ...sentView(res, sent), granted: (req.body as { granted: boolean }).granted };
   }
 
   /** Only this country's focal points read what was written; administrators and auditors see the rest. */

@@ -113,4 +113,63 @@ describe('RequestStore', () => {
     expect(store.consentFor(id(99), 'GT', 'SV', T)).toBeUndefined();
     expect(store.decisionOf(id(1))?.id).toBe(id(1));
   });
+
+  it('searches the subject and text of readable messages only, by thread; a duplicate indexes nothing twice', () => {
+    store.insert(
+      message(1, {
+        body: {
+          subject: 'Serie G12',
+          text: 'Vista en Tapachula',
+          references: { alertIds: [], documentSeries: ['ZZ99'], keyedDigests: [] },
+        },
+      }),
+    );
+    store.insert(
+      message(2, {
+        threadId: id(1),
+        type: 'reply',
+        from: 'HN',
+        to: ['MX'],
+        box: 'inbox',
+        body: {
+          subject: '',
+          text: 'Dos detecciones en Agua Caliente',
+          references: { alertIds: [], documentSeries: [], keyedDigests: [] },
+        },
+      }),
+    );
+    store.insert(message(3, { box: 'inbox', from: 'GT', to: ['MX'], body: undefined }));
+    store.insert(message(1));
+    const ids = (q: string): string[] => store.list({ q }).items.map((t) => t.id);
+    expect(ids('tapach')).toEqual([id(1)]);
+    expect(ids('AGUA caliente')).toEqual([id(1)]);
+    expect(ids('tapachula caliente')).toEqual([]);
+    // References (document series, digests) are not indexed.
+    expect(ids('ZZ99')).toEqual([]);
+    expect(ids('*')).toEqual([]);
+    expect(store.list({ q: 'serie', box: 'inbox' }).items).toEqual([]);
+  });
+
+  it('keeps a pending delivery per addressee until each copy is stored, across a reopen', () => {
+    expect(store.insert(message(1), undefined, T, ['GT', 'HN'])).toBe(true);
+    store.recordDelivery(id(1), 'GT', { stored: true, at: T });
+    store.recordDelivery(id(1), 'HN', { stored: false, error: 'no stream for enlace.v1.direct.HN.MX' });
+    store.close();
+    store = RequestStore.open(dir);
+    expect(store.deliveries(id(1))).toEqual([
+      { messageId: id(1), to: 'GT', status: 'stored', attempts: 1, storedAt: T },
+      {
+        messageId: id(1),
+        to: 'HN',
+        status: 'pending',
+        attempts: 1,
+        lastError: 'no stream for enlace.v1.direct.HN.MX',
+      },
+    ]);
+    expect(store.pendingDeliveries().map((d) => d.to)).toEqual(['HN']);
+    // A redelivered insert adds no second delivery.
+    expect(store.insert(message(1), undefined, T, ['GT', 'HN'])).toBe(false);
+    store.recordDelivery(id(1), 'HN', { stored: true, at: T });
+    expect(store.pendingDeliveries()).toEqual([]);
+  });
 });

@@ -9,7 +9,13 @@
  *   by the messages stored, in the same transaction; overdue is judged at read time (an open
  *   thread past its due time);
  * - `rfi_consents`: the originator's decisions on onward use, the grant's envelope kept to travel
- *   with a forward.
+ *   with a forward;
+ * - `rfi_deliveries`: for each message this node sends, one row per addressed country, pending
+ *   until JetStream stored its copy: written with the message, before the first publish, so a
+ *   send that partly fails (or a node that stops mid-send) leaves what is still owed, retried;
+ * - `rfi_search`: FTS5 over the subject and text of the messages this node can read (its own and
+ *   those addressed to it, decrypted here), in its own file: never another country's, never a
+ *   digest or a reference.
  *
  * A message is acknowledged to JetStream only once its transaction committed.
  */
@@ -18,6 +24,7 @@ import { join } from 'node:path';
 
 import Database from 'better-sqlite3';
 
+import { ftsQuery } from './alert-search.js';
 import type { StoreSync } from './alert-store.js';
 
 export const REQUEST_STORE_FILE = 'requests.sqlite';
@@ -96,6 +103,8 @@ export interface ThreadQuery {
   readonly overdue?: boolean;
   /** Threads this country exchanges with: from or to. */
   readonly country?: string;
+  /** Free text: threads with a message whose subject or text has every word (prefix match). */
+  readonly q?: string;
   readonly now?: Date;
   readonly cursor?: string;
   /** Default 50, at most 500. */
@@ -115,6 +124,19 @@ export interface ConsentRecord {
   /** After it the grant no longer holds (receivers refuse it too). */
   readonly expiresAt?: Date | undefined;
   readonly envelope: Uint8Array;
+}
+
+export type DeliveryStatus = 'pending' | 'stored';
+
+/** One addressed country's copy of a message this node sent. */
+export interface Delivery {
+  readonly messageId: string;
+  readonly to: string;
+  readonly status: DeliveryStatus;
+  readonly attempts: number;
+  /** Why the last attempt failed (a transport error: subjects and ids, never the text). */
+  readonly lastError?: string;
+  readonly storedAt?: Date;
 }
 
 export class InvalidThreadCursorError extends Error {
@@ -173,7 +195,32 @@ CREATE TABLE IF NOT EXISTS rfi_consents (
   envelope BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS rfi_consents_alert ON rfi_consents (alert_id, holder, to_country, issued_at);
+CREATE TABLE IF NOT EXISTS rfi_deliveries (
+  message_id TEXT NOT NULL,
+  dest TEXT NOT NULL,
+  status TEXT NOT NULL,
+  attempts INTEGER NOT NULL,
+  last_error TEXT,
+  stored_at INTEGER,
+  PRIMARY KEY (message_id, dest)
+);
+CREATE INDEX IF NOT EXISTS rfi_deliveries_pending ON rfi_deliveries (status, message_id);
+CREATE VIRTUAL TABLE IF NOT EXISTS rfi_search USING fts5(
+  message_id UNINDEXED,
+  thread_id UNINDEXED,
+  text,
+  tokenize = 'unicode61 remove_diacritics 2'
+);
 `;
+
+interface DeliveryRow {
+  message_id: string;
+  dest: string;
+  status: DeliveryStatus;
+  attempts: number;
+  last_error: string | null;
+  stored_at: number | null;
+}
 
 interface MessageRow {
   id: string;
@@ -237,7 +284,14 @@ export class RequestStore {
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${options.sync === 'full' ? 'FULL' : 'NORMAL'}`);
     db.pragma('busy_timeout = 5000');
+    const searched = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'rfi_search'").get() !== undefined;
     db.exec(SCHEMA);
+    // A store made before search existed: index the readable messages it holds, once.
+    if (!searched)
+      db.exec(`INSERT INTO rfi_search (message_id, thread_id, text)
+        SELECT id, thread_id, trim(coalesce(json_extract(body_json, '$.subject'), '') || char(10) ||
+          coalesce(json_extract(body_json, '$.text'), ''))
+        FROM rfi_messages WHERE body_json IS NOT NULL`);
     return new RequestStore(db);
   }
 
@@ -249,7 +303,12 @@ export class RequestStore {
    * Stores a message and moves its thread, in one transaction; with `consent`, the decision too.
    * Returns false (and changes nothing) when a message with its id is there already.
    */
-  insert(message: NewRequestMessage, consent?: ConsentRecord, receivedAt = new Date()): boolean {
+  insert(
+    message: NewRequestMessage,
+    consent?: ConsentRecord,
+    receivedAt = new Date(),
+    deliveries: readonly string[] = [],
+  ): boolean {
     return this.#db.transaction(() => {
       const inserted = this.#db
         .prepare(
@@ -276,6 +335,19 @@ export class RequestStore {
         );
       if (inserted.changes === 0) return false;
       this.#moveThread(message);
+      const searchable = [message.body?.subject ?? '', message.body?.text ?? '']
+        .filter((t) => t.trim() !== '')
+        .join('\n');
+      if (searchable !== '')
+        this.#db
+          .prepare('INSERT INTO rfi_search (message_id, thread_id, text) VALUES (?, ?, ?)')
+          .run(message.id, message.threadId, searchable);
+      for (const dest of deliveries)
+        this.#db
+          .prepare(
+            "INSERT OR IGNORE INTO rfi_deliveries (message_id, dest, status, attempts) VALUES (?, ?, 'pending', 0)",
+          )
+          .run(message.id, dest);
       if (consent !== undefined)
         this.#db
           .prepare(
@@ -341,6 +413,44 @@ export class RequestStore {
       .run(status, at, m.threadId);
   }
 
+  /** Records one attempt to publish `messageId` to `dest`: stored, or failed with `error`. */
+  recordDelivery(
+    messageId: string,
+    dest: string,
+    outcome: { stored: true; at: Date } | { stored: false; error: string },
+  ): void {
+    if (outcome.stored)
+      this.#db
+        .prepare(
+          "UPDATE rfi_deliveries SET status = 'stored', attempts = attempts + 1, last_error = NULL, stored_at = ? WHERE message_id = ? AND dest = ?",
+        )
+        .run(outcome.at.getTime(), messageId, dest);
+    else
+      this.#db
+        .prepare(
+          'UPDATE rfi_deliveries SET attempts = attempts + 1, last_error = ? WHERE message_id = ? AND dest = ?',
+        )
+        .run(outcome.error.slice(0, 500), messageId, dest);
+  }
+
+  /** The addressed countries' copies of a message this node sent, by country. */
+  deliveries(messageId: string): Delivery[] {
+    return this.#db
+      .prepare<[string], DeliveryRow>('SELECT * FROM rfi_deliveries WHERE message_id = ? ORDER BY dest')
+      .all(messageId)
+      .map(deliveryOf);
+  }
+
+  /** Copies JetStream has not stored yet, oldest message first. */
+  pendingDeliveries(limit = 500): Delivery[] {
+    return this.#db
+      .prepare<[number], DeliveryRow>(
+        "SELECT * FROM rfi_deliveries WHERE status = 'pending' ORDER BY message_id, dest LIMIT ?",
+      )
+      .all(limit)
+      .map(deliveryOf);
+  }
+
   thread(id: string, now = new Date()): StoredThread | undefined {
     const row = this.#db.prepare<[string], ThreadRow>('SELECT * FROM rfi_threads WHERE id = ?').get(id);
     return row === undefined ? undefined : threadOf(row, now);
@@ -390,6 +500,13 @@ export class RequestStore {
     if (query.country !== undefined) {
       where.push("(from_country = @country OR instr(to_countries, '\"' || @country || '\"') > 0)");
       params['country'] = query.country;
+    }
+    if (query.q !== undefined) {
+      const match = ftsQuery(query.q);
+      // Nothing searchable typed (only punctuation): nothing matches.
+      if (match === undefined) return { items: [] };
+      where.push('id IN (SELECT thread_id FROM rfi_search WHERE rfi_search MATCH @q)');
+      params['q'] = match;
     }
     if (query.cursor !== undefined) {
       const [opened, id] = decodeCursor(query.cursor);
@@ -508,6 +625,17 @@ function messageOf(row: MessageRow): StoredRequestMessage {
     body: row.body_json === null ? undefined : (JSON.parse(row.body_json) as RequestText),
     envelope: new Uint8Array(row.envelope),
     kid: row.kid,
+  };
+}
+
+function deliveryOf(row: DeliveryRow): Delivery {
+  return {
+    messageId: row.message_id,
+    to: row.dest,
+    status: row.status,
+    attempts: row.attempts,
+    ...(row.last_error !== null && { lastError: row.last_error }),
+    ...(row.stored_at !== null && { storedAt: new Date(row.stored_at) }),
   };
 }
 
