@@ -6,7 +6,7 @@
  * is either (only the keys of SEARCHABLE_KEYS). The row is written in the transaction of the
  * alert's insert, from fields already built (no decoding): one extra FTS insert per alert.
  */
-import type Database from 'better-sqlite3';
+import type * as Database from '@enlace/service-kit/sqlite';
 
 /** The keys whose string values are searchable text, wherever they appear in the alert JSON. */
 export const SEARCHABLE_KEYS: ReadonlySet<string> = new Set([

@@ -9,7 +9,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-import Database from 'better-sqlite3';
+import { openDatabase } from '@enlace/service-kit/sqlite';
+import type * as Database from '@enlace/service-kit/sqlite';
 
 import { AlertSearchIndex, SEARCH_CONDITION, ftsQuery } from './alert-search.js';
 
@@ -249,7 +250,7 @@ export class AlertStore {
   /** Opens (creating when missing) the store in `dataDir`. */
   static open(dataDir: string, options: { sync?: StoreSync } = {}): AlertStore {
     mkdirSync(dataDir, { recursive: true });
-    const db = new Database(join(dataDir, STORE_FILE));
+    const db = openDatabase(join(dataDir, STORE_FILE));
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${options.sync === 'full' ? 'FULL' : 'NORMAL'}`);
     db.pragma('busy_timeout = 5000');
