@@ -55,6 +55,13 @@ for (const name of DRIVERS) {
       const ignore = db.prepare<[string]>('INSERT OR IGNORE INTO t (name, n) VALUES (?, 0)');
       expect(ignore.run('a').changes).toBe(0);
       expect(db.prepare('UPDATE t SET n = n + 10').run().changes).toBe(2);
+      // Keys the statement does not name are ignored; a named parameter left out is refused.
+      expect(named.run({ name: 'c', n: 3, unused: true } as { name: string; n: number }).changes).toBe(1);
+      expect(() => named.run({ name: 'd' } as { name: string; n: number })).toThrow(
+        /Missing named parameter "n"/,
+      );
+      const literal = db.prepare<[{ n: number }], { s: string }>("SELECT '@n :x' AS s WHERE @n > 0 -- $y");
+      expect(literal.get({ n: 1 })).toEqual({ s: '@n :x' });
     });
 
     it('get returns a row object or undefined; all and iterate return every row in order', () => {

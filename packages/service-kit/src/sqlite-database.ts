@@ -84,6 +84,7 @@ interface NodeStatementSync {
   iterate(...params: unknown[]): IterableIterator<Record<string, SqlValue>>;
   columns?(): { name: string }[];
   setAllowBareNamedParameters(enabled: boolean): void;
+  setAllowUnknownNamedParameters?(enabled: boolean): void;
   setReturnArrays?(enabled: boolean): void;
 }
 interface NodeDatabaseSync {
@@ -111,33 +112,59 @@ function rowOf(row: Record<string, SqlValue>): Record<string, unknown> {
   return row;
 }
 
-// Named parameters: better-sqlite3 binds `{ id: 1 }` to `@id` (and `:id`, `$id`); so does
-// node:sqlite with bare named parameters, which is its default and is set here to be sure.
+// The named parameters (`@id`, `:id`, `$id`) of a statement, outside string literals, quoted
+// identifiers and comments: node:sqlite binds a missing one to NULL, better-sqlite3 refuses it.
+function namedParameters(sql: string): string[] {
+  const names = new Set<string>();
+  const token =
+    /'(?:[^']|'')*'|"(?:[^"]|"")*"|`[^`]*`|\[[^\]]*\]|--[^\n]*|\/\*[\s\S]*?\*\/|[@:$]([A-Za-z_][A-Za-z0-9_]*)/g;
+  for (const match of sql.matchAll(token)) if (match[1] !== undefined) names.add(match[1]);
+  return [...names];
+}
+
+// Named parameters: better-sqlite3 binds `{ id: 1 }` to `@id` (and `:id`, `$id`), ignores keys
+// the statement does not name and refuses a named parameter that is missing; node:sqlite is made
+// to do the same (bare names, unknown keys allowed, missing ones checked here).
 class NodeStatement<P extends BindParameters, R> implements Statement<P, R> {
   readonly #statement: NodeStatementSync;
+  readonly #named: readonly string[];
   #raw = false;
   #names: string[] | undefined;
 
-  constructor(statement: NodeStatementSync) {
+  constructor(statement: NodeStatementSync, sql: string) {
     this.#statement = statement;
     statement.setAllowBareNamedParameters(true);
+    statement.setAllowUnknownNamedParameters?.(true);
+    this.#named = namedParameters(sql);
   }
 
   run(...params: Args<P>): RunResult {
-    return this.#statement.run(...params);
+    return this.#statement.run(...this.#checked(params));
   }
 
   get(...params: Args<P>): R | undefined {
-    const row = this.#statement.get(...params);
+    const row = this.#statement.get(...this.#checked(params));
     return row === undefined ? undefined : this.#shape(row);
   }
 
   all(...params: Args<P>): R[] {
-    return this.#statement.all(...params).map((row) => this.#shape(row));
+    return this.#statement.all(...this.#checked(params)).map((row) => this.#shape(row));
   }
 
   *iterate(...params: Args<P>): IterableIterator<R> {
-    for (const row of this.#statement.iterate(...params)) yield this.#shape(row);
+    for (const row of this.#statement.iterate(...this.#checked(params))) yield this.#shape(row);
+  }
+
+  #checked(params: unknown[]): unknown[] {
+    if (this.#named.length === 0) return params;
+    const named = params[0];
+    if (typeof named !== 'object' || named === null || named instanceof Uint8Array) {
+      throw new RangeError('Too few parameter values were provided');
+    }
+    for (const name of this.#named) {
+      if (!(name in named)) throw new RangeError(`Missing named parameter "${name}"`);
+    }
+    return params;
   }
 
   raw(toggle = true): this {
@@ -173,7 +200,7 @@ class NodeDatabase implements Database {
   }
 
   prepare<P extends BindParameters = unknown[], R = unknown>(sql: string): Statement<P, R> {
-    return new NodeStatement<P, R>(this.#db.prepare(sql));
+    return new NodeStatement<P, R>(this.#db.prepare(sql), sql);
   }
 
   exec(sql: string): this {
