@@ -9,7 +9,7 @@ import { join } from 'node:path';
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { openDatabase, sqliteDriver, sqliteDriverAvailable } from './sqlite-database.js';
+import { defaultOrder, openDatabase, sqliteDriver, sqliteDriverAvailable } from './sqlite-database.js';
 import type { Database, SqliteDriverName } from './sqlite-database.js';
 
 const DRIVERS: SqliteDriverName[] = ['better-sqlite3', 'node:sqlite'];
@@ -170,8 +170,14 @@ for (const name of DRIVERS) {
 }
 
 describe('openDatabase without a driver', () => {
-  it('uses the driver chosen for the process, better-sqlite3 first when it loads', () => {
-    const expected = sqliteDriverAvailable('better-sqlite3').ok ? 'better-sqlite3' : 'node:sqlite';
+  it('prefers better-sqlite3 before Node 24 and node:sqlite from 24 on', () => {
+    expect(defaultOrder(20)).toEqual(['better-sqlite3', 'node:sqlite']);
+    expect(defaultOrder(22)).toEqual(['better-sqlite3', 'node:sqlite']);
+    expect(defaultOrder(24)).toEqual(['node:sqlite', 'better-sqlite3']);
+  });
+
+  it('uses the first driver of that order that loads in this process', () => {
+    const expected = defaultOrder().find((d) => sqliteDriverAvailable(d).ok);
     if (process.env.ENLACE_SQLITE_DRIVER === undefined) expect(sqliteDriver()).toBe(expected);
     const db = openDatabase(':memory:');
     expect(db.driver).toBe(sqliteDriver());

@@ -1,6 +1,10 @@
 /**
- * The one SQLite driver interface of Enlace's stores: better-sqlite3 where its native addon loads
- * (Node 20, and any Node it was built for), `node:sqlite` (DatabaseSync, Node ≥ 22.13) otherwise.
+ * The one SQLite driver interface of Enlace's stores: better-sqlite3 before Node 24 wherever its
+ * native addon loads (Node 20 has nothing else), `node:sqlite` (DatabaseSync, Node ≥ 22.13)
+ * otherwise. On Node 24 better-sqlite3 12 aborts the process when the garbage collector frees a
+ * Statement (`Assertion failed: (env) != nullptr` in RemoveEnvironmentCleanupHook, seen in the
+ * bench's stage run with a build for 24), so there node:sqlite is the default even when the addon
+ * loads; better-sqlite3 13 fixes that but does not run on Node 20.
  * It keeps exactly the subset the stores use, with better-sqlite3's semantics on both drivers:
  * prepare/run/get/all/iterate/raw, transaction() (nested calls become savepoints), exec, pragma,
  * close, named (`@name`, bare keys) and positional parameters, RETURNING, BLOBs read as Buffer,
@@ -284,9 +288,17 @@ export function sqliteDriverAvailable(name: SqliteDriverName): { ok: true } | { 
     : { ok: true };
 }
 
-/** The driver openDatabase() uses: `ENLACE_SQLITE_DRIVER` when set, else better-sqlite3 when it loads, else node:sqlite. */
+/**
+ * The driver openDatabase() uses: `ENLACE_SQLITE_DRIVER` when set; else on Node ≥ 24 node:sqlite;
+ * else better-sqlite3 when it loads, node:sqlite when not.
+ */
 export function sqliteDriver(): SqliteDriverName {
   return choose().name;
+}
+
+/** Node ≥ 24: node:sqlite first (better-sqlite3 12 crashes there on GC); before 24: better-sqlite3 first. */
+export function defaultOrder(major = Number(process.versions.node.split('.')[0])): SqliteDriverName[] {
+  return major >= 24 ? ['node:sqlite', 'better-sqlite3'] : ['better-sqlite3', 'node:sqlite'];
 }
 
 function choose(): { name: SqliteDriverName; open: (path: string) => Database } {
@@ -300,7 +312,7 @@ function choose(): { name: SqliteDriverName; open: (path: string) => Database } 
       ? ['node:sqlite']
       : forced === 'better-sqlite3'
         ? ['better-sqlite3']
-        : ['better-sqlite3', 'node:sqlite'];
+        : defaultOrder();
   const reasons: string[] = [];
   for (const name of order) {
     const opener = name === 'better-sqlite3' ? betterSqlite3() : nodeSqlite();
