@@ -457,7 +457,12 @@ describe('Dockerfiles', () => {
     const feed = await readFile(join(DEPLOY, 'docker/Dockerfile.feed'), 'utf8');
     expect(feed).toMatch(/^ENTRYPOINT \["node", "services\/feed\/dist\/main\.js"\]$/m);
     expect(feed).toMatch(/^VOLUME \["\/var\/lib\/enlace-feed"\]$/m);
-    expect(feed).toMatch(/npm rebuild better-sqlite3/);
+    // The images run Node 24, whose stores use node:sqlite: no better-sqlite3 build, no toolchain.
+    for (const name of ['Dockerfile.node', 'Dockerfile.registry', 'Dockerfile.feed']) {
+      const text = await readFile(join(DEPLOY, 'docker', name), 'utf8');
+      expect(text, name).toMatch(/^ {4}ENLACE_SQLITE_DRIVER=node:sqlite \\$/m);
+      expect(text, name).not.toMatch(/npm rebuild better-sqlite3|g\+\+/);
+    }
   });
 });
 

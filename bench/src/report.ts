@@ -16,10 +16,16 @@ export interface ReportInput {
     readonly load_average_1m_at_start: number;
     readonly load_average_1m_at_end: number;
   };
-  readonly versions: { readonly node: string; readonly nats_server: string };
+  readonly versions: { readonly node: string; readonly nats_server: string; readonly sqlite_driver?: string };
   readonly alert: { readonly signed_bytes: number; readonly envelope_bytes: number };
   readonly ceiling: Readonly<Record<string, number>>;
   readonly peer: {
+    readonly e2e_per_s: number;
+    readonly e2e_cpu_us: number;
+    readonly latency_ms: Readonly<Record<string, number>>;
+  };
+  /** The same Nest app on JetStream: js.publish and a durable consumer (bench/src/durable-peer.ts). */
+  readonly durable_peer?: {
     readonly e2e_per_s: number;
     readonly e2e_cpu_us: number;
     readonly latency_ms: Readonly<Record<string, number>>;
@@ -216,6 +222,38 @@ export function renderTable(r: ReportInput): string {
       load === 1_000 ? `p99 ${met('p99 at 1,000 alerts/s (ms)')}` : '',
     ]);
   }
+  const dp = r.durable_peer;
+  if (dp !== undefined) {
+    const against = 'against the durable peer (same Nest app: JetStream js.publish, durable consumer, jose)';
+    rows.push(
+      [
+        `End to end, alerts/s, ${against}`,
+        int(r.enlace.e2e_per_s),
+        '',
+        int(dp.e2e_per_s),
+        `${ratio(r.ratios['e2e_vs_durable_peer'])} durable peer`,
+        met('end to end ÷ durable peer'),
+      ],
+      [
+        `CPU time per alert, end to end, ${against} (µs)`,
+        int(r.enlace.e2e_cpu_us),
+        '',
+        int(dp.e2e_cpu_us),
+        `${ratio(r.ratios['e2e_vs_durable_peer_cpu'])} durable peer`,
+        '',
+      ],
+    );
+    for (const load of [100, 1_000]) {
+      rows.push([
+        `Latency p50 / p99 at ${int(load)} alerts/s, against the durable peer`,
+        `${ms(r.latency_ms[`p50_at_${load}`])} / ${ms(r.latency_ms[`p99_at_${load}`])}`,
+        '',
+        `${ms(dp.latency_ms[`p50_at_${load}`])} / ${ms(dp.latency_ms[`p99_at_${load}`])}`,
+        '',
+        '',
+      ]);
+    }
+  }
   for (const n of [10, 50, 200]) {
     rows.push([
       `Fan-out of one alert to ${n} nodes, until all hold it verified (median / max of ${r.enlace.fanout_rounds})`,
@@ -271,6 +309,9 @@ export function renderTable(r: ReportInput): string {
     `${r.mode} run of ${r.started_at.slice(0, 16).replace('T', ' ')} UTC, ${r.duration_s} s: ${m.cpus} × ${m.model}, ` +
       `${m.memory_gib} GiB, load average ${m.load_average_1m_at_start} at start and ${m.load_average_1m_at_end} at end; Node ${r.versions.node}, ` +
       `nats-server ${r.versions.nats_server}; alerts of ${r.alert.signed_bytes} B (${r.alert.envelope_bytes} B envelope).`,
+    ...(r.versions.sqlite_driver === undefined
+      ? []
+      : [`SQLite driver of the stores: ${r.versions.sqlite_driver}.`]),
     '',
     ...lines,
     ...stages,

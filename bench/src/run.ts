@@ -11,6 +11,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, freemem, loadavg, platform, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 
+import { sqliteDriver } from '@enlace/service-kit/sqlite';
 import type { NatsServerHandle } from '@enlace/testing';
 
 import { measureCrypto, measureJetStream, rawVerifyRate } from './ceiling.js';
@@ -21,6 +22,7 @@ import type { MatchingResults, MatchingSizes } from './matching.js';
 import type { EnlaceResults, EnlaceSizes } from './enlace.js';
 import { now, progress, round } from './measure.js';
 import { REPO, createBenchNetwork, routeDraft, signedAlert, startServer } from './network.js';
+import { measureDurablePeer } from './durable-peer.js';
 import { measurePeer } from './peer.js';
 import type { PeerResults } from './peer.js';
 import { renderStages, renderTable, replaceTable } from './report.js';
@@ -80,6 +82,7 @@ const FULL: Sizes = {
 export const TARGETS = {
   verify_vs_raw: 0.85,
   e2e_vs_peer: 1.5,
+  e2e_vs_durable_peer: 2,
   p99_at_1000_ms: 10,
   fanout_n200_ms: 1_000,
   matching_p99_ms: 1,
@@ -99,6 +102,11 @@ function natsServerVersion(): string {
 async function packageVersion(name: string): Promise<string> {
   const text = await readFile(join(REPO, 'node_modules', name, 'package.json'), 'utf8');
   return (JSON.parse(text) as { version: string }).version;
+}
+
+// better-sqlite3 is optional: a Node it has no build for (24 offline) runs without it.
+async function optionalPackageVersion(name: string): Promise<string> {
+  return packageVersion(name).catch(() => 'not installed');
 }
 
 async function main(): Promise<void> {
@@ -150,6 +158,7 @@ async function main(): Promise<void> {
     let enlace: EnlaceResults;
     let ceiling: CeilingResults;
     let peer: PeerResults;
+    let durablePeer: PeerResults;
     let sample;
     try {
       const key = net.signing.get('MX')!;
@@ -165,6 +174,17 @@ async function main(): Promise<void> {
       ceiling = { ...crypto, ...raw };
 
       peer = await measurePeer({
+        natsUrl: rawServer.url,
+        draft,
+        privateKey: key.key,
+        publicKey,
+        kid: key.kid,
+        count: sizes.peer,
+        loads: sizes.enlace.loads,
+        loadMs: sizes.enlace.loadMs,
+      });
+
+      durablePeer = await measureDurablePeer({
         natsUrl: rawServer.url,
         draft,
         privateKey: key.key,
@@ -210,7 +230,8 @@ async function main(): Promise<void> {
         nats_js: await packageVersion('@nats-io/transport-node'),
         nestjs_microservices: await packageVersion('@nestjs/microservices'),
         jose: await packageVersion('jose'),
-        better_sqlite3: await packageVersion('better-sqlite3'),
+        better_sqlite3: await optionalPackageVersion('better-sqlite3'),
+        sqlite_driver: sqliteDriver(),
       },
       alert: { signed_bytes: sample.alertBytes.length, envelope_bytes: sample.envelope.length },
       ceiling: roundAll(ceiling),
@@ -218,6 +239,11 @@ async function main(): Promise<void> {
         e2e_per_s: round(peer.e2e_per_s),
         e2e_cpu_us: round(peer.e2e_cpu_us),
         latency_ms: roundAll(peer.latency_ms, 2),
+      },
+      durable_peer: {
+        e2e_per_s: round(durablePeer.e2e_per_s),
+        e2e_cpu_us: round(durablePeer.e2e_cpu_us),
+        latency_ms: roundAll(durablePeer.latency_ms, 2),
       },
       enlace: {
         publish_per_s: round(enlace.publish_per_s),
@@ -243,12 +269,14 @@ async function main(): Promise<void> {
         verify_vs_raw_ceiling_run: round(enlace.inbound_per_s / ceiling.verify_per_s, 3),
         verify_vs_raw_threadpool: round(enlace.inbound_per_s / ceiling.verify_threadpool_per_s, 3),
         e2e_vs_peer: round(enlace.e2e_per_s / peer.e2e_per_s, 3),
+        e2e_vs_durable_peer: round(enlace.e2e_per_s / durablePeer.e2e_per_s, 3),
         publish_vs_raw_sign: round(enlace.publish_per_s / ceiling.sign_per_s, 3),
         publish_vs_raw_publish: round(enlace.publish_per_s / ceiling.js_publish_per_s, 3),
         replay_vs_raw_consume: round(enlace.replay.per_s / ceiling.js_consume_per_s, 3),
         // The same comparisons by CPU time per alert: what each would do with one whole core.
         verify_vs_raw_cpu: round(ceiling.verify_cpu_us / enlace.inbound_cpu_us, 3),
         e2e_vs_peer_cpu: round(peer.e2e_cpu_us / enlace.e2e_cpu_us, 3),
+        e2e_vs_durable_peer_cpu: round(durablePeer.e2e_cpu_us / enlace.e2e_cpu_us, 3),
       },
       matching,
       stages_us: stagesRounded(enlace.stages_us),
@@ -270,6 +298,12 @@ async function main(): Promise<void> {
         target: `>= ${TARGETS.e2e_vs_peer}`,
         value: results.ratios.e2e_vs_peer,
         met: results.ratios.e2e_vs_peer >= TARGETS.e2e_vs_peer,
+      },
+      {
+        name: 'end to end ÷ durable peer',
+        target: `>= ${TARGETS.e2e_vs_durable_peer}`,
+        value: results.ratios.e2e_vs_durable_peer,
+        met: results.ratios.e2e_vs_durable_peer >= TARGETS.e2e_vs_durable_peer,
       },
       {
         name: 'p99 at 1,000 alerts/s (ms)',

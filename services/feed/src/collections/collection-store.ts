@@ -14,7 +14,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-import Database from 'better-sqlite3';
+import { openDatabase } from '@enlace/service-kit/sqlite';
+import type * as Database from '@enlace/service-kit/sqlite';
 
 import type { FeedDefinition } from '../feeds/feed-definition.js';
 import { mispEventOf, retractedMispEvent } from '../misp/misp-event.js';
@@ -195,7 +196,7 @@ export class CollectionStore {
   /** Opens (creating when missing) the store in `dataDir`. */
   static open(dataDir: string): CollectionStore {
     mkdirSync(dataDir, { recursive: true });
-    const db = new Database(join(dataDir, COLLECTION_STORE_FILE));
+    const db = openDatabase(join(dataDir, COLLECTION_STORE_FILE));
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('busy_timeout = 5000');

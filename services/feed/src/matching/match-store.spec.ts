@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { MatchIndex } from './match-index.js';
 import type { AlertRef, MatchField, MatchResult } from './match-index.js';
-import Database from 'better-sqlite3';
+import { openDatabase } from '@enlace/service-kit/sqlite';
 
 import { MATCH_STORE_FILE, MatchStore } from './match-store.js';
 
@@ -43,7 +43,7 @@ afterEach(async () => {
 
 describe('MatchStore', () => {
   it('opens a store written before handling codes were kept, taking its rows as H3', () => {
-    const old = new Database(join(dir, MATCH_STORE_FILE));
+    const old = openDatabase(join(dir, MATCH_STORE_FILE));
     old.exec(`CREATE TABLE match_digests (
       alert_id TEXT NOT NULL, field TEXT NOT NULL, key_id TEXT NOT NULL, origin TEXT NOT NULL,
       network TEXT NOT NULL, kind TEXT NOT NULL, issued_at TEXT NOT NULL, digests BLOB NOT NULL,

@@ -12,7 +12,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-import Database from 'better-sqlite3';
+import { openDatabase } from '@enlace/service-kit/sqlite';
+import type * as Database from '@enlace/service-kit/sqlite';
 
 import { DIGEST_LENGTH, MATCH_FIELDS, MatchIndex } from './match-index.js';
 import type { AlertRef, KeyedDigestEntry, MatchField, PackedDigests } from './match-index.js';
@@ -84,7 +85,7 @@ export class MatchStore {
   /** Opens (creating when missing) the store in `dataDir`. */
   static open(dataDir: string, options: { sync?: MatchStoreSync } = {}): MatchStore {
     mkdirSync(dataDir, { recursive: true });
-    const db = new Database(join(dataDir, MATCH_STORE_FILE));
+    const db = openDatabase(join(dataDir, MATCH_STORE_FILE));
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${options.sync === 'full' ? 'FULL' : 'NORMAL'}`);
     db.pragma('busy_timeout = 5000');

@@ -7,7 +7,7 @@
  * keys of SEARCHABLE_KEYS). The words are written in the transaction of the alert's insert, from
  * the text toRow took (no decoding), and indexed behind, many alerts at a time (AlertSearchIndex).
  */
-import type Database from 'better-sqlite3';
+import type * as Database from '@enlace/service-kit/sqlite';
 
 /** The keys whose string values are searchable text, wherever they appear in the alert JSON. */
 export const SEARCHABLE_KEYS: ReadonlySet<string> = new Set([

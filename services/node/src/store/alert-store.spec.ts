@@ -12,7 +12,7 @@ import {
   encodeSignedAlert,
 } from '@enlace/schema';
 import type { Alert, AlertBody } from '@enlace/schema';
-import Database from 'better-sqlite3';
+import { openDatabase } from '@enlace/service-kit/sqlite';
 import { v7 as uuidv7 } from 'uuid';
 import { parse as parseYaml } from 'yaml';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -270,7 +270,7 @@ describe('free-text search (FTS5)', () => {
     const b = route('Ruta del Sur', 'Ciudad Hidalgo', T0 + 1);
     store.insertMany([a, b]);
     // Committed with the alerts, not yet in the FTS table (moved behind, 50 ms later).
-    const raw = new Database(join(dir, 'alerts.sqlite'));
+    const raw = openDatabase(join(dir, 'alerts.sqlite'));
     const count = (table: string) =>
       (raw.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
     expect(count('alerts_search_pending')).toBe(2);
@@ -388,7 +388,7 @@ describe('the JSON view, built from the envelope when read', () => {
       header: { ...secret.header!, title: '', summary: '' },
       body: { $case: 'encrypted', encrypted: { jwe: '{"ciphertext":"AA"}' } },
     };
-    const db = new Database(join((mkdirSync(old), old), 'alerts.sqlite'));
+    const db = openDatabase(join((mkdirSync(old), old), 'alerts.sqlite'));
     db.exec(`CREATE TABLE alerts (
       id TEXT PRIMARY KEY, box TEXT NOT NULL, origin TEXT NOT NULL, network TEXT NOT NULL, kind TEXT NOT NULL,
       handling TEXT NOT NULL, tlp TEXT NOT NULL, issued_at INTEGER NOT NULL, expires_at INTEGER,
@@ -424,7 +424,7 @@ describe('the JSON view, built from the envelope when read', () => {
     for (const [alert, view] of views) expect(alertJsonOf(store.get(alert.header!.id)!)).toStrictEqual(view);
     expect(store.list({ q: 'tapachula' }).items).toHaveLength(2);
     store.close();
-    const reopened = new Database(join(old, 'alerts.sqlite'));
+    const reopened = openDatabase(join(old, 'alerts.sqlite'));
     expect(
       reopened
         .prepare('PRAGMA table_info(alerts)')

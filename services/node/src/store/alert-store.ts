@@ -21,7 +21,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-import Database from 'better-sqlite3';
+import { openDatabase } from '@enlace/service-kit/sqlite';
+import type * as Database from '@enlace/service-kit/sqlite';
 
 import { alertBodyFromJson, encodeAlertBody } from '@enlace/schema';
 
@@ -271,7 +272,7 @@ export class AlertStore {
   /** Opens (creating when missing) the store in `dataDir`. */
   static open(dataDir: string, options: { sync?: StoreSync } = {}): AlertStore {
     mkdirSync(dataDir, { recursive: true });
-    const db = new Database(join(dataDir, STORE_FILE));
+    const db = openDatabase(join(dataDir, STORE_FILE));
     // 16 KiB pages (a new store only; an existing one keeps its size): a row (a 1 KiB envelope
     // and its columns) fits in its B-tree page, where with 4 KiB pages each spilled into an
     // overflow page, written again with every commit; the commit took half the CPU (README).

@@ -22,7 +22,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-import Database from 'better-sqlite3';
+import { openDatabase } from '@enlace/service-kit/sqlite';
+import type * as Database from '@enlace/service-kit/sqlite';
 
 import { ftsQuery } from './alert-search.js';
 import type { StoreSync } from './alert-store.js';
@@ -280,7 +281,7 @@ export class RequestStore {
   /** Opens (creating when missing) the store in `dataDir`. */
   static open(dataDir: string, options: { sync?: StoreSync } = {}): RequestStore {
     mkdirSync(dataDir, { recursive: true });
-    const db = new Database(join(dataDir, REQUEST_STORE_FILE));
+    const db = openDatabase(join(dataDir, REQUEST_STORE_FILE));
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${options.sync === 'full' ? 'FULL' : 'NORMAL'}`);
     db.pragma('busy_timeout = 5000');
