@@ -21,6 +21,8 @@ export interface AlertSummaryJson {
   readonly handling: HandlingCode | string;
   /** Handling H1: not for judicial proceedings without the originator's consent. */
   readonly h1: boolean;
+  /** Admiralty grading, e.g. "B2" (source reliability A–F, information credibility 1–6). */
+  readonly grading?: string;
   readonly tlp: string;
   readonly issuedAt: string;
   readonly expiresAt?: string;
@@ -83,6 +85,12 @@ export interface AlertListQuery {
   readonly handling?: HandlingCode;
   /** Issued at or after (RFC 3339). */
   readonly since?: string;
+  /** Issued before (RFC 3339). */
+  readonly until?: string;
+  /** Admiralty source reliability, A to F. */
+  readonly reliability?: 'A' | 'B' | 'C' | 'D' | 'E' | 'F';
+  /** Admiralty information credibility, 1 to 6. */
+  readonly credibility?: '1' | '2' | '3' | '4' | '5' | '6';
   /** Free text: every word, as a prefix, in the alert's searchable text (titles, places, series). */
   readonly q?: string;
   readonly cursor?: string;

@@ -122,9 +122,18 @@ export function isExpired(row: Pick<StoredAlert, 'expiresAt'>, now: Date = new D
   return row.expiresAt !== undefined && row.expiresAt.getTime() <= now.getTime();
 }
 
+/** "B2" from the clear header's Admiralty grading (undefined when the alert has none). */
+export function gradingOf(alertJson: unknown): string | undefined {
+  const header = (alertJson as { header?: { grading?: Record<string, unknown> } } | null)?.header;
+  const source = /_([A-F])$/.exec(String(header?.grading?.['sourceReliability'] ?? ''))?.[1];
+  const info = /_([1-6])$/.exec(String(header?.grading?.['informationCredibility'] ?? ''))?.[1];
+  return source !== undefined && info !== undefined ? `${source}${info}` : undefined;
+}
+
 /** One line of the inbox or outbox, as `read` lets its reader see it (default: in full). */
 export function summaryView(row: StoredAlert, read: ReadAllowed = FULL): Record<string, unknown> {
   const header = read.visibility === 'header';
+  const grading = gradingOf(row.alertJson);
   return {
     id: row.id,
     box: row.box,
@@ -133,6 +142,7 @@ export function summaryView(row: StoredAlert, read: ReadAllowed = FULL): Record<
     kind: row.kind,
     handling: row.handling,
     h1: row.handling === 'H1',
+    ...(grading !== undefined && { grading }),
     tlp: row.tlp,
     issuedAt: row.issuedAt.toISOString(),
     ...(row.expiresAt !== undefined && { expiresAt: row.expiresAt.toISOString() }),

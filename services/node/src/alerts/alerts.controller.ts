@@ -39,7 +39,19 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 type ListParams = Partial<
   Record<
-    'box' | 'kind' | 'network' | 'origin' | 'since' | 'handling' | 'expired' | 'cursor' | 'limit' | 'q',
+    | 'box'
+    | 'kind'
+    | 'network'
+    | 'origin'
+    | 'since'
+    | 'until'
+    | 'handling'
+    | 'reliability'
+    | 'credibility'
+    | 'expired'
+    | 'cursor'
+    | 'limit'
+    | 'q',
     string
   >
 >;
@@ -75,6 +87,15 @@ export function parseListQuery(params: ListParams): AlertQuery {
   const sinceText = one('since');
   const since = sinceText === undefined ? undefined : new Date(sinceText);
   if (since !== undefined && Number.isNaN(since.getTime())) bad('since', 'must be an RFC 3339 instant');
+  const untilText = one('until');
+  const until = untilText === undefined ? undefined : new Date(untilText);
+  if (until !== undefined && Number.isNaN(until.getTime())) bad('until', 'must be an RFC 3339 instant');
+  const reliability = one('reliability');
+  if (reliability !== undefined && !/^[A-F]$/.test(reliability))
+    bad('reliability', 'must be a source reliability from A to F');
+  const credibility = one('credibility');
+  if (credibility !== undefined && !/^[1-6]$/.test(credibility))
+    bad('credibility', 'must be an information credibility from 1 to 6');
   const expired = one('expired');
   if (expired !== undefined && expired !== 'true' && expired !== 'false')
     bad('expired', 'must be true or false');
@@ -96,6 +117,9 @@ export function parseListQuery(params: ListParams): AlertQuery {
     ...(origin !== undefined && { origin }),
     ...(handling !== undefined && { handling }),
     ...(since !== undefined && { since }),
+    ...(until !== undefined && { until }),
+    ...(reliability !== undefined && { reliability }),
+    ...(credibility !== undefined && { credibility }),
     ...((expired === 'true' || expired === 'false') && { expired: expired === 'true' }),
     ...(cursor !== undefined && { cursor }),
     ...(q !== undefined && { q }),
@@ -219,6 +243,9 @@ export class AlertsController {
   @ApiQuery({ name: 'origin', required: false })
   @ApiQuery({ name: 'handling', required: false, enum: [...HANDLING_NAMES] })
   @ApiQuery({ name: 'since', required: false, description: 'issued at or after (RFC 3339)' })
+  @ApiQuery({ name: 'until', required: false, description: 'issued before (RFC 3339)' })
+  @ApiQuery({ name: 'reliability', required: false, description: 'Admiralty source reliability, A to F' })
+  @ApiQuery({ name: 'credibility', required: false, description: 'Admiralty information credibility, 1 to 6' })
   @ApiQuery({
     name: 'expired',
     required: false,

@@ -96,6 +96,47 @@ describe('AlertStore', () => {
     );
   });
 
+  it('filters by a date range and by Admiralty grading, and refuses a bad grading by field', () => {
+    const graded = (at: number, reliability: string, credibility: string) =>
+      row({
+        at,
+        alertJson: {
+          header: {
+            title: 'a route',
+            grading: {
+              sourceReliability: `SOURCE_RELIABILITY_${reliability}`,
+              informationCredibility: `INFORMATION_CREDIBILITY_${credibility}`,
+            },
+          },
+        },
+      });
+    const b2 = graded(T0, 'B', '2');
+    const b3 = graded(T0 + 1000, 'B', '3');
+    const a2 = graded(T0 + 2000, 'A', '2');
+    for (const r of [b2, b3, a2]) store.insert(r);
+    expect(store.list({ reliability: 'B' }).items.map((a) => a.id)).toEqual([b3.id, b2.id]);
+    expect(store.list({ credibility: '2' }).items.map((a) => a.id)).toEqual([a2.id, b2.id]);
+    expect(store.list({ reliability: 'B', credibility: '2' }).items.map((a) => a.id)).toEqual([b2.id]);
+    expect(
+      store.list({ since: new Date(T0 + 1000), until: new Date(T0 + 2000) }).items.map((a) => a.id),
+    ).toEqual([b3.id]);
+    expect(parseListQuery({ reliability: 'B', credibility: '2', until: '2026-11-02T00:00:00Z' })).toEqual({
+      reliability: 'B',
+      credibility: '2',
+      until: new Date('2026-11-02T00:00:00Z'),
+    });
+    expect(() => parseListQuery({ reliability: 'G', credibility: '7', until: 'soon' })).toThrow(
+      expect.objectContaining({
+        code: 'ERR_VALIDATION',
+        violations: [
+          expect.objectContaining({ path: 'until', code: 'invalid_value' }),
+          expect.objectContaining({ path: 'reliability', code: 'invalid_value' }),
+          expect.objectContaining({ path: 'credibility', code: 'invalid_value' }),
+        ],
+      }),
+    );
+  });
+
   it('lists expired alerts apart, and marks them expired in the inbox view', () => {
     const expired = row({ at: T0, expiresAt: new Date(T0 + 1000) });
     const current = row({ at: T0 + 5000, expiresAt: new Date(Date.now() + 86_400_000) });

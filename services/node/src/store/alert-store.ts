@@ -80,6 +80,12 @@ export interface AlertQuery {
   readonly handling?: string;
   /** Issued at or after. */
   readonly since?: Date;
+  /** Issued before (the end of a date range, exclusive). */
+  readonly until?: Date;
+  /** Admiralty source reliability, A to F (header.grading, in the clear on every alert). */
+  readonly reliability?: string;
+  /** Admiralty information credibility, 1 to 6. */
+  readonly credibility?: string;
   /** Free text: every word (as a prefix) in the alert's searchable text (alert-search.ts). */
   readonly q?: string;
   /** Only alerts whose expires_at has passed (true) or not (false: none, or later) at `now`. */
@@ -370,6 +376,20 @@ export class AlertStore {
     if (query.since !== undefined) {
       where.push('issued_at >= @since');
       params['since'] = query.since.getTime();
+    }
+    if (query.until !== undefined) {
+      where.push('issued_at < @until');
+      params['until'] = query.until.getTime();
+    }
+    // The grading is in the clear header of every alert (restricted ones too), so a reader who
+    // sees only the header may filter by it.
+    if (query.reliability !== undefined) {
+      where.push("json_extract(alert_json, '$.header.grading.sourceReliability') = @reliability");
+      params['reliability'] = `SOURCE_RELIABILITY_${query.reliability}`;
+    }
+    if (query.credibility !== undefined) {
+      where.push("json_extract(alert_json, '$.header.grading.informationCredibility') = @credibility");
+      params['credibility'] = `INFORMATION_CREDIBILITY_${query.credibility}`;
     }
     if (query.q !== undefined) {
       // Nothing searchable typed (only punctuation): no alert matches.
