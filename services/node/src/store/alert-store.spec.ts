@@ -291,4 +291,49 @@ describe('free-text search (FTS5)', () => {
     expect(parseListQuery({ q: 'tecun' })).toEqual({ q: 'tecun' });
     expect(() => parseListQuery({ q: 'x'.repeat(201) })).toThrow(/q/);
   });
+
+  it('dismisses per country, reversibly: out of dismissed=false, into the archive (searchable, paged)', () => {
+    const a = row({ at: T0, title: 'Ruta del Golfo', alertJson: { header: { title: 'Ruta del Golfo' } } });
+    const b = row({
+      at: T0 + 1,
+      title: 'Ruta del Norte',
+      alertJson: { header: { title: 'Ruta del Norte' } },
+    });
+    const c = row({ at: T0 + 2 });
+    store.insertMany([a, b, c]);
+    const at = new Date(T0 + 10);
+    expect(store.dismiss(a.id, 'officer-gt-1', at)).toBe(true);
+    expect(store.dismiss(b.id, 'officer-gt-2', at)).toBe(true);
+    // The first dismissal stands; an id not stored is not dismissed.
+    expect(store.dismiss(a.id, 'officer-gt-3')).toBe(false);
+    expect(store.dismissal(a.id)).toEqual({ at, officer: 'officer-gt-1' });
+    expect(store.dismiss('01900000-0000-7000-8000-000000000000', 'officer-gt-1')).toBe(false);
+    expect(store.list({ dismissed: false }).items.map((r) => r.id)).toEqual([c.id]);
+    const archive = store.list({ dismissed: true, limit: 1 });
+    expect(archive.items.map((r) => r.id)).toEqual([b.id]);
+    expect(store.list({ dismissed: true, limit: 1, cursor: archive.next! }).items.map((r) => r.id)).toEqual([
+      a.id,
+    ]);
+    expect(store.list({ dismissed: true, q: 'golfo' }).items.map((r) => r.id)).toEqual([a.id]);
+    expect(store.list({}).items).toHaveLength(3);
+    // Undo: back in the inbox; undoing twice changes nothing.
+    expect(store.undismiss(a.id)).toBe(true);
+    expect(store.undismiss(a.id)).toBe(false);
+    expect(store.dismissal(a.id)).toBeUndefined();
+    expect(store.list({ dismissed: false }).items.map((r) => r.id)).toEqual([c.id, a.id]);
+    store.close();
+    store = AlertStore.open(dir);
+    expect(store.list({ dismissed: true }).items.map((r) => r.id)).toEqual([b.id]);
+  });
+
+  it('takes dismissed from the query string as true or false, and names the field otherwise', () => {
+    expect(parseListQuery({ dismissed: 'true' })).toEqual({ dismissed: true });
+    expect(parseListQuery({ dismissed: 'false' })).toEqual({ dismissed: false });
+    expect(() => parseListQuery({ dismissed: 'maybe' })).toThrow(
+      expect.objectContaining({
+        code: 'ERR_VALIDATION',
+        violations: [expect.objectContaining({ path: 'dismissed', code: 'invalid_value' })],
+      }),
+    );
+  });
 });

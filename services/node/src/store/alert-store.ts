@@ -92,6 +92,8 @@ export interface AlertQuery {
   readonly expired?: boolean;
   /** The instant `expired` is judged at (default: the time of the call). */
   readonly now?: Date;
+  /** Only alerts this country dismissed (true: the archive) or did not (false: the inbox). */
+  readonly dismissed?: boolean;
   /** Opaque cursor from a previous page. */
   readonly cursor?: string;
   /** Default 50, at most 500. */
@@ -179,7 +181,18 @@ CREATE TABLE IF NOT EXISTS receipts (
   kid          TEXT NOT NULL,
   PRIMARY KEY (alert_id, from_country, status)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS dismissals (
+  alert_id TEXT PRIMARY KEY,
+  at       INTEGER NOT NULL,
+  officer  TEXT NOT NULL
+) WITHOUT ROWID;
 `;
+
+/** A dismissal: this country's officers put the alert out of their inbox (reversible). */
+export interface Dismissal {
+  readonly at: Date;
+  readonly officer: string;
+}
 
 /** A receipt as stored: who received or read which alert, when. */
 export interface StoredReceipt {
@@ -202,6 +215,9 @@ export class AlertStore {
   readonly #markRetracted: Database.Statement;
   readonly #markSuperseded: Database.Statement;
   readonly #count: Database.Statement<[], { box: Box; n: number }>;
+  readonly #dismiss: Database.Statement;
+  readonly #undismiss: Database.Statement<[string]>;
+  readonly #dismissal: Database.Statement<[string], { at: number; officer: string }>;
   readonly #insertReceipt: Database.Statement;
   readonly #receipts: Database.Statement<
     [string],
@@ -246,6 +262,13 @@ export class AlertStore {
     );
     this.#receipts = db.prepare(
       'SELECT from_country, status, at, officer, kid FROM receipts WHERE alert_id = ? ORDER BY at, from_country',
+    );
+    this.#dismiss = db.prepare(
+      'INSERT OR IGNORE INTO dismissals (alert_id, at, officer) VALUES (@id, @at, @officer)',
+    );
+    this.#undismiss = db.prepare<[string]>('DELETE FROM dismissals WHERE alert_id = ?');
+    this.#dismissal = db.prepare<[string], { at: number; officer: string }>(
+      'SELECT at, officer FROM dismissals WHERE alert_id = ?',
     );
     this.#count = db.prepare<[], { box: Box; n: number }>(
       'SELECT box, count(*) AS n FROM alerts GROUP BY box',
@@ -404,6 +427,10 @@ export class AlertStore {
       );
       params['now'] = (query.now ?? new Date()).getTime();
     }
+    if (query.dismissed !== undefined)
+      where.push(
+        `${query.dismissed ? '' : 'NOT '}EXISTS (SELECT 1 FROM dismissals WHERE dismissals.alert_id = alerts.id)`,
+      );
     if (query.cursor !== undefined) {
       const { issuedAt, id } = decodeCursor(query.cursor);
       where.push('(issued_at < @c_at OR (issued_at = @c_at AND id < @c_id))');
@@ -458,6 +485,25 @@ export class AlertStore {
       ...(r.officer !== null && { officer: r.officer }),
       kid: r.kid,
     }));
+  }
+
+  /**
+   * Dismisses a stored alert for this country (kept, searchable in the archive); false when it
+   * was dismissed already (the first dismissal stands) or is not stored.
+   */
+  dismiss(id: string, officer: string, at = new Date()): boolean {
+    if (!this.has(id)) return false;
+    return this.#dismiss.run({ id, at: at.getTime(), officer }).changes > 0;
+  }
+
+  /** Undoes a dismissal; false when the alert was not dismissed. */
+  undismiss(id: string): boolean {
+    return this.#undismiss.run(id).changes > 0;
+  }
+
+  dismissal(id: string): Dismissal | undefined {
+    const row = this.#dismissal.get(id);
+    return row === undefined ? undefined : { at: new Date(row.at), officer: row.officer };
   }
 
   counts(): Record<Box, number> {
