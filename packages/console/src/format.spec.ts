@@ -28,10 +28,15 @@ describe('console formatting', () => {
   });
 
   it('says the grading in each language', () => {
-    const b2 = { sourceReliability: 'SOURCE_RELIABILITY_B', informationCredibility: 'INFORMATION_CREDIBILITY_2' };
+    const b2 = {
+      sourceReliability: 'SOURCE_RELIABILITY_B',
+      informationCredibility: 'INFORMATION_CREDIBILITY_2',
+    };
     expect(gradingInWords(b2, 'es')).toBe('B2: fuente normalmente fiable, información probablemente cierta');
     expect(gradingInWords(b2, 'fr')).toBe('B2: source habituellement fiable, information probablement vraie');
-    expect(gradingInWords(b2, 'pt')).toBe('B2: fonte normalmente confiável, informação provavelmente verdadeira');
+    expect(gradingInWords(b2, 'pt')).toBe(
+      'B2: fonte normalmente confiável, informação provavelmente verdadeira',
+    );
     expect(gradingInWords(undefined, 'pt')).toBe('não avaliado');
     for (const language of LANGUAGES)
       for (const code of ['A', 'B', 'C', 'D', 'E', 'F'])
@@ -48,7 +53,8 @@ describe('console formatting', () => {
     expect(handlingWords('H0', 'de')?.title).toBe('H0 — purpose-limited use');
     expect(handlingWords('H9', 'es')).toBeUndefined();
     for (const language of LANGUAGES)
-      for (const code of HANDLING_CODES) expect(handlingWords(code, language)?.may, `${language} ${code}`).toBeTruthy();
+      for (const code of HANDLING_CODES)
+        expect(handlingWords(code, language)?.may, `${language} ${code}`).toBeTruthy();
   });
 
   it('turns enum names into words in each language, falling back to the English words', () => {

@@ -26,10 +26,16 @@ const HANDLING: Readonly<Record<WordLanguage, Readonly<Record<string, HandlingWo
       title: 'H2 — no onward dissemination without consent',
       may: "You may read and act on it here; do not pass it on to anyone else without the originator's consent.",
     },
-    H3: { title: 'H3 — other restrictions', may: 'Read the restrictions stated in the alert before any use.' },
+    H3: {
+      title: 'H3 — other restrictions',
+      may: 'Read the restrictions stated in the alert before any use.',
+    },
   },
   es: {
-    H0: { title: 'H0 — uso limitado a la finalidad', may: 'Úsela solo para la finalidad con la que se compartió.' },
+    H0: {
+      title: 'H0 — uso limitado a la finalidad',
+      may: 'Úsela solo para la finalidad con la que se compartió.',
+    },
     H1: {
       title: 'H1 — uso judicial solo con consentimiento',
       may: 'Puede usarla como inteligencia; no como prueba en procesos judiciales sin el consentimiento del país de origen.',
@@ -38,10 +44,16 @@ const HANDLING: Readonly<Record<WordLanguage, Readonly<Record<string, HandlingWo
       title: 'H2 — sin difusión ulterior sin consentimiento',
       may: 'Puede leerla y actuar aquí; no la transmita a nadie más sin el consentimiento del país de origen.',
     },
-    H3: { title: 'H3 — otras restricciones', may: 'Lea las restricciones indicadas en la alerta antes de cualquier uso.' },
+    H3: {
+      title: 'H3 — otras restricciones',
+      may: 'Lea las restricciones indicadas en la alerta antes de cualquier uso.',
+    },
   },
   fr: {
-    H0: { title: 'H0 — usage limité à la finalité', may: 'À n’utiliser que pour la finalité de sa communication.' },
+    H0: {
+      title: 'H0 — usage limité à la finalité',
+      may: 'À n’utiliser que pour la finalité de sa communication.',
+    },
     H1: {
       title: 'H1 — pas d’usage judiciaire sans consentement',
       may: 'Vous pouvez l’exploiter comme renseignement ; pas comme preuve en justice sans le consentement du pays d’origine.',
@@ -50,10 +62,16 @@ const HANDLING: Readonly<Record<WordLanguage, Readonly<Record<string, HandlingWo
       title: 'H2 — pas de diffusion ultérieure sans consentement',
       may: 'Vous pouvez la lire et agir ici ; ne la transmettez à personne d’autre sans le consentement du pays d’origine.',
     },
-    H3: { title: 'H3 — autres restrictions', may: 'Lisez les restrictions indiquées dans l’alerte avant tout usage.' },
+    H3: {
+      title: 'H3 — autres restrictions',
+      may: 'Lisez les restrictions indiquées dans l’alerte avant tout usage.',
+    },
   },
   pt: {
-    H0: { title: 'H0 — uso limitado à finalidade', may: 'Use apenas para a finalidade com que foi partilhado.' },
+    H0: {
+      title: 'H0 — uso limitado à finalidade',
+      may: 'Use apenas para a finalidade com que foi partilhado.',
+    },
     H1: {
       title: 'H1 — vedado o uso judicial sem consentimento',
       may: 'Pode usá-lo como inteligência; não como prova em processos judiciais sem o consentimento do país de origem.',
@@ -62,7 +80,10 @@ const HANDLING: Readonly<Record<WordLanguage, Readonly<Record<string, HandlingWo
       title: 'H2 — vedada a difusão posterior sem consentimento',
       may: 'Pode lê-lo e agir aqui; não o repasse a mais ninguém sem o consentimento do país de origem.',
     },
-    H3: { title: 'H3 — outras restrições', may: 'Leia as restrições indicadas no alerta antes de qualquer uso.' },
+    H3: {
+      title: 'H3 — outras restrições',
+      may: 'Leia as restrições indicadas no alerta antes de qualquer uso.',
+    },
   },
 };
 

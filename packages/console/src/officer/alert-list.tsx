@@ -12,7 +12,13 @@ import type { AlertListQuery, AlertSummaryJson } from '@enlace/client';
 
 import { nodeClient } from '../api.js';
 import { useShell } from '../app.js';
-import { CREDIBILITY_CODES, HANDLING_CODES, RELIABILITY_CODES, formatInstant, formatNumber } from '../format.js';
+import {
+  CREDIBILITY_CODES,
+  HANDLING_CODES,
+  RELIABILITY_CODES,
+  formatInstant,
+  formatNumber,
+} from '../format.js';
 
 export type Filters = {
   q: string;
@@ -42,7 +48,8 @@ const PAGE = 25;
 
 /** The list API's query for the filters as typed. */
 export function queryOf(box: 'inbox' | 'outbox', f: Filters): AlertListQuery {
-  const dayAfter = (day: string): string => new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString();
+  const dayAfter = (day: string): string =>
+    new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString();
   return {
     box,
     ...(f.q.trim() !== '' && { q: f.q.trim() }),
@@ -148,7 +155,8 @@ export function AlertList(props: { readonly box: 'inbox' | 'outbox' }): ReactNod
   }, [load]);
 
   useEffect(() => {
-    for (const a of items) if (newest.current === undefined || a.receivedAt > newest.current) newest.current = a.receivedAt;
+    for (const a of items)
+      if (newest.current === undefined || a.receivedAt > newest.current) newest.current = a.receivedAt;
   }, [items]);
 
   // Leaving the list (another page, another tab, closing it) counts as having looked.
@@ -322,7 +330,9 @@ export function AlertList(props: { readonly box: 'inbox' | 'outbox' }): ReactNod
                 {alert.live === true && <span className="badge">{t('list.new')}</span>}
                 {alert.live !== true && unseen(alert) && <span className="badge">{t('list.unseen')}</span>}
                 {alert.retractedBy !== undefined && <span className="badge warn">{t('list.retracted')}</span>}
-                {alert.supersededBy !== undefined && <span className="badge warn">{t('list.superseded')}</span>}
+                {alert.supersededBy !== undefined && (
+                  <span className="badge warn">{t('list.superseded')}</span>
+                )}
               </td>
               <td>{alert.origin}</td>
               <td>{t(`kinds.${alert.kind as 'route'}`, { defaultValue: alert.kind })}</td>
