@@ -69,6 +69,16 @@ export interface AlertDetailJson extends AlertSummaryJson {
   readonly streamSeq?: number;
   readonly alert: AlertJson;
   readonly verification: VerificationJson;
+  /** This country's dismissal (who and when), or false while it is in the inbox. */
+  readonly dismissed?: false | { readonly at: string; readonly by: string };
+}
+
+/** What POST and DELETE /v1/alerts/{id}/dismiss answer. */
+export interface DismissJson {
+  readonly id: string;
+  readonly dismissed: boolean;
+  readonly at?: string;
+  readonly by?: string;
 }
 
 export interface AlertPage {
@@ -93,6 +103,8 @@ export interface AlertListQuery {
   readonly credibility?: '1' | '2' | '3' | '4' | '5' | '6';
   /** Free text: every word, as a prefix, in the alert's searchable text (titles, places, series). */
   readonly q?: string;
+  /** Only alerts this country dismissed ('true': the archive) or did not ('false'). */
+  readonly dismissed?: 'true' | 'false';
   readonly cursor?: string;
   /** 1 to 500, default 50. */
   readonly limit?: number;

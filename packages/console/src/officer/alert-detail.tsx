@@ -336,6 +336,14 @@ export function AlertDetail(props: { readonly id: string }): ReactNode {
       await nodeClient.alerts.ack(alert.id, { status: 'read' });
       return t('detail.acknowledged');
     });
+  const dismissed = alert.dismissed !== undefined && alert.dismissed !== false ? alert.dismissed : undefined;
+  const dismiss = () =>
+    act(async () => {
+      if (dismissed === undefined) await nodeClient.alerts.dismiss(alert.id);
+      else await nodeClient.alerts.undismiss(alert.id);
+      setReloads((n) => n + 1);
+      return dismissed === undefined ? t('detail.dismissedDone') : t('detail.undismissedDone');
+    });
   const retract = () =>
     act(async () => {
       await nodeClient.alerts.retract(alert.id, { reason: reason.trim() });
@@ -361,7 +369,9 @@ export function AlertDetail(props: { readonly id: string }): ReactNode {
       {handling !== undefined && (
         <div className={`banner handling-${alert.handling}`} role="note" data-testid="handling-banner">
           <strong>{handling.title}.</strong> {handling.may}
-          {alert.handling === 'H3' && str(header['handlingNote']) !== '' && <> {str(header['handlingNote'])}</>}
+          {alert.handling === 'H3' && str(header['handlingNote']) !== '' && (
+            <> {str(header['handlingNote'])}</>
+          )}
         </div>
       )}
       <h2 id="alert-title">{alert.title !== '' ? alert.title : t('restrictedTitle')}</h2>
@@ -451,10 +461,20 @@ export function AlertDetail(props: { readonly id: string }): ReactNode {
           </ul>
         )}
       </section>
+      {dismissed !== undefined && (
+        <p className="banner" role="note">
+          {t('detail.isDismissed', { by: dismissed.by, at: formatInstant(dismissed.at, lng) })}
+        </p>
+      )}
       <div className="actions">
         {alert.box === 'inbox' && focalPoint && (
           <button type="button" onClick={() => void ack()}>
             {t('detail.acknowledge')}
+          </button>
+        )}
+        {alert.box === 'inbox' && focalPoint && (
+          <button type="button" onClick={() => void dismiss()}>
+            {dismissed === undefined ? t('detail.dismiss') : t('detail.undismiss')}
           </button>
         )}
         {alert.box === 'inbox' && focalPoint && (

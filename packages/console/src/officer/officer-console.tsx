@@ -12,6 +12,7 @@ import { nodeClient } from '../api.js';
 import { useShell } from '../app.js';
 import { AlertDetail } from './alert-detail.js';
 import { AlertList } from './alert-list.js';
+import { Archive } from './archive.js';
 import './officer.css';
 import { useFocalPoint } from './compose-core.js';
 import { ComposeDocument } from './compose-document.js';
@@ -21,13 +22,12 @@ import { ComposeRoute } from './compose-route.js';
 // The map (d3-geo and the borders) is its own chunk, loaded when the map opens.
 const RouteMap = lazy(() => import('./route-map.js').then((m) => ({ default: m.RouteMap })));
 
-
-
-type Tab = 'inbox' | 'outbox' | 'map' | 'compose' | 'compose/document' | 'compose/network';
+type Tab = 'inbox' | 'outbox' | 'archive' | 'map' | 'compose' | 'compose/document' | 'compose/network';
 
 function tabOf(path: string): Tab {
   if (path.startsWith('outbox')) return 'outbox';
   if (path.startsWith('map')) return 'map';
+  if (path === 'archive') return 'archive';
   if (path === 'compose/document') return 'compose/document';
   if (path === 'compose/network') return 'compose/network';
   if (path.startsWith('compose')) return 'compose';
@@ -65,6 +65,7 @@ export function OfficerConsole(): ReactNode {
   const tabs: readonly (readonly [Tab, string, string])[] = [
     ['inbox', '', t('nav.inbox')],
     ['outbox', 'outbox', t('nav.outbox')],
+    ['archive', 'archive', t('nav.archive')],
     ['map', 'map', t('nav.map')],
     // Publishing speaks as the country: only its focal points (the node refuses others).
     ...(focalPoint
@@ -103,6 +104,8 @@ export function OfficerConsole(): ReactNode {
         <ComposeDocument />
       ) : tab === 'compose/network' && focalPoint ? (
         <ComposeNetwork />
+      ) : tab === 'archive' ? (
+        <Archive />
       ) : tab === 'map' ? (
         <Suspense fallback={<p>{t('map.loading')}</p>}>
           <RouteMap />
