@@ -64,8 +64,12 @@ describe('console formatting', () => {
     expect(enumWord('DOCUMENT_TYPE_PASSPORT', 'DOCUMENT_TYPE', 'fr')).toBe('passeport');
     expect(enumWord('ENTITY_ROLE_MONEY_MULE', 'ENTITY_ROLE', 'pt')).toBe('mula financeira');
     expect(enumWord('LINK_RELATION_BRIBES', 'LINK_RELATION', 'es')).toBe('soborna a');
-    // Not translated (security features): the English words, never the raw enum name.
-    expect(enumWord('SECURITY_FEATURE_UV_FEATURES', 'SECURITY_FEATURE', 'es')).toBe('uv features');
+    expect(enumWord('SECURITY_FEATURE_UV_FEATURES', 'SECURITY_FEATURE', 'es')).toBe(
+      'elementos fluorescentes UV',
+    );
+    expect(enumWord('SECURITY_FEATURE_UV_FEATURES', 'SECURITY_FEATURE')).toBe('uv features');
+    // A value no table has (a newer schema): the English words, never the raw enum name.
+    expect(enumWord('SECURITY_FEATURE_NANO_TEXT', 'SECURITY_FEATURE', 'fr')).toBe('nano text');
     // Every value a form offers has words in every language.
     for (const values of Object.values(ENUM_VALUES))
       for (const value of values)
@@ -74,6 +78,7 @@ describe('console formatting', () => {
     expect(ENUM_VALUES.documentType).toHaveLength(12);
     expect(ENUM_VALUES.entityRole).toHaveLength(12);
     expect(ENUM_VALUES.linkRelation).toHaveLength(9);
+    expect(ENUM_VALUES.securityFeature).toHaveLength(17);
   });
 
   it('writes instants and numbers in the reader’s locale', () => {
