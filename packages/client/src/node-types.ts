@@ -26,6 +26,8 @@ export interface AlertSummaryJson {
   readonly tlp: string;
   readonly issuedAt: string;
   readonly expiresAt?: string;
+  /** True once expires_at has passed (judged when the node answered). */
+  readonly expired?: boolean;
   readonly receivedAt: string;
   readonly title: string;
   readonly recipients: readonly string[];

@@ -311,6 +311,19 @@ export function AlertDetail(props: { readonly id: string }): ReactNode {
   if (alert === undefined || alert.id !== props.id) return <p>{t('loading')}</p>;
   const lng = i18n.language;
   const header = obj(alert.alert['header']);
+  // What the reader must heed, in the reader's language (the node's `notices` say the same in English).
+  const notices = [
+    ...(alert.handling === 'H1' ? [t('notices.h1')] : []),
+    ...(alert.handling === 'H2' ? [t('notices.h2')] : []),
+    ...(alert.bodyRestricted
+      ? [t('notices.headerOnly')]
+      : alert.restricted && !alert.bodyReadable
+        ? [t('notices.otherRecipients')]
+        : []),
+    ...(alert.retractedBy !== undefined ? [t('notices.retracted')] : []),
+    ...(alert.supersededBy !== undefined ? [t('notices.superseded')] : []),
+    ...(alert.expired === true ? [t('notices.expired', { at: formatInstant(alert.expiresAt, lng) })] : []),
+  ];
   const handling = handlingWords(alert.handling, lng);
   const restricted = alert.handling === 'H2' || alert.handling === 'H3';
   // Retract and supersede speak for the country that published it: its own focal points only.
@@ -406,9 +419,9 @@ export function AlertDetail(props: { readonly id: string }): ReactNode {
           </>
         )}
       </dl>
-      {alert.notices.length > 0 && (
-        <ul className="notices" aria-label={t('detail.notices')}>
-          {alert.notices.map((n) => (
+      {notices.length > 0 && (
+        <ul className="notices" aria-label={t('detail.notices')} data-testid="notices">
+          {notices.map((n) => (
             <li key={n}>{n}</li>
           ))}
         </ul>

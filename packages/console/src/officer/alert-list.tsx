@@ -52,6 +52,8 @@ export function queryOf(box: 'inbox' | 'outbox', f: Filters): AlertListQuery {
     new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString();
   return {
     box,
+    // Dismissed alerts leave the inbox for the archive (archive.tsx).
+    ...(box === 'inbox' && { dismissed: 'false' as const }),
     ...(f.q.trim() !== '' && { q: f.q.trim() }),
     ...(f.kind !== '' && { kind: f.kind as 'route' }),
     ...(f.network.trim() !== '' && { network: f.network.trim() }),
