@@ -130,9 +130,7 @@ export function useViolations(): Violations {
   return {
     errorAt,
     described: (path, nested = false) =>
-      errorAt(path, nested) === undefined
-        ? {}
-        : { 'aria-invalid': true, 'aria-describedby': `err-${path}` },
+      errorAt(path, nested) === undefined ? {} : { 'aria-invalid': true, 'aria-describedby': `err-${path}` },
   };
 }
 

@@ -206,7 +206,10 @@ function DocumentFields(props: {
           type="button"
           onClick={() =>
             props.set({
-              detections: [...d.detections, blankDetection(d.detections[d.detections.length - 1]?.country ?? '')],
+              detections: [
+                ...d.detections,
+                blankDetection(d.detections[d.detections.length - 1]?.country ?? ''),
+              ],
             })
           }
         >

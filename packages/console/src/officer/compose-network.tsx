@@ -71,7 +71,10 @@ function networkOf(original: AlertDetailJson | undefined): NetworkDraft {
   };
 }
 
-function NetworkFields(props: { readonly n: NetworkDraft; set(change: Partial<NetworkDraft>): void }): ReactNode {
+function NetworkFields(props: {
+  readonly n: NetworkDraft;
+  set(change: Partial<NetworkDraft>): void;
+}): ReactNode {
   const { t, i18n } = useTranslation('officer');
   const { described } = useViolations();
   const { n } = props;
@@ -104,9 +107,7 @@ function NetworkFields(props: { readonly n: NetworkDraft; set(change: Partial<Ne
                 multiple
                 size={4}
                 value={e.roles}
-                onChange={(ev) =>
-                  setEntity(i, { roles: [...ev.target.selectedOptions].map((o) => o.value) })
-                }
+                onChange={(ev) => setEntity(i, { roles: [...ev.target.selectedOptions].map((o) => o.value) })}
                 {...described(`${p}.roles`, true)}
               >
                 {ENUM_VALUES.entityRole.map((v) => (
