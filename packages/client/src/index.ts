@@ -78,6 +78,7 @@ export type {
 } from './registry-types.js';
 export type {
   AckJson,
+  DismissJson,
   AlertBox,
   AlertDetailJson,
   AlertJson,

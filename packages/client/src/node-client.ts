@@ -10,6 +10,7 @@ import type { OperationsClient } from './operations.js';
 import type { CallOptions, ClientOptions } from './http-transport.js';
 import type {
   AckJson,
+  DismissJson,
   AlertDetailJson,
   AlertJson,
   AlertListQuery,
@@ -41,6 +42,10 @@ export interface NodeClient extends OperationsClient {
     ack(id: string, body?: { status?: 'read' | 'received' }, options?: CallOptions): Promise<AckJson>;
     /** Passes the signed envelope on to another country, as handling and policy allow. */
     forward(id: string, body: { to: string }, options?: CallOptions): Promise<ForwardJson>;
+    /** Puts the alert in this country's archive (reversible with undismiss). */
+    dismiss(id: string, options?: CallOptions): Promise<DismissJson>;
+    /** Brings a dismissed alert back into the inbox. */
+    undismiss(id: string, options?: CallOptions): Promise<DismissJson>;
     /** One page, newest first. */
     list(query?: AlertListQuery, options?: CallOptions): Promise<AlertPage>;
     /** Every page of a query, in order. */
@@ -93,6 +98,8 @@ export function createNodeClient(options: ClientOptions): NodeClient {
       supersede: (id, draft, o) => post(alert(id, '/supersede'), draft, o),
       ack: (id, body = {}, o) => post(alert(id, '/ack'), body, o),
       forward: (id, body, o) => post(alert(id, '/forward'), body, o),
+      dismiss: (id, o) => post(alert(id, '/dismiss'), {}, o),
+      undismiss: (id, o) => http.json('DELETE', alert(id, '/dismiss'), o),
       list,
       all: (query = {}, o) => ({
         async *[Symbol.asyncIterator]() {

@@ -21,9 +21,13 @@ export interface AlertSummaryJson {
   readonly handling: HandlingCode | string;
   /** Handling H1: not for judicial proceedings without the originator's consent. */
   readonly h1: boolean;
+  /** Admiralty grading, e.g. "B2" (source reliability A–F, information credibility 1–6). */
+  readonly grading?: string;
   readonly tlp: string;
   readonly issuedAt: string;
   readonly expiresAt?: string;
+  /** True once expires_at has passed (judged when the node answered). */
+  readonly expired?: boolean;
   readonly receivedAt: string;
   readonly title: string;
   readonly recipients: readonly string[];
@@ -67,6 +71,16 @@ export interface AlertDetailJson extends AlertSummaryJson {
   readonly streamSeq?: number;
   readonly alert: AlertJson;
   readonly verification: VerificationJson;
+  /** This country's dismissal (who and when), or false while it is in the inbox. */
+  readonly dismissed?: false | { readonly at: string; readonly by: string };
+}
+
+/** What POST and DELETE /v1/alerts/{id}/dismiss answer. */
+export interface DismissJson {
+  readonly id: string;
+  readonly dismissed: boolean;
+  readonly at?: string;
+  readonly by?: string;
 }
 
 export interface AlertPage {
@@ -83,8 +97,16 @@ export interface AlertListQuery {
   readonly handling?: HandlingCode;
   /** Issued at or after (RFC 3339). */
   readonly since?: string;
+  /** Issued before (RFC 3339). */
+  readonly until?: string;
+  /** Admiralty source reliability, A to F. */
+  readonly reliability?: 'A' | 'B' | 'C' | 'D' | 'E' | 'F';
+  /** Admiralty information credibility, 1 to 6. */
+  readonly credibility?: '1' | '2' | '3' | '4' | '5' | '6';
   /** Free text: every word, as a prefix, in the alert's searchable text (titles, places, series). */
   readonly q?: string;
+  /** Only alerts this country dismissed ('true': the archive) or did not ('false'). */
+  readonly dismissed?: 'true' | 'false';
   readonly cursor?: string;
   /** 1 to 500, default 50. */
   readonly limit?: number;

@@ -21,6 +21,7 @@ import {
 } from '@enlace/schema';
 
 import { searchableText } from '../store/alert-search.js';
+import { gradingCode } from '../store/alert-store.js';
 
 import type {
   Box,
@@ -76,6 +77,7 @@ export function toRow(input: RowInput): NewAlertRow {
     kind: input.kind,
     handling: input.handling,
     tlp: tlpName(header.tlp) ?? 'unspecified',
+    grading: gradingCode(header.grading),
     issuedAt: header.issuedAt!,
     expiresAt: header.expiresAt,
     title: header.title,
@@ -164,6 +166,7 @@ export function isExpired(row: Pick<StoredAlert, 'expiresAt'>, now: Date = new D
 /** One line of the inbox or outbox, as `read` lets its reader see it (default: in full). */
 export function summaryView(row: StoredAlert, read: ReadAllowed = FULL): Record<string, unknown> {
   const header = read.visibility === 'header';
+  const grading = row.grading === '' ? undefined : row.grading;
   return {
     id: row.id,
     box: row.box,
@@ -172,6 +175,7 @@ export function summaryView(row: StoredAlert, read: ReadAllowed = FULL): Record<
     kind: row.kind,
     handling: row.handling,
     h1: row.handling === 'H1',
+    ...(grading !== undefined && { grading }),
     tlp: row.tlp,
     issuedAt: row.issuedAt.toISOString(),
     ...(row.expiresAt !== undefined && { expiresAt: row.expiresAt.toISOString() }),

@@ -3,7 +3,7 @@
  * with its verification record, and fetch the exact signed envelope. Thin: the rules live in
  * AlertPublisher, @enlace/trust's verifyInbound, @enlace/policy's evaluateRead and the store.
  */
-import { Controller, Get, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiBody,
@@ -39,7 +39,20 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 type ListParams = Partial<
   Record<
-    'box' | 'kind' | 'network' | 'origin' | 'since' | 'handling' | 'expired' | 'cursor' | 'limit' | 'q',
+    | 'box'
+    | 'kind'
+    | 'network'
+    | 'origin'
+    | 'since'
+    | 'until'
+    | 'handling'
+    | 'reliability'
+    | 'credibility'
+    | 'expired'
+    | 'dismissed'
+    | 'cursor'
+    | 'limit'
+    | 'q',
     string
   >
 >;
@@ -75,9 +88,21 @@ export function parseListQuery(params: ListParams): AlertQuery {
   const sinceText = one('since');
   const since = sinceText === undefined ? undefined : new Date(sinceText);
   if (since !== undefined && Number.isNaN(since.getTime())) bad('since', 'must be an RFC 3339 instant');
+  const untilText = one('until');
+  const until = untilText === undefined ? undefined : new Date(untilText);
+  if (until !== undefined && Number.isNaN(until.getTime())) bad('until', 'must be an RFC 3339 instant');
+  const reliability = one('reliability');
+  if (reliability !== undefined && !/^[A-F]$/.test(reliability))
+    bad('reliability', 'must be a source reliability from A to F');
+  const credibility = one('credibility');
+  if (credibility !== undefined && !/^[1-6]$/.test(credibility))
+    bad('credibility', 'must be an information credibility from 1 to 6');
   const expired = one('expired');
   if (expired !== undefined && expired !== 'true' && expired !== 'false')
     bad('expired', 'must be true or false');
+  const dismissed = one('dismissed');
+  if (dismissed !== undefined && dismissed !== 'true' && dismissed !== 'false')
+    bad('dismissed', 'must be true or false');
   const limitText = one('limit');
   const limit = limitText === undefined ? undefined : Number(limitText);
   if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > 500))
@@ -96,7 +121,11 @@ export function parseListQuery(params: ListParams): AlertQuery {
     ...(origin !== undefined && { origin }),
     ...(handling !== undefined && { handling }),
     ...(since !== undefined && { since }),
+    ...(until !== undefined && { until }),
+    ...(reliability !== undefined && { reliability }),
+    ...(credibility !== undefined && { credibility }),
     ...((expired === 'true' || expired === 'false') && { expired: expired === 'true' }),
+    ...((dismissed === 'true' || dismissed === 'false') && { dismissed: dismissed === 'true' }),
     ...(cursor !== undefined && { cursor }),
     ...(q !== undefined && { q }),
     ...(limit !== undefined && { limit }),
@@ -213,6 +242,38 @@ export class AlertsController {
     return { id, to, subject: sent.subject };
   }
 
+  @Post(':id/dismiss')
+  @CountryFocalPoints()
+  @HttpCode(200)
+  @ApiOperation({
+    summary: "Dismiss an alert from this country's inbox (reversible)",
+    description:
+      'The alert stays stored and searchable with dismissed=true (the archive); DELETE undoes it. ' +
+      "Dismissals are this country's alone: nothing is sent to the origin. The first dismissal stands.",
+  })
+  @ApiParam({ name: 'id', description: 'alert id (UUIDv7)' })
+  @ApiResponse({ status: 200, description: '{ id, dismissed: true, at, by }' })
+  dismiss(@Param('id') id: string, @Req() req: OfficerRequest): Record<string, unknown> {
+    const row = this.#find(id);
+    this.#read(row, req, 'by_id');
+    this.node.store.dismiss(id, req.actor!.id);
+    const dismissal = this.node.store.dismissal(id)!;
+    return { id, dismissed: true, at: dismissal.at.toISOString(), by: dismissal.officer };
+  }
+
+  @Delete(':id/dismiss')
+  @CountryFocalPoints()
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Undo a dismissal: the alert is back in the inbox' })
+  @ApiParam({ name: 'id', description: 'alert id (UUIDv7)' })
+  @ApiResponse({ status: 200, description: '{ id, dismissed: false }' })
+  undismiss(@Param('id') id: string, @Req() req: OfficerRequest): Record<string, unknown> {
+    const row = this.#find(id);
+    this.#read(row, req, 'by_id');
+    this.node.store.undismiss(id);
+    return { id, dismissed: false };
+  }
+
   @Get()
   @ApiOperation({ summary: 'Inbox and outbox, newest first, filtered, one page at a time' })
   @ApiQuery({ name: 'box', required: false, enum: ['inbox', 'outbox'] })
@@ -221,6 +282,13 @@ export class AlertsController {
   @ApiQuery({ name: 'origin', required: false })
   @ApiQuery({ name: 'handling', required: false, enum: [...HANDLING_NAMES] })
   @ApiQuery({ name: 'since', required: false, description: 'issued at or after (RFC 3339)' })
+  @ApiQuery({ name: 'until', required: false, description: 'issued before (RFC 3339)' })
+  @ApiQuery({ name: 'reliability', required: false, description: 'Admiralty source reliability, A to F' })
+  @ApiQuery({
+    name: 'credibility',
+    required: false,
+    description: 'Admiralty information credibility, 1 to 6',
+  })
   @ApiQuery({
     name: 'expired',
     required: false,
@@ -232,6 +300,12 @@ export class AlertsController {
     required: false,
     description:
       'free text: every word, as a prefix, in the title, summary, place names, document series or modus operandi',
+  })
+  @ApiQuery({
+    name: 'dismissed',
+    required: false,
+    enum: ['true', 'false'],
+    description: 'only alerts this country dismissed (true: the archive) or did not (false)',
   })
   @ApiQuery({ name: 'cursor', required: false, description: 'the `next` of the previous page' })
   @ApiQuery({ name: 'limit', required: false, description: '1 to 500, default 50' })
@@ -260,7 +334,12 @@ export class AlertsController {
   @ApiParam({ name: 'id', description: 'alert id (UUIDv7)' })
   get(@Param('id') id: string, @Req() req: OfficerRequest): Record<string, unknown> {
     const row = this.#find(id);
-    return detailView(row, this.node.store.receipts(id), this.#read(row, req, 'by_id'));
+    const view = detailView(row, this.node.store.receipts(id), this.#read(row, req, 'by_id'));
+    const dismissal = this.node.store.dismissal(id);
+    return {
+      ...view,
+      dismissed: dismissal === undefined ? false : { at: dismissal.at.toISOString(), by: dismissal.officer },
+    };
   }
 
   @Get(':id/envelope')

@@ -49,6 +49,7 @@ function row(overrides: Partial<NewAlertRow> & { at?: number } = {}): NewAlertRo
     kind: 'route',
     handling: 'H0',
     tlp: 'amber',
+    grading: '',
     issuedAt: new Date(at),
     expiresAt: new Date(at + 86_400_000),
     title: 'a route',
@@ -108,6 +109,36 @@ describe('AlertStore', () => {
     ]);
     expect(() => store.list({ cursor: 'bm90IGEgY3Vyc29y' })).toThrow(
       'the cursor is not one this node returned',
+    );
+  });
+
+  it('filters by a date range and by Admiralty grading, and refuses a bad grading by field', () => {
+    const graded = (at: number, reliability: string, credibility: string) =>
+      row({ at, grading: `${reliability}${credibility}` });
+    const b2 = graded(T0, 'B', '2');
+    const b3 = graded(T0 + 1000, 'B', '3');
+    const a2 = graded(T0 + 2000, 'A', '2');
+    for (const r of [b2, b3, a2]) store.insert(r);
+    expect(store.list({ reliability: 'B' }).items.map((a) => a.id)).toEqual([b3.id, b2.id]);
+    expect(store.list({ credibility: '2' }).items.map((a) => a.id)).toEqual([a2.id, b2.id]);
+    expect(store.list({ reliability: 'B', credibility: '2' }).items.map((a) => a.id)).toEqual([b2.id]);
+    expect(
+      store.list({ since: new Date(T0 + 1000), until: new Date(T0 + 2000) }).items.map((a) => a.id),
+    ).toEqual([b3.id]);
+    expect(parseListQuery({ reliability: 'B', credibility: '2', until: '2026-11-02T00:00:00Z' })).toEqual({
+      reliability: 'B',
+      credibility: '2',
+      until: new Date('2026-11-02T00:00:00Z'),
+    });
+    expect(() => parseListQuery({ reliability: 'G', credibility: '7', until: 'soon' })).toThrow(
+      expect.objectContaining({
+        code: 'ERR_VALIDATION',
+        violations: [
+          expect.objectContaining({ path: 'until', code: 'invalid_value' }),
+          expect.objectContaining({ path: 'reliability', code: 'invalid_value' }),
+          expect.objectContaining({ path: 'credibility', code: 'invalid_value' }),
+        ],
+      }),
     );
   });
 
@@ -290,6 +321,51 @@ describe('free-text search (FTS5)', () => {
   it('takes q from the query string, bounded', () => {
     expect(parseListQuery({ q: 'tecun' })).toEqual({ q: 'tecun' });
     expect(() => parseListQuery({ q: 'x'.repeat(201) })).toThrow(/q/);
+  });
+
+  it('dismisses per country, reversibly: out of dismissed=false, into the archive (searchable, paged)', () => {
+    const a = row({ at: T0, title: 'Ruta del Golfo', searchText: 'Ruta del Golfo' });
+    const b = row({
+      at: T0 + 1,
+      title: 'Ruta del Norte',
+      searchText: 'Ruta del Norte',
+    });
+    const c = row({ at: T0 + 2 });
+    store.insertMany([a, b, c]);
+    const at = new Date(T0 + 10);
+    expect(store.dismiss(a.id, 'officer-gt-1', at)).toBe(true);
+    expect(store.dismiss(b.id, 'officer-gt-2', at)).toBe(true);
+    // The first dismissal stands; an id not stored is not dismissed.
+    expect(store.dismiss(a.id, 'officer-gt-3')).toBe(false);
+    expect(store.dismissal(a.id)).toEqual({ at, officer: 'officer-gt-1' });
+    expect(store.dismiss('01900000-0000-7000-8000-000000000000', 'officer-gt-1')).toBe(false);
+    expect(store.list({ dismissed: false }).items.map((r) => r.id)).toEqual([c.id]);
+    const archive = store.list({ dismissed: true, limit: 1 });
+    expect(archive.items.map((r) => r.id)).toEqual([b.id]);
+    expect(store.list({ dismissed: true, limit: 1, cursor: archive.next! }).items.map((r) => r.id)).toEqual([
+      a.id,
+    ]);
+    expect(store.list({ dismissed: true, q: 'golfo' }).items.map((r) => r.id)).toEqual([a.id]);
+    expect(store.list({}).items).toHaveLength(3);
+    // Undo: back in the inbox; undoing twice changes nothing.
+    expect(store.undismiss(a.id)).toBe(true);
+    expect(store.undismiss(a.id)).toBe(false);
+    expect(store.dismissal(a.id)).toBeUndefined();
+    expect(store.list({ dismissed: false }).items.map((r) => r.id)).toEqual([c.id, a.id]);
+    store.close();
+    store = AlertStore.open(dir);
+    expect(store.list({ dismissed: true }).items.map((r) => r.id)).toEqual([b.id]);
+  });
+
+  it('takes dismissed from the query string as true or false, and names the field otherwise', () => {
+    expect(parseListQuery({ dismissed: 'true' })).toEqual({ dismissed: true });
+    expect(parseListQuery({ dismissed: 'false' })).toEqual({ dismissed: false });
+    expect(() => parseListQuery({ dismissed: 'maybe' })).toThrow(
+      expect.objectContaining({
+        code: 'ERR_VALIDATION',
+        violations: [expect.objectContaining({ path: 'dismissed', code: 'invalid_value' })],
+      }),
+    );
   });
 });
 

@@ -24,7 +24,15 @@ import { join } from 'node:path';
 import { openDatabase } from '@enlace/service-kit/sqlite';
 import type * as Database from '@enlace/service-kit/sqlite';
 
-import { alertBodyFromJson, encodeAlertBody } from '@enlace/schema';
+import {
+  InformationCredibility,
+  SourceReliability,
+  alertBodyFromJson,
+  decodeAlert,
+  decodeSignedAlert,
+  encodeAlertBody,
+} from '@enlace/schema';
+import type { Grading } from '@enlace/schema';
 
 import { AlertSearchIndex, SEARCH_CONDITION, ftsQuery, searchableText } from './alert-search.js';
 
@@ -66,6 +74,8 @@ export interface NewAlertRow {
   readonly kind: string;
   readonly handling: string;
   readonly tlp: string;
+  /** Admiralty grading of the clear header, e.g. "B2"; '' when the alert has none. */
+  readonly grading: string;
   readonly issuedAt: Date;
   readonly expiresAt: Date | undefined;
   readonly title: string;
@@ -101,12 +111,20 @@ export interface AlertQuery {
   readonly handling?: string;
   /** Issued at or after. */
   readonly since?: Date;
+  /** Issued before (the end of a date range, exclusive). */
+  readonly until?: Date;
+  /** Admiralty source reliability, A to F (header.grading, in the clear on every alert). */
+  readonly reliability?: string;
+  /** Admiralty information credibility, 1 to 6. */
+  readonly credibility?: string;
   /** Free text: every word (as a prefix) in the alert's searchable text (alert-search.ts). */
   readonly q?: string;
   /** Only alerts whose expires_at has passed (true) or not (false: none, or later) at `now`. */
   readonly expired?: boolean;
   /** The instant `expired` is judged at (default: the time of the call). */
   readonly now?: Date;
+  /** Only alerts this country dismissed (true: the archive) or did not (false: the inbox). */
+  readonly dismissed?: boolean;
   /** Opaque cursor from a previous page. */
   readonly cursor?: string;
   /** Default 50, at most 500. */
@@ -133,6 +151,7 @@ interface Row {
   kind: string;
   handling: string;
   tlp: string;
+  grading: string;
   issued_at: number;
   expires_at: number | null;
   received_at: number;
@@ -160,6 +179,7 @@ CREATE TABLE IF NOT EXISTS alerts (
   kind          TEXT NOT NULL,
   handling      TEXT NOT NULL,
   tlp           TEXT NOT NULL,
+  grading       TEXT NOT NULL DEFAULT '',
   issued_at     INTEGER NOT NULL,
   expires_at    INTEGER,
   received_at   INTEGER NOT NULL,
@@ -194,7 +214,18 @@ CREATE TABLE IF NOT EXISTS receipts (
   kid          TEXT NOT NULL,
   PRIMARY KEY (alert_id, from_country, status)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS dismissals (
+  alert_id TEXT PRIMARY KEY,
+  at       INTEGER NOT NULL,
+  officer  TEXT NOT NULL
+) WITHOUT ROWID;
 `;
+
+/** A dismissal: this country's officers put the alert out of their inbox (reversible). */
+export interface Dismissal {
+  readonly at: Date;
+  readonly officer: string;
+}
 
 /** A receipt as stored: who received or read which alert, when. */
 export interface StoredReceipt {
@@ -217,6 +248,9 @@ export class AlertStore {
   readonly #markRetracted: Database.Statement;
   readonly #markSuperseded: Database.Statement;
   readonly #count: Database.Statement<[], { box: Box; n: number }>;
+  readonly #dismiss: Database.Statement;
+  readonly #undismiss: Database.Statement<[string]>;
+  readonly #dismissal: Database.Statement<[string], { at: number; officer: string }>;
   readonly #insertReceipt: Database.Statement;
   readonly #receipts: Database.Statement<
     [string],
@@ -229,11 +263,11 @@ export class AlertStore {
     // What a killed node left waiting to be indexed.
     this.#search.catchUp();
     const insertSql = (verb: string): string => `${verb} INTO alerts (
-      id, box, origin, network, kind, handling, tlp, issued_at, expires_at, received_at, title,
+      id, box, origin, network, kind, handling, tlp, grading, issued_at, expires_at, received_at, title,
       recipients, supersedes_id, retracts_id, restricted, readable, clear_body, envelope, subject,
       stream_seq, verification, retracted_by, superseded_by
     ) VALUES (
-      @id, @box, @origin, @network, @kind, @handling, @tlp, @issued_at, @expires_at, @received_at,
+      @id, @box, @origin, @network, @kind, @handling, @tlp, @grading, @issued_at, @expires_at, @received_at,
       @title, @recipients, @supersedes_id, @retracts_id, @restricted, @readable, @clear_body,
       @envelope, @subject, @stream_seq, @verification,
       (SELECT id FROM alerts WHERE retracts_id = @id AND retracts_id <> '' AND origin = @origin LIMIT 1),
@@ -264,6 +298,13 @@ export class AlertStore {
     this.#receipts = db.prepare(
       'SELECT from_country, status, at, officer, kid FROM receipts WHERE alert_id = ? ORDER BY at, from_country',
     );
+    this.#dismiss = db.prepare(
+      'INSERT OR IGNORE INTO dismissals (alert_id, at, officer) VALUES (@id, @at, @officer)',
+    );
+    this.#undismiss = db.prepare<[string]>('DELETE FROM dismissals WHERE alert_id = ?');
+    this.#dismissal = db.prepare<[string], { at: number; officer: string }>(
+      'SELECT at, officer FROM dismissals WHERE alert_id = ?',
+    );
     this.#count = db.prepare<[], { box: Box; n: number }>(
       'SELECT box, count(*) AS n FROM alerts GROUP BY box',
     );
@@ -286,6 +327,7 @@ export class AlertStore {
       `wal_autocheckpoint = ${Math.ceil(4_096_000 / (db.pragma('page_size', { simple: true }) as number))}`,
     );
     db.exec(SCHEMA);
+    migrateGrading(db);
     migrateAlertJson(db);
     return new AlertStore(db);
   }
@@ -341,6 +383,7 @@ export class AlertStore {
       kind: row.kind,
       handling: row.handling,
       tlp: row.tlp,
+      grading: row.grading,
       issued_at: row.issuedAt.getTime(),
       expires_at: row.expiresAt?.getTime() ?? null,
       received_at: receivedAt.getTime(),
@@ -415,6 +458,20 @@ export class AlertStore {
       where.push('issued_at >= @since');
       params['since'] = query.since.getTime();
     }
+    if (query.until !== undefined) {
+      where.push('issued_at < @until');
+      params['until'] = query.until.getTime();
+    }
+    // The grading is in the clear header of every alert (restricted ones too), so a reader who
+    // sees only the header may filter by it.
+    if (query.reliability !== undefined) {
+      where.push('substr(grading, 1, 1) = @reliability');
+      params['reliability'] = query.reliability;
+    }
+    if (query.credibility !== undefined) {
+      where.push('substr(grading, 2, 1) = @credibility');
+      params['credibility'] = query.credibility;
+    }
     if (query.q !== undefined) {
       // Every alert stored so far is found: what waits to be indexed is indexed first.
       this.#search.catchUp();
@@ -430,6 +487,10 @@ export class AlertStore {
       );
       params['now'] = (query.now ?? new Date()).getTime();
     }
+    if (query.dismissed !== undefined)
+      where.push(
+        `${query.dismissed ? '' : 'NOT '}EXISTS (SELECT 1 FROM dismissals WHERE dismissals.alert_id = alerts.id)`,
+      );
     if (query.cursor !== undefined) {
       const { issuedAt, id } = decodeCursor(query.cursor);
       where.push('(issued_at < @c_at OR (issued_at = @c_at AND id < @c_id))');
@@ -486,6 +547,25 @@ export class AlertStore {
     }));
   }
 
+  /**
+   * Dismisses a stored alert for this country (kept, searchable in the archive); false when it
+   * was dismissed already (the first dismissal stands) or is not stored.
+   */
+  dismiss(id: string, officer: string, at = new Date()): boolean {
+    if (!this.has(id)) return false;
+    return this.#dismiss.run({ id, at: at.getTime(), officer }).changes > 0;
+  }
+
+  /** Undoes a dismissal; false when the alert was not dismissed. */
+  undismiss(id: string): boolean {
+    return this.#undismiss.run(id).changes > 0;
+  }
+
+  dismissal(id: string): Dismissal | undefined {
+    const row = this.#dismissal.get(id);
+    return row === undefined ? undefined : { at: new Date(row.at), officer: row.officer };
+  }
+
   counts(): Record<Box, number> {
     const out: Record<Box, number> = { inbox: 0, outbox: 0 };
     for (const { box, n } of this.#count.all()) out[box] = n;
@@ -533,6 +613,7 @@ function fromRow(row: Row): StoredAlert {
     kind: row.kind,
     handling: row.handling,
     tlp: row.tlp,
+    grading: row.grading,
     issuedAt: new Date(row.issued_at),
     expiresAt: row.expires_at === null ? undefined : new Date(row.expires_at),
     receivedAt: new Date(row.received_at),
@@ -567,6 +648,7 @@ function stored(row: NewAlertRow, receivedAt: Date, marks: Marks): StoredAlert {
     kind: row.kind,
     handling: row.handling,
     tlp: row.tlp,
+    grading: row.grading,
     issuedAt: row.issuedAt,
     expiresAt: row.expiresAt,
     receivedAt,
@@ -584,6 +666,52 @@ function stored(row: NewAlertRow, receivedAt: Date, marks: Marks): StoredAlert {
     retractedBy: marks.retracted_by ?? undefined,
     supersededBy: marks.superseded_by ?? undefined,
   };
+}
+
+/**
+ * A store written before alerts kept their grading in a column gets it, filled from the stored
+ * JSON view when the store still has one (migrateAlertJson then drops it), else from each
+ * envelope's clear header; in one transaction.
+ */
+function migrateGrading(db: Database.Database): void {
+  const columns = db.prepare<[], { name: string }>('PRAGMA table_info(alerts)').all();
+  if (columns.some((c) => c.name === 'grading')) return;
+  db.transaction(() => {
+    db.exec("ALTER TABLE alerts ADD COLUMN grading TEXT NOT NULL DEFAULT ''");
+    const set = db.prepare<[string, string]>('UPDATE alerts SET grading = ? WHERE id = ?');
+    if (columns.some((c) => c.name === 'alert_json')) {
+      const rows = db
+        .prepare<[], { id: string; alert_json: string }>('SELECT id, alert_json FROM alerts')
+        .all();
+      for (const row of rows) {
+        const header = (JSON.parse(row.alert_json) as { header?: { grading?: Record<string, unknown> } })
+          .header;
+        const source = /_([A-F])$/.exec(String(header?.grading?.['sourceReliability'] ?? ''))?.[1];
+        const info = /_([1-6])$/.exec(String(header?.grading?.['informationCredibility'] ?? ''))?.[1];
+        if (source !== undefined && info !== undefined) set.run(`${source}${info}`, row.id);
+      }
+      return;
+    }
+    const rows = db.prepare<[], { id: string; envelope: Buffer }>('SELECT id, envelope FROM alerts').all();
+    for (const row of rows) {
+      const grading = gradingCode(
+        decodeAlert(decodeSignedAlert(new Uint8Array(row.envelope)).alert).header?.grading,
+      );
+      if (grading !== '') set.run(grading, row.id);
+    }
+  })();
+}
+
+/** "B2" from a header's Admiralty grading; '' when either half is missing. */
+export function gradingCode(grading: Grading | undefined): string {
+  const source = SourceReliability[grading?.sourceReliability ?? 0]?.replace(/^SOURCE_RELIABILITY_/, '');
+  const info = InformationCredibility[grading?.informationCredibility ?? 0]?.replace(
+    /^INFORMATION_CREDIBILITY_/,
+    '',
+  );
+  return source !== undefined && /^[A-F]$/.test(source) && info !== undefined && /^[1-6]$/.test(info)
+    ? `${source}${info}`
+    : '';
 }
 
 /**
