@@ -149,12 +149,16 @@ describe('the clients call exactly the routes the services document', () => {
     await n.alerts.get(P);
     await n.alerts.envelope(P);
     await n.alerts.requestConsent(P, { to: P, reason: P });
+    await n.alerts.dismiss(P);
+    await n.alerts.undismiss(P);
+    await n.alerts.judicialUse(P);
     await n.requests.create({ to: [P], subject: P, text: P });
     await n.requests.list({ overdue: true });
     await n.requests.get(P);
     await n.requests.reply(P, { text: P });
     await n.requests.close(P);
     await n.requests.withdraw(P);
+    await n.requests.read(P);
     await n.consents.decide(P, { granted: true });
     // An EventSource opens this one (the console), so the client only names it.
     calls.push(`GET ${new URL(n.alerts.eventsUrl()).pathname}`);

@@ -94,8 +94,10 @@ describe.skipIf(!haveChromium)('officer compose, actions and archive in a real b
       20_000,
     );
     await page.goto(await net.link(['--country', 'GT']));
+    // The one-time code is exchanged after the page loads: wait for the session before moving on.
+    await expect.poll(() => page.getByTestId('who').count(), { timeout: 10_000 }).toBe(1);
     await page.goto(`${net.network.info.nodes['GT']!.url}/console/alerts/${id}`);
-    await expect.poll(() => page.getByText('This alert was retracted by its originator').count()).toBe(1);
+    await expect.poll(() => page.getByText('Retracted by its originator.', { exact: true }).count()).toBe(1);
     await expect.poll(() => page.getByText('Retracted by').count()).toBeGreaterThan(0);
     await expectAccessible(page, 'alert page (GT)');
     await screenshot(page, 'officer-alert-retracted');

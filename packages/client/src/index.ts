@@ -79,6 +79,7 @@ export type {
 export type {
   AckJson,
   DismissJson,
+  JudicialUseJson,
   AlertBox,
   AlertDetailJson,
   AlertJson,

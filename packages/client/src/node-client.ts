@@ -11,6 +11,7 @@ import type { CallOptions, ClientOptions } from './http-transport.js';
 import type {
   AckJson,
   DismissJson,
+  JudicialUseJson,
   AlertDetailJson,
   AlertJson,
   AlertListQuery,
@@ -46,6 +47,8 @@ export interface NodeClient extends OperationsClient {
     dismiss(id: string, options?: CallOptions): Promise<DismissJson>;
     /** Brings a dismissed alert back into the inbox. */
     undismiss(id: string, options?: CallOptions): Promise<DismissJson>;
+    /** Records that the alert is used in judicial proceedings (H1+: only with the origin's consent). */
+    judicialUse(id: string, options?: CallOptions): Promise<JudicialUseJson>;
     /** One page, newest first. */
     list(query?: AlertListQuery, options?: CallOptions): Promise<AlertPage>;
     /** Every page of a query, in order. */
@@ -100,6 +103,7 @@ export function createNodeClient(options: ClientOptions): NodeClient {
       forward: (id, body, o) => post(alert(id, '/forward'), body, o),
       dismiss: (id, o) => post(alert(id, '/dismiss'), {}, o),
       undismiss: (id, o) => http.json('DELETE', alert(id, '/dismiss'), o),
+      judicialUse: (id, o) => post(alert(id, '/judicial-use'), {}, o),
       list,
       all: (query = {}, o) => ({
         async *[Symbol.asyncIterator]() {

@@ -76,6 +76,14 @@ export interface AlertDetailJson extends AlertSummaryJson {
 }
 
 /** What POST and DELETE /v1/alerts/{id}/dismiss answer. */
+/** POST /v1/alerts/{id}/judicial-use: the use recorded (with the consent that allowed it, if any). */
+export interface JudicialUseJson {
+  readonly alertId: string;
+  readonly handling: string;
+  readonly consentId?: string;
+  readonly recordedAt: string;
+}
+
 export interface DismissJson {
   readonly id: string;
   readonly dismissed: boolean;
