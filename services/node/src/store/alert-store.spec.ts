@@ -11,6 +11,7 @@ import {
   encodeAlert,
   encodeSignedAlert,
 } from '@enlace/schema';
+import { InformationCredibility, SourceReliability } from '@enlace/schema';
 import type { Alert, AlertBody } from '@enlace/schema';
 import { openDatabase } from '@enlace/service-kit/sqlite';
 import { v7 as uuidv7 } from 'uuid';
@@ -452,6 +453,22 @@ describe('the JSON view, built from the envelope when read', () => {
     expect(store.list({ q: secret.header!.title.split(' ')[0]! }).items.map((a) => a.id)).toContain(
       cases[1]!.row.id,
     );
+  });
+
+  it("fills the grading column of an older store from each envelope's clear header", () => {
+    const plain = issued(T0);
+    const grading = plain.header!.grading!;
+    const code = `${SourceReliability[grading.sourceReliability].slice(-1)}${InformationCredibility[grading.informationCredibility].slice(-1)}`;
+    expect(code).toMatch(/^[A-F][1-6]$/);
+    store.insert(toRow(input(plain, clear, true)));
+    store.close();
+    const raw = openDatabase(join(dir, 'alerts.sqlite'));
+    raw.exec('ALTER TABLE alerts DROP COLUMN grading');
+    raw.close();
+    store = AlertStore.open(dir);
+    expect(store.get(plain.header!.id)!.grading).toBe(code);
+    expect(store.list({ reliability: code[0]! }).items.map((a) => a.id)).toEqual([plain.header!.id]);
+    expect(store.list({ credibility: code[1]! }).items.map((a) => a.id)).toEqual([plain.header!.id]);
   });
 
   it('moves what an older store kept as alert_json: the search text, a restricted clear body; then drops the column', () => {
